@@ -1,0 +1,61 @@
+"""The studio assistant: ``create_app()`` builds the Flask app; nothing runs at import time."""
+
+
+def create_app(config=None, bot=None):
+    """Flask factory: wires configuration, storage, channels and the router."""
+    from flask import Flask, jsonify, redirect, send_file, abort
+    from werkzeug.exceptions import HTTPException
+
+    from bot.config import Config
+    from bot.core import Bot, configure_logging
+    from bot import files
+
+    config = config or Config.from_env()
+    configure_logging(config.log_level)
+    bot = bot or Bot(config)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    app.config["SECRET_KEY"] = config.secret_key
+    app.extensions["bot"] = bot
+    for channel in bot.channels.values():
+        blueprint = channel.blueprint()
+        if blueprint is not None:
+            app.register_blueprint(blueprint)
+
+    @app.get("/healthz")
+    def healthz():
+        from sqlalchemy import text
+        try:
+            with bot.db.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return jsonify(status="ok", database="ok")
+        except Exception as exc:  # the point of a health check is to report this, not raise it
+            app.logger.error("health check: database unreachable: %s", exc)
+            return jsonify(status="error", database="unreachable"), 503
+
+    @app.get("/")
+    def index():
+        if config.try_enabled:
+            return redirect("/try")
+        return jsonify(service="studio assistant", health="/healthz")
+
+    @app.get("/files/<token>")
+    def download(token):
+        stored = files.lookup(bot, token)
+        if stored is None:
+            abort(404)
+        return send_file(stored.path, download_name=stored.name, as_attachment=True,
+                         mimetype=stored.content_type)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        messages = {400: "请求格式不正确", 403: "签名校验失败", 404: "页面不存在",
+                    405: "不支持的请求方法", 413: "请求内容过大"}
+        return jsonify(error=messages.get(exc.code, exc.name)), exc.code
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        app.logger.exception("unhandled error")
+        return jsonify(error="服务器内部错误"), 500
+
+    return app

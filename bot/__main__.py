@@ -1,0 +1,4 @@
+"""`python -m bot ...`: the command line (see bot/cli.py)."""
+from bot.cli import cli
+
+cli(prog_name="python -m bot")

@@ -1,0 +1,1 @@
+"""Messenger channels: each translates one platform's wire format to Incoming / Outgoing."""

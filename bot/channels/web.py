@@ -1,0 +1,80 @@
+"""The try-out channel (`web`): the /try chat page and its JSON API, and pushes to web identities."""
+import uuid
+
+from flask import Blueprint, jsonify, render_template, request
+from sqlalchemy import select
+
+from bot import clock
+from bot.channels.base import Channel
+from bot.message import Incoming
+from storage.models import Account, Person, ROLES, WebMessage
+
+
+class WebChannel(Channel):
+    name = "web"
+    replies_via_outbox = False     # replies come back in the HTTP response
+    max_batch = 1000
+
+    def push(self, recipients, payload):
+        """Pushed messages wait in web_messages until the page (or `chat`) reads them."""
+        with self.bot.db.transaction() as session:
+            for user in recipients:
+                session.add(WebMessage(user_id=user, payload=payload, created_at=clock.utcnow()))
+
+    # -- reading what was pushed ------------------------------------------------------
+    def take_inbox(self, user):
+        with self.bot.db.transaction() as session:
+            rows = session.scalars(select(WebMessage).where(WebMessage.user_id == user,
+                                                            WebMessage.read_at.is_(None))
+                                   .order_by(WebMessage.id)).all()
+            now = clock.utcnow()
+            for row in rows:
+                row.read_at = now
+            return [row.payload for row in rows]
+
+    def identities(self):
+        with self.bot.db.session() as session:
+            rows = session.execute(select(Account.external_id, Person)
+                                   .join(Person, Person.id == Account.person_id)
+                                   .where(Account.channel == self.name)
+                                   .order_by(Account.id)).all()
+            return [{"id": ext, "name": person.name,
+                     "roles": [ROLES[r] for r in sorted(person.role_names)],
+                     "unit": person.unit.name if person.unit else ""} for ext, person in rows]
+
+    def blueprint(self):
+        if not self.bot.config.try_enabled:
+            return None
+        bp = Blueprint("try", __name__, template_folder="templates")
+
+        @bp.get("/try")
+        def page():
+            return render_template("try.html", org=self.bot.config.org_name)
+
+        @bp.get("/try/api/identities")
+        def identities():
+            return jsonify(identities=self.identities())
+
+        @bp.post("/try/api/messages")
+        def messages():
+            data = request.get_json(silent=True)
+            if not isinstance(data, dict) or not isinstance(data.get("user"), str) or not data["user"]:
+                return jsonify(error="请求需要 user，以及 text 或 action"), 400
+            text, action = data.get("text", ""), data.get("action", "")
+            if not isinstance(text, str) or not isinstance(action, str) or not (text.strip() or action):
+                return jsonify(error="请求需要 text 或 action（字符串）"), 400
+            message_id = data.get("id") or uuid.uuid4().hex
+            incoming = Incoming(channel=self.name, user=data["user"][:128], text=text[:20000],
+                                action=action[:1024], message_id=f"{data['user'][:64]}:{str(message_id)[:120]}",
+                                kind="action" if action else "text")
+            replies = self.bot.handle(incoming)
+            return jsonify(replies=[r.to_dict() for r in (replies or [])], duplicate=replies is None)
+
+        @bp.get("/try/api/inbox")
+        def inbox():
+            user = request.args.get("user", "")
+            if not user:
+                return jsonify(error="请求需要 user"), 400
+            return jsonify(messages=self.take_inbox(user))
+
+        return bp

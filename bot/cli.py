@@ -1,0 +1,102 @@
+"""The command line (`python -m bot ...`): database, demo data, terminal chat, worker."""
+import sys
+
+import click
+
+from bot.config import Config
+from bot.errors import ConfigError
+
+
+def make_bot():
+    from bot.core import Bot, configure_logging
+    try:
+        config = Config.from_env()
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    configure_logging(config.log_level)
+    return Bot(config)
+
+
+@click.group()
+def cli():
+    """创新工作室助手 command line."""
+    try:
+        from dotenv import load_dotenv
+        load_dotenv()
+    except ImportError:
+        pass
+
+
+@cli.group()
+def db():
+    """Database migrations."""
+
+
+@db.command("upgrade")
+def db_upgrade():
+    """Apply every migration (safe to run again)."""
+    bot = make_bot()
+    bot.migrate()
+    click.echo(f"数据库已是最新版本：{bot.db.engine.url.render_as_string(hide_password=True)}")
+
+
+@cli.command()
+def demo():
+    """Load the demo unit, studio and people (loading twice changes nothing)."""
+    from bot import demo as demo_data
+    bot = make_bot()
+    bot.migrate()
+    with bot.db.transaction() as session:
+        n = demo_data.load(session)
+    click.echo(f"演示数据已就绪：{n} 个试用身份（leader、member、union、tech、party、group、admin）。")
+
+
+@cli.command()
+@click.option("--user", required=True, help="try-out identity, e.g. leader")
+def chat(user):
+    """Chat in the terminal as a try-out identity: one message per line on stdin."""
+    from bot.message import Incoming
+    import uuid
+    bot = make_bot()
+    bot.migrate()
+    web = bot.channels["web"]
+    interactive = sys.stdin.isatty()
+
+    def show(messages, prefix="→ "):
+        for m in messages:
+            text = m["text"] if isinstance(m, dict) else m.text
+            buttons = m["buttons"] if isinstance(m, dict) else [{"label": b.label, "action": b.action} for b in m.buttons]
+            click.echo(prefix + text.replace("\n", "\n  "))
+            if buttons:
+                click.echo("  " + " ".join(f"[{b['label']}]" for b in buttons))
+
+    while True:
+        if interactive:
+            click.echo("← ", nl=False)
+        line = sys.stdin.readline()
+        if not line:
+            break
+        line = line.rstrip("\n")
+        if not line.strip():
+            continue
+        replies = bot.handle(Incoming(channel="web", user=user, text=line,
+                                      message_id=f"cli:{uuid.uuid4().hex}"))
+        show(replies or [])
+        show(web.take_inbox(user), prefix="（推送）")
+
+
+@cli.command()
+def worker():
+    """Run the worker: scheduler + outbound delivery (the Procfile's `worker:`)."""
+    from bot.worker import Worker
+    bot = make_bot()
+    bot.migrate()
+    Worker(bot).run()
+
+
+@cli.command("check-config")
+def check_config():
+    """Validate the configuration and exit (non-zero with the reasons when invalid)."""
+    make_bot()
+    click.echo("配置有效。")

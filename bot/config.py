@@ -1,0 +1,171 @@
+"""Configuration: defaults, the environment, and validation at start-up.
+
+Every setting is an environment variable listed in README.md and .env.example. An invalid
+value stops start-up with a clear message (ConfigError), never later at the first message.
+"""
+import os
+import re
+from dataclasses import dataclass, field, fields
+from datetime import time
+from pathlib import Path
+
+from bot.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_db_url():
+    return f"sqlite:///{ROOT / 'instance' / 'bot.db'}"
+
+
+@dataclass
+class Config:
+    """All settings of one deployment. Build with ``Config.from_env()``."""
+
+    env: str = "development"                 # BOT_ENV: development | production | test
+    database_url: str = field(default_factory=_default_db_url)   # DATABASE_URL
+    port: int = 8000                         # PORT
+    public_url: str = ""                     # BOT_PUBLIC_URL: base for download links
+    try_enabled: bool = True                 # BOT_TRY_ENABLED
+    secret_key: str = "dev-only-secret"      # BOT_SECRET_KEY: signs download links
+    log_level: str = "INFO"                  # BOT_LOG_LEVEL
+    files_dir: str = str(ROOT / "instance" / "files")   # BOT_FILES_DIR
+    max_body_bytes: int = 256 * 1024         # BOT_MAX_BODY_BYTES
+    timezone: str = "Asia/Shanghai"          # BOT_TIMEZONE
+    # the organisation (names are configuration, not code)
+    org_name: str = "中国交建"                # BOT_ORG_NAME
+    union_name: str = "中国交建工会联合会"      # BOT_UNION_NAME
+    # the yearly cycle
+    deadline: str = "05-31"                  # BOT_DEADLINE (MM-DD)
+    review_period: str = "06-01..08-31"      # BOT_REVIEW_PERIOD
+    naming_from: str = "07-01"               # BOT_NAMING_FROM (second half year)
+    notice_hour: str = "09:00"               # BOT_NOTICE_TIME
+    countdown_days: str = "30,14,7,3,1"      # BOT_COUNTDOWN_DAYS
+    remind_after_working_days: int = 3       # BOT_REMIND_AFTER_DAYS
+    grant_wan: str = "5"                     # BOT_NAMING_GRANT_WAN
+    # delivery
+    delivery_interval: float = 1.0           # BOT_DELIVERY_INTERVAL (seconds between outbox polls)
+    delivery_max_attempts: int = 8           # BOT_DELIVERY_MAX_ATTEMPTS
+    # WeCom
+    wecom_corp_id: str = ""                  # WECOM_CORP_ID
+    wecom_agent_id: str = ""                 # WECOM_AGENT_ID
+    wecom_secret: str = ""                   # WECOM_SECRET
+    wecom_token: str = ""                    # WECOM_TOKEN
+    wecom_aes_key: str = ""                  # WECOM_AES_KEY
+    wecom_api_base: str = "https://qyapi.weixin.qq.com"   # WECOM_API_BASE
+    # DingTalk
+    dingtalk_app_key: str = ""               # DINGTALK_APP_KEY
+    dingtalk_app_secret: str = ""            # DINGTALK_APP_SECRET
+    dingtalk_robot_code: str = ""            # DINGTALK_ROBOT_CODE
+    dingtalk_agent_id: str = ""              # DINGTALK_AGENT_ID
+    dingtalk_api_base: str = "https://api.dingtalk.com"   # DINGTALK_API_BASE
+    dingtalk_oapi_base: str = "https://oapi.dingtalk.com"  # DINGTALK_OAPI_BASE
+
+    ENV_NAMES = {
+        "env": "BOT_ENV", "database_url": "DATABASE_URL", "port": "PORT",
+        "public_url": "BOT_PUBLIC_URL", "try_enabled": "BOT_TRY_ENABLED",
+        "secret_key": "BOT_SECRET_KEY", "log_level": "BOT_LOG_LEVEL",
+        "files_dir": "BOT_FILES_DIR", "max_body_bytes": "BOT_MAX_BODY_BYTES",
+        "timezone": "BOT_TIMEZONE", "org_name": "BOT_ORG_NAME", "union_name": "BOT_UNION_NAME",
+        "deadline": "BOT_DEADLINE", "review_period": "BOT_REVIEW_PERIOD",
+        "naming_from": "BOT_NAMING_FROM", "notice_hour": "BOT_NOTICE_TIME",
+        "countdown_days": "BOT_COUNTDOWN_DAYS", "remind_after_working_days": "BOT_REMIND_AFTER_DAYS",
+        "grant_wan": "BOT_NAMING_GRANT_WAN", "delivery_interval": "BOT_DELIVERY_INTERVAL",
+        "delivery_max_attempts": "BOT_DELIVERY_MAX_ATTEMPTS",
+        "wecom_corp_id": "WECOM_CORP_ID", "wecom_agent_id": "WECOM_AGENT_ID",
+        "wecom_secret": "WECOM_SECRET", "wecom_token": "WECOM_TOKEN",
+        "wecom_aes_key": "WECOM_AES_KEY", "wecom_api_base": "WECOM_API_BASE",
+        "dingtalk_app_key": "DINGTALK_APP_KEY", "dingtalk_app_secret": "DINGTALK_APP_SECRET",
+        "dingtalk_robot_code": "DINGTALK_ROBOT_CODE", "dingtalk_agent_id": "DINGTALK_AGENT_ID",
+        "dingtalk_api_base": "DINGTALK_API_BASE", "dingtalk_oapi_base": "DINGTALK_OAPI_BASE",
+    }
+
+    @classmethod
+    def from_env(cls, environ=None, **overrides):
+        """Read every setting from ``environ`` (default os.environ), apply overrides, validate."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            name = cls.ENV_NAMES[f.name]
+            raw = environ.get(name)
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _coerce(f, name, raw)
+        if "try_enabled" not in values:
+            env = values.get("env", "development")
+            values["try_enabled"] = env != "production"
+        values.update(overrides)
+        config = cls(**values)
+        config.validate()
+        return config
+
+    # derived -------------------------------------------------------------------
+    @property
+    def wecom_enabled(self):
+        return bool(self.wecom_corp_id)
+
+    @property
+    def dingtalk_enabled(self):
+        return bool(self.dingtalk_app_key)
+
+    @property
+    def countdown(self):
+        return sorted({int(x) for x in self.countdown_days.split(",") if x.strip()}, reverse=True)
+
+    @property
+    def notice_time(self):
+        h, m = self.notice_hour.split(":")
+        return time(int(h), int(m))
+
+    def validate(self):
+        problems = []
+        if self.env not in ("development", "production", "test"):
+            problems.append("BOT_ENV 只能是 development、production 或 test")
+        if not re.fullmatch(r"[a-z0-9+]+://.*", self.database_url):
+            problems.append("DATABASE_URL 不是有效的数据库地址，例如 sqlite:///instance/bot.db 或 postgresql+psycopg://user@host/db")
+        if not 0 < self.port < 65536:
+            problems.append("PORT 应在 1 到 65535 之间")
+        if self.env == "production" and self.secret_key == "dev-only-secret":
+            problems.append("生产环境必须设置 BOT_SECRET_KEY")
+        for name, value in (("BOT_DEADLINE", self.deadline), ("BOT_NAMING_FROM", self.naming_from)):
+            if not re.fullmatch(r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", value):
+                problems.append(f"{name} 应写成 MM-DD，例如 05-31")
+        if not re.fullmatch(r"(0[1-9]|1[0-2])-\d\d\.\.(0[1-9]|1[0-2])-\d\d", self.review_period):
+            problems.append("BOT_REVIEW_PERIOD 应写成 MM-DD..MM-DD，例如 06-01..08-31")
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", self.notice_hour):
+            problems.append("BOT_NOTICE_TIME 应写成 HH:MM，例如 09:00")
+        if not re.fullmatch(r"\d+(,\d+)*", self.countdown_days.replace(" ", "")):
+            problems.append("BOT_COUNTDOWN_DAYS 应是逗号分隔的天数，例如 30,14,7,3,1")
+        if self.wecom_corp_id:
+            for name, value in (("WECOM_TOKEN", self.wecom_token), ("WECOM_SECRET", self.wecom_secret),
+                                ("WECOM_AGENT_ID", self.wecom_agent_id)):
+                if not value:
+                    problems.append(f"已设置 WECOM_CORP_ID，还需要 {name}")
+            if not re.fullmatch(r"[A-Za-z0-9]{43}", self.wecom_aes_key):
+                problems.append("WECOM_AES_KEY 必须是 43 位字母或数字（企业微信后台的 EncodingAESKey）")
+            if self.wecom_agent_id and not self.wecom_agent_id.isdigit():
+                problems.append("WECOM_AGENT_ID 必须是数字")
+            if self.wecom_token and not re.fullmatch(r"[A-Za-z0-9]{1,32}", self.wecom_token):
+                problems.append("WECOM_TOKEN 应为不超过 32 位的字母或数字")
+        if self.dingtalk_app_key and not self.dingtalk_app_secret:
+            problems.append("已设置 DINGTALK_APP_KEY，还需要 DINGTALK_APP_SECRET")
+        if problems:
+            raise ConfigError("配置有误，无法启动：\n- " + "\n- ".join(problems))
+
+
+def _coerce(f, name, raw):
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "str")
+    try:
+        if kind == "bool":
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+    except ValueError:
+        raise ConfigError(f"配置有误，无法启动：{name}={raw!r} 不是有效的{ {'bool': '开关（1 或 0）', 'int': '整数', 'float': '数字'}[kind] }") from None
+    return raw

@@ -1,0 +1,44 @@
+"""The Bot: configuration, database, router and channels wired together, with or without Flask."""
+import logging
+
+from bot.channels.base import ChannelRegistry
+from bot.router import Router
+from storage.db import Database
+
+
+class Bot:
+    """Owns everything a turn or a delivery needs; built once per process."""
+
+    def __init__(self, config):
+        self.config = config
+        self.db = Database(config.database_url)
+        self.router = Router()
+        import handlers
+        handlers.register_all(self.router)
+        self.channels = ChannelRegistry()
+        from bot.channels.web import WebChannel
+        self.channels.add(WebChannel(self))
+        if config.wecom_enabled:
+            from bot.channels.wecom import WeComChannel
+            self.channels.add(WeComChannel(self))
+        if config.dingtalk_enabled:
+            from bot.channels.dingtalk import DingTalkChannel
+            self.channels.add(DingTalkChannel(self))
+
+    def handle(self, incoming):
+        """Run one turn; returns the replies, or None for a duplicate delivery."""
+        from bot import turns
+        return turns.handle(self, incoming)
+
+    def migrate(self):
+        from storage.migrate import upgrade
+        upgrade(self.db)
+
+
+def configure_logging(level="INFO"):
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    root.setLevel(level)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -1,0 +1,194 @@
+"""Draining the outbox: per-channel batches and rate limits, retries with backoff, marks sent.
+
+Rows are claimed (status ``sending`` with a short lease) in one transaction, sent outside any
+transaction so the database is never locked during an HTTP call, then marked ``sent`` or
+rescheduled. A row whose claim expired (the worker died mid-send) is claimed again.
+"""
+import logging
+import random
+from collections import defaultdict
+from datetime import timedelta
+
+from sqlalchemy import func, or_, select
+
+from bot import clock
+from bot.errors import ChannelError
+from storage.models import CacheEntry, OutboxMessage
+
+log = logging.getLogger("bot.delivery")
+
+CLAIM_SECONDS = 120
+WINDOW = timedelta(seconds=60)
+
+
+def backoff(attempts, base=2.0, cap=1800.0):
+    """Exponential backoff with jitter: about 2, 4, 8 … seconds, at most ``cap``."""
+    return min(cap, base * (2 ** max(0, attempts - 1))) * random.uniform(0.8, 1.2)
+
+
+class Delivery:
+    def __init__(self, bot):
+        self.bot = bot
+
+    def drain(self, limit=2000):
+        """Deliver what is due now; returns the number of rows marked sent."""
+        claimed = self._claim(limit)
+        sent = 0
+        groups = defaultdict(list)
+        for row in claimed:
+            groups[(row["channel"], row["batch_key"] or f"row:{row['id']}")].append(row)
+        for (channel_name, _), rows in groups.items():
+            channel = self.bot.channels.get(channel_name)
+            if channel is None:
+                self._fail(rows, f"渠道 {channel_name} 未配置")
+                continue
+            rows = self._apply_limits(channel, rows)
+            for start in range(0, len(rows), channel.max_batch):
+                chunk = rows[start:start + channel.max_batch]
+                sent += self._send(channel, chunk)
+        return sent
+
+    def pending(self):
+        with self.bot.db.session() as session:
+            return session.scalar(select(func.count()).select_from(OutboxMessage)
+                                  .where(OutboxMessage.status.in_(("pending", "sending"))))
+
+    def drain_all(self, timeout=60.0, sleep=None):
+        """Drain until nothing is due (waiting for postponed rows up to ``timeout`` seconds)."""
+        import time
+        deadline = time.monotonic() + timeout
+        total = 0
+        while True:
+            total += self.drain()
+            if not self.pending() or time.monotonic() > deadline:
+                return total
+            (sleep or time.sleep)(min(1.0, self.bot.config.delivery_interval))
+
+    # -- steps ---------------------------------------------------------------------------
+    def _claim(self, limit):
+        now = clock.utcnow()
+        with self.bot.db.transaction() as session:
+            query = (select(OutboxMessage)
+                     .where(OutboxMessage.status.in_(("pending", "sending")),
+                            OutboxMessage.next_attempt_at <= now)
+                     .order_by(OutboxMessage.id).limit(limit))
+            if not self.bot.db.is_sqlite:
+                query = query.with_for_update(skip_locked=True)
+            rows = session.scalars(query).all()
+            claimed = []
+            for row in rows:
+                row.status = "sending"
+                row.attempts += 1
+                row.next_attempt_at = now + timedelta(seconds=CLAIM_SECONDS)
+                claimed.append({"id": row.id, "channel": row.channel, "recipient": row.recipient,
+                                "payload": row.payload, "batch_key": row.batch_key,
+                                "attempts": row.attempts})
+            return claimed
+
+    def _apply_limits(self, channel, rows):
+        """Keep what the platform's per-recipient minute limits allow; postpone the rest."""
+        now = clock.utcnow()
+        paused = self._paused_recipients(channel, {r["recipient"] for r in rows}, now)
+        allowed, postponed = [], []
+        counts = self._recent_counts(channel, {r["recipient"] for r in rows}, now)
+        for row in rows:
+            limit = channel.limit_per_minute(row["recipient"])
+            if row["recipient"] in paused:
+                postponed.append((row, paused[row["recipient"]]))
+            elif limit is not None and counts[row["recipient"]] >= limit:
+                postponed.append((row, now + WINDOW / 4))
+            else:
+                counts[row["recipient"]] += 1
+                allowed.append(row)
+        if postponed:
+            with self.bot.db.transaction() as session:
+                for row, when in postponed:
+                    obj = session.get(OutboxMessage, row["id"])
+                    obj.status, obj.attempts, obj.next_attempt_at = "pending", obj.attempts - 1, when
+        return allowed
+
+    def _recent_counts(self, channel, recipients, now):
+        counts = defaultdict(int)
+        if not recipients:
+            return counts
+        with self.bot.db.session() as session:
+            for recipient, n in session.execute(
+                    select(OutboxMessage.recipient, func.count())
+                    .where(OutboxMessage.channel == channel.name, OutboxMessage.status == "sent",
+                           OutboxMessage.sent_at > now - WINDOW,
+                           OutboxMessage.recipient.in_(list(recipients)))
+                    .group_by(OutboxMessage.recipient)):
+                counts[recipient] = n
+        return counts
+
+    def _paused_recipients(self, channel, recipients, now):
+        keys = {f"pause:{channel.name}:{r}": r for r in recipients}
+        with self.bot.db.session() as session:
+            rows = session.scalars(select(CacheEntry).where(CacheEntry.key.in_(list(keys)),
+                                                            CacheEntry.expires_at > now)).all()
+            return {keys[row.key]: row.expires_at for row in rows}
+
+    def pause(self, channel_name, recipient, seconds):
+        """Hold every message to ``recipient`` for ``seconds`` (e.g. a throttled robot)."""
+        until = clock.utcnow() + timedelta(seconds=seconds)
+        key = f"pause:{channel_name}:{recipient}"
+        with self.bot.db.transaction() as session:
+            entry = session.get(CacheEntry, key)
+            if entry is None:
+                session.add(CacheEntry(key=key, value="paused", expires_at=until))
+            else:
+                entry.expires_at = until
+
+    def _send(self, channel, rows):
+        if not rows:
+            return 0
+        recipients = [r["recipient"] for r in rows]
+        try:
+            result = channel.push(recipients, rows[0]["payload"])
+        except ChannelError as exc:
+            self._retry_or_fail(channel, rows, exc)
+            return 0
+        except Exception as exc:   # a bug in a channel must not stop delivery of everything else
+            log.exception("push failed on %s", channel.name)
+            self._retry_or_fail(channel, rows, ChannelError("exception", repr(exc), retry=True))
+            return 0
+        rejected = set((result or {}).get("retry_recipients", ()))
+        invalid = set((result or {}).get("invalid_recipients", ()))
+        now = clock.utcnow()
+        with self.bot.db.transaction() as session:
+            done = 0
+            for row in rows:
+                obj = session.get(OutboxMessage, row["id"])
+                if row["recipient"] in invalid:
+                    obj.status, obj.last_error = "failed", "接收人无效或不在应用可见范围"
+                elif row["recipient"] in rejected:
+                    obj.status, obj.next_attempt_at = "pending", now + timedelta(seconds=60)
+                else:
+                    obj.status, obj.sent_at, obj.last_error = "sent", now, ""
+                    done += 1
+            return done
+
+    def _retry_or_fail(self, channel, rows, exc):
+        now = clock.utcnow()
+        max_attempts = self.bot.config.delivery_max_attempts
+        if exc.delay and exc.retry:
+            for recipient in {r["recipient"] for r in rows}:
+                if exc.code in channel.pausing_codes:
+                    self.pause(channel.name, recipient, exc.delay)
+        with self.bot.db.transaction() as session:
+            for row in rows:
+                obj = session.get(OutboxMessage, row["id"])
+                obj.last_error = f"{exc.code}: {exc.message}"[:2000]
+                if exc.retry and obj.attempts < max_attempts:
+                    obj.status = "pending"
+                    obj.next_attempt_at = now + timedelta(seconds=max(exc.delay, backoff(obj.attempts)))
+                else:
+                    obj.status = "failed"
+        level = logging.ERROR if exc.fatal_config else logging.WARNING
+        log.log(level, "delivery on %s failed for %d recipient(s): %s", channel.name, len(rows), exc)
+
+    def _fail(self, rows, reason):
+        with self.bot.db.transaction() as session:
+            for row in rows:
+                obj = session.get(OutboxMessage, row["id"])
+                obj.status, obj.last_error = "failed", reason

@@ -1,0 +1,43 @@
+"""Error types shared across the assistant: what users see vs. what is logged.
+
+Two kinds of failure, one boundary (see bot/router.py): a ``UserError`` is shown to
+the user as written; anything else is logged with its traceback and answered with
+one fixed apology.
+"""
+
+
+class UserError(Exception):
+    """A refusal or problem the user caused; ``str(exc)`` is Chinese and shown as written."""
+
+
+class InvalidInput(UserError):
+    """An answer that could not be parsed or validated; the message says what is wrong
+    and gives an example. The walker re-asks the same field and keeps every other answer."""
+
+
+class SignatureError(Exception):
+    """A callback whose signature, timestamp or sender does not verify (HTTP 403)."""
+
+
+class DecryptError(Exception):
+    """A callback body that cannot be decrypted, decoded or parsed (HTTP 400)."""
+
+
+class ConfigError(Exception):
+    """Configuration that cannot work; raised at start-up with a clear message."""
+
+
+class ChannelError(Exception):
+    """A messenger API call that failed; carries the platform's code.
+
+    ``retry`` says whether trying again later can help (network, busy, rate limit);
+    ``delay`` is the least number of seconds to wait before that retry.
+    """
+
+    def __init__(self, code, message="", *, retry=False, delay=0.0, fatal_config=False):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.retry = retry
+        self.delay = delay
+        self.fatal_config = fatal_config

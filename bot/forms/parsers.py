@@ -1,0 +1,336 @@
+"""Pure parsers for answers typed in chat: dates, months, counts, areas, 万元, phones, choices.
+
+Every parser takes the raw text a user typed and either returns a normalised value or
+raises ``InvalidInput`` with a short Chinese message that says what is wrong and gives
+an example. Full-width characters are folded to half-width first (except in
+``parse_text``, which keeps the user's prose as written), and Chinese numerals
+(二十五, 两, 二〇一八) are turned into Arabic digits with ``cn2an``.
+
+"Today" defaults to ``bot.clock.today()`` (Asia/Shanghai, fixable in tests).
+"""
+from __future__ import annotations
+
+import calendar
+import datetime
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+import cn2an
+
+from bot import clock
+from bot.errors import InvalidInput
+
+__all__ = [
+    "to_halfwidth", "parse_date", "parse_month", "parse_year", "parse_count",
+    "parse_area", "parse_money_wan", "format_wan", "format_area", "parse_phone",
+    "parse_choice", "parse_text", "parse_gender",
+]
+
+# --- normalisation helpers -------------------------------------------------------------
+
+# U+FF01..U+FF5E are the full-width twins of ASCII 0x21..0x7E; U+3000 is the full-width space.
+_HALFWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_HALFWIDTH.update({0x3000: " ", 0xFFE5: "¥"})  # ￥ -> ¥
+
+
+def to_halfwidth(text: str) -> str:
+    """Fold full-width digits, letters, punctuation and spaces to their ASCII forms."""
+    return (text or "").translate(_HALFWIDTH)
+
+
+def _compact(text: str) -> str:
+    """Half-width, no whitespace at all, no thousands separators, no final 。."""
+    text = re.sub(r"\s+", "", to_halfwidth(text)).rstrip("。")
+    return re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
+
+
+_CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")}
+_CN_DIGIT.update({"〇": 0, "○": 0})
+_CN_RUN = re.compile(r"[〇○零一二两三四五六七八九十百千]+(?:点[〇○零一二两三四五六七八九]+)?")
+
+
+def _cn_numerals(text: str) -> str:
+    """Replace every run of Chinese numerals with Arabic digits.
+
+    Runs without 十/百/千/点 are read digit by digit (二〇一八 -> 2018, 一九八六 -> 1986);
+    the rest go to cn2an (二十五 -> 25, 三点五 -> 3.5). 两 is read as 二.
+    """
+    def convert(match: re.Match) -> str:
+        run = match.group().replace("两", "二").replace("○", "〇")
+        if not re.search("[十百千点]", run):
+            return "".join(str(_CN_DIGIT[c]) for c in run)
+        try:
+            value = cn2an.cn2an(run, "normal")
+        except ValueError:
+            return match.group()
+        return str(value)
+
+    return _CN_RUN.sub(convert, text)
+
+
+def _plain(value: Decimal) -> Decimal:
+    """Drop trailing zeros without switching to exponent form (5E+1 -> 50)."""
+    value = value.normalize()
+    return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value
+
+
+def _numeric(text: str) -> str:
+    """The text made ready for number matching: compact, Chinese numerals converted."""
+    return _cn_numerals(_compact(text))
+
+
+# --- dates -----------------------------------------------------------------------------
+
+_DATE_PATTERNS = [
+    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})[日号]?"),
+    re.compile(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})"),
+    re.compile(r"(\d{4})(\d{2})(\d{2})"),
+]
+_MONTH_PATTERNS = [
+    re.compile(r"(\d{4})年(\d{1,2})月?(?:份)?"),
+    re.compile(r"(\d{4})[-./](\d{1,2})"),
+    re.compile(r"(\d{4})(\d{2})"),
+]
+_DATE_EXAMPLE = "例如 2018年4月20日 或 2018-04-20"
+_MONTH_EXAMPLE = "例如 1986年3月 或 1986-03"
+
+
+def _match(patterns, text):
+    for pattern in patterns:
+        m = pattern.fullmatch(text)
+        if m:
+            return [int(g) for g in m.groups()]
+    return None
+
+
+def _check_year_month(year: int, month: int, example: str) -> None:
+    if year < 1900:
+        raise InvalidInput(f"年份应在 1900 年以后，请核对，{example}。")
+    if not 1 <= month <= 12:
+        raise InvalidInput(f"月份应在 1 到 12 之间，请核对，{example}。")
+
+
+def parse_date(text: str, *, today: datetime.date | None = None,
+               allow_future: bool = False) -> str:
+    """A calendar date as ``YYYYMMDD``; not after ``today`` unless ``allow_future``."""
+    s = _numeric(text)
+    if not s:
+        raise InvalidInput(f"请填写日期，{_DATE_EXAMPLE}。")
+    parts = _match(_DATE_PATTERNS, s)
+    if parts is None:
+        raise InvalidInput(f"没能识别这个日期。请写出年月日，{_DATE_EXAMPLE}。")
+    year, month, day = parts
+    _check_year_month(year, month, _DATE_EXAMPLE)
+    last = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= last:
+        raise InvalidInput(f"{year}年{month}月只有 {last} 天，日应在 1 到 {last} 之间，"
+                           f"请核对，例如 {year}年{month}月{min(day, last) or 1}日。")
+    value = datetime.date(year, month, day)
+    today = today or clock.today()
+    if value > today and not allow_future:
+        raise InvalidInput(f"日期不能晚于今天（{today:%Y%m%d}），请核对。")
+    return f"{value:%Y%m%d}"
+
+
+def parse_month(text: str, *, today: datetime.date | None = None,
+                min_age: int | None = None, allow_future: bool = False) -> str:
+    """A year and month as ``YYYYMM`` (a full date is accepted, its day ignored).
+
+    With ``min_age`` the month is a birth month: the person must be at least
+    ``min_age`` and at most 100 full years old at ``today``.
+    """
+    s = _numeric(text)
+    if not s:
+        raise InvalidInput(f"请填写年月，{_MONTH_EXAMPLE}。")
+    parts = _match(_DATE_PATTERNS, s) or _match(_MONTH_PATTERNS, s)
+    if parts is None:
+        raise InvalidInput(f"没能识别这个年月。请写出年份和月份，{_MONTH_EXAMPLE}。")
+    year, month = parts[:2]
+    _check_year_month(year, month, _MONTH_EXAMPLE)
+    today = today or clock.today()
+    if (year, month) > (today.year, today.month) and not allow_future:
+        raise InvalidInput(f"年月不能晚于本月（{today:%Y%m}），请核对。")
+    if min_age is not None:
+        age = today.year - year - (1 if today.month < month else 0)
+        if age < min_age:
+            raise InvalidInput(f"按出生年月，此人不满 {min_age} 周岁，请核对，{_MONTH_EXAMPLE}。")
+        if age > 100:
+            raise InvalidInput(f"按出生年月，此人已超过 100 周岁，请核对，{_MONTH_EXAMPLE}。")
+    return f"{year:04d}{month:02d}"
+
+
+def parse_year(text: str, *, today: datetime.date | None = None) -> int:
+    """A four-digit year between 1900 and next year."""
+    s = _numeric(text)
+    if not s:
+        raise InvalidInput("请填写年份，例如 2024 或 2024年。")
+    m = re.fullmatch(r"(\d{4})(?:年度?)?", s)
+    if not m:
+        raise InvalidInput("没能识别这个年份。请写四位数年份，例如 2024 或 2024年。")
+    year = int(m.group(1))
+    latest = (today or clock.today()).year + 1
+    if not 1900 <= year <= latest:
+        raise InvalidInput(f"年份应在 1900 到 {latest} 之间，请核对，例如 2024年。")
+    return year
+
+
+# --- numbers ---------------------------------------------------------------------------
+
+_QUANTIFIERS = ["人次", "人", "项", "个", "名", "次", "场", "件", "位", "家", "期", "届",
+                "篇", "本", "台", "套", "条", "种"]
+
+
+def parse_count(text: str, *, minimum: int = 0, maximum: int | None = None,
+                unit: str = "") -> int:
+    """A whole number, optionally followed by a unit or quantifier (12人, 两个, 十二项)."""
+    example = max(minimum, 12 if maximum is None else min(12, maximum))
+    example = f"例如 {example} {unit}" if unit else f"例如 {example}"
+    s = _numeric(text)
+    if not s:
+        raise InvalidInput(f"请填写数量，{example}。")
+    units = "|".join(re.escape(u) for u in ([unit] if unit else []) + _QUANTIFIERS)
+    m = re.fullmatch(rf"(-?)(\d+(?:\.\d+)?)(?:{units})?", s)
+    if not m:
+        raise InvalidInput(f"没能识别这个数量。请填写一个整数，{example}。")
+    if m.group(1) and Decimal(m.group(2)) != 0:
+        raise InvalidInput(f"数量不能为负数，{example}。")
+    number = Decimal(m.group(2))
+    if number != number.to_integral_value():
+        raise InvalidInput(f"请填写整数，{example}。")
+    value = int(number)
+    if value < minimum:
+        raise InvalidInput(f"数量至少为 {minimum}，{example}。")
+    if maximum is not None and value > maximum:
+        raise InvalidInput(f"数量不能超过 {maximum}，请核对，{example}。")
+    return value
+
+
+_AREA_EXAMPLE = "例如 25平方米 或 25.5"
+
+
+def parse_area(text: str) -> Decimal:
+    """An area in square metres (25平米, 25㎡, 25 m2, 二十五平方米), rounded to 0.01."""
+    s = _numeric(text)
+    if not s:
+        raise InvalidInput(f"请填写面积（平方米），{_AREA_EXAMPLE}。")
+    m = re.fullmatch(r"(-?\d+(?:\.\d+)?)(?:平方米|平米|平方|㎡|m2|m²|sqm)?", s, re.IGNORECASE)
+    if not m:
+        raise InvalidInput(f"没能识别这个面积。请填写平方米数，{_AREA_EXAMPLE}。")
+    value = Decimal(m.group(1)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    if value <= 0:
+        raise InvalidInput(f"面积应大于 0，{_AREA_EXAMPLE}。")
+    if value >= 1_000_000:
+        raise InvalidInput(f"面积数值过大（应小于 1000000 平方米），请核对，{_AREA_EXAMPLE}。")
+    return _plain(value)
+
+
+_MONEY_EXAMPLE = "例如 5万元、3.5万 或 50000元"
+
+
+def parse_money_wan(text: str) -> Decimal:
+    """An amount in 万元. ``5``/``5万``/``5万元`` are 万元; ``50000元``/``¥50000`` are 元.
+
+    A bare number of 10000 or more is refused as ambiguous (50000 万元 is 5 亿元).
+    The result has at most 4 decimal places (1 元) and no trailing zeros.
+    """
+    s = _numeric(text)
+    if not s:
+        raise InvalidInput(f"请填写金额，{_MONEY_EXAMPLE}。")
+    m = re.fullmatch(r"(-?)(¥?)(-?)(\d+(?:\.\d+)?)(万?)(元|块钱|块)?", s)
+    if not m:
+        raise InvalidInput(f"没能识别这个金额。请写明单位，{_MONEY_EXAMPLE}。")
+    negative, currency, negative2, number, wan, yuan = m.groups()
+    amount = Decimal(number)
+    if (negative or negative2) and amount != 0:
+        raise InvalidInput(f"金额不能为负数，{_MONEY_EXAMPLE}。")
+    if not wan and (yuan or currency):
+        amount = amount / 10000
+    elif not wan and amount >= 10000:
+        raise InvalidInput("金额单位不明确：不带单位的数字按万元计，请写明“万元”或“元”，"
+                           "例如 5万元 或 50000元。")
+    return _plain(amount.quantize(Decimal("0.0001"), ROUND_HALF_UP))
+
+
+def format_wan(d: Decimal) -> str:
+    """A 万元 amount as plain text: 5, 3.5, 0.05."""
+    return format(_plain(Decimal(d)), "f")
+
+
+def format_area(d: Decimal) -> str:
+    """An area as plain text: 25, 25.5."""
+    return format(_plain(Decimal(d)), "f")
+
+
+# --- phones, choices, text -------------------------------------------------------------
+
+_PHONE_MESSAGE = ("电话号码格式不对，请填写 11 位手机号，例如 13812345678，"
+                  "或带区号的固定电话，例如 010-12345678。")
+
+
+def parse_phone(text: str) -> str:
+    """A mainland mobile (11 digits) or landline with area code, digits only."""
+    s = re.sub(r"[\s\-()]", "", to_halfwidth(text))
+    if not s:
+        raise InvalidInput("请填写联系电话，例如 13812345678 或 010-12345678。")
+    s = re.sub(r"^(?:\+86|0086)", "", s)
+    if re.fullmatch(r"1[3-9]\d{9}", s) or re.fullmatch(r"0\d{2,3}\d{7,8}", s):
+        return s
+    raise InvalidInput(_PHONE_MESSAGE)
+
+
+def _choice_number(text: str) -> int | None:
+    """The 1-based number in 2 / 二 / 第2个 / 2. , or None if the text is not a number."""
+    m = re.fullmatch(r"第?(\d+)[个项种条号.、]?", _numeric(text))
+    return int(m.group(1)) if m else None
+
+
+def _options_message(options: list[str]) -> str:
+    listed = " ".join(f"{i}. {name}" for i, name in enumerate(options, 1))
+    return f"请从以下选项中选择（回复名称或序号）：{listed}"
+
+
+def parse_choice(text: str, options: list[str]) -> str:
+    """One of ``options``: by exact name, 1-based number, or unambiguous part of a name."""
+    if not options:
+        raise ValueError("parse_choice needs at least one option")
+    s = re.sub(r"\s+", "", to_halfwidth(text)).rstrip("。").lower()
+    if not s:
+        raise InvalidInput(_options_message(options))
+    folded = [re.sub(r"\s+", "", to_halfwidth(o)).lower() for o in options]
+    if s in folded:
+        return options[folded.index(s)]
+    number = _choice_number(s)
+    if number is not None:
+        if 1 <= number <= len(options):
+            return options[number - 1]
+        raise InvalidInput(_options_message(options))
+    hits = [o for o, f in zip(options, folded) if s in f or f in s]
+    if len(hits) == 1:
+        return hits[0]
+    raise InvalidInput(_options_message(options))
+
+
+def parse_text(text: str, *, min_len: int = 1, max_len: int = 500) -> str:
+    """Free text, stripped; kept as typed (Chinese punctuation is not folded)."""
+    s = (text or "").strip()
+    if not s:
+        raise InvalidInput("这一项不能为空，请直接输入文字回复，例如“主要开展数控加工技术攻关”。")
+    if len(s) < min_len:
+        raise InvalidInput(f"内容太短（{len(s)} 字），至少需要 {min_len} 个字，请补充后重新发送。")
+    if len(s) > max_len:
+        raise InvalidInput(f"内容太长（{len(s)} 字），请精简到 {max_len} 字以内后重新发送。")
+    return s
+
+
+_GENDERS = {"男": "男", "男性": "男", "女": "女", "女性": "女"}
+
+
+def parse_gender(text: str) -> str:
+    """男 or 女: from 男/女, 男性/女性, or the number 1/2 (第1个, 一, ...)."""
+    s = re.sub(r"\s+", "", to_halfwidth(text)).rstrip("。")
+    if s in _GENDERS:
+        return _GENDERS[s]
+    number = _choice_number(s) if s else None
+    if number in (1, 2):
+        return ("男", "女")[number - 1]
+    raise InvalidInput("请回复“男”或“女”（也可回复序号：1. 男 2. 女），例如 男。")

@@ -1,0 +1,55 @@
+"""Incoming and Outgoing messages: the platform-free shapes every channel translates to and from."""
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: str
+
+
+@dataclass
+class Attachment:
+    """A file or picture the user sent; ``ref`` is the channel's handle to fetch it."""
+    kind: str            # image | file | voice | video
+    ref: str             # media id / download code / stored path
+    name: str = ""
+
+
+@dataclass
+class Incoming:
+    """One message or button press from a user, already verified and parsed by a channel."""
+    channel: str
+    user: str                       # the channel's user id (WeCom UserId, DingTalk staffId, web id)
+    text: str = ""
+    action: str = ""                # a button's payload, when a button was pressed
+    message_id: str = ""            # for the duplicate-delivery guard; empty = no guard
+    attachments: list = field(default_factory=list)
+    kind: str = "text"              # text | action | image | file | voice | location | link | event
+    meta: dict = field(default_factory=dict)   # channel extras (group id, session webhook, card code)
+
+
+@dataclass
+class Outgoing:
+    """One reply or push. Channels render buttons as cards / ActionCards / web buttons."""
+    text: str = ""
+    buttons: list = field(default_factory=list)   # list[Button]
+    file: dict | None = None        # {"name": ..., "path": ..., "url": ...}
+    markdown: bool = False
+    title: str = ""                 # card title when rendered as a card
+
+    def to_dict(self):
+        data = {"text": self.text, "buttons": [{"label": b.label, "action": b.action} for b in self.buttons]}
+        if self.file:
+            data["file"] = dict(self.file)
+        if self.markdown:
+            data["markdown"] = True
+        if self.title:
+            data["title"] = self.title
+        return data
+
+    @classmethod
+    def from_dict(cls, data):
+        return cls(text=data.get("text", ""),
+                   buttons=[Button(b["label"], b["action"]) for b in data.get("buttons", [])],
+                   file=data.get("file"), markdown=bool(data.get("markdown")), title=data.get("title", ""))

@@ -1,0 +1,39 @@
+"""Writing to the outbox: deliveries recorded in the caller's transaction, once per dedupe key."""
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from bot import clock
+from bot.message import Outgoing
+from storage.models import OutboxMessage, Account
+
+
+def enqueue(session, channel, recipient, message: Outgoing, *, dedupe_key=None, batch_key=None,
+            delay=0.0):
+    """Add one delivery; with ``dedupe_key`` a second enqueue of the same key does nothing.
+
+    Returns True when a row was written.
+    """
+    now = clock.utcnow()
+    values = dict(channel=channel, recipient=recipient, payload=message.to_dict(),
+                  dedupe_key=dedupe_key, batch_key=batch_key, status="pending", attempts=0,
+                  next_attempt_at=now + timedelta(seconds=delay), last_error="", created_at=now)
+    if dedupe_key is None:
+        session.add(OutboxMessage(**values))
+        return True
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return session.execute(stmt.returning(OutboxMessage.id)).first() is not None
+
+
+def push_to_person(session, person, message: Outgoing, *, dedupe_key=None, batch_key=None):
+    """Send to every messenger account the person is bound on; returns the number of rows written."""
+    written = 0
+    for account in session.scalars(select(Account).where(Account.person_id == person.id)):
+        key = f"{dedupe_key}|{account.channel}" if dedupe_key else None
+        written += enqueue(session, account.channel, account.external_id, message,
+                           dedupe_key=key, batch_key=batch_key)
+    return written

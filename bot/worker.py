@@ -1,0 +1,53 @@
+"""The worker process: holds the lease, runs the scheduler, drains the outbox until stopped."""
+import logging
+import signal
+import threading
+
+from bot.delivery import Delivery
+from bot.lease import DatabaseLease
+
+log = logging.getLogger("bot.worker")
+
+
+class Worker:
+    def __init__(self, bot):
+        self.bot = bot
+        self.lease = DatabaseLease(bot.db)
+        self.delivery = Delivery(bot)
+        self.stopping = threading.Event()
+        self.scheduler = None
+
+    def run(self):
+        signal.signal(signal.SIGTERM, lambda *_: self.stopping.set())
+        signal.signal(signal.SIGINT, lambda *_: self.stopping.set())
+        log.info("worker started (%s)", self.lease.holder)
+        holding = False
+        while not self.stopping.is_set():
+            try:
+                if self.lease.acquire():
+                    if not holding:
+                        log.info("worker lease acquired; starting scheduler and delivery")
+                        self._start_scheduler()
+                        holding = True
+                    self.delivery.drain()
+                elif holding:
+                    log.warning("worker lease lost; pausing")
+                    self._stop_scheduler()
+                    holding = False
+            except Exception:   # keep the worker alive through a database hiccup
+                log.exception("worker loop error")
+            self.stopping.wait(self.bot.config.delivery_interval if holding else 5)
+        self._stop_scheduler()
+        if holding:
+            self.lease.release()
+        log.info("worker stopped")
+
+    def _start_scheduler(self):
+        from bot import scheduler
+        self.scheduler = scheduler.build(self.bot)
+        self.scheduler.start()
+
+    def _stop_scheduler(self):
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None

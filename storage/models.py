@@ -1,0 +1,158 @@
+"""Tables: people and organisation, conversations, the inbox guard, the outbox, shared caches.
+
+Timestamps are naive UTC (``bot.clock.utcnow``); dates the user sees are Asia/Shanghai.
+"""
+from datetime import date, datetime
+
+from sqlalchemy import (JSON, BigInteger, Date, DateTime, ForeignKey, Integer, String, Text,
+                        UniqueConstraint, Index)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+# --- organisation -------------------------------------------------------------------
+
+ROLES = {
+    "leader": "领衔人", "member": "成员", "union": "单位工会", "tech": "技术部门",
+    "party": "党委", "group": "集团工会", "admin": "管理员",
+}
+
+
+class Unit(Base):
+    """A unit (所在单位) of the group: owns studios and their first three reviewers."""
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(50), default="")
+
+
+class Person(Base):
+    __tablename__ = "people"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    studio_id: Mapped[int | None] = mapped_column(ForeignKey("studios.id", use_alter=True, name="fk_people_studio"))
+    mobile: Mapped[str] = mapped_column(String(30), default="")
+    roles: Mapped[list["PersonRole"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    accounts: Mapped[list["Account"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+
+    @property
+    def role_names(self):
+        return {r.role for r in self.roles}
+
+
+class PersonRole(Base):
+    __tablename__ = "person_roles"
+    __table_args__ = (UniqueConstraint("person_id", "role"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(20))
+
+
+class Account(Base):
+    """A messenger account bound to a person: (channel, external id) is unique."""
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(128))
+
+
+class Studio(Base):
+    __tablename__ = "studios"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    leader_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    status: Mapped[str] = mapped_column(String(20), default="active")   # active | named | revoked
+    named_on: Mapped[date | None] = mapped_column(Date)
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+
+
+# --- conversations and delivery -----------------------------------------------------
+
+class Conversation(Base):
+    """Per (channel, user) JSON state, loaded and saved once per turn; version guards races."""
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "user_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[str] = mapped_column(String(128))
+    state: Mapped[dict] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class InboxEntry(Base):
+    """The duplicate-delivery guard: one row per (channel, message id) ever processed."""
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("channel", "message_id"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    message_id: Mapped[str] = mapped_column(String(255))
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class OutboxMessage(Base):
+    """A message to deliver, written in the same transaction as the change that caused it.
+
+    ``dedupe_key`` makes a (notice, recipient) pair unique; ``batch_key`` lets the worker send
+    rows with the same content to many recipients in one API call.
+    """
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    recipient: Mapped[str] = mapped_column(String(255))      # user id, or "group:<name>"
+    payload: Mapped[dict] = mapped_column(JSON)
+    dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    batch_key: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(10), default="pending")   # pending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+
+
+class WebMessage(Base):
+    """Messages pushed to a try-out identity, shown by /try until read."""
+    __tablename__ = "web_messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(128), index=True)
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class CacheEntry(Base):
+    """Values every process shares: access tokens, pauses of rate-limited robots."""
+    __tablename__ = "cache"
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Lease(Base):
+    """A named lease (the worker's): one holder at a time, renewed while alive."""
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class StoredFile(Base):
+    """A file the bot made or received (exports, proof attachments), served by a signed link."""
+    __tablename__ = "files"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    path: Mapped[str] = mapped_column(String(500))
+    content_type: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
+    owner_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)

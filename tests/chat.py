@@ -1,0 +1,46 @@
+"""A transcript driver: send lines as a user, read what the assistant said, press its buttons."""
+import uuid
+
+from bot.message import Incoming
+
+
+class Chat:
+    def __init__(self, bot, user, channel="web"):
+        self.bot, self.user, self.channel = bot, user, channel
+        self.last = []          # list[Outgoing] of the last turn
+
+    def send(self, text):
+        """Send a line; returns everything the assistant answered, as one string."""
+        return self._turn(Incoming(channel=self.channel, user=self.user, text=text,
+                                   message_id=uuid.uuid4().hex))
+
+    def press(self, label):
+        """Press the button labelled ``label`` (or starting with it) in the last replies."""
+        for reply in reversed(self.last):
+            for button in reply.buttons:
+                if button.label == label or button.label.startswith(label):
+                    return self._turn(Incoming(channel=self.channel, user=self.user,
+                                               action=button.action, kind="action",
+                                               message_id=uuid.uuid4().hex))
+        raise AssertionError(f"no button {label!r} in: {self.buttons()}")
+
+    def action(self, payload):
+        return self._turn(Incoming(channel=self.channel, user=self.user, action=payload,
+                                   kind="action", message_id=uuid.uuid4().hex))
+
+    def buttons(self):
+        return [b.label for r in self.last for b in r.buttons]
+
+    def files(self):
+        return [r.file for r in self.last if r.file]
+
+    def inbox(self):
+        """Deliver the outbox and return the texts pushed to this user since the last call."""
+        from bot.delivery import Delivery
+        Delivery(self.bot).drain()
+        return [m["text"] for m in self.bot.channels["web"].take_inbox(self.user)]
+
+    def _turn(self, incoming):
+        replies = self.bot.handle(incoming)
+        self.last = replies or []
+        return "\n".join(r.text for r in self.last)

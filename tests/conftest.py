@@ -1,0 +1,147 @@
+"""Fixtures: a Bot on a fresh SQLite file or PostgreSQL database, the Flask client, a transcript chat."""
+import os
+import shutil
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot import clock
+from bot.config import Config
+from bot.core import Bot
+from storage.db import Database, normalise_url
+from storage.migrate import upgrade
+from tests.chat import Chat
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "fault: fault-injection tests (crashes, outages, races)")
+    config.addinivalue_line("markers", "browser: real headless Chromium")
+
+
+@pytest.fixture(autouse=True)
+def _real_clock():
+    clock.set_now(None)
+    yield
+    clock.set_now(None)
+    clock._offset = clock.timedelta(0)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A migrated SQLite file, copied for each test (migrating once is much faster)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db = Database(f"sqlite:///{path}")
+    upgrade(db)
+    db.dispose()
+    import sqlite3
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("PRAGMA journal_mode=DELETE")
+    conn.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    url = os.environ.get("TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("TEST_POSTGRES_URL must be set in CI: storage tests run on PostgreSQL too")
+        pytest.skip("set TEST_POSTGRES_URL to run these tests on PostgreSQL")
+    name = f"bot_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalise_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    test_url = normalise_url(url).rsplit("/", 1)[0] + "/" + name
+    db = Database(test_url)
+    upgrade(db)
+    db.dispose()
+    yield test_url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_postgres(url):
+    db = Database(url)
+    with db.engine.begin() as conn:
+        tables = [r[0] for r in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"))]
+        if tables:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    db.dispose()
+
+
+def make_config(tmp_path, database_url, **overrides):
+    values = dict(env="test", database_url=database_url, files_dir=str(tmp_path / "files"),
+                  public_url="http://127.0.0.1:8000", delivery_interval=0.05)
+    values.update(overrides)
+    return Config.from_env(environ={}, **values)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path, sqlite_template):
+    path = tmp_path / "bot.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db_url(request, tmp_path, sqlite_template):
+    """Parametrises a test over both storage engines."""
+    if request.param == "sqlite":
+        path = tmp_path / "bot.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_url")
+    _truncate_postgres(url)
+    return url
+
+
+def _make_bot(tmp_path, url, demo=True, **overrides):
+    bot = Bot(make_config(tmp_path, url, **overrides))
+    if demo:
+        from bot import demo as demo_data
+        with bot.db.transaction() as session:
+            demo_data.load(session)
+    return bot
+
+
+@pytest.fixture
+def make_bot(tmp_path, sqlite_url):
+    """Factory: ``make_bot(**config_overrides)`` on the test's SQLite database, demo loaded."""
+    bots = []
+
+    def factory(url=None, demo=True, **overrides):
+        bot = _make_bot(tmp_path, url or sqlite_url, demo=demo, **overrides)
+        bots.append(bot)
+        return bot
+    yield factory
+    for bot in bots:
+        bot.db.dispose()
+
+
+@pytest.fixture
+def bot(make_bot):
+    return make_bot()
+
+
+@pytest.fixture
+def any_bot(tmp_path, any_db_url):
+    bot = _make_bot(tmp_path, any_db_url)
+    yield bot
+    bot.db.dispose()
+
+
+@pytest.fixture
+def chat(bot):
+    """``chat("leader")`` → a transcript driver for that try-out identity."""
+    return lambda user="leader": Chat(bot, user)
+
+
+@pytest.fixture
+def client(bot):
+    from bot import create_app
+    app = create_app(bot.config, bot=bot)
+    return app.test_client()

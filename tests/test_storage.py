@@ -1,0 +1,88 @@
+"""Storage on SQLite and PostgreSQL alike: migrations, the inbox guard, state versions, the outbox."""
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from bot import demo
+from bot.delivery import Delivery
+from bot.lease import DatabaseLease
+from bot.message import Incoming, Outgoing
+from bot.outbox import enqueue
+from bot.turns import StaleState, load_conversation, save_conversation
+from storage.models import Account, Conversation, InboxEntry, OutboxMessage, Person
+
+
+def test_demo_loads_once(any_bot):
+    with any_bot.db.transaction() as s:
+        demo.load(s)        # the fixture loaded it already: a second load changes nothing
+    with any_bot.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Person)) == 7
+        assert s.scalar(select(func.count()).select_from(Account)) == 7
+
+
+def test_state_survives_a_new_process_and_is_saved_once_per_turn(any_bot, tmp_path):
+    any_bot.router.add_command("记住", lambda t, a: (t.state.__setitem__("note", a), t.reply("记住了")))
+    any_bot.handle(Incoming(channel="web", user="leader", text="记住 二〇一八", message_id="1"))
+    from bot.core import Bot
+    fresh = Bot(any_bot.config)            # as after a restart
+    with fresh.db.session() as s:
+        conv = s.scalar(select(Conversation).where(Conversation.user_id == "leader"))
+        assert conv.state == {"note": "二〇一八"} and conv.version == 1
+    fresh.db.dispose()
+
+
+def test_concurrent_duplicates_have_one_effect(any_bot):
+    calls = []
+    lock = threading.Lock()
+
+    def count(turn, args):
+        with lock:
+            calls.append(1)
+        turn.reply("好")
+    any_bot.router.add_command("计数", count)
+    results = []
+
+    def deliver():
+        results.append(any_bot.handle(Incoming(channel="web", user="leader", text="计数",
+                                               message_id="same-id")))
+    threads = [threading.Thread(target=deliver) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1
+    assert sum(r is not None for r in results) == 1
+    with any_bot.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(InboxEntry)) == 1
+
+
+def test_stale_state_is_detected(any_bot):
+    with any_bot.db.transaction() as s:
+        conv = load_conversation(s, "web", "x")
+    with any_bot.db.transaction() as s:
+        save_conversation(s, conv, {"a": 1})
+    with pytest.raises(StaleState):
+        with any_bot.db.transaction() as s:
+            save_conversation(s, conv, {"a": 2})      # same version read earlier
+
+
+def test_outbox_dedupe_key_writes_once_and_delivery_marks_sent(any_bot):
+    with any_bot.db.transaction() as s:
+        assert enqueue(s, "web", "union", Outgoing(text="通知"), dedupe_key="n1:union")
+        assert not enqueue(s, "web", "union", Outgoing(text="通知"), dedupe_key="n1:union")
+    assert Delivery(any_bot).drain() == 1
+    assert any_bot.channels["web"].take_inbox("union")[0]["text"] == "通知"
+    with any_bot.db.session() as s:
+        row = s.scalar(select(OutboxMessage))
+        assert row.status == "sent" and row.sent_at is not None
+    assert Delivery(any_bot).drain() == 0
+
+
+def test_only_one_lease_holder(any_bot):
+    first, second = DatabaseLease(any_bot.db), DatabaseLease(any_bot.db)
+    assert first.acquire()
+    assert not second.acquire()
+    assert first.acquire()          # renewing
+    first.release()
+    assert second.acquire()

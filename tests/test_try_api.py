@@ -1,0 +1,50 @@
+"""The try-out JSON API over HTTP, /healthz and error pages without tracebacks."""
+
+
+def test_messages_api_answers_help(client):
+    res = client.post("/try/api/messages", json={"user": "leader", "text": "帮助"})
+    assert res.status_code == 200
+    body = res.get_json()
+    assert body["replies"][0]["text"].startswith("王海您好")
+    assert body["replies"][0]["buttons"] == []
+
+
+def test_bad_requests_get_a_chinese_message(client):
+    for payload in ({}, {"user": "leader"}, {"user": 5, "text": "x"}, {"user": "leader", "text": 3}):
+        res = client.post("/try/api/messages", json=payload)
+        assert res.status_code == 400
+        assert "请求需要" in res.get_json()["error"]
+    res = client.post("/try/api/messages", data="not json", content_type="application/json")
+    assert res.status_code == 400
+
+
+def test_inbox_and_identities(client):
+    assert client.get("/try/api/inbox?user=leader").get_json() == {"messages": []}
+    assert client.get("/try/api/inbox").status_code == 400
+    ids = {i["id"] for i in client.get("/try/api/identities").get_json()["identities"]}
+    assert ids == {"leader", "member", "union", "tech", "party", "group", "admin"}
+
+
+def test_try_page_and_health(client):
+    page = client.get("/try")
+    assert page.status_code == 200 and "试用" in page.get_data(as_text=True)
+    health = client.get("/healthz")
+    assert health.status_code == 200 and health.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_retried_message_id_is_not_processed_twice(client):
+    first = client.post("/try/api/messages", json={"user": "leader", "text": "我是谁", "id": "abc"})
+    again = client.post("/try/api/messages", json={"user": "leader", "text": "我是谁", "id": "abc"})
+    assert first.get_json()["duplicate"] is False
+    assert again.get_json() == {"replies": [], "duplicate": True}
+
+
+def test_try_channel_is_off_in_production_unless_enabled(tmp_path, sqlite_url):
+    from bot import create_app
+    from tests.conftest import make_config
+    off = create_app(make_config(tmp_path, sqlite_url, env="production", secret_key="s",
+                                 try_enabled=False)).test_client()
+    assert off.get("/try").status_code == 404
+    on = create_app(make_config(tmp_path, sqlite_url, env="production", secret_key="s",
+                                try_enabled=True)).test_client()
+    assert on.get("/try").status_code == 200
