@@ -156,3 +156,69 @@ class StoredFile(Base):
     content_type: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
     owner_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# --- applications -------------------------------------------------------------------
+
+class Application(Base):
+    """One studio's application for one year (one draft per studio per year)."""
+    __tablename__ = "applications"
+    __table_args__ = (UniqueConstraint("studio_id", "year"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    studio_id: Mapped[int] = mapped_column(ForeignKey("studios.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft|submitted|returned|approved|rejected|named|withdrawn
+    flags: Mapped[dict] = mapped_column(JSON, default=dict)   # skipped fields, fields to revise, overrides
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    studio: Mapped[Studio] = relationship(lazy="joined")
+
+
+class Answer(Base):
+    """One field's current value: per-field rows, so two people filling at once never clobber."""
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("application_id", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(100))
+    value: Mapped[object] = mapped_column(JSON, nullable=True)
+    source: Mapped[str] = mapped_column(String(20), default="user")   # user | ledger | override
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AnswerHistory(Base):
+    """Every change of an answer: who, when, before → after."""
+    __tablename__ = "answer_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    old: Mapped[object] = mapped_column(JSON, nullable=True)
+    new: Mapped[object] = mapped_column(JSON, nullable=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Attachment(Base):
+    """A proof file sent in chat, kept with the field or ledger entry the user was on."""
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_kind: Mapped[str] = mapped_column(String(20))        # application | ledger
+    owner_id: Mapped[int] = mapped_column(Integer)
+    field_key: Mapped[str] = mapped_column(String(100), default="")
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RobotGroup(Base):
+    """A group chat reached through a group robot (WeCom webhook or signed DingTalk custom robot)."""
+    __tablename__ = "robot_groups"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    channel: Mapped[str] = mapped_column(String(20))          # wecom | dingtalk
+    webhook: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(200), default="")
+    subscribed: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)

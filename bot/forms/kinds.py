@@ -1,0 +1,83 @@
+"""Field kinds: which parser reads an answer of each kind and how the value is shown back."""
+import re
+from decimal import Decimal
+
+from bot.errors import InvalidInput
+from bot.forms import parsers as p
+
+
+def char_count(text):
+    """Characters of a narrative, not counting whitespace."""
+    return len(re.sub(r"\s", "", text or ""))
+
+
+def _unit(field):
+    return field.opts.get("unit", "")
+
+
+def _parse_sources(field, text, answers):
+    """经费来源: one unit, or several with each unit's amount (填表说明 3)."""
+    parts = [s.strip() for s in re.split(r"[;；\n]+|[,，、](?=[^\d.])", text) if s.strip()]
+    if not parts:
+        raise InvalidInput("请填写经费来源单位，例如 中交示范工程局 3万元；中交隧道局 2万元。")
+    sources = []
+    for part in parts:
+        m = re.match(r"^(?P<unit>.+?)[\s:：]*(?P<amount>[\d０-９.．]+\s*(万元|万|元)?|[零〇一二两三四五六七八九十百千]+(万元|万|元))$", part)
+        if m and not re.fullmatch(r"[\d０-９.．]+\s*(万元|万|元)?", part):
+            sources.append({"unit": m.group("unit").strip(), "amount": p.format_wan(p.parse_money_wan(m.group("amount")))})
+        else:
+            sources.append({"unit": part, "amount": None})
+    if len(sources) > 1 and any(s["amount"] is None for s in sources):
+        raise InvalidInput("有两个以上投入单位时，需分别注明每个单位的投入金额，"
+                           "例如 中交示范工程局 3万元；中交隧道局 2万元。")
+    total_key = field.opts.get("amount_key")
+    total = answers.get(total_key) if total_key else None
+    if len(sources) > 1 and total not in (None, ""):
+        parts_sum = sum(Decimal(s["amount"]) for s in sources)
+        if parts_sum != Decimal(total):
+            raise InvalidInput(f"各单位金额合计 {p.format_wan(parts_sum)} 万元，与投入金额 {total} 万元不一致，请核对。")
+    return sources
+
+
+def _show_sources(sources):
+    return "；".join(s["unit"] + (f" {s['amount']} 万元" if s.get("amount") else "") for s in sources or [])
+
+
+def _parse_longtext(field, text, answers):
+    text = text.strip()
+    if not text:
+        raise InvalidInput("内容不能为空。")
+    return text
+
+
+KINDS = {
+    "text": (lambda f, t, a: p.parse_text(t, min_len=f.opts.get("min_len", 1), max_len=f.opts.get("max_len", 500)),
+             lambda f, v: v),
+    "longtext": (_parse_longtext, lambda f, v: f"{char_count(v)} 字"),
+    "date": (lambda f, t, a: p.parse_date(t, allow_future=f.opts.get("allow_future", False)), lambda f, v: v),
+    "month": (lambda f, t, a: p.parse_month(t, min_age=f.opts.get("min_age")), lambda f, v: v),
+    "year": (lambda f, t, a: p.parse_year(t), lambda f, v: f"{v}"),
+    "count": (lambda f, t, a: p.parse_count(t, minimum=f.opts.get("minimum", 0),
+                                            maximum=f.opts.get("maximum"), unit=_unit(f)),
+              lambda f, v: f"{v}{(' ' + _unit(f)) if _unit(f) else ''}"),
+    "area": (lambda f, t, a: p.format_area(p.parse_area(t)), lambda f, v: f"{v} 平方米"),
+    "money": (lambda f, t, a: p.format_wan(p.parse_money_wan(t)), lambda f, v: f"{v} 万元"),
+    "phone": (lambda f, t, a: p.parse_phone(t), lambda f, v: v),
+    "choice": (lambda f, t, a: p.parse_choice(t, list(f.options)), lambda f, v: v),
+    "gender": (lambda f, t, a: p.parse_gender(t), lambda f, v: v),
+    "sources": (_parse_sources, lambda f, v: _show_sources(v)),
+}
+
+
+def parse(field, text, answers):
+    value = KINDS[field.kind][0](field, text, answers)
+    check = field.opts.get("check")
+    if check:
+        check(value, answers)
+    return value
+
+
+def display(field, value):
+    if value is None or value == "":
+        return "（未填）"
+    return KINDS[field.kind][1](field, value)

@@ -1,0 +1,147 @@
+"""Form declarations: Field (one answer), Group (repeating rows), Form — checked when declared.
+
+A field's ``kind`` names its parser (bot/forms/kinds.py); values are stored as JSON (strings for
+dates, months, money and areas; ints for counts; lists of dicts for groups).
+"""
+from dataclasses import dataclass, field as dc_field
+
+from bot.forms import kinds
+
+
+@dataclass
+class Field:
+    key: str                    # stable id, e.g. "leader.name"
+    label: str                  # the label the official form prints, e.g. "姓名"
+    kind: str = "text"          # a name in kinds.KINDS
+    help: str = ""              # from the 填表说明, shown by 帮助 and with the question
+    example: str = ""
+    optional: bool = False
+    proof: bool = False         # starred on the form: proof copies required
+    options: tuple = ()         # for choices
+    aliases: tuple = ()         # qualified labels users may type, e.g. "领衔人姓名"
+    block: str = ""             # the block it belongs to, e.g. "工作室领衔人情况"
+    compute: object = None      # fn(answers) -> value for computed fields (not asked)
+    opts: dict = dc_field(default_factory=dict)   # parser options (minimum, min_age, …)
+
+    @property
+    def computed(self):
+        return self.compute is not None
+
+    @property
+    def qualified(self):
+        """The unambiguous name used in lists and progress reports."""
+        return self.aliases[0] if self.aliases else self.label
+
+    def parse(self, text, answers=None):
+        return kinds.parse(self, text, answers or {})
+
+    def display(self, value):
+        return kinds.display(self, value)
+
+    def question(self):
+        lines = [self.help or f"请填写{self.label}。"]
+        if self.example and "例如" not in lines[0]:
+            lines[0] = lines[0].rstrip("。") + f"，例如 {self.example}。"
+        if self.options:
+            lines.append("可选：" + " / ".join(f"{i}. {o}" for i, o in enumerate(self.options, 1)))
+        return "\n".join(lines)
+
+
+@dataclass
+class Group:
+    key: str                    # e.g. "members"
+    label: str                  # e.g. "骨干成员"
+    fields: list                # Field list; keys are relative to a row ("name")
+    help: str = ""
+    min_rows: int = 0
+    max_rows: int = 200
+    unit: str = "位"            # 第 3 位 / 第 3 条
+    block: str = ""
+    aliases: tuple = ()
+    proof: bool = False
+    optional: bool = False
+    kind: str = "group"
+
+    @property
+    def computed(self):
+        return False
+
+    @property
+    def qualified(self):
+        return self.label
+
+    def field(self, key):
+        for f in self.fields:
+            if f.key == key:
+                return f
+        raise KeyError(key)
+
+    def row_summary(self, row):
+        return "，".join(f.display(row[f.key]) for f in self.fields if row.get(f.key) not in (None, ""))
+
+    def display(self, value):
+        rows = value or []
+        return f"{len(rows)} {self.unit}" if rows else "（无）"
+
+    def question(self):
+        return self.help or f"请逐一添加{self.label}。"
+
+
+class Form:
+    """An ordered list of Fields and Groups, checked for duplicate keys and ambiguous labels."""
+
+    def __init__(self, name, title, items):
+        self.name, self.title, self.items = name, title, list(items)
+        self.by_key = {}
+        self.by_label = {}
+        for item in self.items:
+            if item.key in self.by_key:
+                raise ValueError(f"form {name}: duplicate key {item.key!r}")
+            if item.kind not in kinds.KINDS and not isinstance(item, Group):
+                raise ValueError(f"form {name}: unknown kind {item.kind!r} for {item.key}")
+            if item.kind == "choice" and not item.options:
+                raise ValueError(f"form {name}: choice {item.key} has no options")
+            self.by_key[item.key] = item
+            for label in (item.label, *item.aliases):
+                self.by_label.setdefault(label, []).append(item)
+            if isinstance(item, Group):
+                for sub in item.fields:
+                    if sub.kind not in kinds.KINDS:
+                        raise ValueError(f"form {name}: unknown kind {sub.kind!r} in {item.key}")
+        for label, items in self.by_label.items():
+            qualified = {i.qualified for i in items}
+            if len(items) > 1 and len(qualified) < len(items):
+                raise ValueError(f"form {name}: label {label!r} repeats without qualified aliases")
+
+    @property
+    def asked(self):
+        """The items a person answers (not computed), in order."""
+        return [i for i in self.items if not i.computed]
+
+    def number(self, item):
+        return self.asked.index(item) + 1
+
+    def lookup(self, label):
+        """Items a typed label may mean (label, alias, or a group's row label)."""
+        return list(self.by_label.get(label.strip(), []))
+
+    def is_done(self, item, answers, skipped=()):
+        value = answers.get(item.key)
+        if item.key in skipped:
+            return True
+        if isinstance(item, Group):
+            return value is not None and len(value) >= max(item.min_rows, 1 if not item.optional else 0)
+        if item.kind == "longtext":
+            return value is not None and kinds.char_count(value) >= item.opts.get("min_chars", 0)
+        return value not in (None, "")
+
+    def missing(self, answers, skipped=()):
+        return [i for i in self.asked if not self.is_done(i, answers, skipped)]
+
+    def complete_values(self, answers):
+        """Answers plus computed fields."""
+        values = dict(answers)
+        for item in self.items:
+            if item.computed:
+                values[item.key] = item.compute(values)
+        return values

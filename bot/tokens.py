@@ -1,0 +1,44 @@
+"""Access tokens cached in the database, so every process shares one and refreshes it once."""
+from datetime import timedelta
+
+from bot import clock
+from storage.models import CacheEntry
+
+
+class TokenCache:
+    """``get(fetch)`` returns a live token, calling ``fetch() -> (token, expires_in)`` when needed.
+
+    Tokens are refreshed ``margin`` seconds before they expire; ``invalidate()`` drops one that
+    the platform refused (40014 / 42001) so the next ``get`` fetches anew.
+    """
+
+    def __init__(self, db, key, margin=300):
+        self.db, self.key, self.margin = db, f"token:{key}", margin
+
+    def get(self, fetch):
+        now = clock.utcnow()
+        with self.db.session() as session:
+            entry = session.get(CacheEntry, self.key)
+            if entry is not None and entry.expires_at - timedelta(seconds=self.margin) > now:
+                return entry.value
+        # single flight: the row lock (PostgreSQL) / write lock (SQLite) serialises refreshers
+        with self.db.transaction() as session:
+            query = session.query(CacheEntry).filter(CacheEntry.key == self.key)
+            if not self.db.is_sqlite:
+                query = query.with_for_update()
+            entry = query.one_or_none()
+            if entry is not None and entry.expires_at - timedelta(seconds=self.margin) > clock.utcnow():
+                return entry.value          # another process refreshed it while we waited
+            token, expires_in = fetch()
+            until = clock.utcnow() + timedelta(seconds=int(expires_in))
+            if entry is None:
+                session.add(CacheEntry(key=self.key, value=token, expires_at=until))
+            else:
+                entry.value, entry.expires_at = token, until
+            return token
+
+    def invalidate(self, token=None):
+        with self.db.transaction() as session:
+            entry = session.get(CacheEntry, self.key)
+            if entry is not None and (token is None or entry.value == token):
+                session.delete(entry)
