@@ -38,3 +38,8 @@ def lookup(bot, token):
         if stored is None or not Path(stored.path).is_file():
             return None
         return stored
+
+
+def lookup_in(session, token):
+    """The StoredFile with ``token`` inside the caller's transaction (None if unknown)."""
+    return session.scalar(select(StoredFile).where(StoredFile.token == token))

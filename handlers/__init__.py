@@ -2,5 +2,7 @@
 
 
 def register_all(router):
-    from handlers import common
+    from handlers import application, common, forms
     common.register(router)
+    forms.register(router)
+    application.register(router)

@@ -43,6 +43,13 @@ def _show_sources(sources):
     return "；".join(s["unit"] + (f" {s['amount']} 万元" if s.get("amount") else "") for s in sources or [])
 
 
+def _parse_date(field, text):
+    if text.strip() in ("今天", "今日"):
+        from bot import clock
+        return clock.today().strftime("%Y%m%d")
+    return p.parse_date(text, allow_future=field.opts.get("allow_future", False))
+
+
 def _parse_longtext(field, text, answers):
     text = text.strip()
     if not text:
@@ -54,7 +61,7 @@ KINDS = {
     "text": (lambda f, t, a: p.parse_text(t, min_len=f.opts.get("min_len", 1), max_len=f.opts.get("max_len", 500)),
              lambda f, v: v),
     "longtext": (_parse_longtext, lambda f, v: f"{char_count(v)} 字"),
-    "date": (lambda f, t, a: p.parse_date(t, allow_future=f.opts.get("allow_future", False)), lambda f, v: v),
+    "date": (lambda f, t, a: _parse_date(f, t), lambda f, v: v),
     "month": (lambda f, t, a: p.parse_month(t, min_age=f.opts.get("min_age")), lambda f, v: v),
     "year": (lambda f, t, a: p.parse_year(t), lambda f, v: f"{v}"),
     "count": (lambda f, t, a: p.parse_count(t, minimum=f.opts.get("minimum", 0),

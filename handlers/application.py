@@ -1,0 +1,232 @@
+"""The application (附件1 申报审批表) in chat: 申报 / 继续 / 七有 / 导出, its store and submission."""
+from datetime import date
+
+from sqlalchemy import select
+
+from bot import clock
+from bot import files
+from bot.errors import UserError
+from bot.forms.walker import Host, Store
+from handlers import forms, seven
+from handlers.application_schema import application_form
+from storage import applications
+from storage.models import Application, Attachment, Studio
+
+DRAFT_PREFIX = "（待定名）"
+
+
+def application_year(config, today=None):
+    """The year being applied for: this year until the deadline has passed, then the next."""
+    today = today or clock.today()
+    month, day = (int(x) for x in config.deadline.split("-"))
+    return today.year if today <= date(today.year, month, day) else today.year + 1
+
+
+class ApplicationStore(Store):
+    def __init__(self, session, app, person_id):
+        self.session, self.app, self.person_id = session, app, person_id
+
+    def load(self):
+        return applications.load_answers(self.session, self.app.id)
+
+    def set(self, key, value):
+        source = "user"
+        offered = (self.app.flags or {}).get("offered", {})
+        if key in offered:
+            source = "ledger" if offered[key] == value else "override"
+        return applications.set_answer(self.session, self.app.id, key, value, self.person_id, source)
+
+    def skipped(self):
+        return set((self.app.flags or {}).get("skipped", []))
+
+    def set_skipped(self, key, skipped):
+        keys = self.skipped()
+        new = keys | {key} if skipped else keys - {key}
+        if new != keys:
+            applications.set_flag(self.app, "skipped", sorted(new))
+
+
+class ApplicationHost(Host):
+    name = "application"
+
+    def form(self, turn, fstate):
+        return application_form(fstate["year"])
+
+    def app(self, turn, fstate):
+        return turn.session.get(Application, fstate["ref"])
+
+    def store(self, turn, fstate):
+        return ApplicationStore(turn.session, self.app(turn, fstate), turn.person.id if turn.person else None)
+
+    def commands(self):
+        return {"七有": lambda turn, walker, args: turn.reply(seven.report(self.haves(turn, walker))),
+                "导出": lambda turn, walker, args: export_to_chat(turn, walker.store.app)}
+
+    def haves(self, turn, walker):
+        values = walker.form.complete_values(walker.answers)
+        return seven.check(values, ledger_facts(turn, walker.store.app), walker.store.app.year)
+
+    def preview_extra(self, turn, walker):
+        return seven.report(self.haves(turn, walker))
+
+    def on_answer(self, turn, walker, item, value):
+        app = walker.store.app
+        if item.key == "cover.name":
+            rename_studio(turn.session, app.studio, value)
+        if item.key == "basics.area":
+            ok = float(value) >= 20
+            return f"七有要求一般不少于 20 平方米，{'已满足' if ok else '尚未满足'}"
+        if item.key == "basics.members":
+            return "七有要求 3 人以上，" + ("已满足" if value >= 3 else "尚未满足")
+        revise = set((app.flags or {}).get("revise", []))
+        if item.key in revise:
+            applications.set_flag(app, "revise", sorted(revise - {item.key}))
+            return "已按审批意见修改"
+        return ""
+
+    def offer(self, turn, walker, item):
+        from handlers import statistics
+        return statistics.offer(turn, walker, item)
+
+    def submit(self, turn, walker):
+        from handlers import review
+        review.submit(turn, walker.store.app, walker)
+
+    def on_attachment(self, turn, walker, key, attachments):
+        app = walker.store.app
+        item = walker.item(key)
+        names = []
+        for att in attachments:
+            stored = files.lookup_in(turn.session, att.ref)
+            if stored is None:
+                continue
+            turn.session.add(Attachment(owner_kind="application", owner_id=app.id, field_key=key or "",
+                                        file_id=stored.id, person_id=turn.person.id, created_at=clock.utcnow()))
+            names.append(att.name or stored.name)
+        where = f"「{item.qualified}」" if item is not None else "申报表"
+        turn.reply(f"已收到证明材料 {'、'.join(names) or '1 份'}，已附在{where}下。")
+
+
+HOST = forms.add_host(ApplicationHost())
+
+
+def rename_studio(session, studio, name):
+    """A studio created from the answers takes the name the leader typed, if it is free."""
+    if studio.name == name:
+        return
+    taken = session.scalar(select(Studio).where(Studio.name == name, Studio.id != studio.id))
+    if taken is None and (studio.name.startswith(DRAFT_PREFIX) or studio.status == "active"):
+        studio.name = name
+
+
+def studio_of(turn, create=False):
+    """The studio the user belongs to; a leader without one gets a draft studio when ``create``."""
+    person = turn.person
+    if person.studio_id:
+        return turn.session.get(Studio, person.studio_id)
+    if not create:
+        return None
+    if "leader" not in turn.roles:
+        raise UserError("您还没有关联到任何工作室，请联系管理员或领衔人。")
+    studio = Studio(name=f"{DRAFT_PREFIX}{person.name}的工作室#{person.id}", unit_id=person.unit_id,
+                    leader_id=person.id, status="active")
+    turn.session.add(studio)
+    turn.session.flush()
+    person.studio_id = studio.id
+    return studio
+
+
+def ledger_facts(turn, app):
+    from handlers import statistics
+    return statistics.facts(turn.session, app.studio_id, app.year)
+
+
+def current_application(turn, create=False):
+    studio = studio_of(turn, create=create)
+    if studio is None:
+        return None
+    year = application_year(turn.config)
+    if create:
+        return applications.get_or_create(turn.session, studio, year)
+    return turn.session.scalar(select(Application).where(Application.studio_id == studio.id,
+                                                         Application.year == year))
+
+
+def start(turn, args):
+    app = current_application(turn, create=True)
+    if app.status in ("submitted", "approved", "named"):
+        from handlers import review
+        turn.reply(f"{app.year} 年度申报已提交，当前：{review.status_text(turn.session, app)}。")
+        return
+    if app.status == "withdrawn":
+        app.status = "draft"
+    verb = "开始填写" if not applications.load_answers(turn.session, app.id) else "继续填写"
+    header = f"好的，{verb} {app.year} 年度创新工作室申报表"
+    revise = (app.flags or {}).get("revise") or []
+    if revise:
+        header += f"。审批退回，需修改：{'、'.join(revise_labels(app, revise))}；意见：{(app.flags or {}).get('revise_comment', '')}"
+    walker = forms.begin(turn, HOST, {"ref": app.id, "year": app.year}, header)
+    if revise:
+        walker.edit(revise_labels(app, revise)[0])
+        turn.state["form"] = walker.fstate
+
+
+def revise_labels(app, keys):
+    form = application_form(app.year)
+    return [form.by_key[k].qualified for k in keys if k in form.by_key]
+
+
+def resume(turn, args):
+    """继续 outside the form: back into the application (or say there is nothing to resume)."""
+    app = current_application(turn) if turn.person else None
+    if app is None or app.status not in ("draft", "returned"):
+        turn.reply("目前没有需要继续填写的申报表。发送「申报」开始。")
+        return
+    start(turn, args)
+
+
+def seven_haves(turn, args):
+    app = current_application(turn)
+    if app is None:
+        turn.reply("还没有申报表。发送「申报」开始填写。")
+        return
+    form = application_form(app.year)
+    values = form.complete_values(applications.load_answers(turn.session, app.id))
+    turn.reply(seven.report(seven.check(values, ledger_facts(turn, app), app.year)))
+
+
+def export_command(turn, args):
+    app = current_application(turn)
+    if app is None:
+        turn.reply("还没有申报表。发送「申报」开始填写。")
+        return
+    export_to_chat(turn, app)
+
+
+def render(session, config, app):
+    """The application as (docx bytes, json dict)."""
+    from handlers import documents, review
+    form = application_form(app.year)
+    values = form.complete_values(applications.load_answers(session, app.id))
+    sources = applications.answer_sources(session, app.id)
+    overrides = {k for k, s in sources.items() if s == "override"}
+    docx = documents.render_application_docx(form, values, year=app.year, org_name=config.org_name,
+                                             union_name=config.union_name,
+                                             opinions=review.opinions_for_document(session, app),
+                                             overrides=overrides)
+    return docx, documents.application_json(form, values)
+
+
+def export_to_chat(turn, app):
+    docx, _ = render(turn.session, turn.config, app)
+    name = f"{app.studio.name}-{app.year}年度申报审批表.docx"
+    stored = files.save(turn.bot, turn.session, name, docx, owner_person_id=turn.person.id)
+    turn.reply(f"已生成申报审批表：{name}", file=files.as_outgoing_file(turn.bot, stored))
+
+
+def register(router):
+    router.add_command("申报", start, roles=["leader", "member"], help="填写或继续填写本年度申报表")
+    router.add_command("继续", resume, roles=["leader", "member"])
+    router.add_command("七有", seven_haves, roles=["leader", "member"], help="七有自查")
+    router.add_command(("导出", "导出申报表"), export_command, roles=["leader", "member"],
+                       help="导出申报审批表（Word 文件）")
