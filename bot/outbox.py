@@ -11,14 +11,14 @@ from storage.models import OutboxMessage, Account
 
 
 def enqueue(session, channel, recipient, message: Outgoing, *, dedupe_key=None, batch_key=None,
-            delay=0.0):
+            delay=0.0, notice=None):
     """Add one delivery; with ``dedupe_key`` a second enqueue of the same key does nothing.
 
     Returns True when a row was written.
     """
     now = clock.utcnow()
     values = dict(channel=channel, recipient=recipient, payload=message.to_dict(),
-                  dedupe_key=dedupe_key, batch_key=batch_key, status="pending", attempts=0,
+                  dedupe_key=dedupe_key, batch_key=batch_key, notice=notice, status="pending", attempts=0,
                   next_attempt_at=now + timedelta(seconds=delay), last_error="", created_at=now)
     if dedupe_key is None:
         session.add(OutboxMessage(**values))
@@ -29,11 +29,11 @@ def enqueue(session, channel, recipient, message: Outgoing, *, dedupe_key=None, 
     return session.execute(stmt.returning(OutboxMessage.id)).first() is not None
 
 
-def push_to_person(session, person, message: Outgoing, *, dedupe_key=None, batch_key=None):
+def push_to_person(session, person, message: Outgoing, *, dedupe_key=None, batch_key=None, notice=None):
     """Send to every messenger account the person is bound on; returns the number of rows written."""
     written = 0
     for account in session.scalars(select(Account).where(Account.person_id == person.id)):
         key = f"{dedupe_key}|{account.channel}" if dedupe_key else None
         written += enqueue(session, account.channel, account.external_id, message,
-                           dedupe_key=key, batch_key=batch_key)
+                           dedupe_key=key, batch_key=batch_key, notice=notice)
     return written

@@ -112,6 +112,7 @@ class OutboxMessage(Base):
     payload: Mapped[dict] = mapped_column(JSON)
     dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True)
     batch_key: Mapped[str | None] = mapped_column(String(255))
+    notice: Mapped[str | None] = mapped_column(String(40), index=True)   # the notice type, for 通知记录
     status: Mapped[str] = mapped_column(String(10), default="pending")   # pending|sent|failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
@@ -222,3 +223,93 @@ class RobotGroup(Base):
     secret: Mapped[str] = mapped_column(String(200), default="")
     subscribed: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# --- ledgers ------------------------------------------------------------------------
+
+LEDGERS = {"activity": "创建活动台账", "achievement": "创新成果台账", "member": "成员发展台账", "funding": "经费台账"}
+
+
+class LedgerEntry(Base):
+    """One ledger line; never hard-deleted (``deleted_at`` marks a deletion, the audit keeps it)."""
+    __tablename__ = "ledger_entries"
+    __table_args__ = (Index("ix_ledger_studio", "studio_id", "ledger", "entry_date"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    studio_id: Mapped[int] = mapped_column(ForeignKey("studios.id"))
+    ledger: Mapped[str] = mapped_column(String(20))           # activity|achievement|member|funding
+    entry_date: Mapped[date] = mapped_column(Date)
+    data: Mapped[dict] = mapped_column(JSON)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class LedgerAudit(Base):
+    """Who changed a ledger entry, when, before → after."""
+    __tablename__ = "ledger_audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    action: Mapped[str] = mapped_column(String(10))           # create|update|delete
+    before: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# --- review chain -------------------------------------------------------------------
+
+class ReviewStep(Base):
+    """One reviewer step of an application: 1 单位工会, 2 技术部门, 3 党委, 4 集团工会."""
+    __tablename__ = "review_steps"
+    __table_args__ = (UniqueConstraint("application_id", "step"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    step: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="waiting")  # waiting|pending|approved|returned|rejected
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))     # after a transfer
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    opinion: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    pending_since: Mapped[datetime | None] = mapped_column(DateTime)
+    reminders: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReviewLog(Base):
+    """The audit trail of an application: who did what, when, with which opinion."""
+    __tablename__ = "review_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    action: Mapped[str] = mapped_column(String(30))
+    step: Mapped[int | None] = mapped_column(Integer)
+    opinion: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# --- spot checks ----------------------------------------------------------------------
+
+class SpotCheck(Base):
+    """A random draw of named studios; seed and candidates recorded so anyone can reproduce it."""
+    __tablename__ = "spot_checks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seed: Mapped[str] = mapped_column(String(64))
+    candidates: Mapped[list] = mapped_column(JSON)            # studio ids, sorted
+    chosen: Mapped[list] = mapped_column(JSON)
+    due_on: Mapped[date] = mapped_column(Date)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SpotCheckResult(Base):
+    __tablename__ = "spot_check_results"
+    __table_args__ = (UniqueConstraint("spot_check_id", "studio_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    spot_check_id: Mapped[int] = mapped_column(ForeignKey("spot_checks.id"))
+    studio_id: Mapped[int] = mapped_column(ForeignKey("studios.id"))
+    result: Mapped[str] = mapped_column(String(20), default="")    # 合格|限期整改|撤销称号 or "" (pending)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    recorded_at: Mapped[datetime | None] = mapped_column(DateTime)
