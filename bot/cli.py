@@ -100,3 +100,27 @@ def check_config():
     """Validate the configuration and exit (non-zero with the reasons when invalid)."""
     make_bot()
     click.echo("配置有效。")
+
+
+@cli.group()
+def export():
+    """Export documents (application DOCX/JSON, 附件2 materials, ledgers XLSX)."""
+
+
+def _add_handler_commands():
+    """Handler modules contribute commands: ``CLI_COMMANDS`` (top level) and ``EXPORT_COMMANDS``."""
+    import importlib
+    for name in ("application_cli", "ledgers", "review", "admin", "notices", "channels_cli"):
+        try:
+            module = importlib.import_module(f"handlers.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"handlers.{name}":
+                raise
+            continue
+        for command in getattr(module, "CLI_COMMANDS", ()):
+            cli.add_command(command)
+        for command in getattr(module, "EXPORT_COMMANDS", ()):
+            export.add_command(command)
+
+
+_add_handler_commands()

@@ -2,7 +2,8 @@
 
 
 def register_all(router):
-    from handlers import application, common, forms
+    from handlers import application, common, forms, ledgers
     common.register(router)
     forms.register(router)
     application.register(router)
+    ledgers.register(router)

@@ -1,0 +1,5 @@
+"""Studio ledgers (台账) in chat — being written."""
+
+
+def register(router):
+    pass
