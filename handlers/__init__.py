@@ -2,8 +2,11 @@
 
 
 def register_all(router):
-    from handlers import application, common, forms, ledgers
+    from handlers import admin, application, common, forms, ledgers, notices, review
     common.register(router)
     forms.register(router)
     application.register(router)
     ledgers.register(router)
+    review.register(router)
+    admin.register(router)
+    notices.register(router)

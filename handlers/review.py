@@ -16,3 +16,7 @@ def status_text(session, app):
 
 def opinions_for_document(session, app):
     return {}
+
+
+def register(router):
+    pass

@@ -1,0 +1,5 @@
+"""Being written."""
+
+
+def register(router):
+    pass
