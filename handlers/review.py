@@ -1,22 +1,507 @@
-"""The approval chain: submission, the four reviewers' decisions, and opinions in the document."""
-from bot import clock
+"""The approval chain: submission, the four reviewers' decisions in the messenger, 催办, naming.
 
+An application goes 所在单位工会 → 所在单位技术部门 → 所在单位党委 → 集团工会联合会. Each step's
+reviewers get a prompt with buttons; a decision needs the step to be pending and the button's
+version to match, so a stale card changes nothing. Every action is in ``review_log``.
+"""
+import re
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from bot import clock, files
+from bot.errors import UserError
+from bot.message import Button, Outgoing
+from bot.outbox import push_to_person
+from bot.workdays import workdays_between
+from handlers import seven
+from handlers.application_schema import application_form
+from storage import applications
+from storage.models import Application, Person, PersonRole, ReviewLog, ReviewStep, Studio
+
+STEPS = ((1, "union"), (2, "tech"), (3, "party"), (4, "group"))
+STEP_NAMES = {"union": "所在单位工会", "tech": "所在单位技术部门", "party": "所在单位党委", "group": "集团工会联合会"}
+STATUS = {"draft": "填写中", "submitted": "审批中", "returned": "已退回修改", "approved": "审批通过",
+          "rejected": "未通过", "named": "已命名", "withdrawn": "已撤回"}
+DECISIONS = {"approve": "同意", "return": "退回修改", "reject": "不同意"}
+
+
+def _log(session, app, person, action, step=None, opinion=""):
+    session.add(ReviewLog(application_id=app.id, person_id=person.id if person else None, action=action,
+                          step=step, opinion=opinion, at=clock.utcnow()))
+
+
+# -- who reviews --------------------------------------------------------------------------
+
+def role_holders(session, role, unit_id=None):
+    query = select(Person).join(PersonRole).where(PersonRole.role == role)
+    if unit_id is not None and role != "group":
+        query = query.where(Person.unit_id == unit_id)
+    return session.scalars(query.order_by(Person.id)).all()
+
+
+def reviewers_for(session, app, step):
+    """The people who decide ``step``: its assignee after a transfer, else every holder of the role."""
+    if step.assignee_id:
+        return [session.get(Person, step.assignee_id)]
+    people = role_holders(session, step.role, app.studio.unit_id)
+    return [p for p in people if p.studio_id != app.studio_id]
+
+
+def may_decide(session, person, app, step):
+    if person is None or step.role not in person.role_names:
+        return False
+    if person.studio_id == app.studio_id:
+        return False                       # nobody reviews their own studio's application
+    if step.assignee_id:
+        return step.assignee_id == person.id
+    return step.role == "group" or person.unit_id == app.studio.unit_id
+
+
+def steps_of(session, app):
+    return session.scalars(select(ReviewStep).where(ReviewStep.application_id == app.id)
+                           .order_by(ReviewStep.step)).all()
+
+
+def pending_steps(session):
+    return session.execute(select(ReviewStep, Application).join(Application)
+                           .where(ReviewStep.status == "pending").order_by(ReviewStep.id)).all()
+
+
+# -- submission ---------------------------------------------------------------------------
 
 def submit(turn, app, walker):
+    """The applicant confirmed 提交: start the chain, or resume it at the step that returned it."""
+    session = turn.session
+    steps = steps_of(session, app)
+    if not steps:
+        steps = [ReviewStep(application_id=app.id, step=n, role=role, status="waiting", opinion="",
+                            reminders=0, version=0) for n, role in STEPS]
+        session.add_all(steps)
+        session.flush()
+        current = steps[0]
+        action = "submit"
+    else:
+        current = next((s for s in steps if s.status in ("returned", "pending")), steps[0])
+        action = "resubmit"
     app.status = "submitted"
     app.submitted_at = clock.utcnow()
+    applications.set_flag(app, "revise", [])
+    _make_pending(session, current)
+    _log(session, app, turn.person, action, current.step)
     turn.state.pop("flow", None)
     turn.state.pop("form", None)
-    turn.reply(f"已提交 {app.year} 年度申报表。")
+    verb = "已重新提交" if action == "resubmit" else "已提交"
+    turn.reply(f"{verb} {app.year} 年度申报表，现由第 {current.step} 步 {STEP_NAMES[current.role]}审批。"
+               "每一步有结果都会通知您；审批开始前可以说「撤回」。")
+    prompt_reviewers(turn.bot, session, app, current)
+
+
+def _make_pending(session, step):
+    step.status, step.pending_since, step.reminders = "pending", clock.utcnow(), 0
+    step.decided_by, step.decided_at, step.opinion = None, None, ""
+    step.version += 1
+
+
+def summary_text(session, app):
+    form = application_form(app.year)
+    values = form.complete_values(applications.load_answers(session, app.id))
+    from handlers import statistics
+    haves = seven.check(values, statistics.facts(session, app.studio_id, app.year), app.year)
+    unmet = [h.name.replace("有", "", 1) for h in haves if h.status == seven.NOT_MET]
+    patents = sum(int(values.get(k) or 0) for k in ("innovation.utility", "innovation.invention"))
+    high = sum(int(values.get(k) or 0) for k in ("innovation.award_provincial", "innovation.award_national",
+                                                  "innovation.award_intl"))
+    benefit = sum(float(values.get(f"benefit.{y}.total") or 0) for y in ("y1", "y2"))
+    return (f"领衔人：{values.get('leader.name', '')} · 成员 {values.get('basics.members', '?')} 人 · "
+            f"场所 {values.get('basics.area', '?')}㎡ · {seven.summary(haves)}"
+            + (f"（{'、'.join(unmet)}未满足）" if unmet else "")
+            + f"\n近两年：专利 {patents} 项（发明 {values.get('innovation.invention', 0)}），"
+              f"省部级及以上奖 {high} 项，经济效益 {benefit:g} 万元")
+
+
+def prompt_message(session, app, step):
+    title = f"【待审批】{app.studio.name} {app.year} 年申报（第 {step.step} 步：{STEP_NAMES[step.role]}）"
+    ref = f"{step.id}:{step.version}"
+    return Outgoing(text=f"{title}\n{summary_text(session, app)}", title=title, buttons=[
+        Button("同意", f"review:approve:{ref}"), Button("退回修改", f"review:return:{ref}"),
+        Button("不同意", f"review:reject:{ref}"), Button("查看申报表", f"review:doc:{app.id}"),
+        Button("转交同事", f"review:transfer:{ref}")])
+
+
+def prompt_reviewers(bot, session, app, step):
+    """Send the step's prompt (summary, 七有, the DOCX, buttons) to each of its reviewers."""
+    message = prompt_message(session, app, step)
+    doc = _document(bot, session, app)
+    reviewers = reviewers_for(session, app, step)
+    for person in reviewers:
+        key = f"review:{step.id}:{step.version}:{person.id}"
+        push_to_person(session, person, message, dedupe_key=key, notice="review_prompt")
+        push_to_person(session, person, Outgoing(text=f"申报表：{doc.name}", file=files.as_outgoing_file(bot, doc)),
+                       dedupe_key=key + ":doc", notice="review_prompt")
+    if not reviewers:
+        _log(session, app, None, "no_reviewer", step.step)
+    return reviewers
+
+
+def _document(bot, session, app):
+    from handlers.application import render
+    docx, _ = render(session, bot.config, app)
+    return files.save(bot, session, f"{app.studio.name}-{app.year}年度申报审批表.docx", docx)
+
+
+def _tell_applicant(session, app, text, buttons=(), key=None):
+    people = session.scalars(select(Person).where(Person.studio_id == app.studio_id)).all()
+    for person in people:
+        if {"leader", "member"} & person.role_names:
+            push_to_person(session, person, Outgoing(text=text, buttons=list(buttons)),
+                           dedupe_key=f"{key}:{person.id}" if key else None, notice="review_result")
+
+
+# -- decisions --------------------------------------------------------------------------------
+
+def _step_for_action(turn, ref):
+    """The step a button names, checked: still pending, same version, and this person may decide."""
+    try:
+        step_id, version = (int(x) for x in ref.split(":"))
+    except ValueError:
+        raise UserError("这个按钮已失效。发送「审批」查看待办。") from None
+    step = turn.session.get(ReviewStep, step_id)
+    if step is None:
+        raise UserError("这条审批已不存在。发送「审批」查看待办。")
+    app = turn.session.get(Application, step.application_id)
+    if step.status != "pending" or step.version != version:
+        done = STATUS.get(app.status, app.status) if step.status == "pending" else \
+            {"approved": "已同意", "returned": "已退回修改", "rejected": "未通过", "waiting": "尚未开始"}.get(step.status, step.status)
+        raise UserError(f"这一步已处理（{done}），无需重复操作。发送「审批」查看待办。")
+    if not may_decide(turn.session, turn.person, app, step):
+        if turn.person is not None and turn.person.studio_id == app.studio_id:
+            raise UserError("不能审批本工作室的申报。")
+        raise UserError(f"您不是这一步（{STEP_NAMES[step.role]}）的审批人，无权操作。")
+    return step, app
+
+
+def on_action(turn, rest):
+    """Button presses: review:<approve|return|reject|transfer>:<step>:<version>, review:doc:<app>."""
+    kind, _, ref = rest.partition(":")
+    if kind == "doc":
+        return show_document(turn, ref)
+    if kind == "to":
+        return transfer_to(turn, ref)
+    if kind not in DECISIONS and kind != "transfer":
+        raise UserError("这个按钮已失效。")
+    step, app = _step_for_action(turn, ref)
+    if kind == "transfer":
+        return offer_transfer(turn, step, app)
+    turn.state["flow"] = "review"
+    turn.state["review"] = {"step": step.id, "version": step.version, "decision": kind}
+    if kind == "approve":
+        turn.reply("请输入审批意见（可选），或直接点「确认同意」。", [("确认同意", "review_ok:")])
+    elif kind == "return":
+        turn.reply("请说明需要修改的内容（请写出字段名，例如「2024年经费来源请补充来源单位和金额」）：")
+    else:
+        turn.reply("请输入不同意的理由：")
+
+
+def on_confirm_approve(turn, rest):
+    pending = turn.state.get("review")
+    if not pending:
+        raise UserError("这个按钮已失效。发送「审批」查看待办。")
+    decide(turn, pending, "同意")
+
+
+def review_flow(turn):
+    """A reviewer's next message after pressing a decision button is the opinion."""
+    pending = turn.state.get("review")
+    text = turn.text
+    if not pending:
+        turn.state.pop("flow", None)
+        return False
+    if text in ("取消", "算了"):
+        turn.state.pop("flow", None)
+        turn.state.pop("review", None)
+        turn.reply("已取消，这一步仍待您审批。")
+        return True
+    if not text:
+        turn.reply("请输入意见文字。")
+        return True
+    step = turn.session.get(ReviewStep, pending["step"])
+    if step is None or step.status != "pending" or step.version != pending["version"]:
+        turn.state.pop("flow", None)
+        turn.state.pop("review", None)
+        turn.reply("这一步已由他人处理，无需重复操作。发送「审批」查看待办。")
+        return True
+    decide(turn, pending, text)
+    return True
+
+
+def decide(turn, pending, opinion):
+    session = turn.session
+    step, app = _step_for_action(turn, f"{pending['step']}:{pending['version']}")
+    kind = pending["decision"]
+    revise = []
+    if kind == "return":
+        revise = fields_named(app, opinion)
+        if not revise:
+            turn.reply("没能从意见中识别出要修改的字段。请写出字段名，例如「2024年经费来源请补充来源单位和金额」"
+                       "或「骨干成员请补充出生年月」。")
+            return
+    turn.state.pop("flow", None)
+    turn.state.pop("review", None)
+    step.status = {"approve": "approved", "return": "returned", "reject": "rejected"}[kind]
+    step.decided_by, step.decided_at, step.opinion = turn.person.id, clock.utcnow(), opinion
+    step.version += 1
+    _log(session, app, turn.person, kind, step.step, opinion)
+    name = STEP_NAMES[step.role]
+    if kind == "approve":
+        following = session.scalar(select(ReviewStep).where(ReviewStep.application_id == app.id,
+                                                             ReviewStep.step == step.step + 1))
+        if following is None:
+            app.status = "approved"
+            turn.reply(f"已同意。{app.studio.name} {app.year} 年度申报已全部审批通过。")
+            _tell_applicant(session, app, f"您的 {app.year} 年度申报已通过全部审批（{name}：{opinion}）。等待命名。",
+                            key=f"result:{step.id}:{step.version}")
+            return
+        _make_pending(session, following)
+        turn.reply(f"已同意，已转第 {following.step} 步 {STEP_NAMES[following.role]}。")
+        _tell_applicant(session, app, f"第 {step.step} 步 {name}已同意（{turn.person.name}：{opinion}）。"
+                                      f"现由第 {following.step} 步 {STEP_NAMES[following.role]}审批。",
+                        key=f"result:{step.id}:{step.version}")
+        prompt_reviewers(turn.bot, session, app, following)
+    elif kind == "return":
+        app.status = "returned"
+        labels = [application_form(app.year).by_key[k].qualified for k in revise]
+        applications.set_flag(app, "revise", revise)
+        applications.set_flag(app, "revise_comment", opinion)
+        turn.reply(f"已退回给{app.studio.name}，并标注字段「{'、'.join(labels)}」。重新提交后会回到您这一步。")
+        _tell_applicant(session, app, f"您的 {app.year} 年度申报被 {name}退回修改。\n意见：{opinion}\n"
+                                      f"需修改：{'、'.join(labels)}。改好后请再次「提交」。",
+                        [Button("修改申报表", "申报")], key=f"result:{step.id}:{step.version}")
+    else:
+        app.status = "rejected"
+        turn.reply(f"已记录不同意意见，申报流程结束。")
+        _tell_applicant(session, app, f"很遗憾，您的 {app.year} 年度申报未通过 {name}审批。\n意见：{opinion}",
+                        key=f"result:{step.id}:{step.version}")
+
+
+def fields_named(app, text):
+    """Field keys an opinion mentions: qualified labels, labels, or a block (with its year)."""
+    form = application_form(app.year)
+    found = []
+    compact = re.sub(r"\s", "", text)
+    for item in form.asked:
+        names = {item.qualified, *item.aliases}
+        if len(form.lookup(item.label)) == 1:
+            names.add(item.label)
+        if any(len(n) >= 2 and n in compact for n in names):
+            found.append(item.key)
+    for item in form.asked:
+        base, _, year = item.block.partition("（")
+        year = year.rstrip("）").rstrip("年")
+        if base and base in compact and item.key not in found:
+            if not year or year in compact:
+                if not any(k for k in found if form.by_key[k].block == item.block):
+                    found.append(item.key)
+    return found
+
+
+# -- transfer, document, listing ---------------------------------------------------------------
+
+def offer_transfer(turn, step, app):
+    colleagues = [p for p in role_holders(turn.session, step.role, app.studio.unit_id)
+                  if p.id != turn.person.id and p.studio_id != app.studio_id]
+    if not colleagues:
+        raise UserError(f"没有其他{STEP_NAMES[step.role]}的同事可以转交。")
+    turn.reply("转交给哪位同事？", [(p.name, f"review:to:{step.id}:{step.version}:{p.id}") for p in colleagues[:6]])
+
+
+def transfer_to(turn, ref):
+    *step_ref, person_id = ref.split(":")
+    step, app = _step_for_action(turn, ":".join(step_ref))
+    colleague = turn.session.get(Person, int(person_id))
+    if colleague is None or step.role not in colleague.role_names or \
+            (step.role != "group" and colleague.unit_id != app.studio.unit_id):
+        raise UserError("只能转交给同一角色、同一单位的同事。")
+    step.assignee_id = colleague.id
+    step.version += 1
+    step.pending_since = clock.utcnow()
+    _log(turn.session, app, turn.person, "transfer", step.step, f"转交给 {colleague.name}")
+    turn.reply(f"已转交给 {colleague.name}。")
+    prompt_reviewers(turn.bot, turn.session, app, step)
+
+
+def show_document(turn, app_id):
+    app = turn.session.get(Application, int(app_id)) if app_id.isdigit() else None
+    if app is None:
+        raise UserError("这份申报表已不存在。")
+    may_read = any(may_decide(turn.session, turn.person, app, s) or s.decided_by == (turn.person.id if turn.person else None)
+                   for s in steps_of(turn.session, app)) or (turn.person and turn.person.studio_id == app.studio_id) \
+        or ("group" in turn.roles)
+    if not may_read:
+        raise UserError("您无权查看这份申报表。")
+    doc = _document(turn.bot, turn.session, app)
+    turn.reply(f"申报表：{doc.name}", file=files.as_outgoing_file(turn.bot, doc))
+
+
+def my_pending(turn, args):
+    """审批: the steps waiting for this reviewer."""
+    rows = [(s, a) for s, a in pending_steps(turn.session) if may_decide(turn.session, turn.person, a, s)]
+    if not rows:
+        turn.reply("目前没有待您审批的申报。")
+        return
+    turn.reply(f"待您审批 {len(rows)} 份：")
+    for step, app in rows[:10]:
+        message = prompt_message(turn.session, app, step)
+        turn.reply(message.text, message.buttons, title=message.title)
 
 
 def status_text(session, app):
-    return {"submitted": "审批中", "approved": "已通过", "named": "已命名"}.get(app.status, app.status)
+    if app.status not in ("submitted", "returned"):
+        return STATUS.get(app.status, app.status)
+    current = next((s for s in steps_of(session, app) if s.status in ("pending", "returned")), None)
+    if current is None:
+        return STATUS.get(app.status, app.status)
+    verb = "审批中" if current.status == "pending" else "退回修改"
+    return f"第 {current.step} 步 {STEP_NAMES[current.role]}{verb}"
 
+
+def progress(turn, args):
+    """进度 outside the form: where the application is."""
+    from handlers.application import current_application
+    app = current_application(turn)
+    if app is None:
+        turn.reply("还没有申报表。发送「申报」开始填写。")
+        return
+    if app.status in ("draft", "withdrawn"):
+        form = application_form(app.year)
+        answers = applications.load_answers(turn.session, app.id)
+        missing = form.missing(answers, set((app.flags or {}).get("skipped", [])))
+        turn.reply(f"{app.year} 年度申报表填写中：已填 {len(form.asked) - len(missing)}/{len(form.asked)} 项。",
+                   [("继续填写", "申报")])
+        return
+    lines = [f"{app.studio.name} {app.year} 年度申报：{status_text(turn.session, app)}"]
+    marks = {"waiting": "○", "pending": "…", "approved": "✓", "returned": "↩", "rejected": "✗"}
+    for step in steps_of(turn.session, app):
+        who = turn.session.get(Person, step.decided_by).name if step.decided_by else ""
+        opinion = f"（{who}：{step.opinion}）" if step.opinion else ""
+        lines.append(f"{marks.get(step.status, '?')} 第 {step.step} 步 {STEP_NAMES[step.role]}{opinion}")
+    turn.reply("\n".join(lines))
+
+
+def withdraw(turn, args):
+    from handlers.application import current_application
+    app = current_application(turn)
+    if app is None or app.status != "submitted":
+        raise UserError("没有可以撤回的申报（只有已提交、尚未审批的申报可以撤回）。")
+    steps = steps_of(turn.session, app)
+    if any(s.decided_at for s in steps):
+        raise UserError("审批已经开始，不能撤回。如需修改，请联系审批人退回。")
+    for step in steps:
+        turn.session.delete(step)
+    app.status = "withdrawn"
+    _log(turn.session, app, turn.person, "withdraw")
+    turn.reply("已撤回申报，可以继续修改后再「提交」。", [("继续填写", "申报")])
+
+
+# -- 催办 -------------------------------------------------------------------------------------
+
+def chase_overdue(bot, session, today=None):
+    """Remind reviewers of steps pending more than N working days: the reviewer, then their
+    colleagues with the same role, then the group union. Returns the number of reminders written."""
+    today = today or clock.today()
+    limit = bot.config.remind_after_working_days
+    written = 0
+    for step, app in pending_steps(session):
+        since = (step.pending_since or clock.utcnow()).date()
+        late = workdays_between(since, today)
+        level = min(3, late // limit) if limit else 0
+        if level <= step.reminders:
+            continue
+        if level == 1:
+            people = reviewers_for(session, app, step)
+        elif level == 2:
+            people = [p for p in role_holders(session, step.role, app.studio.unit_id) if p.studio_id != app.studio_id]
+        else:
+            people = role_holders(session, "group")
+        text = (f"【催办】{app.studio.name} {app.year} 年申报在第 {step.step} 步 {STEP_NAMES[step.role]}"
+                f"已等待 {late} 个工作日，请尽快处理。")
+        message = Outgoing(text=text, buttons=prompt_message(session, app, step).buttons)
+        for person in people:
+            written += push_to_person(session, person, message,
+                                      dedupe_key=f"chase:{step.id}:{step.version}:{level}:{person.id}",
+                                      notice="review_chase")
+        step.reminders = level
+        _log(session, app, None, f"chase_{level}", step.step, f"已等待 {late} 个工作日")
+    return written
+
+
+# -- naming ------------------------------------------------------------------------------------
+
+def naming(turn, args):
+    """命名 [工作室名] [日期]: the group union names an approved studio."""
+    session = turn.session
+    approved = session.scalars(select(Application).where(Application.status == "approved")
+                               .order_by(Application.id)).all()
+    parts = args.split()
+    if not parts:
+        if not approved:
+            turn.reply("目前没有审批通过、待命名的申报。")
+            return
+        listing = "\n".join(f"{n}. {a.studio.name}（{a.year} 年）" for n, a in enumerate(approved, 1))
+        turn.reply(f"审批通过、待命名的工作室：\n{listing}\n请选择（也可以发送「命名 工作室名称 日期」）：",
+                   [(a.studio.name[:20], f"命名 {a.studio.name}") for a in approved[:6]])
+        return
+    name = parts[0]
+    app = next((a for a in approved if a.studio.name == name), None)
+    if app is None:
+        raise UserError(f"没有找到审批通过、待命名的「{name}」。发送「命名」查看列表。")
+    named_on = clock.today()
+    if len(parts) > 1:
+        from bot.forms.parsers import parse_date
+        text = parse_date(" ".join(parts[1:]), allow_future=False)
+        named_on = date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    studio = app.studio
+    app.status, studio.status, studio.named_on = "named", "named", named_on
+    _log(session, app, turn.person, "name", None, named_on.strftime("%Y%m%d"))
+    grant = turn.config.grant_wan
+    try:
+        from storage import ledgers
+        ledgers.record_grant(session, studio.id, grant, named_on, turn.person.id)
+        granted = f"，经费台账已记入一次性经费支持 {grant} 万元"
+    except (ImportError, AttributeError):
+        granted = ""
+    turn.reply(f"已命名「{studio.name}」（{named_on:%Y%m%d}）{granted}。")
+    _tell_applicant(session, app, f"祝贺！「{studio.name}」已被命名为{turn.config.org_name}劳模（工匠人才）创新工作室"
+                                  f"（{named_on:%Y年%m月%d日}），并获一次性经费支持 {grant} 万元。",
+                    key=f"named:{studio.id}:{named_on}")
+    try:
+        from handlers import notices
+        announce = notices.announce_naming
+    except (ImportError, AttributeError):
+        return
+    announce(session, turn.config, [studio], named_on)
+
+
+# -- documents -----------------------------------------------------------------------------------
 
 def opinions_for_document(session, app):
-    return {}
+    """Each decided step's opinion, reviewer name and date, for the DOCX opinion boxes."""
+    result = {}
+    for step in steps_of(session, app):
+        if step.decided_at and step.status in ("approved", "returned", "rejected"):
+            person = session.get(Person, step.decided_by)
+            local = step.decided_at.replace(tzinfo=clock.timezone.utc).astimezone(clock.TZ)
+            result[step.role] = {"opinion": step.opinion if step.status != "returned" else f"退回修改：{step.opinion}",
+                                 "name": person.name if person else "", "date": local.strftime("%Y%m%d")}
+    return result
 
 
 def register(router):
-    pass
+    router.add_action("review", on_action)
+    router.add_action("review_ok", on_confirm_approve)
+    router.add_flow("review", review_flow)
+    router.add_command("审批", my_pending, roles=["union", "tech", "party", "group"], help="查看待我审批的申报",
+                       preempt=True)
+    router.add_command(("进度", "申报进度"), progress, roles=["leader", "member"], help="查看申报填写和审批进度")
+    router.add_command("撤回", withdraw, roles=["leader", "member"], help="在审批开始前撤回申报")
+    router.add_command("命名", naming, roles=["group"], help="为审批通过的工作室命名")

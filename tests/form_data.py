@@ -65,3 +65,32 @@ TALENT = [("赵磊", "2023年晋升为高级技师", "2024年获企业劳模")]
 
 NARRATIVE = ("王海隧道掘进劳模创新工作室成立于二〇一八年，围绕盾构施工中的重难点问题开展技术攻关。" * 10,
              "工作室坚持来自一线、服务一线，近两年完成创新成果十二项，培养技术骨干多名，取得了良好的经济效益和社会效益。" * 12)
+
+
+def fill_all(leader, order=None):
+    """Fill the whole form by labels (in ``order``), then the lists and the narrative."""
+    for label, typed, _ in (order or SCALARS):
+        reply = leader.send(f"{label}：{typed}")
+        assert "✓" in reply, (label, reply)
+    leader.send("修改 获奖年份及荣誉称号")
+    for year, title in HONOURS:
+        leader.press("添加一项")
+        leader.send(year)
+        leader.send(title)
+    leader.press("完成获奖年份及荣誉称号")
+    leader.send("修改 骨干成员")
+    for member in MEMBERS:
+        leader.press("添加一位")
+        for value in member:
+            leader.send(value)
+    leader.press("完成骨干成员")
+    leader.send("修改 培养人才明细")
+    for row in TALENT:
+        leader.press("添加一人")
+        for value in row:
+            leader.send(value)
+    leader.press("完成培养人才明细")
+    leader.send("修改 业绩简介")
+    for part in NARRATIVE:
+        leader.send(part)
+    return leader.send("完成")

@@ -10,7 +10,7 @@ from handlers.application_schema import application_form
 from storage import applications
 from storage.models import Answer, AnswerHistory, Application
 from tests.chat import Chat
-from tests.form_data import HONOURS, MEMBERS, NARRATIVE, SCALARS, TALENT
+from tests.form_data import MEMBERS, SCALARS, fill_all
 
 
 @pytest.fixture(autouse=True)
@@ -210,35 +210,6 @@ def test_a_leader_without_a_studio_gets_one_from_the_answers(bot, chat):
     leader.send("李建国桥梁智能建造劳模创新工作室")
     with bot.db.session() as s:
         assert s.scalar(select(Studio).where(Studio.name == "李建国桥梁智能建造劳模创新工作室")) is not None
-
-
-def fill_all(leader, order=None):
-    """Fill the whole form by labels (in ``order``), then the lists and the narrative."""
-    for label, typed, _ in (order or SCALARS):
-        reply = leader.send(f"{label}：{typed}")
-        assert "✓" in reply, (label, reply)
-    leader.send("修改 获奖年份及荣誉称号")
-    for year, title in HONOURS:
-        leader.press("添加一项")
-        leader.send(year)
-        leader.send(title)
-    leader.press("完成获奖年份及荣誉称号")
-    leader.send("修改 骨干成员")
-    for member in MEMBERS:
-        leader.press("添加一位")
-        for value in member:
-            leader.send(value)
-    leader.press("完成骨干成员")
-    leader.send("修改 培养人才明细")
-    for row in TALENT:
-        leader.press("添加一人")
-        for value in row:
-            leader.send(value)
-    leader.press("完成培养人才明细")
-    leader.send("修改 业绩简介")
-    for part in NARRATIVE:
-        leader.send(part)
-    return leader.send("完成")
 
 
 def test_whole_form_in_reverse_order_with_a_restart_then_submit(bot, tmp_path):

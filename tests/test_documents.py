@@ -1,0 +1,506 @@
+"""The 附件1 申报审批表 DOCX/JSON and the 附件2 materials draft, read back value by value."""
+import io
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+import docx
+import pytest
+from docx.oxml.ns import qn
+
+from handlers.application_schema import application_form
+from handlers.documents import (
+    application_json,
+    render_application_docx,
+    render_materials_docx,
+)
+
+YEAR = 2025
+
+SURNAMES = "孙周吴郑冯陈褚卫蒋沈韩杨朱秦尤许何吕施张"
+GIVEN = ("立", "磊", "敏", "强", "静", "伟", "芳", "军", "洋", "勇",
+         "艳", "杰", "娟", "涛", "明", "超", "霞", "平", "刚", "桂英")
+DEPARTMENTS = ("技术部", "工程部", "设备物资部", "安全质量部", "盾构分公司")
+ROLES = ("BIM 建模", "盾构掘进参数分析", "管片拼装工艺", "测量监控", "试验检测")
+TITLES = ("工程师", "高级工程师", "助理工程师", "技师", "高级技师")
+
+NARRATIVE = (
+    "工作室自2018年4月组建以来，始终坚持“来自一线、服务一线”的原则，围绕城市轨道交通盾构隧道施工中的"
+    "重点、难点问题开展技术攻关和技能传授。工作室依托公司承建的多条地铁区间隧道工程，组建了一支由"
+    "高级工程师、技师和一线操作骨干组成的创新团队，形成了老中青结合、专业结构合理的人才梯队。\n"
+    + "近两年来，工作室针对富水砂层盾构始发与接收风险高、管片拼装错台、同步注浆质量难以控制等问题，"
+    "先后立项攻关课题六项，研发了盾构姿态智能纠偏辅助系统、管片拼装定位装置等多项成果，其中多项成果"
+    "获得国家实用新型专利和发明专利授权，并在集团内多个项目推广应用，取得了显著的经济效益和社会效益。" * 4
+    + "\n工作室坚持把人才培养作为重要任务，建立了师带徒、岗位练兵、技能竞赛等培养机制，"
+    "定期组织技术培训和学习研讨，带动一大批青年职工快速成长为技术骨干。"
+)
+NARRATIVE = (NARRATIVE * 2)[:1100]
+
+
+def _members(count=20):
+    return [
+        {"name": SURNAMES[i] + GIVEN[i], "gender": "女" if i % 4 == 2 else "男",
+         "birth": f"{1975 + i}{(i % 12) + 1:02d}", "education": ("大学本科", "硕士研究生", "大学专科")[i % 3],
+         "title": TITLES[i % 5], "department": DEPARTMENTS[i % 5], "role": ROLES[i % 5]}
+        for i in range(count)
+    ]
+
+
+def _answers():
+    return {
+        "cover.name": "李建国盾构隧道智能建造劳模创新工作室",
+        "cover.unit": "中交示范工程局有限公司",
+        "cover.unit_type": "施工企业",
+        "cover.recommender": "中交示范工程局有限公司工会",
+        "cover.filled_on": "20250520",
+        "basics.created_on": "20180420",
+        "basics.named_by": "省总工会",
+        "basics.field": "盾构隧道施工",
+        "basics.named_on": "20190501",
+        "basics.type": "技术攻关",
+        "basics.members": 24,
+        "basics.area": "25",
+        "funding.y1.amount": "5",
+        "funding.y1.sources": [{"unit": "中交示范工程局", "amount": "3"}, {"unit": "中交隧道局", "amount": "2"}],
+        "funding.y2.amount": "3.5",
+        "funding.y2.sources": [{"unit": "中交示范工程局", "amount": "3.5"}],
+        "innovation.results": 8,
+        "innovation.applied": 4,
+        "innovation.utility": 6,
+        "innovation.invention": 2,
+        "innovation.award_intl": 0,
+        "innovation.award_national": 1,
+        "innovation.award_provincial": 3,
+        "innovation.award_city": 5,
+        "benefit.y1.income": "35.5",
+        "benefit.y1.savings": "60",
+        "benefit.y2.income": "42",
+        "benefit.y2.savings": "18.25",
+        "talent.total": 9,
+        "talent.grade0": 1, "talent.grade1": 2, "talent.grade2": 3, "talent.grade3": 2, "talent.grade4": 1,
+        "talent.honour0": 0, "talent.honour1": 1, "talent.honour2": 2, "talent.honour3": 3,
+        "talent.list": [
+            {"name": "赵磊", "promotion": "2023年晋升为高级技师", "honour": "2024年获企业劳模"},
+            {"name": "钱芳", "promotion": "2024年晋升为技师", "honour": "无"},
+        ],
+        "social": "培训职工 600 人次，盾构姿态纠偏成果在集团内 5 个地铁项目推广应用。",
+        "leader.name": "李建国",
+        "leader.gender": "男",
+        "leader.birth": "197506",
+        "leader.education": "大学本科",
+        "leader.ethnicity": "汉族",
+        "leader.political": "中共党员",
+        "leader.profession": "盾构机操作",
+        "leader.title": "高级工程师",
+        "leader.phone": "13812345678",
+        "leader.honours": [{"year": 2019, "title": "全国五一劳动奖章"}, {"year": 2021, "title": "全国劳动模范"}],
+        "members": _members(),
+        "narrative": NARRATIVE,
+    }
+
+
+OPINIONS = {
+    "union": {"opinion": "同意推荐。", "name": "王工会", "date": "20250603"},
+    "tech": {"opinion": "技术成果属实，同意推荐。", "name": "刘技术", "date": "20250603"},
+    "party": {"opinion": "同意上报。", "name": "陈书记", "date": "20250603"},
+    "group": {"opinion": "同意命名。", "name": "周主席", "date": "20250603"},
+}
+
+
+@pytest.fixture(scope="module")
+def form():
+    return application_form(YEAR)
+
+
+@pytest.fixture(scope="module")
+def rendered(form):
+    return render_application_docx(form, _answers(), year=YEAR)
+
+
+def _read(data):
+    return docx.Document(io.BytesIO(data))
+
+
+def _unique_cells(row):
+    seen, cells = set(), []
+    for cell in row.cells:
+        if id(cell._tc) not in seen:
+            seen.add(id(cell._tc))
+            cells.append(cell)
+    return cells
+
+
+def _rows(table):
+    """Each row as the texts of its distinct cells."""
+    return [[c.text for c in _unique_cells(row)] for row in table.rows]
+
+
+def _row_after(rows, *texts):
+    """The cells of the first row containing all the texts."""
+    for row in rows:
+        if all(any(t == cell for cell in row) for t in texts):
+            return row
+    raise AssertionError(f"no row with {texts}: {rows}")
+
+
+def _value_after(rows, label):
+    row = _row_after(rows, label)
+    return row[row.index(label) + 1]
+
+
+def _all_text(document):
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        parts += ["\t".join(r) for r in _rows(table)]
+    return "\n".join(parts)
+
+
+# --- the cover and the main table --------------------------------------------------------
+
+def test_cover_page(rendered):
+    doc = _read(rendered)
+    texts = [p.text for p in doc.paragraphs]
+    assert "中国交建劳模（工匠人才）创新工作室" in texts
+    assert "申报审批表" in texts
+    assert "工作室名称：李建国盾构隧道智能建造劳模创新工作室" in texts
+    assert "所在单位：中交示范工程局有限公司" in texts
+    assert "单位类型：施工企业" in texts
+    assert "推荐单位：中交示范工程局有限公司工会" in texts
+    assert "填报日期：20250520" in texts
+    assert "中国交建工会联合会办公室制" in texts
+    assert "填 表 说 明" in texts
+    numbered = [t for t in texts if re.match(r"\d{1,2}\.", t)]
+    assert len(numbered) == 11
+    assert numbered[7].startswith("8.本表用打印方式填写，使用仿宋小四号字")
+
+
+def test_org_names_are_configuration(form):
+    doc = _read(render_application_docx(form, _answers(), year=YEAR, org_name="中国铁建",
+                                        union_name="中国铁建工会"))
+    text = _all_text(doc)
+    assert "中国铁建劳模（工匠人才）创新工作室" in text
+    assert "中国铁建工会办公室制" in text
+    assert "中国铁建工会审批意见" in text
+    assert "中国交建" not in text
+
+
+def test_basics_rows(rendered):
+    rows = _rows(_read(rendered).tables[0])
+    assert rows[0] == ["工作室名称", "李建国盾构隧道智能建造劳模创新工作室", "创建日期", "20180420"]
+    assert rows[1] == ["所在单位", "中交示范工程局有限公司", "命名单位*", "省总工会"]
+    assert rows[2] == ["专业领域", "盾构隧道施工", "命名日期", "20190501"]
+    assert rows[3][0] == "工作室类型"
+    assert "☑技术攻关" in rows[3][1]
+    for other in ("□技能传授", "□窗口服务", "□其他"):
+        assert other in rows[3][1]
+    assert rows[3][1].count("☑") == 1
+    assert rows[3][3] == "24人/25㎡"
+
+
+def test_funding_rows(rendered):
+    rows = _rows(_read(rendered).tables[0])
+    header = _row_after(rows, "投入金额")
+    assert header[-3:] == ["年  度", "投入金额", "经费来源"]
+    y1 = _row_after(rows, "2023年", "5")
+    assert y1[y1.index("2023年"):] == ["2023年", "5", "中交示范工程局 3万元；中交隧道局 2万元"]
+    y2 = _row_after(rows, "2024年", "3.5")
+    assert y2[y2.index("2024年"):] == ["2024年", "3.5", "中交示范工程局 3.5万元"]
+
+
+def test_innovation_rows(rendered):
+    rows = _rows(_read(rendered).tables[0])
+    assert _value_after(rows, "创新成果") == "8 项"
+    assert _value_after(rows, "成果转化") == "4 项"
+    assert _value_after(rows, "实用新型") == "6 个"
+    assert _value_after(rows, "发明") == "2 个"
+    awards = _row_after(rows, "获奖等级")
+    assert awards[awards.index("获奖等级") + 1:] == ["国际 0 个", "国家 1 个", "省部 3 个", "地市 5 个"]
+
+
+def test_benefit_rows_with_computed_total(rendered):
+    rows = _rows(_read(rendered).tables[0])
+    header = _row_after(rows, "创收金额")
+    assert header[-4:] == ["年  度", "创收金额", "节资金额", "合计"]
+    y1 = _row_after(rows, "2023年", "35.5")
+    assert y1[y1.index("2023年"):] == ["2023年", "35.5", "60", "95.5"]
+    y2 = _row_after(rows, "2024年", "42")
+    assert y2[y2.index("2024年"):] == ["2024年", "42", "18.25", "60.25"]
+
+
+def test_talent_rows(rendered):
+    rows = _rows(_read(rendered).tables[0])
+    labels = ["双重职称", "高级技师", "技师", "高级工", "其他", "全国劳模", "省部级劳模", "地市级劳模", "企业劳模"]
+    header = _row_after(rows, *labels)
+    assert header[-9:] == labels
+    values = rows[rows.index(header) + 1]
+    assert values[-10:] == ["9", "1", "2", "3", "2", "1", "0", "1", "2", "3"]
+    assert _value_after(rows, "社会效益").startswith("培训职工 600 人次")
+
+
+def test_leader_rows(rendered):
+    rows = _rows(_read(rendered).tables[0])
+    assert _row_after(rows, "工作室领衔人情况") == ["工作室领衔人情况"]
+    assert _row_after(rows, "姓名", "李建国") == ["姓名", "李建国", "性别", "男", "出生年月", "197506"]
+    assert _row_after(rows, "学历", "汉族") == ["学历", "大学本科", "民族", "汉族", "政治面貌", "中共党员"]
+    assert _row_after(rows, "专业/工种") == ["专业/工种", "盾构机操作", "技术职称", "高级工程师",
+                                            "联系电话", "13812345678"]
+    assert _value_after(rows, "获奖年份及\n荣誉称号*") == "2019年 全国五一劳动奖章；2021年 全国劳动模范"
+
+
+def test_core_members_fill_14_rows_and_the_attached_table(rendered):
+    doc = _read(rendered)
+    members = _answers()["members"]
+    rows = _rows(doc.tables[0])
+    assert _row_after(rows, "工作室骨干成员情况（可附表）") == ["工作室骨干成员情况（可附表）"]
+    header_at = rows.index(["姓名", "性别", "出生\n年月", "学历", "技术职称", "所在部门", "主要分工"])
+    body = rows[header_at + 1:header_at + 15]
+    expected = [[m["name"], m["gender"], m["birth"], m["education"], m["title"], m["department"], m["role"]]
+                for m in members]
+    assert body == expected[:14]
+    assert rows[header_at + 15][0].startswith("创新工作室")
+    texts = [p.text for p in doc.paragraphs]
+    assert "附表：工作室骨干成员情况（续）" in texts
+    attached = _rows(doc.tables[1])
+    assert attached[0] == ["姓名", "性别", "出生\n年月", "学历", "技术职称", "所在部门", "主要分工"]
+    assert attached[1:] == expected[14:]
+    assert len(attached) - 1 == 6
+
+
+def test_few_members_leave_empty_rows_and_no_attached_table(form):
+    values = dict(_answers(), members=_members(3))
+    doc = _read(render_application_docx(form, values, year=YEAR))
+    rows = _rows(doc.tables[0])
+    header_at = rows.index(["姓名", "性别", "出生\n年月", "学历", "技术职称", "所在部门", "主要分工"])
+    body = rows[header_at + 1:header_at + 15]
+    assert [r[0] for r in body[:3]] == ["孙立", "周磊", "吴敏"]
+    assert all(cell == "" for row in body[3:] for cell in row)
+    assert "附表：工作室骨干成员情况（续）" not in [p.text for p in doc.paragraphs]
+
+
+def test_narrative(rendered):
+    rows = _rows(_read(rendered).tables[0])
+    narrative = _value_after(rows, "创新工作室\n业绩简介\n（不少于\n1000字）")
+    assert narrative.replace("\n", "") == NARRATIVE.replace("\n", "")
+    assert len(NARRATIVE) == 1100
+
+
+def test_opinion_boxes_empty(rendered):
+    rows = _rows(_read(rendered).tables[0])
+    for label in ("所在单位工会意见", "所在单位技术部门意见", "所在单位党委意见", "中国交建工会联合会审批意见"):
+        box = _value_after(rows, label)
+        lines = [line.strip() for line in box.split("\n") if line.strip()]
+        assert lines[0] == "公章" and len(lines) == 2, (label, lines)
+        assert re.fullmatch(r"负责人签名：\s+年  月  日", lines[1]), (label, lines)
+
+
+def test_opinion_boxes_filled(form):
+    doc = _read(render_application_docx(form, _answers(), year=YEAR, opinions=OPINIONS))
+    rows = _rows(doc.tables[0])
+    for role, label in (("union", "所在单位工会意见"), ("tech", "所在单位技术部门意见"),
+                        ("party", "所在单位党委意见"), ("group", "中国交建工会联合会审批意见")):
+        box = _value_after(rows, label)
+        assert box.startswith(OPINIONS[role]["opinion"])
+        assert f"负责人签名：{OPINIONS[role]['name']}" in box
+        assert "2025年6月3日" in box
+        assert "公章" in box
+
+
+def test_override_marker(form):
+    overrides = {"funding.y1.amount", "innovation.utility", "benefit.y2.savings", "talent.total"}
+    doc = _read(render_application_docx(form, _answers(), year=YEAR, overrides=overrides))
+    rows = _rows(doc.tables[0])
+    assert "2023年" in _row_after(rows, "5（人工填写）")
+    assert _value_after(rows, "实用新型") == "6 个（人工填写）"
+    assert "18.25（人工填写）" in _row_after(rows, "2024年", "42")
+    talent_values = rows[rows.index(_row_after(rows, "双重职称")) + 1]
+    assert "9（人工填写）" in talent_values
+    assert _value_after(rows, "发明") == "2 个"            # not overridden: no marker
+    assert _all_text(doc).count("（人工填写）") == 4
+
+
+def test_missing_values_print_empty(form):
+    values = {"cover.name": "张三工作室", "members": []}
+    doc = _read(render_application_docx(form, values, year=YEAR))
+    rows = _rows(doc.tables[0])
+    assert rows[0] == ["工作室名称", "张三工作室", "创建日期", ""]
+    assert rows[3][3] == ""
+    assert _row_after(rows, "2023年")[-2:] == ["", ""]
+    assert "None" not in _all_text(doc)
+
+
+def test_every_run_is_fangsong_12pt(form):
+    doc = _read(render_application_docx(form, _answers(), year=YEAR, opinions=OPINIONS,
+                                        overrides={"talent.total"}))
+    normal = doc.styles["Normal"]
+    assert normal.font.name == "仿宋"
+    assert normal.font.size.pt == 12
+    assert normal.element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋"
+    runs = list(doc.element.body.iter(qn("w:r")))
+    assert len(runs) > 300
+    for r in runs:
+        run = docx.text.run.Run(r, None)
+        assert run.font.name == "仿宋", r.xml
+        assert run.font.size is not None and run.font.size.pt == 12, r.xml
+        assert r.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋", r.xml
+
+
+def test_table_has_borders_and_a4_page(rendered):
+    doc = _read(rendered)
+    assert all(t.style.name == "Table Grid" for t in doc.tables)
+    section = doc.sections[0]
+    assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297
+
+
+# --- JSON ----------------------------------------------------------------------------------
+
+def test_application_json(form):
+    data = application_json(form, _answers())
+    for label in ("工作室名称", "所在单位", "单位类型", "推荐单位", "填报日期", "创建日期", "命名单位",
+                  "专业领域", "命名日期", "工作室类型", "成员总数", "场所面积", "经费投入", "技术创新",
+                  "经济效益", "培养人才", "社会效益", "工作室领衔人情况", "工作室骨干成员情况", "创新工作室业绩简介"):
+        assert label in data, label
+    assert data["工作室名称"] == "李建国盾构隧道智能建造劳模创新工作室"
+    assert data["创建日期"] == "20180420"
+    assert data["经费投入"]["2023"] == {
+        "投入金额": "5",
+        "经费来源": [{"单位": "中交示范工程局", "金额": "3"}, {"单位": "中交隧道局", "金额": "2"}]}
+    assert data["经费投入"]["2024"]["投入金额"] == "3.5"
+    assert data["技术创新"] == {"创新成果": 8, "成果转化": 4, "实用新型": 6, "发明": 2,
+                              "国际": 0, "国家": 1, "省部": 3, "地市": 5}
+    assert data["经济效益"] == {"2023": {"创收金额": "35.5", "节资金额": "60", "合计": "95.5"},
+                              "2024": {"创收金额": "42", "节资金额": "18.25", "合计": "60.25"}}
+    talent = data["培养人才"]
+    assert talent["总数"] == 9
+    assert talent["技术等级"] == {"双重职称": 1, "高级技师": 2, "技师": 3, "高级工": 2, "其他": 1}
+    assert talent["荣誉"] == {"全国劳模": 0, "省部级劳模": 1, "地市级劳模": 2, "企业劳模": 3}
+    assert talent["明细"][0] == {"姓名": "赵磊", "晋升情况": "2023年晋升为高级技师", "荣誉情况": "2024年获企业劳模"}
+    assert data["社会效益"].startswith("培训职工")
+    leader = data["工作室领衔人情况"]
+    assert {k: leader[k] for k in ("姓名", "性别", "出生年月", "学历", "民族", "政治面貌", "专业/工种",
+                                   "技术职称", "联系电话")} == {
+        "姓名": "李建国", "性别": "男", "出生年月": "197506", "学历": "大学本科", "民族": "汉族",
+        "政治面貌": "中共党员", "专业/工种": "盾构机操作", "技术职称": "高级工程师", "联系电话": "13812345678"}
+    assert leader["获奖年份及荣誉称号"] == [{"获奖年份": 2019, "荣誉称号": "全国五一劳动奖章"},
+                                      {"获奖年份": 2021, "荣誉称号": "全国劳动模范"}]
+    members = data["工作室骨干成员情况"]
+    assert len(members) == 20
+    assert members[0] == {"姓名": "孙立", "性别": "男", "出生年月": "197501", "学历": "大学本科",
+                          "技术职称": "工程师", "所在部门": "技术部", "主要分工": "BIM 建模"}
+    assert data["创新工作室业绩简介"] == NARRATIVE
+
+
+def test_application_json_missing_values(form):
+    data = application_json(form, {"cover.name": "张三工作室"})
+    assert data["工作室名称"] == "张三工作室"
+    assert data["经济效益"]["2023"]["合计"] is None
+    assert data["工作室骨干成员情况"] == []
+    assert data["经费投入"]["2024"]["经费来源"] == []
+
+
+# --- 附件2 materials -------------------------------------------------------------------------
+
+LEDGERS = {
+    "activities": [
+        {"date": "20230315", "kind": "培训", "topic": "盾构姿态控制", "participants": 30, "hours": 4, "place": "工作室"},
+        {"date": "20230920", "kind": "培训", "topic": "管片拼装工艺", "participants": 40, "hours": 6, "place": "项目部"},
+        {"date": "20240410", "kind": "培训", "topic": "同步注浆质量", "participants": 50, "hours": 3.5, "place": "工作室"},
+        {"date": "20230401", "kind": "师带徒", "topic": "李建国—赵磊", "participants": 2, "hours": 0, "place": "工作室"},
+        {"date": "20240401", "kind": "师带徒", "topic": "孙立—钱芳", "participants": 2, "hours": 0, "place": "工作室"},
+        {"date": "20230610", "kind": "技术交流", "topic": "与中交隧道局盾构技术交流", "participants": 25,
+         "hours": 3, "place": "武汉"},
+        {"date": "20241108", "kind": "技术交流", "topic": "地铁盾构施工经验交流会", "participants": 60,
+         "hours": 4, "place": "南京"},
+        {"date": "20240502", "kind": "学习研讨", "topic": "富水砂层始发风险研讨", "participants": 12,
+         "hours": 2, "place": "工作室"},
+        {"date": "20220601", "kind": "培训", "topic": "早年培训（不在近两年）", "participants": 99,
+         "hours": 8, "place": "工作室"},
+    ],
+    "achievements": [
+        {"kind": "立项", "title": "富水砂层盾构始发风险控制", "date": "20230201", "level": "", "number": "", "amount": ""},
+        {"kind": "实用新型", "title": "一种管片拼装定位装置", "date": "20230812", "level": "",
+         "number": "ZL202320000001.1", "amount": ""},
+        {"kind": "实用新型", "title": "一种同步注浆监测装置", "date": "20240305", "level": "",
+         "number": "ZL202420000002.2", "amount": ""},
+        {"kind": "发明", "title": "盾构姿态智能纠偏方法", "date": "20241020", "level": "",
+         "number": "ZL202310000003.3", "amount": ""},
+        {"kind": "获奖", "title": "盾构姿态智能纠偏辅助系统", "date": "20240901", "level": "省部级",
+         "number": "", "amount": ""},
+        {"kind": "经济效益", "title": "管片拼装定位装置节约工期", "date": "20241231", "level": "",
+         "number": "", "amount": "60"},
+    ],
+    "members": [
+        {"date": "20230701", "name": "赵磊", "kind": "晋升", "detail": "晋升为高级技师"},
+        {"date": "20240501", "name": "赵磊", "kind": "荣誉", "detail": "获企业劳模"},
+    ],
+    "funding": [
+        {"date": "20230301", "direction": "收入", "unit": "中交示范工程局", "amount": "3"},
+        {"date": "20230801", "direction": "支出", "purpose": "设备购置", "amount": "1.2"},
+    ],
+}
+
+OUTLINE = ("一、基本情况", "二、近两年来活动开展情况", "（一）制度建立情况", "（二）日常运作情况",
+           "（三）分工协作情况", "三、近两年来工作室活动成效", "（一）创新成果情况", "（二）技能人才培养情况",
+           "（三）取得效益情况", "（四）开展技术交流协作情况")
+
+
+def test_materials_from_values_and_ledgers(form):
+    doc = _read(render_materials_docx(form, _answers(), year=YEAR, ledgers=LEDGERS))
+    texts = [p.text for p in doc.paragraphs]
+    positions = [texts.index(h) for h in OUTLINE]
+    assert positions == sorted(positions)
+    for heading in OUTLINE:
+        paragraph = doc.paragraphs[texts.index(heading)]
+        assert all(run.bold for run in paragraph.runs)
+    text = _all_text(doc)
+    assert "李建国盾构隧道智能建造劳模创新工作室" in text
+    assert "盾构隧道施工" in text
+    assert "25平方米" in text
+    assert "2023年投入经费5万元（中交示范工程局 3万元；中交隧道局 2万元）" in text
+    assert "工作室现有成员24人，其中骨干成员20人" in text
+    assert "开展培训3场，培训120人次" in text              # the 2022 session is outside the two years
+    assert "签订师带徒2对" in text
+    assert "开展技术交流2场，参与85人次" in text
+    assert "实用新型专利2个" in text and "发明专利1个" in text
+    assert "近两年共培养人才9人" in text
+    assert "2023年创收35.5万元、节资60万元，合计95.5万元" in text
+    assert "社会效益：培训职工 600 人次" in text
+    assert "近两年经费支出1笔，共1.2万元，主要用于设备购置" in text
+    assert doc.tables and _rows(doc.tables[0])[1][0] == "孙立"
+    assert len(doc.tables[0].rows) == 21
+    index = texts.index("（一）制度建立情况")
+    assert texts[index + 1] == "（请补充）"
+
+
+def test_materials_without_ledgers_ask_to_fill_in(form):
+    doc = _read(render_materials_docx(form, {"cover.name": "张三工作室"}, year=YEAR))
+    texts = [p.text for p in doc.paragraphs]
+    for heading in OUTLINE[2:5] + OUTLINE[6:]:
+        assert texts[texts.index(heading) + 1] == "（请补充）", heading
+    for r in doc.element.body.iter(qn("w:r")):
+        assert r.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋"
+        assert r.rPr.sz.val.pt == 12
+
+
+# --- PDF through LibreOffice ------------------------------------------------------------------
+
+def test_converts_to_pdf_with_libreoffice(rendered, tmp_path):
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        if os.environ.get("CI"):
+            pytest.fail("soffice (LibreOffice) must be installed in CI to check the PDF conversion")
+        pytest.skip("LibreOffice (soffice) is not installed")
+    source = tmp_path / "申报审批表.docx"
+    source.write_bytes(rendered)
+    profile = tempfile.mkdtemp(prefix="lo-", dir="/tmp")
+    try:
+        subprocess.run(
+            [soffice, f"-env:UserInstallation=file://{profile}", "--headless",
+             "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
+            check=True, timeout=180, capture_output=True)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    pdf = tmp_path / "申报审批表.pdf"
+    assert pdf.exists()
+    assert pdf.read_bytes().startswith(b"%PDF")
