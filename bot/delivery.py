@@ -144,7 +144,11 @@ class Delivery:
             return 0
         recipients = [r["recipient"] for r in rows]
         try:
-            result = channel.push(recipients, rows[0]["payload"])
+            if getattr(channel, "accepts_keys", False):
+                # the outbox ids let the channel drop a copy it already delivered before a crash
+                result = channel.push(recipients, rows[0]["payload"], keys=[r["id"] for r in rows])
+            else:
+                result = channel.push(recipients, rows[0]["payload"])
         except ChannelError as exc:
             self._retry_or_fail(channel, rows, exc)
             return 0

@@ -37,6 +37,7 @@ class Outgoing:
     file: dict | None = None        # {"name": ..., "path": ..., "url": ...}
     markdown: bool = False
     title: str = ""                 # card title when rendered as a card
+    mentions: list = field(default_factory=list)   # user ids / mobiles to @ in group broadcasts
 
     def to_dict(self):
         data = {"text": self.text, "buttons": [{"label": b.label, "action": b.action} for b in self.buttons]}
@@ -46,10 +47,13 @@ class Outgoing:
             data["markdown"] = True
         if self.title:
             data["title"] = self.title
+        if self.mentions:
+            data["mentions"] = list(self.mentions)
         return data
 
     @classmethod
     def from_dict(cls, data):
         return cls(text=data.get("text", ""),
                    buttons=[Button(b["label"], b["action"]) for b in data.get("buttons", [])],
-                   file=data.get("file"), markdown=bool(data.get("markdown")), title=data.get("title", ""))
+                   file=data.get("file"), markdown=bool(data.get("markdown")), title=data.get("title", ""),
+                   mentions=list(data.get("mentions", [])))

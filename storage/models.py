@@ -125,6 +125,7 @@ class WebMessage(Base):
     """Messages pushed to a try-out identity, shown by /try until read."""
     __tablename__ = "web_messages"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outbox_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), unique=True)
     user_id: Mapped[str] = mapped_column(String(128), index=True)
     payload: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime)

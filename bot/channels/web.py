@@ -3,6 +3,8 @@ import uuid
 
 from flask import Blueprint, jsonify, render_template, request
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot import clock
 from bot.channels.base import Channel
@@ -14,12 +16,19 @@ class WebChannel(Channel):
     name = "web"
     replies_via_outbox = False     # replies come back in the HTTP response
     max_batch = 1000
+    accepts_keys = True
 
-    def push(self, recipients, payload):
-        """Pushed messages wait in web_messages until the page (or `chat`) reads them."""
+    def push(self, recipients, payload, keys=None):
+        """Pushed messages wait in web_messages until the page (or `chat`) reads them.
+
+        ``keys`` (the outbox row ids) make a redelivery after a crash write nothing twice.
+        """
+        keys = keys or [None] * len(recipients)
         with self.bot.db.transaction() as session:
-            for user in recipients:
-                session.add(WebMessage(user_id=user, payload=payload, created_at=clock.utcnow()))
+            insert = sqlite_insert if self.bot.db.is_sqlite else pg_insert
+            rows = [dict(user_id=user, payload=payload, created_at=clock.utcnow(), outbox_id=key)
+                    for user, key in zip(recipients, keys)]
+            session.execute(insert(WebMessage).values(rows).on_conflict_do_nothing(index_elements=["outbox_id"]))
 
     # -- reading what was pushed ------------------------------------------------------
     def take_inbox(self, user):

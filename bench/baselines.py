@@ -1,0 +1,55 @@
+"""The two baselines served by the same gunicorn command line as the assistant.
+
+- ``bare``: Flask answering an empty 200 — the ceiling of the web stack itself;
+- ``durable``: the same plus one committed SQLite insert per request (WAL, synchronous=NORMAL,
+  the assistant's own settings) — the least a bot that loses nothing must do.
+"""
+import os
+import sqlite3
+import threading
+
+from flask import Flask, request
+
+
+def bare():
+    app = Flask("bare")
+
+    @app.post("/wecom/callback")
+    def callback():
+        request.get_data()
+        return "", 200
+
+    @app.get("/healthz")
+    def health():
+        return "ok"
+    return app
+
+
+def durable():
+    path = os.environ.get("BENCH_SQLITE", "/tmp/bench-durable.db")
+    local = threading.local()
+
+    def conn():
+        if not hasattr(local, "db"):
+            db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA busy_timeout=30000")
+            db.execute("CREATE TABLE IF NOT EXISTS inbox (id INTEGER PRIMARY KEY, body BLOB)")
+            local.db = db
+        return local.db
+
+    app = Flask("durable")
+
+    @app.post("/wecom/callback")
+    def callback():
+        db = conn()
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO inbox (body) VALUES (?)", (request.get_data(),))
+        db.execute("COMMIT")
+        return "", 200
+
+    @app.get("/healthz")
+    def health():
+        return "ok"
+    return app

@@ -1,0 +1,36 @@
+-- wrk driver: each thread replays its own share of pre-encrypted callbacks (never a duplicate).
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  local path, total = args[1], tonumber(args[2])
+  reqs = {}
+  local n = 0
+  for line in io.lines(path) do
+    if n % total == id then
+      local target, body = line:match("^(.-)\t(.*)$")
+      reqs[#reqs + 1] = wrk.format("POST", target, {["Content-Type"] = "text/xml"}, body)
+    end
+    n = n + 1
+  end
+  i = 0
+end
+
+function request()
+  i = i + 1
+  if i > #reqs then i = 1 end
+  return reqs[i]
+end
+
+function done(summary, latency, requests)
+  io.write(string.format("BENCH rps=%.1f p50=%.2f p99=%.2f errors=%d non2xx=%d requests=%d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.timeout, summary.errors.status, summary.requests))
+end

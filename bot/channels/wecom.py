@@ -1,0 +1,440 @@
+"""The WeCom (企业微信) channel: app callbacks in, message/send and template cards out, group robots.
+
+Inbound (``/wecom/callback``): GET answers the URL check with the decrypted echostr; POST
+verifies and decrypts the envelope (bot/crypto.py), turns the inner XML into an ``Incoming``,
+runs the turn (replies go to the outbox) and acknowledges with an empty 200. Media the user
+sent is fetched at once (media ids live 3 days) and stored as a file. A pressed card button
+greys out through ``update_template_card`` after the turn, best effort.
+
+Outbound (``push``, called by the delivery worker): Outgoing dicts become text / markdown
+messages (split at WeCom's 2048 bytes), ``button_interaction`` template cards, or an uploaded
+file; recipients ``group:<name>`` go to that RobotGroup's webhook. See shared/protocols/wecom.md.
+"""
+import hashlib
+import json
+import logging
+import mimetypes
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Blueprint, Response, jsonify, request
+from sqlalchemy import delete, select
+
+from bot import clock, files
+from bot.channels.base import Channel
+from bot.channels.wecom_api import WeComClient
+from bot.delivery import Delivery
+from bot.crypto import Envelope, parse_xml_fields, wecom_encrypted_field
+from bot.errors import ChannelError, DecryptError, SignatureError
+from bot.message import Attachment, Incoming
+from storage.models import Account, CacheEntry, InboxEntry, RobotGroup
+
+log = logging.getLogger("bot.channels.wecom")
+
+GROUP_PREFIX = "group:"
+TEXT_LIMIT = 2048                 # bytes of text / markdown in message/send and robot text
+ROBOT_MARKDOWN_LIMIT = 4096       # bytes of robot markdown
+TITLE_CHARS = 36                  # template_card main_title.title
+DESC_CHARS = 44                   # template_card main_title.desc
+SUB_TITLE_CHARS = 160             # template_card sub_title_text
+BUTTON_CHARS = 10                 # a card button's text
+MAX_BUTTONS = 6
+KEY_BYTES = 1024                  # a card button's key
+REPLACE_NAME_CHARS = 20           # the greyed label after a click
+TEXT_CHARS_IN = 20000             # longest text a turn is given (as the try-out channel)
+UPLOAD_MIN, UPLOAD_MAX = 6, 20 * 1024 * 1024
+MEDIA_TIMEOUT = (2, 3)            # callbacks must be answered within WeCom's 5 seconds
+CARD_UPDATE_TIMEOUT = (1, 2)
+CARD_LABELS_TTL = timedelta(hours=73)    # response codes live 72 h
+
+MESSAGE_KINDS = {"text": "text", "image": "image", "voice": "voice", "video": "video",
+                 "file": "file", "location": "location", "link": "link"}
+MEDIA_KINDS = {"image", "voice", "video", "file"}
+MEDIA_SUFFIX = {"image": ".jpg", "voice": ".amr", "video": ".mp4", "file": ""}
+MEDIA_NAMES = {"image": "图片", "voice": "语音", "video": "视频", "file": "文件"}
+
+
+class WeComChannel(Channel):
+    name = "wecom"
+    max_batch = 1000                  # message/send takes up to 1000 users
+    per_recipient_per_minute = 30     # per app and member; WeCom silently drops the 31st
+    per_group_per_minute = 20         # per group robot
+    pausing_codes = frozenset({45009})
+
+    def __init__(self, bot):
+        super().__init__(bot)
+        config = bot.config
+        self.envelope = Envelope(config.wecom_token, config.wecom_aes_key, config.wecom_corp_id)
+        self.client = WeComClient(bot)
+
+    def limit_per_minute(self, recipient):
+        if recipient.startswith(GROUP_PREFIX):
+            return self.per_group_per_minute
+        return self.per_recipient_per_minute
+
+    # ======================================================================== inbound
+    def blueprint(self):
+        bp = Blueprint("wecom", __name__)
+
+        @bp.get("/wecom/callback")
+        def verify_url():
+            args = request.args
+            try:
+                echo = self.envelope.open(args.get("msg_signature", ""), args.get("timestamp", ""),
+                                          args.get("nonce", ""), args.get("echostr", ""))
+            except SignatureError as exc:
+                return _refuse(403, "签名校验失败", exc)
+            except DecryptError as exc:
+                return _refuse(400, "回调内容无法解密", exc)
+            return Response(echo, 200, content_type="text/plain; charset=utf-8")
+
+        @bp.post("/wecom/callback")
+        def callback():
+            args = request.args
+            try:
+                encrypted = wecom_encrypted_field(request.get_data(cache=False))
+                inner = self.envelope.open(args.get("msg_signature", ""), args.get("timestamp", ""),
+                                           args.get("nonce", ""), encrypted)
+                fields = parse_xml_fields(inner)
+            except SignatureError as exc:
+                return _refuse(403, "签名校验失败", exc)
+            except DecryptError as exc:
+                return _refuse(400, "回调内容无法解密或解析", exc)
+            incoming = self.parse(fields)
+            if incoming is None:
+                return _ack()
+            if incoming.kind in MEDIA_KINDS and incoming.meta.get("media_id"):
+                try:
+                    self.fetch_media(incoming)
+                except ChannelError as exc:
+                    # not claimed in the inbox yet: WeCom's retry of this callback tries again
+                    log.warning("wecom: could not fetch %s %s from %s: %s", incoming.kind,
+                                incoming.meta["media_id"], incoming.user, exc)
+                    return jsonify(error="暂时无法下载您发送的文件，请稍后重试"), 503
+            replies = self.bot.handle(incoming)
+            if replies is not None and incoming.meta.get("response_code"):
+                self.grey_out_card(incoming)
+            return _ack()
+
+        return bp
+
+    def parse(self, fields):
+        """The ``Incoming`` of one decrypted callback, or None for what the bot ignores."""
+        user = _text(fields, "FromUserName")
+        msg_type = _text(fields, "MsgType")
+        if not user or not msg_type:
+            log.warning("wecom callback without FromUserName or MsgType: %s", sorted(fields))
+            return None
+        if msg_type == "event":
+            return self._parse_event(fields, user)
+        kind = MESSAGE_KINDS.get(msg_type)
+        if kind is None:
+            log.info("wecom: unsupported MsgType %r from %s, ignored", msg_type, user)
+            return None
+        message_id = _text(fields, "MsgId") or f"{user}:{_text(fields, 'CreateTime')}:{msg_type}"
+        incoming = Incoming(channel=self.name, user=user, kind=kind, message_id=_short(message_id))
+        if kind == "text":
+            incoming.text = _text(fields, "Content")[:TEXT_CHARS_IN]
+        elif kind in MEDIA_KINDS:
+            incoming.meta["media_id"] = _text(fields, "MediaId")
+            incoming.meta["file_name"] = _text(fields, "FileName") or _text(fields, "Title")
+            if kind == "voice":
+                incoming.text = _text(fields, "Recognition")   # speech-to-text, when enabled
+        elif kind == "location":
+            incoming.meta.update(latitude=_text(fields, "Location_X"), longitude=_text(fields, "Location_Y"),
+                                 scale=_text(fields, "Scale"), label=_text(fields, "Label"))
+        elif kind == "link":
+            incoming.meta.update(title=_text(fields, "Title"), description=_text(fields, "Description"),
+                                 url=_text(fields, "Url"), pic_url=_text(fields, "PicUrl"))
+        return incoming
+
+    def _parse_event(self, fields, user):
+        event = _text(fields, "Event")
+        key, task_id = _text(fields, "EventKey"), _text(fields, "TaskId")
+        message_id = _short(f"{user}:{_text(fields, 'CreateTime')}:{event}:{key}:{task_id}")
+        base = dict(channel=self.name, user=user, message_id=message_id)
+        if event == "enter_agent":
+            return Incoming(text="帮助", kind="event", meta={"event": event}, **base)
+        if event == "click" and key:
+            return Incoming(action=key, kind="action", meta={"event": event}, **base)
+        if event == "template_card_event" and key:
+            meta = {"event": event, "task_id": task_id, "response_code": _text(fields, "ResponseCode"),
+                    "card_type": _text(fields, "CardType")}
+            if isinstance(fields.get("SelectedItems"), list):
+                meta["selected_items"] = fields["SelectedItems"]
+            return Incoming(action=key, kind="action", meta=meta, **base)
+        log.info("wecom: event %r from %s acknowledged and ignored", event, user)
+        return None
+
+    def fetch_media(self, incoming):
+        """Download the media now and store it; ``incoming.attachments`` gets its file token."""
+        if self._seen(incoming.message_id):
+            return          # a retried delivery: the turn will be dropped as a duplicate
+        media_id = incoming.meta["media_id"]
+        data, name, content_type = self.client.get_media(media_id, timeout=MEDIA_TIMEOUT)
+        name = name or incoming.meta.get("file_name") or _default_name(incoming, content_type)
+        with self.bot.db.transaction() as session:
+            person_id = session.scalar(select(Account.person_id).where(
+                Account.channel == self.name, Account.external_id == incoming.user))
+            stored = files.save(self.bot, session, name, data, owner_person_id=person_id,
+                                content_type=content_type)
+            token = stored.token
+        incoming.attachments.append(Attachment(kind=incoming.kind, ref=str(token), name=name))
+
+    def _seen(self, message_id):
+        with self.bot.db.session() as session:
+            return session.scalar(select(InboxEntry.id).where(
+                InboxEntry.channel == self.name, InboxEntry.message_id == message_id[:255])) is not None
+
+    def grey_out_card(self, incoming):
+        """Replace the clicked card's buttons by the pressed label (best effort, never raises)."""
+        label = self._card_labels(incoming.meta.get("task_id")).get(incoming.action) or "已处理"
+        try:
+            self.client.update_template_card([incoming.user], incoming.meta["response_code"],
+                                             _clip(label, REPLACE_NAME_CHARS),
+                                             timeout=CARD_UPDATE_TIMEOUT)
+        except ChannelError as exc:
+            log.warning("wecom: card update for %s failed: %s", incoming.user, exc)
+        except Exception:    # the turn is committed; a failed cosmetic update must not fail the ack
+            log.exception("wecom: card update for %s failed", incoming.user)
+
+    # ======================================================================== outbound
+    def push(self, recipients, payload):
+        users = [r for r in recipients if not r.startswith(GROUP_PREFIX)]
+        groups = [r for r in recipients if r.startswith(GROUP_PREFIX)]
+        invalid, retry = [], []
+        if users:
+            invalid += self._push_users(users, payload)
+        for recipient in groups:
+            try:
+                if not self._push_group(recipient, payload):
+                    invalid.append(recipient)
+            except ChannelError as exc:
+                if len(recipients) == 1:
+                    raise
+                log.warning("wecom: group %s failed: %s", recipient, exc)
+                if exc.retry:
+                    if exc.code in self.pausing_codes and exc.delay:
+                        Delivery(self.bot).pause(self.name, recipient, exc.delay)
+                    retry.append(recipient)
+                else:
+                    invalid.append(recipient)
+        if invalid or retry:
+            return {"invalid_recipients": invalid, "retry_recipients": retry}
+        return None
+
+    # -- app messages to users ----------------------------------------------------------
+    def _push_users(self, users, payload):
+        """Send every message of ``payload``; returns the users WeCom called invalid."""
+        text, media_id = self._with_file(payload, self.client.upload_media)
+        bodies, labels = render_app(dict(payload, text=text))
+        if media_id:
+            bodies.append({"msgtype": "file", "file": {"media_id": media_id}})
+        live, invalid = list(users), []
+        for body in bodies:
+            if body["msgtype"] == "template_card":
+                self._remember_card(body["template_card"]["task_id"], labels)
+            refused = set(self.client.send_message(live, body))
+            if refused:
+                invalid += [u for u in live if u.lower() in refused]
+                live = [u for u in live if u.lower() not in refused]
+                log.warning("wecom: invalid recipients %s", sorted(refused))
+            if not live:
+                break
+        return invalid
+
+    def _with_file(self, payload, upload):
+        """The text to send (with the file's name) and the uploaded media id, if any."""
+        text = payload.get("text", "") or ""
+        file = payload.get("file")
+        if not file:
+            return text, None
+        name = file.get("name") or "文件"
+        path = Path(file["path"]) if file.get("path") else None
+        media_id = None
+        if path is not None and path.is_file() and UPLOAD_MIN <= path.stat().st_size <= UPLOAD_MAX:
+            media_id = upload(path, name)
+        line = f"附件：{name}"
+        if media_id is None and file.get("url"):
+            line += f"\n下载：{file['url']}"
+        return (f"{text}\n{line}" if text.strip() else line), media_id
+
+    def _remember_card(self, task_id, labels):
+        """Keep the card's key → label, so a click greys out with the pressed label."""
+        now = clock.utcnow()
+        with self.bot.db.transaction() as session:
+            session.execute(delete(CacheEntry).where(CacheEntry.key.like("wecom:card:%"),
+                                                     CacheEntry.expires_at < now))
+            session.add(CacheEntry(key=f"wecom:card:{task_id}", value=json.dumps(labels, ensure_ascii=False),
+                                   expires_at=now + CARD_LABELS_TTL))
+
+    def _card_labels(self, task_id):
+        if not task_id:
+            return {}
+        with self.bot.db.session() as session:
+            entry = session.get(CacheEntry, f"wecom:card:{task_id}"[:128])
+            return json.loads(entry.value) if entry is not None else {}
+
+    # -- group robots -------------------------------------------------------------------
+    def _push_group(self, recipient, payload):
+        """Send to a group robot; False when the group is unknown or unsubscribed."""
+        name = recipient[len(GROUP_PREFIX):]
+        with self.bot.db.session() as session:
+            group = session.scalar(select(RobotGroup).where(RobotGroup.name == name,
+                                                            RobotGroup.channel == self.name))
+            webhook = group.webhook if group is not None and group.subscribed else None
+        if not webhook:
+            log.warning("wecom: no subscribed group robot named %r", name)
+            return False
+        text, media_id = self._with_file(
+            payload, lambda path, fname: self.client.robot_upload_media(webhook, path, fname))
+        for body in render_robot(dict(payload, text=text)):
+            self.client.robot_send(webhook, body)
+        if media_id:
+            self.client.robot_send(webhook, {"msgtype": "file", "file": {"media_id": media_id}})
+        return True
+
+
+# ============================================================================ rendering
+
+def render_app(payload):
+    """message/send bodies for one Outgoing dict, and the card's key → label map."""
+    text = (payload.get("text") or "").strip()
+    if payload.get("buttons"):
+        return _render_card(payload, text)
+    if not text:
+        return [], {}
+    msgtype = "markdown" if payload.get("markdown") else "text"
+    title = (payload.get("title") or "").strip()
+    if title and msgtype == "markdown":
+        text = f"**{title}**\n{text}"
+    elif title:
+        text = f"{title}\n{text}"
+    return [{"msgtype": msgtype, msgtype: {"content": chunk}} for chunk in split_bytes(text, TEXT_LIMIT)], {}
+
+
+def _render_card(payload, text):
+    title = (payload.get("title") or "").strip()
+    if title:
+        rest = text
+    else:
+        first, _, rest = text.partition("\n")
+        title = first.strip()
+        if len(title) > TITLE_CHARS:
+            title, rest = "", text
+    buttons, labels, extra = [], {}, []
+    for button in payload["buttons"]:
+        label, key = button.get("label", ""), button.get("action", "")
+        if len(buttons) < MAX_BUTTONS and key and key not in labels and len(key.encode()) <= KEY_BYTES:
+            buttons.append({"text": _clip(label, BUTTON_CHARS), "style": 1, "key": key})
+            labels[key] = label
+        else:
+            extra.append(f"回复「{label}」")
+    rest = "\n".join(x for x in (rest.strip(), "\n".join(extra)) if x)
+    before = []
+    card = {"card_type": "button_interaction",
+            "main_title": {"title": _clip(title or _first_words(rest) or "请选择", TITLE_CHARS)},
+            "task_id": f"bot-{uuid.uuid4().hex}", "button_list": buttons}
+    if rest and "\n" not in rest and len(rest) <= DESC_CHARS:
+        card["main_title"]["desc"] = rest
+    elif rest and len(rest) <= SUB_TITLE_CHARS:
+        card["sub_title_text"] = rest
+    elif rest:
+        # too long for a card: the whole text first, then the card with the buttons
+        before = [{"msgtype": "text", "text": {"content": chunk}} for chunk in split_bytes(rest, TEXT_LIMIT)]
+        card["sub_title_text"] = "请点击下方按钮"
+    return before + [{"msgtype": "template_card", "template_card": card}], labels
+
+
+def render_robot(payload):
+    """Group robot bodies: text (with mentions) or markdown; buttons become text lines."""
+    text = (payload.get("text") or "").strip()
+    lines = [f"· {b.get('label', '')}" for b in payload.get("buttons") or []]
+    title = (payload.get("title") or "").strip()
+    mentions = [str(m) for m in payload.get("mentions") or [] if m]
+    if payload.get("markdown"):
+        parts = [f"**{title}**" if title else "", text, "\n".join(lines),
+                 " ".join("@所有人" if m == "@all" else f"<@{m}>" for m in mentions)]
+        content = "\n".join(p for p in parts if p)
+        return [{"msgtype": "markdown", "markdown": {"content": chunk}}
+                for chunk in split_bytes(content, ROBOT_MARKDOWN_LIMIT)] if content else []
+    content = "\n".join(p for p in (title, text, "\n".join(lines)) if p)
+    if not content:
+        return []
+    bodies = [{"msgtype": "text", "text": {"content": chunk}} for chunk in split_bytes(content, TEXT_LIMIT)]
+    mobiles = [m for m in mentions if m.isdigit() and len(m) == 11]
+    userids = [m for m in mentions if m not in mobiles]
+    if userids:
+        bodies[0]["text"]["mentioned_list"] = userids
+    if mobiles:
+        bodies[0]["text"]["mentioned_mobile_list"] = mobiles
+    return bodies
+
+
+def split_bytes(text, limit):
+    """Split text into pieces of at most ``limit`` UTF-8 bytes, at line ends where possible."""
+    pieces, current = [], ""
+    for line in text.splitlines(keepends=True):
+        if len((current + line).encode("utf-8")) <= limit:
+            current += line
+            continue
+        if current:
+            pieces.append(current)
+            current = ""
+        while len(line.encode("utf-8")) > limit:
+            cut = _fit(line, limit)
+            pieces.append(line[:cut])
+            line = line[cut:]
+        current = line
+    if current:
+        pieces.append(current)
+    return [p.strip("\n") for p in pieces if p.strip()]
+
+
+def _fit(text, limit):
+    """The most characters of ``text`` whose UTF-8 form fits in ``limit`` bytes."""
+    size, n = 0, 0
+    for n, char in enumerate(text):
+        size += len(char.encode("utf-8"))
+        if size > limit:
+            return max(1, n)
+    return len(text)
+
+
+# ============================================================================ helpers
+
+def _text(fields, name):
+    value = fields.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _short(message_id):
+    """Inbox ids are at most 255 characters: long event keys are hashed."""
+    if len(message_id) <= 200:
+        return message_id
+    return message_id[:150] + "#" + hashlib.sha1(message_id.encode("utf-8")).hexdigest()
+
+
+def _clip(text, chars):
+    return text if len(text) <= chars else text[:chars - 1] + "…"
+
+
+def _first_words(text):
+    return text.strip().split("\n", 1)[0]
+
+
+def _default_name(incoming, content_type):
+    suffix = mimetypes.guess_extension(content_type or "") or MEDIA_SUFFIX.get(incoming.kind, "")
+    stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+    return f"{MEDIA_NAMES.get(incoming.kind, '文件')}-{stamp}{suffix}"
+
+
+def _ack():
+    """WeCom's "received, no passive reply": HTTP 200 with an empty body."""
+    return Response(b"", 200, content_type="text/plain; charset=utf-8")
+
+
+def _refuse(status, message, exc):
+    log.warning("wecom callback refused (%s) from %s: %s", status, request.remote_addr, exc)
+    return jsonify(error=message), status

@@ -1,0 +1,651 @@
+"""The WeCom channel end to end: wechatpy plays WeCom's callbacks, FakeWeCom plays its API."""
+import base64
+import logging
+import threading
+import time
+import uuid
+from datetime import timedelta
+from urllib.parse import quote
+from xml.sax.saxutils import escape
+
+import pytest
+import requests
+from sqlalchemy import func, select
+from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
+from wechatpy.utils import WeChatSigner
+
+from bot import clock, create_app
+from bot.crypto import parse_xml_fields
+from bot.delivery import Delivery
+from bot.message import Button, Outgoing
+from bot.outbox import enqueue
+from storage.models import (CacheEntry, Conversation, InboxEntry, OutboxMessage, Person, RobotGroup,
+                            StoredFile)
+from storage.people import bind
+from tests.channel_contract import CONTRACT
+from tests.fakes.wecom import FakeWeCom
+from tests.live import LiveServer
+
+CORP = "wwtestcorp"
+SECRET = "test-secret"
+AGENT = "1000002"
+TOKEN = "wecomToken123"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+USER = "wanghai"
+
+# official vector A (shared/protocols/wecom.md §2.5)
+A_TOKEN = "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo"
+A_KEY = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"
+A_CORP = "ww1436e0e65a779aee"
+A_TS, A_NONCE = "1476416373", "47744683"
+A_SIG = "012bc692d0a58dd4b10f8dfe5c4ac00ae211ebeb"
+A_ECHO = "fsi1xnbH4yQh0+PJxcOdhhK6TDXkjMyhEPA7xB2TGz6b+g7xyAbEkRxN/3cNXW9qdqjnoVzEtpbhnFyq6SVHyA=="
+
+
+# ================================================================== the platform side
+
+def inner_xml(user, msg_type, **fields):
+    """The plaintext XML WeCom encrypts into a callback (wecom.md §5)."""
+    parts = [f"<ToUserName><![CDATA[{CORP}]]></ToUserName>",
+             f"<FromUserName><![CDATA[{user}]]></FromUserName>",
+             f"<CreateTime>{fields.pop('CreateTime', int(time.time()))}</CreateTime>",
+             f"<MsgType><![CDATA[{msg_type}]]></MsgType>",
+             f"<AgentID>{AGENT}</AgentID>"]
+    for name, value in fields.items():
+        parts.append(f"<{name}><![CDATA[{value}]]></{name}>")
+    return "<xml>" + "".join(parts) + "</xml>"
+
+
+class WeComPeer:
+    """Encrypts and signs callbacks with wechatpy, the independent implementation."""
+
+    def __init__(self, token=TOKEN, aes_key=AES_KEY, corp_id=CORP):
+        self.token, self.aes_key, self.corp_id = token, aes_key, corp_id
+        self.crypto = WeChatCrypto(token, aes_key, corp_id)
+
+    def envelope(self, xml):
+        """(query string, body) of one POST callback."""
+        nonce, ts = uuid.uuid4().hex[:10], str(int(time.time()))
+        sealed = parse_xml_fields(self.crypto.encrypt_message(xml, nonce, ts))
+        body = (f"<xml><ToUserName><![CDATA[{CORP}]]></ToUserName><AgentID><![CDATA[{AGENT}]]></AgentID>"
+                f"<Encrypt><![CDATA[{sealed['Encrypt']}]]></Encrypt></xml>")
+        return query(msg_signature=sealed["MsgSignature"], timestamp=ts, nonce=nonce), body.encode()
+
+    def signed_raw(self, encrypted):
+        """A POST whose signature is right for an arbitrary ``Encrypt`` text."""
+        nonce, ts = "n123", str(int(time.time()))
+        signer = WeChatSigner()
+        signer.add_data(self.token, ts, nonce, encrypted)
+        body = f"<xml><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>".encode()
+        return query(msg_signature=signer.signature, timestamp=ts, nonce=nonce), body
+
+    def echostr(self, text):
+        key = base64.b64decode(self.aes_key + "=")
+        echo = PrpCrypto(key).encrypt(text, self.corp_id)
+        echo = echo.decode() if isinstance(echo, bytes) else echo
+        nonce, ts = "987654", str(int(time.time()))
+        signer = WeChatSigner()
+        signer.add_data(self.token, ts, nonce, echo)
+        return query(msg_signature=signer.signature, timestamp=ts, nonce=nonce, echostr=echo)
+
+
+def query(**values):
+    """Percent-encode every value: a raw '+' would arrive as a space (wecom.md §10.2)."""
+    return "&".join(f"{k}={quote(v, safe='')}" for k, v in values.items())
+
+
+def readable(message):
+    """What the user sees of one message/send body."""
+    kind = message.get("msgtype")
+    content = message.get(kind) or {}
+    if kind in ("text", "markdown"):
+        return content.get("content", "")
+    if kind == "template_card":
+        title = content.get("main_title") or {}
+        return "\n".join(x for x in (title.get("title"), title.get("desc"), content.get("sub_title_text")) if x)
+    return f"[{kind}]"
+
+
+class WeComDriver:
+    """The channel contract's driver (tests/channel_contract.py) for WeCom."""
+    channel = "wecom"
+    user = USER
+
+    def __init__(self, bot, client, fake, peer=None):
+        self.bot, self.client, self.fake = bot, client, fake
+        self.peer = peer or WeComPeer()
+        self._clicks = 0
+
+    def post(self, xml):
+        qs, body = self.peer.envelope(xml)
+        res = self.client.post(f"/wecom/callback?{qs}", data=body, content_type="text/xml")
+        assert res.status_code == 200, res.get_data(as_text=True)
+        assert res.data == b""
+        return res
+
+    def send_text(self, user, text, msg_id=None):
+        msg_id = msg_id or str(uuid.uuid4().int)[:19]
+        return self.post(inner_xml(user, "text", Content=text, MsgId=msg_id))
+
+    def press(self, user, action, task_id=None):
+        task_id = task_id or self.task_with(user, action)
+        code = self.fake.issue_response_code(task_id, [user])
+        self._clicks += 1
+        xml = inner_xml(user, "event", CreateTime=int(time.time()) + self._clicks,
+                        Event="template_card_event", EventKey=escape(action), TaskId=task_id,
+                        CardType="button_interaction", ResponseCode=code)
+        self.post(xml)
+        return code
+
+    def task_with(self, user, action):
+        for message in reversed(self.fake.messages_for(user)):
+            card = message.get("template_card") or {}
+            if any(b.get("key") == action for b in card.get("button_list", [])):
+                return card["task_id"]
+        raise AssertionError(f"no card with {action!r} was shown to {user}")
+
+    def texts_to(self, user):
+        Delivery(self.bot).drain()
+        return [readable(m) for m in self.fake.messages_for(user)]
+
+    def buttons_to(self, user):
+        Delivery(self.bot).drain()
+        return [{"label": b["text"], "action": b["key"]} for m in self.fake.messages_for(user)
+                for b in (m.get("template_card") or {}).get("button_list", [])]
+
+
+# ================================================================== fixtures
+
+@pytest.fixture
+def fake():
+    with FakeWeCom(corp_id=CORP, secret=SECRET, agent_id=int(AGENT), users={USER, "sunli"}) as server:
+        yield server
+
+
+@pytest.fixture
+def make_wecom_bot(make_bot, fake):
+    def factory(**overrides):
+        values = dict(wecom_corp_id=CORP, wecom_agent_id=AGENT, wecom_secret=SECRET, wecom_token=TOKEN,
+                      wecom_aes_key=AES_KEY, wecom_api_base=fake.base_url)
+        values.update(overrides)
+        bot = make_bot(**values)
+        with bot.db.transaction() as session:
+            wang = session.scalar(select(Person).where(Person.name == "王海"))
+            bind(session, wang, "wecom", USER)
+        return bot
+    return factory
+
+
+@pytest.fixture
+def wbot(make_wecom_bot):
+    return make_wecom_bot()
+
+
+@pytest.fixture
+def app(wbot):
+    return create_app(wbot.config, bot=wbot)
+
+
+@pytest.fixture
+def wx(wbot, app, fake):
+    return WeComDriver(wbot, app.test_client(), fake)
+
+
+def advance(fake, seconds):
+    """Move the bot's clock and the fake's clock together."""
+    clock.advance(timedelta(seconds=seconds))
+    fake.advance(seconds)
+
+
+def push(bot, recipient, message, **kw):
+    with bot.db.transaction() as session:
+        enqueue(session, "wecom", recipient, message, **kw)
+
+
+def statuses(bot):
+    with bot.db.session() as session:
+        return [row.status for row in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+
+
+def count(bot, model, *where):
+    with bot.db.session() as session:
+        return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+# ================================================================== the contract
+
+@pytest.mark.parametrize("check", CONTRACT, ids=lambda c: c.__name__)
+def test_contract(check, wx):
+    check(wx)
+
+
+# ================================================================== URL verification (GET)
+
+def test_official_vector_a_url_check(make_bot, fake):
+    bot = make_bot(wecom_corp_id=A_CORP, wecom_agent_id=AGENT, wecom_secret=SECRET, wecom_token=A_TOKEN,
+                   wecom_aes_key=A_KEY, wecom_api_base=fake.base_url)
+    client = create_app(bot.config, bot=bot).test_client()
+    qs = query(msg_signature=A_SIG, timestamp=A_TS, nonce=A_NONCE, echostr=A_ECHO)
+    res = client.get(f"/wecom/callback?{qs}")
+    assert res.status_code == 200
+    assert res.data == b"1288432023552776189"
+    assert res.mimetype == "text/plain"
+
+
+def test_url_check_answers_exactly_the_plaintext(wx):
+    for plain in ("5927782489442352469", "回声 test+/="):
+        res = wx.client.get(f"/wecom/callback?{wx.peer.echostr(plain)}")
+        assert res.status_code == 200
+        assert res.data == plain.encode("utf-8")
+
+
+def test_url_check_refusals_are_short_chinese_json(wx):
+    qs = wx.peer.echostr("12345")
+    forged = qs.replace("msg_signature=", "msg_signature=0", 1)
+    res = wx.client.get(f"/wecom/callback?{forged}")
+    assert res.status_code == 403 and res.get_json() == {"error": "签名校验失败"}
+    other = WeComPeer(corp_id="wwsomeoneelse").echostr("12345")
+    assert wx.client.get(f"/wecom/callback?{other}").status_code == 403
+    assert wx.client.get("/wecom/callback").status_code == 403
+    signer = WeChatSigner()
+    signer.add_data(TOKEN, "1", "2", "%%%notbase64")
+    res = wx.client.get(f"/wecom/callback?{query(msg_signature=signer.signature, timestamp='1', nonce='2', echostr='%%%notbase64')}")
+    assert res.status_code == 400 and "Traceback" not in res.get_data(as_text=True)
+
+
+# ================================================================== callbacks (POST)
+
+def test_text_callback_is_acked_empty_and_answered_through_the_api(wx, fake):
+    res = wx.send_text(USER, "帮助", msg_id="4561255354251345929")
+    assert res.data == b"" and res.status_code == 200
+    assert fake.requests_to("message/send") == []          # nothing sent inside the callback
+    assert Delivery(wx.bot).drain() == 1
+    [message] = fake.messages_for(USER)
+    assert message["msgtype"] == "text" and message["agentid"] == int(AGENT)
+    assert message["touser"] == USER
+    assert message["text"]["content"].startswith("王海您好")
+
+
+def test_non_numeric_msgid_is_an_opaque_string(wx):
+    msg_id = "CAIQg/PKxgYY2sC9tpuAgAMg9/zKaw=="
+    wx.send_text(USER, "我是谁", msg_id=msg_id)
+    wx.send_text(USER, "我是谁", msg_id=msg_id)
+    assert wx.texts_to(USER) == ["您是 王海，中交示范工程局有限公司，角色：领衔人。"]
+    with wx.bot.db.session() as session:
+        assert session.scalar(select(InboxEntry.message_id).where(InboxEntry.channel == "wecom")) == msg_id
+
+
+def test_concurrent_retries_of_one_callback_make_one_reply(wbot, app, fake):
+    peer = WeComPeer()
+    qs, body = peer.envelope(inner_xml(USER, "text", Content="我是谁", MsgId="777000111"))
+    statuses_seen, errors = [], []
+    with LiveServer(app) as server:
+        barrier = threading.Barrier(4)
+
+        def deliver():
+            try:
+                barrier.wait()
+                r = requests.post(f"{server.url}/wecom/callback?{qs}", data=body, timeout=10)
+                statuses_seen.append((r.status_code, r.content))
+            except Exception as exc:     # collected and asserted below
+                errors.append(exc)
+        threads = [threading.Thread(target=deliver) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(15)
+    assert not errors
+    assert statuses_seen == [(200, b"")] * 4
+    Delivery(wbot).drain()
+    assert fake.texts_for(USER) == ["您是 王海，中交示范工程局有限公司，角色：领衔人。"]
+
+
+def test_forged_signature_is_refused_and_leaves_no_trace(wx):
+    qs, body = wx.peer.envelope(inner_xml(USER, "text", Content="帮助", MsgId="1"))
+    forged = "msg_signature=" + "0" * 40 + "&" + qs.split("&", 1)[1]
+    before = (count(wx.bot, InboxEntry), count(wx.bot, Conversation), count(wx.bot, OutboxMessage))
+    res = wx.client.post(f"/wecom/callback?{forged}", data=body)
+    assert res.status_code == 403 and res.get_json() == {"error": "签名校验失败"}
+    assert (count(wx.bot, InboxEntry), count(wx.bot, Conversation), count(wx.bot, OutboxMessage)) == before
+    assert before == (0, 0, 0)
+
+
+def test_wrong_corp_id_inside_the_ciphertext_is_refused(wx):
+    other = WeComPeer(corp_id="wwforgedcorp")
+    qs, body = other.envelope(inner_xml(USER, "text", Content="帮助", MsgId="2"))
+    res = wx.client.post(f"/wecom/callback?{qs}", data=body)
+    assert res.status_code == 403
+    assert count(wx.bot, InboxEntry) == 0
+
+
+def test_bad_base64_bad_xml_and_xml_bombs_are_400_without_traceback(wx):
+    qs, body = wx.peer.signed_raw("this is not base64!!")
+    res = wx.client.post(f"/wecom/callback?{qs}", data=body)
+    assert res.status_code == 400 and res.get_json() == {"error": "回调内容无法解密或解析"}
+    bomb = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+            '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+            '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+            '<xml><Encrypt>&lol3;</Encrypt></xml>')
+    res = wx.client.post(f"/wecom/callback?{qs}", data=bomb)
+    assert res.status_code == 400 and "Traceback" not in res.get_data(as_text=True)
+    # a bomb inside a correctly encrypted and signed envelope
+    qs, body = wx.peer.envelope(bomb.replace("<Encrypt>&lol3;</Encrypt>", "<Content>&lol3;</Content>"))
+    res = wx.client.post(f"/wecom/callback?{qs}", data=body)
+    assert res.status_code == 400
+    res = wx.client.post(f"/wecom/callback?{qs}", data=b"<xml><nothing/></xml>")
+    assert res.status_code == 400
+    assert count(wx.bot, InboxEntry) == 0
+
+
+def test_unsupported_types_and_other_events_are_acked_and_ignored(wx, caplog):
+    with caplog.at_level(logging.INFO, logger="bot.channels.wecom"):
+        wx.post(inner_xml(USER, "miniprogram", MsgId="9"))
+        wx.post(inner_xml(USER, "event", Event="subscribe", EventKey=""))
+    assert "unsupported MsgType 'miniprogram'" in caplog.text
+    assert count(wx.bot, InboxEntry) == 0 and wx.texts_to(USER) == []
+
+
+def test_enter_agent_greets_with_help_and_click_runs_the_menu_action(wx):
+    wx.bot.router.add_action("menu", lambda turn, rest: turn.reply(f"菜单 {rest}"))
+    wx.post(inner_xml(USER, "event", Event="enter_agent", EventKey=""))
+    wx.post(inner_xml(USER, "event", Event="click", EventKey="menu:progress"))
+    texts = wx.texts_to(USER)
+    assert texts[0].startswith("王海您好") and texts[1] == "菜单 progress"
+
+
+# ================================================================== sending through the API
+
+def test_token_expiry_midway_is_refreshed_and_retried_once(wx, fake):
+    push(wx.bot, USER, Outgoing(text="第一条"))
+    assert Delivery(wx.bot).drain() == 1
+    fake.expire_tokens()
+    push(wx.bot, USER, Outgoing(text="第二条"))
+    assert Delivery(wx.bot).drain() == 1
+    assert fake.texts_for(USER) == ["第一条", "第二条"]
+    assert fake.token_calls == 2
+    sends = fake.requests_to("message/send")
+    assert [r["response"]["errcode"] for r in sends] == [0, 42001, 0]
+
+
+def test_revoked_token_is_refreshed_too(wx, fake):
+    push(wx.bot, USER, Outgoing(text="一"))
+    Delivery(wx.bot).drain()
+    fake.revoke_tokens()
+    push(wx.bot, USER, Outgoing(text="二"))
+    assert Delivery(wx.bot).drain() == 1
+    assert fake.texts_for(USER) == ["一", "二"]
+
+
+def test_wrong_secret_is_a_config_error_and_does_not_hammer_gettoken(make_wecom_bot, fake, caplog):
+    bot = make_wecom_bot(wecom_secret="wrong-secret")
+    with caplog.at_level(logging.ERROR):
+        for i in range(5):                    # new notices keep arriving while the secret is wrong
+            push(bot, USER, Outgoing(text=f"通知{i}"))
+            assert Delivery(bot).drain() == 0
+            clock.advance(timedelta(seconds=20))
+        assert fake.token_calls == 1          # remembered: no gettoken per message or per drain
+        clock.advance(timedelta(seconds=300))
+        Delivery(bot).drain()                 # the rows come due again: one more try, still refused
+    assert "企业微信 Secret 无效" in caplog.text
+    assert fake.token_calls <= 2
+    assert fake.requests_to("message/send") == []
+    assert "sent" not in statuses(bot)
+    with bot.db.session() as session:
+        errors = session.scalars(select(OutboxMessage.last_error)).all()
+    assert len(errors) == 5 and all(e.startswith("40001:") for e in errors)
+
+
+def test_system_busy_once_is_retried_later_and_delivered(wx, fake):
+    fake.fail_next("message/send", "busy")
+    push(wx.bot, USER, Outgoing(text="稍后送达"))
+    assert Delivery(wx.bot).drain() == 0
+    assert statuses(wx.bot) == ["pending"]
+    advance(fake, 10)
+    assert Delivery(wx.bot).drain() == 1
+    assert fake.texts_for(USER) == ["稍后送达"]
+
+
+def test_http_500_and_dropped_connections_are_retried(wx, fake):
+    fake.fail_next("message/send", "http500")
+    push(wx.bot, USER, Outgoing(text="一"))
+    assert Delivery(wx.bot).drain() == 0
+    advance(fake, 10)
+    fake.fail_next("message/send", "drop")
+    assert Delivery(wx.bot).drain() == 0
+    advance(fake, 20)
+    assert Delivery(wx.bot).drain() == 1
+    assert fake.texts_for(USER) == ["一"]
+
+
+def test_per_user_rate_limit_holds_back_instead_of_losing(wx, fake):
+    for i in range(35):
+        push(wx.bot, USER, Outgoing(text=f"消息{i}"))
+    assert Delivery(wx.bot).drain() == 30
+    assert len(fake.texts_for(USER)) == 30
+    advance(fake, 20)
+    assert Delivery(wx.bot).drain() == 0        # still inside the minute
+    advance(fake, 45)
+    assert Delivery(wx.bot).drain() == 5
+    assert fake.texts_for(USER) == [f"消息{i}" for i in range(35)]
+    assert fake.dropped == []
+
+
+def test_invalid_recipients_are_reported_not_retried(wx, fake):
+    push(wx.bot, "ghost", Outgoing(text="找不到"), batch_key="b1")
+    push(wx.bot, USER, Outgoing(text="找不到"), batch_key="b1")
+    assert Delivery(wx.bot).drain() == 1
+    assert statuses(wx.bot) == ["failed", "sent"]
+    assert fake.requests_to("message/send")[0]["json"]["touser"] == "ghost|wanghai"
+    push(wx.bot, "ghost", Outgoing(text="只有他"))
+    Delivery(wx.bot).drain()
+    assert statuses(wx.bot)[-1] == "failed"
+
+
+def test_long_text_is_split_under_2048_bytes(wx, fake):
+    text = "\n".join(f"第{i}行：" + "很长的说明文字" * 10 for i in range(60))
+    push(wx.bot, USER, Outgoing(text=text))
+    assert Delivery(wx.bot).drain() == 1
+    parts = fake.texts_for(USER)
+    assert len(parts) > 1 and all(len(p.encode()) <= 2048 for p in parts)
+    assert "\n".join(parts) == text
+
+
+def test_markdown_and_file_messages(wx, fake, tmp_path):
+    push(wx.bot, USER, Outgoing(text="**加粗**", markdown=True))
+    path = tmp_path / "申报表.docx"
+    path.write_bytes(b"PK\x03\x04 fake docx content")
+    push(wx.bot, USER, Outgoing(text="申报表已生成", file={"name": "申报表.docx", "path": str(path),
+                                                        "url": "http://x/files/t", "token": "t"}))
+    assert Delivery(wx.bot).drain() == 2
+    kinds = [m["msgtype"] for m in fake.messages_for(USER)]
+    assert kinds == ["markdown", "text", "file"]
+    assert fake.texts_for(USER)[1] == "申报表已生成\n附件：申报表.docx"
+    [upload] = fake.requests_to("media/upload")
+    assert upload["files"]["media"]["filename"] == "申报表.docx"
+    media_id = fake.messages_for(USER)[2]["file"]["media_id"]
+    assert fake.media[media_id]["data"] == path.read_bytes()
+
+
+# ================================================================== template cards
+
+def _add_card_command(bot, buttons=None):
+    calls = []
+    buttons = buttons or [Button("通过", "approve:7"), Button("退回", "reject:7")]
+    bot.router.add_command("审批卡片", lambda turn, args: turn.reply("申报待审批\n王海隧道掘进工作室", buttons=buttons))
+    bot.router.add_action("approve", lambda turn, rest: (calls.append(rest), turn.reply(f"已通过 {rest}")))
+    bot.router.add_action("reject", lambda turn, rest: turn.reply(f"已退回 {rest}"))
+    return calls
+
+
+def test_buttons_arrive_as_a_card_and_a_click_runs_the_action_and_greys_it_out(wx, fake):
+    calls = _add_card_command(wx.bot)
+    wx.send_text(USER, "审批卡片")
+    Delivery(wx.bot).drain()
+    [message] = fake.messages_for(USER)
+    card = message["template_card"]
+    assert message["msgtype"] == "template_card" and card["card_type"] == "button_interaction"
+    assert card["main_title"]["title"] == "申报待审批"
+    assert card["main_title"]["desc"] == "王海隧道掘进工作室"
+    assert card["task_id"].startswith("bot-")
+    assert [(b["text"], b["key"]) for b in card["button_list"]] == [("通过", "approve:7"), ("退回", "reject:7")]
+    code = wx.press(USER, "approve:7")
+    assert calls == ["7"]
+    [update] = fake.card_updates
+    assert update == {"userids": [USER], "agentid": int(AGENT), "response_code": code,
+                      "button": {"replace_name": "通过"}}
+    assert wx.texts_to(USER)[-1] == "已通过 7"
+    # WeCom retrying the click callback: one effect, no second card update
+    wx.post(_last_click_xml(wx, code, card["task_id"]))
+    assert calls == ["7"] and len(fake.card_updates) == 1
+
+
+def _last_click_xml(wx, code, task_id):
+    return inner_xml(USER, "event", CreateTime=int(time.time()) + wx._clicks, Event="template_card_event",
+                     EventKey="approve:7", TaskId=task_id, CardType="button_interaction", ResponseCode=code)
+
+
+def test_card_update_failure_is_logged_not_raised(wx, fake, caplog):
+    _add_card_command(wx.bot)
+    wx.send_text(USER, "审批卡片")
+    Delivery(wx.bot).drain()
+    fake.fail_next("update_template_card", "http500")
+    with caplog.at_level(logging.WARNING, logger="bot.channels.wecom"):
+        wx.press(USER, "reject:7")
+    assert "card update" in caplog.text
+    assert wx.texts_to(USER)[-1] == "已退回 7"
+
+
+def test_more_than_six_buttons_and_long_labels(wx, fake):
+    buttons = [Button(f"选项{i}号很长很长的按钮", f"pick:{i}") for i in range(8)]
+    wx.bot.router.add_command("多选", lambda turn, args: turn.reply("请选择", buttons=buttons))
+    wx.send_text(USER, "多选")
+    Delivery(wx.bot).drain()
+    card = fake.messages_for(USER)[-1]["template_card"]
+    assert len(card["button_list"]) == 6
+    assert all(len(b["text"]) <= 10 for b in card["button_list"])
+    assert "回复「选项6号很长很长的按钮」" in card["sub_title_text"]
+    assert "回复「选项7号很长很长的按钮」" in card["sub_title_text"]
+
+
+def test_card_with_long_text_sends_the_text_first(wx, fake):
+    body = "\n".join(f"第{i}项：需要补充的材料说明" for i in range(20))
+    wx.bot.router.add_command("长卡片", lambda turn, args: turn.reply("材料清单\n" + body,
+                                                                  buttons=[Button("知道了", "ok:1")]))
+    wx.send_text(USER, "长卡片")
+    Delivery(wx.bot).drain()
+    kinds = [m["msgtype"] for m in fake.messages_for(USER)]
+    assert kinds == ["text", "template_card"]
+    assert fake.texts_for(USER)[0] == body
+
+
+# ================================================================== group robots
+
+def _robot_group(bot, fake, name="工会工作群", key="robot-key-1"):
+    webhook = fake.add_robot(key)
+    with bot.db.transaction() as session:
+        session.add(RobotGroup(name=name, channel="wecom", webhook=webhook, created_at=clock.utcnow()))
+    return key
+
+
+def test_group_robot_receives_text_with_mentions_and_buttons_as_lines(wx, fake):
+    key = _robot_group(wx.bot, fake)
+    push(wx.bot, "group:工会工作群", Outgoing(text="本周五前提交申报", buttons=[Button("查看进度", "progress")]))
+    assert Delivery(wx.bot).drain() == 1
+    [body] = fake.robot_messages(key)
+    assert body == {"msgtype": "text", "text": {"content": "本周五前提交申报\n· 查看进度"}}
+    channel = wx.bot.channels["wecom"]
+    assert channel.push(["group:工会工作群"], {"text": "请注意", "mentions": [USER, "13800000001"]}) is None
+    mention = fake.robot_messages(key)[-1]["text"]
+    assert mention["mentioned_list"] == [USER] and mention["mentioned_mobile_list"] == ["13800000001"]
+    channel.push(["group:工会工作群"], {"text": "**通知**", "markdown": True, "mentions": [USER]})
+    assert fake.robot_messages(key)[-1] == {"msgtype": "markdown",
+                                            "markdown": {"content": f"**通知**\n<@{USER}>"}}
+    assert fake.requests_to("gettoken") == []       # robots need no access token
+
+
+def test_group_robot_file_is_uploaded_for_that_robot(wx, fake, tmp_path):
+    key = _robot_group(wx.bot, fake)
+    path = tmp_path / "名单.xlsx"
+    path.write_bytes(b"PK\x03\x04 fake xlsx content")
+    push(wx.bot, "group:工会工作群", Outgoing(text="名单如下", file={"name": "名单.xlsx", "path": str(path)}))
+    assert Delivery(wx.bot).drain() == 1
+    text, file = fake.robot_messages(key)
+    assert text["text"]["content"] == "名单如下\n附件：名单.xlsx"
+    assert fake.media[file["file"]["media_id"]]["robot_key"] == key
+
+
+def test_group_robot_rate_limit_pauses_the_group_then_delivers(wx, fake):
+    key = _robot_group(wx.bot, fake)
+    fake.fail_next("webhook/send", "ratelimit")
+    push(wx.bot, "group:工会工作群", Outgoing(text="限流后送达"))
+    assert Delivery(wx.bot).drain() == 0
+    with wx.bot.db.session() as session:
+        assert session.get(CacheEntry, "pause:wecom:group:工会工作群") is not None
+    push(wx.bot, "group:工会工作群", Outgoing(text="第二条"))
+    advance(fake, 30)
+    assert Delivery(wx.bot).drain() == 0            # paused for 60 s
+    advance(fake, 31)
+    assert Delivery(wx.bot).drain() == 2
+    assert [b["text"]["content"] for b in fake.robot_messages(key)] == ["限流后送达", "第二条"]
+
+
+def test_unknown_or_removed_group_fails_the_row(wx, fake):
+    push(wx.bot, "group:不存在的群", Outgoing(text="x"))
+    with wx.bot.db.transaction() as session:
+        session.add(RobotGroup(name="已移除", channel="wecom", webhook=f"{fake.base_url}/cgi-bin/webhook/send?key=gone",
+                               created_at=clock.utcnow()))
+    push(wx.bot, "group:已移除", Outgoing(text="y"))
+    Delivery(wx.bot).drain()
+    assert statuses(wx.bot) == ["failed", "failed"]
+
+
+def test_group_rate_limit_is_20_per_minute(wx):
+    channel = wx.bot.channels["wecom"]
+    assert channel.limit_per_minute("group:x") == 20
+    assert channel.limit_per_minute(USER) == 30
+    assert channel.max_batch == 1000 and 45009 in channel.pausing_codes
+
+
+# ================================================================== inbound media
+
+def test_inbound_image_is_fetched_stored_and_attached(wx, fake, monkeypatch):
+    data = b"\x89PNG\r\n\x1a\n" + b"pixels" * 100
+    media_id = fake.add_media(data, "现场照片.png", "image/png", "image")
+    seen = []
+    original = wx.bot.handle
+    monkeypatch.setattr(wx.bot, "handle", lambda incoming: (seen.append(incoming), original(incoming))[1])
+    wx.post(inner_xml(USER, "image", PicUrl="http://example/p.png", MediaId=media_id, MsgId="555"))
+    assert len(fake.requests_to("media/get")) == 1
+    [incoming] = seen
+    assert incoming.kind == "image"
+    [attachment] = incoming.attachments
+    assert attachment.kind == "image" and attachment.name == "现场照片.png"
+    with wx.bot.db.session() as session:
+        stored = session.scalar(select(StoredFile).where(StoredFile.token == attachment.ref))
+        assert stored.name == "现场照片.png" and stored.content_type == "image/png"
+        assert open(stored.path, "rb").read() == data
+        assert stored.owner_person_id is not None
+    assert wx.texts_to(USER) and "收到文件" in wx.texts_to(USER)[0]
+    # a retried delivery is not downloaded again
+    wx.post(inner_xml(USER, "image", PicUrl="http://example/p.png", MediaId=media_id, MsgId="555"))
+    assert len(fake.requests_to("media/get")) == 1 and len(seen) == 2 and not seen[1].attachments
+
+
+def test_inbound_media_that_cannot_be_fetched_is_not_claimed(wx, fake):
+    media_id = fake.add_media(b"%PDF-1.4 data", "a.pdf", "application/pdf")
+    fake.fail_next("media/get", "http500")
+    qs, body = wx.peer.envelope(inner_xml(USER, "file", MediaId=media_id, MsgId="556"))
+    res = wx.client.post(f"/wecom/callback?{qs}", data=body)
+    assert res.status_code == 503 and "稍后重试" in res.get_json()["error"]
+    assert count(wx.bot, InboxEntry) == 0
+    res = wx.client.post(f"/wecom/callback?{qs}", data=body)      # WeCom's retry
+    assert res.status_code == 200 and count(wx.bot, InboxEntry) == 1
+
+
+def test_media_filename_decoding():
+    from bot.channels.wecom_api import filename_from_disposition
+    raw = 'attachment; filename="报告.pdf"'.encode("utf-8").decode("latin-1")
+    assert filename_from_disposition(raw) == "报告.pdf"
+    assert filename_from_disposition("attachment; filename*=UTF-8''%E6%8A%A5%E5%91%8A.pdf") == "报告.pdf"
+    assert filename_from_disposition('attachment; filename="../../etc/passwd"') == "passwd"
+    assert filename_from_disposition("") == ""
