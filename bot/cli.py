@@ -95,6 +95,24 @@ def worker():
     Worker(bot).run()
 
 
+@cli.command("dingtalk-stream")
+@click.option("--watchdog", default=120, show_default=True, help="reconnect after this many silent seconds")
+def dingtalk_stream(watchdog):
+    """Receive DingTalk robot messages over Stream mode (no public callback URL needed)."""
+    import signal
+    import threading
+    bot = make_bot()
+    if not bot.config.dingtalk_enabled:
+        click.echo("请先设置 DINGTALK_APP_KEY 和 DINGTALK_APP_SECRET。", err=True)
+        sys.exit(2)
+    bot.migrate()
+    from bot.channels import dingtalk_stream as stream
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: (stop.set(), stream.stop()))
+    signal.signal(signal.SIGINT, lambda *_: (stop.set(), stream.stop()))
+    stream.run_stream(bot, watchdog_seconds=watchdog, stop_event=stop)
+
+
 @cli.command("check-config")
 def check_config():
     """Validate the configuration and exit (non-zero with the reasons when invalid)."""

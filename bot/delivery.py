@@ -9,7 +9,7 @@ import random
 from collections import defaultdict
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select, update
 
 from bot import clock
 from bot.errors import ChannelError
@@ -54,36 +54,41 @@ class Delivery:
                                   .where(OutboxMessage.status.in_(("pending", "sending"))))
 
     def drain_all(self, timeout=60.0, sleep=None):
-        """Drain until nothing is due (waiting for postponed rows up to ``timeout`` seconds)."""
+        """Drain until nothing is left, waiting for postponed rows up to ``timeout`` seconds."""
         import time
         deadline = time.monotonic() + timeout
         total = 0
         while True:
-            total += self.drain()
+            sent = self.drain()
+            total += sent
+            if sent:
+                continue                    # more may be due right now
             if not self.pending() or time.monotonic() > deadline:
                 return total
             (sleep or time.sleep)(min(1.0, self.bot.config.delivery_interval))
 
     # -- steps ---------------------------------------------------------------------------
     def _claim(self, limit):
+        """Mark due rows ``sending`` (a short lease) in one statement and return them as dicts."""
         now = clock.utcnow()
         with self.bot.db.transaction() as session:
-            query = (select(OutboxMessage)
+            query = (select(OutboxMessage.id)
                      .where(OutboxMessage.status.in_(("pending", "sending")),
                             OutboxMessage.next_attempt_at <= now)
                      .order_by(OutboxMessage.id).limit(limit))
             if not self.bot.db.is_sqlite:
                 query = query.with_for_update(skip_locked=True)
-            rows = session.scalars(query).all()
-            claimed = []
-            for row in rows:
-                row.status = "sending"
-                row.attempts += 1
-                row.next_attempt_at = now + timedelta(seconds=CLAIM_SECONDS)
-                claimed.append({"id": row.id, "channel": row.channel, "recipient": row.recipient,
-                                "payload": row.payload, "batch_key": row.batch_key,
-                                "attempts": row.attempts})
-            return claimed
+            ids = session.scalars(query).all()
+            if not ids:
+                return []
+            session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                            .values(status="sending", attempts=OutboxMessage.attempts + 1,
+                                    next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
+                            .execution_options(synchronize_session=False))
+            rows = session.execute(select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.recipient,
+                                          OutboxMessage.payload, OutboxMessage.batch_key, OutboxMessage.attempts)
+                                   .where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)).all()
+            return [row._asdict() for row in rows]
 
     def _apply_limits(self, channel, rows):
         """Keep what the platform's per-recipient minute limits allow; postpone the rest."""
@@ -159,18 +164,18 @@ class Delivery:
         rejected = set((result or {}).get("retry_recipients", ()))
         invalid = set((result or {}).get("invalid_recipients", ()))
         now = clock.utcnow()
+        by_outcome = defaultdict(list)
+        for row in rows:
+            outcome = "invalid" if row["recipient"] in invalid else "later" if row["recipient"] in rejected else "sent"
+            by_outcome[outcome].append(row["id"])
+        values = {"sent": dict(status="sent", sent_at=now, last_error=""),
+                  "invalid": dict(status="failed", last_error="接收人无效或不在应用可见范围"),
+                  "later": dict(status="pending", next_attempt_at=now + timedelta(seconds=60))}
         with self.bot.db.transaction() as session:
-            done = 0
-            for row in rows:
-                obj = session.get(OutboxMessage, row["id"])
-                if row["recipient"] in invalid:
-                    obj.status, obj.last_error = "failed", "接收人无效或不在应用可见范围"
-                elif row["recipient"] in rejected:
-                    obj.status, obj.next_attempt_at = "pending", now + timedelta(seconds=60)
-                else:
-                    obj.status, obj.sent_at, obj.last_error = "sent", now, ""
-                    done += 1
-            return done
+            for outcome, ids in by_outcome.items():
+                session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(**values[outcome])
+                                .execution_options(synchronize_session=False))
+        return len(by_outcome["sent"])
 
     def _retry_or_fail(self, channel, rows, exc):
         now = clock.utcnow()

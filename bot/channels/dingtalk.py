@@ -1,0 +1,405 @@
+"""The DingTalk (钉钉) channel: HTTP-mode robot callbacks, robot messages → Incoming, pushes out.
+
+Receiving (shared/protocols/dingtalk.md §1): DingTalk POSTs one JSON robot message to
+``/dingtalk/callback`` with ``timestamp`` + ``sign`` headers (HMAC over the timestamp only, so a
+captured request can be replayed within the hour: the inbox guard on ``msgId`` drops replays).
+Stream mode (bot/channels/dingtalk_stream.py) feeds the same payloads to ``receive``.
+
+Buttons (§5): robot messages have no button callback. A button is a markdown link
+``dtmd://dingtalkclient/sendMessage?content=#act <action>``; tapping it makes the user's client
+send that text, which arrives here as a normal message from the tapping user (authorised like
+any message: on ``senderStaffId``, never on the text).
+
+Sending (§1, §3, §4): a reply goes through the user's latest 1:1 sessionWebhook while it is
+valid (remembered in the cache table by ``after_turn``), otherwise through
+``oToMessages/batchSend`` (≤ 20 users a call); ``group:<name>`` recipients are custom group
+robots (``RobotGroup``, signed webhooks, 20 messages a minute, 130101 pauses the robot 10 min).
+"""
+import logging
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import Blueprint, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from bot import clock
+from bot import files as stored_files
+from bot.channels.base import Channel
+from bot.channels.dingtalk_api import DingTalkClient
+from bot.crypto import verify_dingtalk
+from bot.errors import ChannelError, SignatureError
+from bot.message import Attachment, Incoming
+from storage.models import Account, CacheEntry, InboxEntry, RobotGroup
+
+log = logging.getLogger("bot.channels.dingtalk")
+
+ACTION_MARKER = "#act "             # the text a button link makes the client send, before the action
+GROUP_PREFIX = "group:"             # outbox recipients that are custom group robots
+PENDING_PREFIX = "dingtalk:"        # Attachment.ref until the file is downloaded: dingtalk:<downloadCode>
+SESSION_KEY = "dtsession:"          # cache key prefix of a user's latest 1:1 sessionWebhook
+SESSION_MARGIN = timedelta(seconds=60)
+ROBOT_PER_MINUTE = 20
+MAX_TEXT = 20000                    # characters of an incoming text we keep
+MAX_OUT_CHARS = 4000                # characters of an outgoing text (msgParam ≤ 15 000 bytes)
+FILE_TYPES = {"doc", "docx", "xls", "xlsx", "ppt", "pptx", "zip", "pdf", "rar"}   # sampleFile types
+MAX_FILE_BYTES = 20 * 1024 * 1024
+KINDS = {"text": "text", "picture": "image", "richText": "image", "file": "file", "audio": "voice",
+         "video": "video"}
+_ACTION_RE = re.compile(r"#act\s+(.+)", re.DOTALL)
+_LEADING_MENTIONS = re.compile(r"^(?:\s*@\S+)+\s*")
+_MARKUP = re.compile(r"[*`#>]|\[|\]\([^)]*\)")
+
+
+class UnknownSender(Exception):
+    """A robot message without ``senderStaffId`` (not a member of the organisation)."""
+
+
+# -- receiving ----------------------------------------------------------------------------------
+
+def parse_robot_message(data):
+    """Translate one robot message (HTTP body or Stream ``data``) into an Incoming.
+
+    Files are listed as attachments whose ``ref`` is ``dingtalk:<downloadCode>``; the channel
+    downloads them (``DingTalkChannel.receive``). Raises UnknownSender without ``senderStaffId``.
+    """
+    user = data.get("senderStaffId")
+    if not isinstance(user, str) or not user.strip():
+        raise UnknownSender("robot message without senderStaffId")
+    msgtype = str(data.get("msgtype") or "text")
+    content = data.get("content") if isinstance(data.get("content"), dict) else {}
+    conversation_type = str(data.get("conversationType") or "1")
+    texts, attachments = [], []
+    if msgtype == "text":
+        texts.append(str(_dict(data.get("text")).get("content") or ""))
+    elif msgtype == "richText":
+        for part in content.get("richText") or []:
+            if not isinstance(part, dict):
+                continue
+            if part.get("text"):
+                texts.append(str(part["text"]))
+            code = part.get("downloadCode") or part.get("pictureDownloadCode")
+            if code and part.get("type", "picture") == "picture":
+                attachments.append(Attachment("image", PENDING_PREFIX + str(code)))
+    elif msgtype in KINDS:
+        code = content.get("downloadCode") or content.get("pictureDownloadCode")
+        if code:
+            attachments.append(Attachment(KINDS[msgtype], PENDING_PREFIX + str(code),
+                                          str(content.get("fileName") or "")))
+        if msgtype == "audio" and content.get("recognition"):
+            texts.append(str(content["recognition"]))     # DingTalk's speech-to-text
+    text = "\n".join(t.strip() for t in texts if t.strip())
+    if conversation_type == "2":
+        text = _LEADING_MENTIONS.sub("", text)     # "@助手 帮助" when the mention was left in
+    text = text.strip()[:MAX_TEXT]
+    action = ""
+    match = _ACTION_RE.fullmatch(text)
+    if match:
+        action, text = match.group(1).strip()[:1024], ""
+    if action:
+        kind = "action"
+    elif msgtype == "richText" and text:
+        kind = "text"
+    else:
+        kind = KINDS.get(msgtype, "text")
+    expires = data.get("sessionWebhookExpiredTime")
+    meta = {"conversation_type": conversation_type,
+            "conversation_id": str(data.get("conversationId") or ""),
+            "conversation_title": str(data.get("conversationTitle") or ""),
+            "session_webhook": str(data.get("sessionWebhook") or ""),
+            "session_webhook_expires": _epoch_ms(expires),
+            "sender_nick": str(data.get("senderNick") or ""),
+            "msgtype": msgtype}
+    return Incoming(channel=DingTalkChannel.name, user=user.strip()[:128], text=text, action=action,
+                    message_id=str(data.get("msgId") or "")[:255], attachments=attachments,
+                    kind=kind, meta=meta)
+
+
+def _dict(value):
+    return value if isinstance(value, dict) else {}
+
+
+def _epoch_ms(value):
+    """A plausible epoch-milliseconds value (int or digit string), else 0."""
+    text = str(value or "")
+    return int(text) if text.isdigit() and 0 < int(text) < 4_102_444_800_000 else 0
+
+
+def now_ms():
+    return int(clock.now().timestamp() * 1000)
+
+
+def _utc_from_ms(ms):
+    return datetime.fromtimestamp(ms / 1000, timezone.utc).replace(tzinfo=None)
+
+
+# -- rendering ----------------------------------------------------------------------------------
+
+def action_link(button):
+    """A markdown link that makes the tapping user's client send ``#act <action>``."""
+    label = str(button["label"]).replace("[", "【").replace("]", "】")
+    content = quote(ACTION_MARKER + button["action"], safe="")
+    return f"[{label}](dtmd://dingtalkclient/sendMessage?content={content})"
+
+
+def needs_markdown(payload, *, buttons=True):
+    return bool(payload.get("markdown") or payload.get("file") or (buttons and payload.get("buttons")))
+
+
+def markdown_text(payload, *, buttons=True, file_link=True):
+    """The payload as DingTalk markdown: its text, a link to its file, one line per button."""
+    text = _clip(payload.get("text", ""))
+    if not payload.get("markdown"):
+        text = text.replace("\n", "  \n")      # DingTalk markdown needs a hard break per line
+    parts = [text] if text.strip() else []
+    file = payload.get("file")
+    if file_link and file and file.get("url"):
+        name = str(file.get("name") or "文件").replace("[", "【").replace("]", "】")
+        parts.append(f"附件：[{name}]({file['url']})")
+    if buttons and payload.get("buttons"):
+        parts.append("  \n".join(action_link(b) for b in payload["buttons"]))
+    return "\n\n".join(parts) or "（空消息）"
+
+
+def title_of(payload):
+    """The title shown in the notification and the chat list."""
+    if payload.get("title"):
+        return payload["title"][:40]
+    for line in payload.get("text", "").splitlines():
+        line = _MARKUP.sub("", line).strip(" -")
+        if line:
+            return line[:40]
+    return (payload.get("file") or {}).get("name") or "创新工作室助手"
+
+
+def robot_body(payload, *, buttons=True):
+    """A message in the custom-robot schema (sessionWebhook and custom group robots)."""
+    if not needs_markdown(payload, buttons=buttons):
+        return {"msgtype": "text", "text": {"content": _clip(payload.get("text", "")) or "（空消息）"}}
+    return {"msgtype": "markdown",
+            "markdown": {"title": title_of(payload), "text": markdown_text(payload, buttons=buttons)}}
+
+
+def openapi_message(payload, *, file_link=True):
+    """(msgKey, msgParam) for the robot OpenAPI: sampleText, or sampleMarkdown with links."""
+    if not (payload.get("markdown") or payload.get("buttons") or (file_link and payload.get("file"))):
+        return "sampleText", {"content": _clip(payload.get("text", "")) or "（空消息）"}
+    return "sampleMarkdown", {"title": title_of(payload),
+                              "text": markdown_text(payload, file_link=file_link)}
+
+
+def _clip(text):
+    if len(text) <= MAX_OUT_CHARS:
+        return text
+    return text[:MAX_OUT_CHARS] + "\n……（内容过长，已截断）"
+
+
+# -- the channel --------------------------------------------------------------------------------
+
+class DingTalkChannel(Channel):
+    name = "dingtalk"
+    max_batch = 20                  # userIds per oToMessages/batchSend
+    pausing_codes = frozenset({130101})
+
+    def __init__(self, bot):
+        super().__init__(bot)
+        self.config = bot.config
+        self.api = DingTalkClient(bot)
+        self.oapi = self.config.dingtalk_oapi_base.rstrip("/")
+
+    def limit_per_minute(self, recipient):
+        """Custom group robots take 20 messages a minute; users have no per-user limit here."""
+        return ROBOT_PER_MINUTE if recipient.startswith(GROUP_PREFIX) else None
+
+    # -- receiving ------------------------------------------------------------------------------
+    def blueprint(self):
+        bp = Blueprint("dingtalk", __name__)
+
+        @bp.post("/dingtalk/callback")
+        def callback():
+            try:
+                verify_dingtalk(request.headers.get("timestamp"), request.headers.get("sign"),
+                                self.config.dingtalk_app_secret, now_ms())
+            except SignatureError as exc:
+                log.warning("rejected a DingTalk callback from %s: %s", request.remote_addr, exc)
+                return jsonify(error="签名校验失败，请求已拒绝"), 403
+            data = request.get_json(silent=True, force=True)
+            if not isinstance(data, dict):
+                return jsonify(error="请求内容不是有效的 JSON 对象"), 400
+            try:
+                self.receive(data)
+            except UnknownSender:
+                log.info("ignored a DingTalk message without senderStaffId (not an org member)")
+                return jsonify(error="无法确认发送人是本组织成员，消息已忽略"), 403
+            return jsonify(msgtype="empty")     # replies leave through the outbox
+
+        return bp
+
+    def receive(self, data):
+        """Parse, fetch files, run the turn; returns the replies (None for a duplicate)."""
+        incoming = parse_robot_message(data)
+        if incoming.message_id and self._seen(incoming.message_id):
+            log.info("duplicate DingTalk message %s from %s", incoming.message_id, incoming.user)
+            return None
+        self._fetch_attachments(incoming)
+        return self.bot.handle(incoming)
+
+    def _seen(self, message_id):
+        with self.bot.db.session() as session:
+            return session.scalar(select(InboxEntry.id).where(InboxEntry.channel == self.name,
+                                                              InboxEntry.message_id == message_id)) is not None
+
+    def _fetch_attachments(self, incoming):
+        """Download what the user sent and store it; ``ref`` becomes the stored file's token.
+
+        A file that cannot be fetched keeps ``dingtalk:<downloadCode>`` so the turn still knows
+        a file was sent (and can say so) instead of the user hearing nothing.
+        """
+        for attachment in incoming.attachments:
+            if not attachment.ref.startswith(PENDING_PREFIX):
+                continue
+            code = attachment.ref[len(PENDING_PREFIX):]
+            try:
+                data, name = self.api.download(code, attachment.name)
+            except ChannelError as exc:
+                log.warning("could not download a DingTalk file from %s: %s", incoming.user, exc)
+                continue
+            with self.bot.db.transaction() as session:
+                person_id = session.scalar(select(Account.person_id).where(
+                    Account.channel == self.name, Account.external_id == incoming.user))
+                stored = stored_files.save(self.bot, session, name, data, owner_person_id=person_id)
+                attachment.ref, attachment.name = stored.token, name
+
+    def after_turn(self, session, incoming, replies):
+        """Remember the user's latest 1:1 sessionWebhook, in the turn's transaction.
+
+        Group webhooks are not remembered: a later private notice to that user would otherwise be
+        posted into the group. A webhook not on the configured oapi host is never used (the body is
+        not covered by DingTalk's signature).
+        """
+        meta = incoming.meta or {}
+        url, expires = meta.get("session_webhook"), meta.get("session_webhook_expires") or 0
+        if meta.get("conversation_type") != "1" or not url or not expires:
+            return
+        if not url.startswith(f"{self.oapi}/robot/sendBySession?"):
+            log.warning("ignored a sessionWebhook on an unexpected host for %s", incoming.user)
+            return
+        key = SESSION_KEY + incoming.user
+        if len(key) > 128:
+            return
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        stmt = insert(CacheEntry).values(key=key, value=url, expires_at=_utc_from_ms(expires))
+        session.execute(stmt.on_conflict_do_update(
+            index_elements=["key"], set_={"value": stmt.excluded.value, "expires_at": stmt.excluded.expires_at}))
+
+    # -- sending -------------------------------------------------------------------------------
+    def push(self, recipients, payload):
+        """Users first (one call for all, nothing sent before it can fail), then group robots."""
+        users = list(dict.fromkeys(r for r in recipients if not r.startswith(GROUP_PREFIX)))
+        groups = [r for r in recipients if r.startswith(GROUP_PREFIX)]
+        invalid, retry = set(), set()
+        if users:
+            if len(users) == 1 and self._push_session(users[0], payload):
+                pass
+            else:
+                bad, later = self._push_openapi(users, payload)
+                invalid.update(bad)
+                retry.update(later)
+        for group in groups:
+            try:
+                if not self._push_group(group, payload):
+                    invalid.add(group)
+            except ChannelError as exc:
+                if len(recipients) == 1:
+                    raise
+                # several recipients: report this one alone, and pause a throttled robot ourselves
+                if exc.code in self.pausing_codes:
+                    from bot.delivery import Delivery
+                    Delivery(self.bot).pause(self.name, group, exc.delay)
+                (retry if exc.retry else invalid).add(group)
+        if invalid or retry:
+            return {"invalid_recipients": sorted(invalid), "retry_recipients": sorted(retry)}
+        return None
+
+    def session_webhook(self, user):
+        """The user's remembered 1:1 sessionWebhook, or None when there is none or it expired."""
+        with self.bot.db.session() as session:
+            entry = session.get(CacheEntry, SESSION_KEY + user)
+            if entry is None or entry.expires_at - SESSION_MARGIN <= clock.utcnow():
+                return None
+            return entry.value
+
+    def _forget_session(self, user):
+        with self.bot.db.transaction() as session:
+            entry = session.get(CacheEntry, SESSION_KEY + user)
+            if entry is not None:
+                session.delete(entry)
+
+    def _push_session(self, user, payload):
+        """Reply through the sessionWebhook; False when there is none or DingTalk refused it."""
+        if self._file_to_upload(payload):
+            return False                # a real file only goes through the OpenAPI (sampleFile)
+        url = self.session_webhook(user)
+        if url is None:
+            return False
+        try:
+            self.api.session_send(url, robot_body(payload))
+        except ChannelError as exc:
+            if exc.retry:
+                raise
+            log.info("sessionWebhook of %s refused (%s); falling back to batchSend", user, exc.code)
+            self._forget_session(user)
+            return False
+        return True
+
+    def _push_openapi(self, users, payload):
+        """oToMessages/batchSend to ≤ 20 users; returns (invalid ids, ids to retry later)."""
+        messages = []
+        upload = self._file_to_upload(payload)
+        if upload:
+            path, name, ext = upload
+            media_id = self.api.upload_media(path.read_bytes(), name)
+            if payload.get("text", "").strip() or payload.get("buttons"):
+                messages.append(openapi_message(payload, file_link=False))
+            messages.append(("sampleFile", {"mediaId": media_id, "fileName": name, "fileType": ext}))
+        else:
+            messages.append(openapi_message(payload))
+        # text, then the file: a failure between the two resends the text on retry (at least once)
+        invalid, limited = set(), set()
+        for msg_key, msg_param in messages:
+            targets = [u for u in users if u not in invalid and u not in limited]
+            if not targets:
+                break
+            bad, flow = self.api.batch_send(targets, msg_key, msg_param)
+            invalid.update(bad)
+            limited.update(flow)
+        if invalid:
+            log.warning("DingTalk does not know userIds %s", sorted(invalid))
+        return invalid, limited
+
+    def _file_to_upload(self, payload):
+        """(path, name, type) of a file sendable as ``sampleFile``, else None (sent as a link)."""
+        file = payload.get("file") or {}
+        path = Path(file["path"]) if file.get("path") else None
+        name = str(file.get("name") or (path.name if path else ""))
+        ext = Path(name).suffix.lstrip(".").lower()
+        if not path or ext not in FILE_TYPES or not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+            return None
+        return path, name, ext
+
+    def _push_group(self, recipient, payload):
+        """Post to a custom group robot; False when no such DingTalk group is configured."""
+        name = recipient[len(GROUP_PREFIX):]
+        with self.bot.db.session() as session:
+            group = session.scalar(select(RobotGroup).where(RobotGroup.name == name,
+                                                            RobotGroup.channel == self.name))
+            if group is None or not group.subscribed:
+                log.warning("no subscribed DingTalk robot group %r", name)
+                return False
+            webhook, secret = group.webhook, group.secret
+        # custom robots only send: buttons could not be answered there
+        self.api.robot_webhook_send(webhook, secret, robot_body(payload, buttons=False), now_ms())
+        return True
