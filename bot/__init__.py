@@ -22,6 +22,14 @@ def create_app(config=None, bot=None):
         if blueprint is not None:
             app.register_blueprint(blueprint)
 
+    @app.before_request
+    def refuse_oversize():
+        """Refuse a too-large body before any parsing or signature work."""
+        from flask import request
+        length = request.content_length
+        if length is not None and length > config.max_body_bytes:
+            abort(413)
+
     @app.get("/healthz")
     def healthz():
         from sqlalchemy import text

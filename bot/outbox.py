@@ -21,12 +21,15 @@ def enqueue(session, channel, recipient, message: Outgoing, *, dedupe_key=None, 
                   dedupe_key=dedupe_key, batch_key=batch_key, notice=notice, status="pending", attempts=0,
                   next_attempt_at=now + timedelta(seconds=delay), last_error="", created_at=now)
     if dedupe_key is None:
-        session.add(OutboxMessage(**values))
+        session.execute(_INSERT, values)
         return True
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
     return session.execute(stmt.returning(OutboxMessage.id)).first() is not None
+
+
+_INSERT = OutboxMessage.__table__.insert()
 
 
 def push_to_person(session, person, message: Outgoing, *, dedupe_key=None, batch_key=None, notice=None):

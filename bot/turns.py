@@ -7,7 +7,10 @@ import copy
 import logging
 import time
 
-from sqlalchemy import select, update
+from functools import lru_cache
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -26,44 +29,63 @@ class StaleState(Exception):
     """Another turn of the same user committed first; the turn is run again."""
 
 
-def _insert(session):
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+def _dialect(session):
+    return session.get_bind().dialect.name
+
+
+@lru_cache(maxsize=4)
+def _statements(dialect):
+    """The statements every turn runs, built once per dialect."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    inbox, conv = InboxEntry.__table__, Conversation.__table__
+    return {
+        "claim": insert(inbox).on_conflict_do_nothing(index_elements=["channel", "message_id"])
+                 .returning(inbox.c.id),
+        "load": select(conv.c.id, conv.c.state, conv.c.version)
+                .where(conv.c.channel == bindparam("channel"), conv.c.user_id == bindparam("user_id")),
+        "create": insert(conv).on_conflict_do_nothing(index_elements=["channel", "user_id"]),
+        "save": update(conv).where(conv.c.id == bindparam("conv_id"), conv.c.version == bindparam("seen"))
+                .values(state=bindparam("state"), version=bindparam("next"), updated_at=bindparam("now")),
+    }
 
 
 def claim_message(session, channel, message_id):
     """Record the message id; False when it was seen before (a retried delivery)."""
-    stmt = _insert(session)(InboxEntry).values(channel=channel, message_id=message_id[:255],
-                                               received_at=clock.utcnow())
-    stmt = stmt.on_conflict_do_nothing(index_elements=["channel", "message_id"])
-    return session.execute(stmt.returning(InboxEntry.id)).first() is not None
+    result = session.execute(_statements(_dialect(session))["claim"],
+                             {"channel": channel, "message_id": message_id[:255], "received_at": clock.utcnow()})
+    return result.first() is not None
+
+
+class ConversationRow:
+    __slots__ = ("id", "state", "version")
+
+    def __init__(self, id, state, version):
+        self.id, self.state, self.version = id, state, version
 
 
 def load_conversation(session, channel, user_id):
-    conv = session.scalar(select(Conversation).where(Conversation.channel == channel,
-                                                     Conversation.user_id == user_id))
-    if conv is None:
-        stmt = _insert(session)(Conversation).values(channel=channel, user_id=user_id, state={},
-                                                     version=0, updated_at=clock.utcnow())
-        session.execute(stmt.on_conflict_do_nothing(index_elements=["channel", "user_id"]))
-        conv = session.scalar(select(Conversation).where(Conversation.channel == channel,
-                                                         Conversation.user_id == user_id))
-    return conv
+    statements = _statements(_dialect(session))
+    key = {"channel": channel, "user_id": user_id}
+    row = session.execute(statements["load"], key).first()
+    if row is None:
+        session.execute(statements["create"], dict(key, state={}, version=0, updated_at=clock.utcnow()))
+        row = session.execute(statements["load"], key).first()
+    return ConversationRow(row.id, row.state, row.version)
 
 
 def save_conversation(session, conv, state):
     """Write the state once, guarded by the version read at the start of the turn."""
-    result = session.execute(
-        update(Conversation)
-        .where(Conversation.id == conv.id, Conversation.version == conv.version)
-        .values(state=state, version=conv.version + 1, updated_at=clock.utcnow())
-        .execution_options(synchronize_session=False))
+    result = session.execute(_statements(_dialect(session))["save"],
+                             {"conv_id": conv.id, "seen": conv.version, "state": state,
+                              "next": conv.version + 1, "now": clock.utcnow()})
     if result.rowcount != 1:
         raise StaleState()
 
 
 def resolve_person(session, channel, user_id):
-    return session.scalar(select(Person).join(Account).where(Account.channel == channel,
-                                                             Account.external_id == user_id))
+    return session.scalars(select(Person).join(Account).where(Account.channel == channel,
+                                                              Account.external_id == user_id)
+                           .options(joinedload(Person.roles))).unique().first()
 
 
 def handle(bot, incoming):

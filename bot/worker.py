@@ -44,6 +44,8 @@ class Worker:
 
     def _start_scheduler(self):
         from bot import scheduler
+        from handlers import notices
+        notices.CURRENT_BOT = self.bot       # jobs use this process's bot, not a second engine
         self.scheduler = scheduler.build(self.bot)
         self.scheduler.start()
 

@@ -13,6 +13,7 @@ from storage import applications
 from storage.models import Application, Attachment, Studio
 
 DRAFT_PREFIX = "（待定名）"
+STATISTICAL_BLOCKS = ("funding.", "innovation.", "benefit.", "talent.")
 
 
 def application_year(config, today=None):
@@ -25,16 +26,26 @@ def application_year(config, today=None):
 class ApplicationStore(Store):
     def __init__(self, session, app, person_id):
         self.session, self.app, self.person_id = session, app, person_id
+        self._cache = None          # answers as read at the start of this turn, kept up to date
 
     def load(self):
-        return applications.load_answers(self.session, self.app.id)
+        if self._cache is None:
+            self._cache = applications.load_answers(self.session, self.app.id)
+        return dict(self._cache)
 
     def set(self, key, value):
         source = "user"
         offered = (self.app.flags or {}).get("offered", {})
         if key in offered:
             source = "ledger" if offered[key] == value else "override"
-        return applications.set_answer(self.session, self.app.id, key, value, self.person_id, source)
+        current = self.load()
+        old = applications.set_answer(self.session, self.app.id, key, value, self.person_id, source,
+                                      old=current.get(key))
+        if value is None:
+            self._cache.pop(key, None)
+        else:
+            self._cache[key] = value
+        return old
 
     def skipped(self):
         return set((self.app.flags or {}).get("skipped", []))
@@ -85,6 +96,8 @@ class ApplicationHost(Host):
         return ""
 
     def offer(self, turn, walker, item):
+        if not item.key.startswith(STATISTICAL_BLOCKS):
+            return None                     # only the statistical blocks come from the ledgers
         from handlers import statistics
         return statistics.offer(turn, walker, item)
 

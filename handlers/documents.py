@@ -609,8 +609,14 @@ def _in_years(entries, years) -> list:
     return sorted(chosen, key=lambda e: str(e.get("date")))
 
 
+# the ledgers' kind names (handlers/ledger_schema.py) for the outline's short ones
+KIND_NAMES = {"培训": ("培训", "技能培训"), "成果": ("成果", "创新成果"),
+              "实用新型": ("实用新型", "实用新型专利"), "发明": ("发明", "发明专利")}
+
+
 def _of_kind(entries, *kinds) -> list:
-    return [e for e in entries if e.get("kind") in kinds]
+    wanted = {name for kind in kinds for name in KIND_NAMES.get(kind, (kind,))}
+    return [e for e in entries if e.get("kind") in wanted]
 
 
 def _number(value) -> Decimal:

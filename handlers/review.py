@@ -466,20 +466,14 @@ def naming(turn, args):
     grant = turn.config.grant_wan
     try:
         from storage import ledgers
-        ledgers.record_grant(session, studio.id, grant, named_on, turn.person.id)
+        ledgers.record_grant(session, studio.id, grant, named_on, turn.person.id, unit=turn.config.union_name)
         granted = f"，经费台账已记入一次性经费支持 {grant} 万元"
     except (ImportError, AttributeError):
         granted = ""
     turn.reply(f"已命名「{studio.name}」（{named_on:%Y%m%d}）{granted}。")
-    _tell_applicant(session, app, f"祝贺！「{studio.name}」已被命名为{turn.config.org_name}劳模（工匠人才）创新工作室"
-                                  f"（{named_on:%Y年%m月%d日}），并获一次性经费支持 {grant} 万元。",
-                    key=f"named:{studio.id}:{named_on}")
-    try:
-        from handlers import notices
-        announce = notices.announce_naming
-    except (ImportError, AttributeError):
-        return
-    announce(session, turn.config, [studio], named_on)
+    # the announcement congratulates the studio's leader and tells the groups, once per (studio, date)
+    from handlers import notices
+    notices.announce_naming(session, turn.config, [studio], named_on)
 
 
 # -- documents -----------------------------------------------------------------------------------

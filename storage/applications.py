@@ -1,5 +1,7 @@
 """Application drafts: one per studio per year, answers stored per field with their history."""
-from sqlalchemy import select
+from functools import lru_cache
+
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -22,41 +24,59 @@ def get_or_create(session, studio, year):
 
 
 def load_answers(session, application_id):
-    return {a.key: a.value for a in session.scalars(select(Answer).where(
-        Answer.application_id == application_id))}
+    return dict(session.execute(select(Answer.key, Answer.value).where(
+        Answer.application_id == application_id)).all())
 
 
 def answer_sources(session, application_id):
-    return {a.key: a.source for a in session.scalars(select(Answer).where(
-        Answer.application_id == application_id))}
+    return dict(session.execute(select(Answer.key, Answer.source).where(
+        Answer.application_id == application_id)).all())
 
 
-def set_answer(session, application_id, key, value, person_id, source="user"):
-    """Write one field (last write wins per field) and record before → after; returns the old value."""
-    existing = session.scalar(select(Answer).where(Answer.application_id == application_id,
-                                                   Answer.key == key))
-    old = existing.value if existing else None
+_UNKNOWN = object()
+
+
+def set_answer(session, application_id, key, value, person_id, source="user", old=_UNKNOWN):
+    """Write one field (last write wins per field) and record before → after; returns the old value.
+
+    Pass ``old`` when the caller already knows the current value: the write is then one upsert.
+    """
+    if old is _UNKNOWN:
+        existing = session.scalar(select(Answer.value).where(Answer.application_id == application_id,
+                                                             Answer.key == key))
+        old = existing
     now = clock.utcnow()
+    statements = _statements(session.get_bind().dialect.name)
     if value is None:
-        if existing is not None:
-            session.delete(existing)
-    elif existing is not None:
-        existing.value, existing.source, existing.updated_by, existing.updated_at = value, source, person_id, now
+        session.execute(statements["delete"], {"app": application_id, "key": key})
     else:
-        # an upsert, so two people answering the same new field at once both succeed (last wins)
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        stmt = insert(Answer).values(application_id=application_id, key=key, value=value, source=source,
-                                     updated_by=person_id, updated_at=now)
-        session.execute(stmt.on_conflict_do_update(
-            index_elements=["application_id", "key"],
-            set_={"value": stmt.excluded.value, "source": stmt.excluded.source,
-                  "updated_by": stmt.excluded.updated_by, "updated_at": stmt.excluded.updated_at}))
+        # an upsert, so two people answering the same field at once both succeed (last wins)
+        session.execute(statements["upsert"], {"application_id": application_id, "key": key, "value": value,
+                                               "source": source, "updated_by": person_id, "updated_at": now})
     if old != value:
-        session.add(AnswerHistory(application_id=application_id, key=key, old=old, new=value,
-                                  person_id=person_id, at=now))
-    app = session.get(Application, application_id)
-    app.updated_at = now
+        session.execute(statements["history"], {"application_id": application_id, "key": key, "old": old,
+                                                "new": value, "person_id": person_id, "at": now})
+    session.execute(statements["touch"], {"app": application_id, "now": now})
     return old
+
+
+@lru_cache(maxsize=4)
+def _statements(dialect):
+    """The hot path's statements, built once per dialect (building them costs more than running them)."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    upsert = insert(Answer.__table__)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=["application_id", "key"],
+        set_={"value": upsert.excluded.value, "source": upsert.excluded.source,
+              "updated_by": upsert.excluded.updated_by, "updated_at": upsert.excluded.updated_at})
+    table = Answer.__table__
+    return {
+        "upsert": upsert,
+        "delete": delete(table).where(table.c.application_id == bindparam("app"), table.c.key == bindparam("key")),
+        "history": AnswerHistory.__table__.insert(),
+        "touch": update(Application.__table__).where(Application.__table__.c.id == bindparam("app"))
+                 .values(updated_at=bindparam("now")),
+    }
 
 
 def history(session, application_id, key=None):

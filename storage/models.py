@@ -37,8 +37,8 @@ class Person(Base):
     studio_id: Mapped[int | None] = mapped_column(ForeignKey("studios.id", use_alter=True, name="fk_people_studio"))
     mobile: Mapped[str] = mapped_column(String(30), default="")
     roles: Mapped[list["PersonRole"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
-    accounts: Mapped[list["Account"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
-    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    accounts: Mapped[list["Account"]] = relationship(cascade="all, delete-orphan")
+    unit: Mapped[Unit | None] = relationship()
 
     @property
     def role_names(self):
@@ -71,7 +71,7 @@ class Studio(Base):
     leader_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     status: Mapped[str] = mapped_column(String(20), default="active")   # active | named | revoked
     named_on: Mapped[date | None] = mapped_column(Date)
-    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    unit: Mapped[Unit | None] = relationship()
 
 
 # --- conversations and delivery -----------------------------------------------------
@@ -175,7 +175,7 @@ class Application(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
-    studio: Mapped[Studio] = relationship(lazy="joined")
+    studio: Mapped[Studio] = relationship()
 
 
 class Answer(Base):

@@ -46,6 +46,15 @@ def test_procfile_serves_try_and_stops_on_ctrl_c(tmp_path):
                 time.sleep(0.2)
         reply = post(base + "/try/api/messages", {"user": "leader", "text": "帮助"})
         assert reply["replies"][0]["text"].startswith("王海您好")
+        # the worker is up once it holds its lease in the database
+        from sqlalchemy import create_engine, text
+        engine = create_engine(env["DATABASE_URL"])
+        for _ in range(150):
+            with engine.connect() as conn:
+                if conn.execute(text("SELECT count(*) FROM leases")).scalar():
+                    break
+            time.sleep(0.2)
+        engine.dispose()
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         out, _ = proc.communicate(timeout=30)

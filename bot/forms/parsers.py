@@ -216,7 +216,10 @@ def parse_area(text: str) -> Decimal:
     m = re.fullmatch(r"(-?\d+(?:\.\d+)?)(?:平方米|平米|平方|㎡|m2|m²|sqm)?", s, re.IGNORECASE)
     if not m:
         raise InvalidInput(f"没能识别这个面积。请填写平方米数，{_AREA_EXAMPLE}。")
-    value = Decimal(m.group(1)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    value = Decimal(m.group(1))
+    if value >= 1_000_000:
+        raise InvalidInput(f"面积数值过大（应小于 1000000 平方米），请核对，{_AREA_EXAMPLE}。")
+    value = value.quantize(Decimal("0.01"), ROUND_HALF_UP)
     if value <= 0:
         raise InvalidInput(f"面积应大于 0，{_AREA_EXAMPLE}。")
     if value >= 1_000_000:
@@ -248,6 +251,8 @@ def parse_money_wan(text: str) -> Decimal:
     elif not wan and amount >= 10000:
         raise InvalidInput("金额单位不明确：不带单位的数字按万元计，请写明“万元”或“元”，"
                            "例如 5万元 或 50000元。")
+    if amount >= 100_000_000:      # 1 万亿元: beyond any studio, and beyond what quantize can hold
+        raise InvalidInput(f"金额数值过大，请核对，{_MONEY_EXAMPLE}。")
     return _plain(amount.quantize(Decimal("0.0001"), ROUND_HALF_UP))
 
 

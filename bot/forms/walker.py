@@ -438,7 +438,13 @@ class Walker:
                             "说「重写」清空重来，说「完成」结束。", [("完成", "完成"), ("重写", "重写")])
             return
         if current in (None, ""):
-            self.turn.reply(f"{item.qualified}还没有填写。{item.question()}", self._field_buttons(item))
+            text, buttons = f"{item.qualified}还没有填写。{item.question()}", self._field_buttons(item)
+            offer = self.host.offer(self.turn, self, item)
+            if offer is not None:
+                self.fstate["offer"] = {"key": item.key, "value": offer[0]}
+                text += f"\n{offer[1]}：{item.display(offer[0])}。采用请点「采用」，或直接输入其他数值。"
+                buttons = [("采用", "form:accept_offer")] + buttons
+            self.turn.reply(text, buttons)
         else:
             self.turn.reply(f"{item.qualified}当前为 {item.display(current)}。请输入新的值：",
                             self._field_buttons(item))
@@ -452,7 +458,7 @@ class Walker:
                             (self.host.submit_label(), self.host.submit_label())])
             return
         self.turn.reply(f"已填 {done}/{total} 项。还差：{self.missing_text(missing)}。",
-                        [("继续填写", "继续")])
+                        [("继续填写", "form:continue")])
 
     def missing_text(self, missing=None, limit=12):
         names = []
@@ -491,7 +497,7 @@ class Walker:
         missing = self.missing()
         if missing:
             lines.append(f"还差 {len(missing)} 项：{self.missing_text(missing)}")
-        self.turn.reply("\n".join(lines), [("继续填写", "继续")] if missing else
+        self.turn.reply("\n".join(lines), [("继续填写", "form:continue")] if missing else
                         [(self.host.submit_label(), self.host.submit_label())])
 
     def help(self):
@@ -508,18 +514,18 @@ class Walker:
     def cancel(self):
         self.fstate["pending"] = {"confirm": "confirm_cancel"}
         self.turn.reply(f"确定退出填写吗？已填写的内容都已保存，随时可以继续。",
-                        [("确认退出", "form:confirm_cancel"), ("继续填写", "继续")])
+                        [("确认退出", "form:confirm_cancel"), ("继续填写", "form:continue")])
 
     def submit(self):
         missing = self.missing()
         if missing:
             self.turn.reply(f"还有 {len(missing)} 项未完成，暂不能{self.host.submit_label()}："
-                            f"{self.missing_text(missing)}。", [("继续填写", "继续")])
+                            f"{self.missing_text(missing)}。", [("继续填写", "form:continue")])
             return
         self.preview()
         self.fstate["pending"] = {"confirm": "confirm_submit"}
         self.turn.reply(f"请核对以上内容，确认{self.host.submit_label()}吗？",
-                        [(f"确认{self.host.submit_label()}", "form:confirm_submit"), ("再看看", "继续")])
+                        [(f"确认{self.host.submit_label()}", "form:confirm_submit"), ("再看看", "form:continue")])
 
     # -- actions (buttons) -------------------------------------------------------------
     def _action(self, action):
@@ -532,6 +538,11 @@ class Walker:
                 self.ask_next()
                 return True
             return self._answer(item, arg)
+        if name == "continue":
+            if self.fstate.get("row"):
+                return self._row_keep()
+            self.ask_next()
+            return True
         if name == "accept_offer":
             offer = self.fstate.pop("offer", None)
             item = self.item(offer["key"]) if offer else None

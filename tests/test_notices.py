@@ -1,0 +1,311 @@
+"""Yearly-cycle notices: a simulated 2025, exactly once under races and outages, operators, the CLI."""
+import re
+import threading
+from collections import Counter
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from bot import clock, cycle, demo
+from bot.delivery import Delivery
+from bot.errors import ChannelError
+from handlers import notices
+from storage import applications
+from storage.models import (Application, LedgerEntry, OutboxMessage, ReviewStep, RobotGroup, Studio,
+                            WebMessage)
+from storage.people import bind, get_studio, get_unit, upsert_person
+
+GROUP = "group:全体工会"
+
+
+def at(y, m, d, hh=9, mm=0):
+    moment = datetime(y, m, d, hh, mm, tzinfo=clock.TZ)
+    clock.set_now(moment)
+    return moment
+
+
+def setup_cycle(bot):
+    """The demo studio with an unfinished 2025 draft, a named studio, a submitted one pending review,
+    a subscribed group robot and an unsubscribed one (both on the try-out channel)."""
+    now = datetime(2025, 1, 1)
+    with bot.db.transaction() as s:
+        unit = get_unit(s, demo.UNIT)
+        draft_studio = s.scalar(select(Studio).where(Studio.name == demo.STUDIO))
+        app = applications.get_or_create(s, draft_studio, 2025)
+        applications.set_answer(s, app.id, "cover.name", demo.STUDIO, None)
+        li = upsert_person(s, "李明", unit, ["leader"])
+        bind(s, li, "web", "leader2")
+        named = get_studio(s, "李明桥梁工匠创新工作室", unit, li)
+        named.status, named.named_on, li.studio_id = "named", date(2024, 7, 10), named.id
+        zhou = upsert_person(s, "周强", unit, ["leader"])
+        bind(s, zhou, "web", "leader3")
+        submitted = get_studio(s, "周强焊接创新工作室", unit, zhou)
+        app3 = Application(studio_id=submitted.id, year=2025, status="submitted", flags={}, created_at=now,
+                           updated_at=now, submitted_at=now)
+        s.add(app3)
+        s.flush()
+        s.add(ReviewStep(application_id=app3.id, step=1, role="union", status="pending",
+                         pending_since=datetime(2025, 5, 20, 1)))
+        s.add(RobotGroup(name="全体工会", channel="web", webhook="", subscribed=True, created_at=now))
+        s.add(RobotGroup(name="已退订", channel="web", webhook="", subscribed=False, created_at=now))
+        return {"named": named.id, "submitted": submitted.id, "draft": draft_studio.id}
+
+
+def rows(bot, **where):
+    with bot.db.session() as s:
+        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        for name, value in where.items():
+            query = query.where(getattr(OutboxMessage, name) == value)
+        return s.scalars(query).all()
+
+
+def days_of(bot, notice, recipient):
+    """The Shanghai dates on which ``notice`` rows to ``recipient`` were written."""
+    return [r.created_at.replace(tzinfo=timezone.utc).astimezone(clock.TZ).date()
+            for r in rows(bot, notice=notice, recipient=recipient)]
+
+
+def assert_delivered_once(bot):
+    """Every outbox row was sent, and its recipient got its text exactly once."""
+    with bot.db.session() as s:
+        got = Counter((m.user_id, m.payload["text"]) for m in s.scalars(select(WebMessage)))
+    expected = Counter((r.recipient, r.payload["text"]) for r in rows(bot))
+    assert {r.status for r in rows(bot)} == {"sent"}
+    assert got == expected and set(got.values()) == {1}
+
+
+def test_a_simulated_year(bot):
+    setup_cycle(bot)
+    day = date(2025, 1, 1)
+    while day.year == 2025:
+        report = notices.run(bot, at(day.year, day.month, day.day))
+        assert not report.errors, report.errors
+        Delivery(bot).drain()
+        day += timedelta(days=1)
+    cal = cycle.calendar(bot.config, 2025)
+    countdown = [date(2025, 4, 30), date(2025, 5, 16), date(2025, 5, 23), date(2025, 5, 28), date(2025, 5, 30)]
+    assert days_of(bot, "deadline", GROUP) == countdown          # May 1 (holiday) moved to April 30
+    assert days_of(bot, "deadline", "leader") == countdown       # the leader with an unfinished draft
+    assert days_of(bot, "deadline", "leader3") == []             # submitted: no personal reminder
+    assert days_of(bot, "deadline", "group:已退订") == []
+    quarters = [date(2025, 1, 2), date(2025, 4, 1), date(2025, 7, 1), date(2025, 10, 9)]
+    assert days_of(bot, "selfcheck", "leader2") == quarters      # the named studio's leader
+    assert days_of(bot, "selfcheck", "union") == quarters        # the unit union's summary
+    assert days_of(bot, "selfcheck", "leader") == []             # not named
+    assert days_of(bot, "project", "leader2") == [date(2025, 12, 1)]
+    assert days_of(bot, "review", "union") == list(cal.review_reminders)
+    assert days_of(bot, "review", "tech") == []
+    assert all(r.status == "sent" for r in rows(bot))
+    texts = [m["text"] for m in bot.channels["web"].take_inbox(GROUP)]
+    assert len(texts) == 5
+    assert texts[2] == ("【申报提醒】2025 年中国交建劳模（工匠人才）创新工作室申报将于 5月31日 截止，还有 8 天。"
+                        "请各单位工会督促领衔人在机器人中完成申报表。已提交 1 家，填写中 1 家。")
+    personal = [m for m in bot.channels["web"].take_inbox("leader") if m["text"].startswith("王海您好")]
+    missing = re.search(r"您的 2025 年度申报表还差 (\d+) 项：所在单位、单位类型", personal[0]["text"])
+    assert missing and f" 等 {missing[1]} 项" in personal[0]["text"]       # at most 8 names, then the count
+    assert "5月31日截止，还有 31 天" in personal[0]["text"]
+    assert personal[0]["buttons"] == [{"label": "继续填写", "action": "申报"}]
+    check = [m["text"] for m in bot.channels["web"].take_inbox("leader2") if "季度自查" in m["text"]]
+    assert "2024 年第四季度）活动台账没有记录" in check[0] and "七有 " in check[0]
+    review = [m["text"] for m in bot.channels["web"].take_inbox("union") if m["text"].startswith("【审批提醒】")]
+    assert "周强焊接创新工作室（中交示范工程局有限公司）— 单位工会审批" in review[0]
+
+
+def test_same_day_twice_day_off_and_catch_up(bot):
+    setup_cycle(bot)
+    assert notices.run(bot, at(2025, 5, 31)).skipped == "今天不是工作日"
+    assert notices.run(bot, at(2025, 5, 16, 8, 59)).skipped.startswith("还没到通知时间")
+    assert rows(bot) == []
+    late = notices.run(bot, at(2025, 5, 16, 11))      # the worker was down at 09:00
+    assert late.written["deadline"] == 2
+    again = notices.run(bot, at(2025, 5, 16, 12))
+    assert sum(again.written.values()) == 0
+    assert len(rows(bot, notice="deadline")) == 2
+
+
+def test_ledgers_silence_the_gaps_and_the_fourth_quarter_warning(bot):
+    ids = setup_cycle(bot)
+    with bot.db.transaction() as s:
+        for ledger, day, data in (("activity", date(2025, 8, 5), {"topic": "盾构培训"}),
+                                  ("achievement", date(2025, 3, 1), {"kind": "立项", "name": "智能掘进"})):
+            s.add(LedgerEntry(studio_id=ids["named"], ledger=ledger, entry_date=day, data=data,
+                              created_at=datetime(2025, 1, 1), updated_at=datetime(2025, 1, 1)))
+    assert notices.run(bot, at(2025, 12, 1)).decided["project"] == []
+    decided = notices.run(bot, at(2025, 10, 9), dry_run=True).decided["selfcheck"]
+    leader_text = decided[0][0].message.text
+    assert "上季度活动 1 次；2025 年成果 1 项，其中立项 1 项" in leader_text
+    assert "活动台账没有记录" not in leader_text
+
+
+def test_naming_announced_once_per_studio_and_date(bot):
+    ids = setup_cycle(bot)
+    clock.set_now(datetime(2025, 7, 15, 10))
+    with bot.db.transaction() as s:
+        first = s.get(Studio, ids["submitted"])
+        assert notices.announce_naming(s, bot.config, [first], date(2025, 7, 15)) == 2
+    with bot.db.transaction() as s:
+        first, second = s.get(Studio, ids["submitted"]), s.get(Studio, ids["draft"])
+        assert notices.announce_naming(s, bot.config, [first], date(2025, 7, 15)) == 0
+        assert notices.announce_naming(s, bot.config, [first, second], date(2025, 7, 15)) == 2
+    Delivery(bot).drain()
+    group = [m["text"] for m in bot.channels["web"].take_inbox(GROUP)]
+    assert len(group) == 2 and "周强焊接创新工作室" in group[0] and "周强焊接" not in group[1]
+    assert "每家工作室一次性补助经费 5 万元" in group[0]
+    leader3 = [m["text"] for m in bot.channels["web"].take_inbox("leader3")]
+    assert len(leader3) == 1 and leader3[0].startswith("【命名公告】周强您好，祝贺！")
+
+
+@pytest.mark.fault
+def test_two_workers_racing_send_each_pair_once(make_bot):
+    first = make_bot()
+    second = make_bot()
+    setup_cycle(first)
+    moment = at(2025, 7, 1)
+    barrier = threading.Barrier(2)
+    reports, errors = [], []
+
+    def work(bot):
+        try:
+            barrier.wait()
+            reports.append(notices.run(bot, moment))
+            barrier.wait()
+            Delivery(bot).drain()
+        except Exception as exc:       # surfaced below: a thread's exception is otherwise lost
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(b,)) for b in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and all(not r.errors for r in reports)
+    decided = len(reports[0].decided["selfcheck"])
+    assert decided == 2                                    # leader2 and the unit union
+    assert sum(r.written["selfcheck"] for r in reports) == decided
+    assert_delivered_once(first)
+    assert {"leader2", "union"} <= {r.recipient for r in rows(first)}
+
+
+@pytest.mark.fault
+def test_messenger_outage_mid_broadcast_then_recovery(bot, monkeypatch):
+    setup_cycle(bot)
+    web = bot.channels["web"]
+    real_push, calls = web.push, []
+
+    def flaky(recipients, payload, **kw):
+        calls.append(list(recipients))
+        if 2 <= len(calls) <= 5:                 # the first send goes out, then the messenger is down
+            raise ChannelError("down", "消息服务不可用", retry=True)
+        return real_push(recipients, payload, **kw)
+
+    monkeypatch.setattr(web, "push", flaky)
+    notices.run(bot, at(2025, 5, 23))
+    delivery = Delivery(bot)
+    for _ in range(30):
+        delivery.drain()
+        if not delivery.pending():
+            break
+        clock.advance(timedelta(minutes=1))
+    outbox = rows(bot)
+    assert all(r.status == "sent" and r.last_error == "" for r in outbox)
+    assert max(r.attempts for r in outbox) > 1 and len(calls) > len(outbox)
+    assert_delivered_once(bot)
+    for user in (GROUP, "leader"):
+        assert len(web.take_inbox(user)) == 1
+    assert sum(notices.run(bot, at(2025, 5, 23, 10)).written.values()) == 0
+
+
+@pytest.mark.fault
+def test_a_send_that_keeps_failing_is_marked_failed_with_its_reason(make_bot, chat, monkeypatch):
+    bot = make_bot(delivery_max_attempts=2)
+    setup_cycle(bot)
+    web = bot.channels["web"]
+    real_push = web.push
+
+    def group_down(recipients, payload, **kw):
+        if any(r.startswith("group:") for r in recipients):
+            raise ChannelError("93000", "机器人 webhook 无效", retry=True)
+        return real_push(recipients, payload, **kw)
+
+    monkeypatch.setattr(web, "push", group_down)
+    notices.run(bot, at(2025, 5, 23))
+    delivery = Delivery(bot)
+    for _ in range(5):
+        delivery.drain()
+        clock.advance(timedelta(hours=1))
+    failed = rows(bot, status="failed")
+    assert [r.recipient for r in failed] == [GROUP]
+    assert failed[0].last_error == "93000: 机器人 webhook 无效" and failed[0].attempts == 2
+    from tests.chat import Chat
+    log = Chat(bot, "admin").send("通知记录")
+    assert "申报截止提醒 → 群「全体工会」：失败" in log
+    assert "申报截止提醒 → 王海：已发送" in log
+    assert "发送失败：\n· 申报截止提醒 → 群「全体工会」" in log and "93000: 机器人 webhook 无效" in log
+
+
+def test_operators_preview_pause_resume_send_now_and_log(bot, chat):
+    setup_cycle(bot)
+    admin = chat("admin")
+    at(2025, 5, 23, 8)
+    preview = admin.send("通知预览")
+    assert "申报截止提醒：2 条，其中未发送过 2 条" in preview and "→ 群「全体工会」" in preview
+    assert "（定时任务将于 09:00 发送。）" in preview
+    assert rows(bot) == []
+    assert "已暂停「申报截止提醒」" in admin.send("暂停通知 截止")
+    report = notices.run(bot, at(2025, 5, 23))
+    assert report.paused == ["deadline"] and "已暂停（未发送）：申报截止提醒" in report.text()
+    assert rows(bot, notice="deadline") == []
+    assert "已暂停，定时任务不会发送：申报截止提醒" in admin.send("通知预览 申报截止提醒")
+    assert "已恢复" in admin.send("恢复通知 申报截止提醒")
+    assert notices.run(bot, at(2025, 5, 23, 10)).written["deadline"] == 2
+    # send now: a self-check on an ordinary day, once however often it is asked for
+    assert "新写入 2 条" in admin.send("立即发送 季度自查")
+    assert "新写入 0 条" in admin.send("立即发送 季度自查")
+    assert "没有「星期通知」这种通知" in admin.send("暂停通知 星期通知")
+    chat("admin").inbox()
+    log = admin.send("通知记录")
+    assert "季度自查 → 李明：已发送" in log and "申报截止提醒 → 群「全体工会」：已发送" in log
+    assert "仅限" in chat("leader").send("通知预览")
+    assert "通知记录" not in chat("leader").send("帮助")
+
+
+def test_tick_uses_the_workers_bot_and_the_job_has_a_fixed_id(bot, monkeypatch):
+    from bot import scheduler
+    setup_cycle(bot)
+    monkeypatch.setattr(notices, "CURRENT_BOT", bot)
+    at(2025, 5, 30)
+    notices.tick()
+    assert len(rows(bot, notice="deadline")) == 2
+    for _ in range(2):                           # a restart registers the same job again, not a second one
+        sched = scheduler.build(bot)
+        sched.start(paused=True)
+        jobs = sched.get_jobs()
+        sched.shutdown(wait=False)
+    assert [j.id for j in jobs] == ["notices.tick"]
+    assert jobs[0].func_ref == "handlers.notices:tick"
+    assert "hour='9-23'" in str(jobs[0].trigger) and "minute='0'" in str(jobs[0].trigger)
+
+
+def test_cli_run_delivers_and_dry_run_writes_nothing(bot, tmp_path):
+    from bot.cli import cli
+    setup_cycle(bot)
+    env = {"DATABASE_URL": bot.config.database_url, "BOT_ENV": "test", "BOT_FILES_DIR": str(tmp_path / "f")}
+    runner = CliRunner()
+    dry = runner.invoke(cli, ["notices", "run", "--now", "2025-05-23T09:00", "--dry-run"], env=env)
+    assert dry.exit_code == 0, dry.output
+    assert "（预览，未发送）" in dry.output and "申报截止提醒：2 条，其中未发送过 2 条" in dry.output
+    assert rows(bot) == []
+    result = runner.invoke(cli, ["notices", "run", "--now", "2025-05-23T09:00"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "申报截止提醒：2 条，新写入发件箱 2 条" in result.output
+    written = rows(bot)
+    assert f"投递：已发送 {len(written)} 条，失败 0 条，稍后重试 0 条。" in result.output
+    assert {r.status for r in written} == {"sent"}
+    assert_delivered_once(bot)
+    assert len(bot.channels["web"].take_inbox(GROUP)) == 1
+    again = runner.invoke(cli, ["notices", "run", "--now", "2025-05-23T15:00"], env=env)
+    assert "申报截止提醒：2 条，新写入发件箱 0 条" in again.output and len(rows(bot)) == len(written)
+    off = runner.invoke(cli, ["notices", "run", "--now", "2025-05-24T09:00"], env=env)
+    assert "今天不是工作日，没有通知。" in off.output
