@@ -237,3 +237,11 @@ def test_whole_form_in_reverse_order_with_a_restart_then_submit(bot, tmp_path):
     with restarted.db.session() as s:
         assert s.scalar(select(Application)).status == "submitted"
     restarted.db.dispose()
+
+
+def test_starting_the_application_wins_over_an_unfinished_ledger_entry(chat):
+    leader = chat("leader")
+    leader.send("记经费")
+    leader.send("支出")
+    assert "开始填写 2025 年度创新工作室申报表" in leader.send("申报")
+    assert "✓ 成员总数：15 人" in leader.send("成员总数：15")
