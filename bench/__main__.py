@@ -135,6 +135,17 @@ def outbox_count(url):
     return counts
 
 
+def local_postgres(url="postgresql://postgres@127.0.0.1:5432/test"):
+    """The machine's PostgreSQL, when one answers on the default port."""
+    try:
+        import psycopg
+        psycopg.connect(url, connect_timeout=2).close()
+        return url
+    except Exception:   # no server: the PostgreSQL comparison is skipped, and said so
+        print("PostgreSQL not reachable on 127.0.0.1:5432; skipping the PostgreSQL run")
+        return None
+
+
 def postgres_database(base_url):
     from sqlalchemy import create_engine, text
     from storage.db import normalise_url
@@ -183,7 +194,7 @@ def main():
     results["assistant_sqlite"] = serve_and_load("bot:create_app()", sqlite_env, requests_file)
     after = outbox_count(sqlite_env["DATABASE_URL"])
     results["assistant_sqlite"]["replies_written"] = after[0] - before[0]
-    pg_base = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL")
+    pg_base = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL") or local_postgres()
     if pg_base:
         url, name = postgres_database(pg_base)
         try:

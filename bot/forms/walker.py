@@ -196,8 +196,10 @@ class Walker:
             if targets is not None:
                 return self._labelled(targets, match.group("label"), match.group("value").strip())
         if cursor is None:
-            self.ask_next()
-            return True
+            if self.missing():
+                self.ask_next()
+                return True
+            return False        # nothing is being asked: let the router take it (a command, a hint)
         if row:
             return self._row_answer(cursor, row, text)
         if isinstance(cursor, Group):

@@ -1,0 +1,66 @@
+"""`python -m bot export application|materials`: the 申报审批表 (DOCX + JSON) and the 附件2 draft."""
+import json
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from storage.models import Application, Studio
+
+
+def _load(session, config, studio_name, year):
+    from handlers.application import application_year
+    studio = session.scalar(select(Studio).where(Studio.name == studio_name))
+    if studio is None:
+        raise click.ClickException(f"没有找到工作室「{studio_name}」。")
+    year = year or application_year(config)
+    app = session.scalar(select(Application).where(Application.studio_id == studio.id, Application.year == year))
+    if app is None:
+        raise click.ClickException(f"「{studio_name}」没有 {year} 年度的申报表。")
+    return studio, app
+
+
+def _options(fn):
+    fn = click.option("--out", required=True, help="output file (FILE or FILE.docx)")(fn)
+    fn = click.option("--year", type=int, default=None, help="application year (default: the current one)")(fn)
+    return click.option("--studio", "studio_name", required=True, help="studio name")(fn)
+
+
+@click.command("application")
+@_options
+def application_command(studio_name, year, out):
+    """Write FILE.docx (the official layout) and FILE.json (every field by its official label)."""
+    from bot.cli import make_bot
+    from handlers.application import render
+    bot = make_bot()
+    base = Path(out).with_suffix("") if Path(out).suffix in (".docx", ".json") else Path(out)
+    with bot.db.session() as session:
+        _, app = _load(session, bot.config, studio_name, year)
+        docx, data = render(session, bot.config, app)
+    base.with_suffix(".docx").write_bytes(docx)
+    base.with_suffix(".json").write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    click.echo(f"已导出：{base.with_suffix('.docx')}、{base.with_suffix('.json')}")
+
+
+@click.command("materials")
+@_options
+def materials_command(studio_name, year, out):
+    """Draft the 附件2 supporting materials from the application and the ledgers."""
+    from bot.cli import make_bot
+    from handlers.application_schema import application_form
+    from handlers.documents import render_materials_docx
+    from handlers.ledger_export import ledgers_for_materials
+    from storage import applications
+    bot = make_bot()
+    with bot.db.session() as session:
+        studio, app = _load(session, bot.config, studio_name, year)
+        form = application_form(app.year)
+        values = form.complete_values(applications.load_answers(session, app.id))
+        ledgers = ledgers_for_materials(session, studio.id, [app.year - 2, app.year - 1])
+        data = render_materials_docx(form, values, year=app.year, org_name=bot.config.org_name, ledgers=ledgers)
+    path = Path(out) if Path(out).suffix == ".docx" else Path(out).with_suffix(".docx")
+    path.write_bytes(data)
+    click.echo(f"已导出附件2草稿：{path}")
+
+
+EXPORT_COMMANDS = [application_command, materials_command]

@@ -1,0 +1,44 @@
+"""`python -m bot export application|materials|ledgers` on a filled application, files read back."""
+import json
+from datetime import datetime
+
+import docx
+import openpyxl
+from click.testing import CliRunner
+
+from bot import clock
+from bot.cli import cli
+from tests.form_data import fill_all
+
+
+def test_export_commands_write_real_files(bot, chat, tmp_path, monkeypatch):
+    clock.set_now(datetime(2025, 5, 20, 10, 0))
+    leader = chat("leader")
+    leader.send("申报")
+    fill_all(leader)
+    leader.send("成果 发明专利 一种盾构管片拼装定位装置 2024年3月12日")
+    leader.press("确认")
+    monkeypatch.setenv("DATABASE_URL", bot.config.database_url)
+    monkeypatch.setenv("BOT_FILES_DIR", bot.config.files_dir)
+    runner = CliRunner()
+    name = "王海隧道掘进劳模创新工作室"
+    result = runner.invoke(cli, ["export", "application", "--studio", name, "--year", "2025",
+                                 "--out", str(tmp_path / "app")])
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "app.json").read_text(encoding="utf-8"))
+    assert data["工作室名称"] == name and data["创建日期"] == "20180420"
+    cells = [c.text for t in docx.Document(tmp_path / "app.docx").tables for r in t.rows for c in r.cells]
+    assert "20180420" in cells and "孙立" in cells
+    result = runner.invoke(cli, ["export", "materials", "--studio", name, "--year", "2025",
+                                 "--out", str(tmp_path / "m.docx")])
+    assert result.exit_code == 0, result.output
+    text = "\n".join(p.text for p in docx.Document(tmp_path / "m.docx").paragraphs)
+    assert "一、基本情况" in text and "三、近两年来工作室活动成效" in text
+    result = runner.invoke(cli, ["export", "ledgers", "--studio", name, "--out", str(tmp_path / "l.xlsx")])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(tmp_path / "l.xlsx")
+    assert "创新成果台账" in book.sheetnames
+    values = [c.value for row in book["创新成果台账"].iter_rows() for c in row]
+    assert "一种盾构管片拼装定位装置" in values and "20240312" in values
+    result = runner.invoke(cli, ["export", "application", "--studio", "不存在", "--out", str(tmp_path / "x")])
+    assert result.exit_code != 0 and "没有找到工作室「不存在」" in result.output
