@@ -128,7 +128,8 @@ def offer(turn, walker, item):
         return None
     stats = getattr(walker, "_ledger_stats", None)
     if stats is None:
-        stats = compute(turn.session, app.studio_id, app.year)
+        # one cheap count first: most studios answering the form keep no ledgers at all
+        stats = compute(turn.session, app.studio_id, app.year) if ledgers.count(turn.session, app.studio_id) else {}
         walker._ledger_stats = stats
     if item.key not in stats:
         return None

@@ -1,4 +1,5 @@
 """Engine and sessions: one transaction per turn, the same behaviour on SQLite (WAL) and PostgreSQL."""
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,11 +32,18 @@ class Database:
             self.engine = create_engine(self.url, echo=echo, pool_pre_ping=True,
                                         pool_size=5, max_overflow=10)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time; threads of this process queue here, in order, instead
+        # of polling the file lock through SQLite's sleeping busy handler
+        self._write_lock = threading.Lock() if self.is_sqlite else None
 
     @contextmanager
     def transaction(self):
         """A session in one transaction: committed when the block ends, rolled back on error."""
-        with self.sessions() as session, session.begin():
+        if self._write_lock is None:
+            with self.sessions() as session, session.begin():
+                yield session
+            return
+        with self._write_lock, self.sessions() as session, session.begin():
             yield session
 
     def session(self) -> Session:
