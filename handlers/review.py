@@ -5,7 +5,7 @@ reviewers get a prompt with buttons; a decision needs the step to be pending and
 version to match, so a stale card changes nothing. Every action is in ``review_log``.
 """
 import re
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import select
 
@@ -17,7 +17,7 @@ from bot.workdays import workdays_between
 from handlers import seven
 from handlers.application_schema import application_form
 from storage import applications
-from storage.models import Application, Person, PersonRole, ReviewLog, ReviewStep, Studio
+from storage.models import Application, Person, PersonRole, ReviewLog, ReviewStep
 
 STEPS = ((1, "union"), (2, "tech"), (3, "party"), (4, "group"))
 STEP_NAMES = {"union": "所在单位工会", "tech": "所在单位技术部门", "party": "所在单位党委", "group": "集团工会联合会"}
@@ -279,7 +279,7 @@ def decide(turn, pending, opinion):
                         [Button("修改申报表", "申报")], key=f"result:{step.id}:{step.version}")
     else:
         app.status = "rejected"
-        turn.reply(f"已记录不同意意见，申报流程结束。")
+        turn.reply("已记录不同意意见，申报流程结束。")
         _tell_applicant(session, app, f"很遗憾，您的 {app.year} 年度申报未通过 {name}审批。\n意见：{opinion}",
                         key=f"result:{step.id}:{step.version}")
 

@@ -14,12 +14,11 @@ messages survive until an administrator fixes the setting.
 import json as jsonlib
 import logging
 import mimetypes
-import threading
 from urllib.parse import quote_plus, urlsplit
 
-import requests
 
 from bot.crypto import dingtalk_sign
+from bot.channels.http import Transport
 from bot.errors import ChannelError
 from bot.tokens import TokenCache
 
@@ -63,32 +62,13 @@ class DingTalkClient:
         self.api = config.dingtalk_api_base.rstrip("/")
         self.oapi = config.dingtalk_oapi_base.rstrip("/")
         self.tokens = TokenCache(bot.db, f"dingtalk:{self.app_key}", margin=TOKEN_MARGIN)
-        self._local = threading.local()
+        self.transport = Transport("钉钉")
 
     # -- transport -------------------------------------------------------------------------
-    @property
-    def session(self):
-        """A requests.Session per thread (web threads, the stream loop and the worker share this client)."""
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-        return session
-
     def _http(self, method, url, *, params=None, headers=None, json=None, data=None, files=None,
               timeout=None):
-        headers = dict(headers or {})
-        if json is not None:
-            # UTF-8 as is: \uXXXX escapes would triple the bytes DingTalk counts against its limits
-            data = jsonlib.dumps(json, ensure_ascii=False).encode("utf-8")
-            headers["Content-Type"] = "application/json; charset=utf-8"
-        try:
-            return self.session.request(method, url, params=params, headers=headers, data=data,
-                                        files=files, timeout=timeout or TIMEOUT)
-        except requests.Timeout as exc:
-            raise ChannelError("timeout", f"钉钉接口超时：{_where(url)}", retry=True) from exc
-        except requests.RequestException as exc:
-            raise ChannelError("network", f"无法连接钉钉：{exc.__class__.__name__}（{_where(url)}）",
-                               retry=True) from exc
+        return self.transport.request(method, url, params=params, headers=headers, json=json, data=data,
+                                      files=files, timeout=timeout or TIMEOUT)
 
     def call(self, method, url, *, auth=None, timeout=None, params=None, json=None, data=None,
              files=None):

@@ -15,14 +15,13 @@ import json as jsonlib
 import logging
 import mimetypes
 import re
-import threading
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
-import requests
 
 from bot import clock
+from bot.channels.http import Transport
 from bot.errors import ChannelError
 from bot.tokens import TokenCache
 from storage.models import CacheEntry
@@ -64,35 +63,15 @@ class WeComClient:
         key = f"wecom:{self.corp_id}:{self.agent_id}"
         self.tokens = TokenCache(bot.db, key)
         self._block_key = f"blocked:{key}"
-        self._local = threading.local()
+        self.transport = Transport("企业微信")
 
     # -- transport -------------------------------------------------------------------------
-    @property
-    def session(self):
-        """A requests.Session per thread (web threads and the worker share this client)."""
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-        return session
-
     def url(self, path):
         return f"{self.base}/{path.lstrip('/')}"
 
     def _http(self, method, url, *, params=None, json=None, files=None, timeout=None):
-        body = None
-        headers = {}
-        if json is not None:
-            # UTF-8 as is: WeCom counts bytes of the content, \uXXXX escapes would triple them
-            body = jsonlib.dumps(json, ensure_ascii=False).encode("utf-8")
-            headers["Content-Type"] = "application/json; charset=utf-8"
-        try:
-            response = self.session.request(method, url, params=params, data=body, files=files,
-                                            headers=headers, timeout=timeout or TIMEOUT)
-        except requests.Timeout as exc:
-            raise ChannelError("timeout", f"企业微信接口超时：{_path_of(url)}", retry=True) from exc
-        except requests.RequestException as exc:
-            raise ChannelError("network", f"无法连接企业微信：{exc.__class__.__name__}",
-                               retry=True) from exc
+        response = self.transport.request(method, url, params=params, json=json, files=files,
+                                          timeout=timeout or TIMEOUT)
         if response.status_code >= 500 or response.status_code == 429:
             raise ChannelError(f"http{response.status_code}", f"企业微信接口返回 HTTP {response.status_code}",
                                retry=True)

@@ -515,7 +515,7 @@ class Walker:
 
     def cancel(self):
         self.fstate["pending"] = {"confirm": "confirm_cancel"}
-        self.turn.reply(f"确定退出填写吗？已填写的内容都已保存，随时可以继续。",
+        self.turn.reply("确定退出填写吗？已填写的内容都已保存，随时可以继续。",
                         [("确认退出", "form:confirm_cancel"), ("继续填写", "form:continue")])
 
     def submit(self):
