@@ -1,4 +1,6 @@
 """Engine and sessions: one transaction per turn, the same behaviour on SQLite (WAL) and PostgreSQL."""
+import fcntl
+import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +37,10 @@ class Database:
         # SQLite has one writer at a time; threads of this process queue here, in order, instead
         # of polling the file lock through SQLite's sleeping busy handler
         self._write_lock = threading.Lock() if self.is_sqlite else None
+        # … and processes queue on a kernel lock, which wakes the next writer at once (SQLite's own
+        # busy handler sleeps in steps of up to 100 ms while it waits)
+        self._lock_path = (f"{parsed.database}.writelock" if self.is_sqlite and parsed.database
+                           and parsed.database != ":memory:" else None)
 
     @contextmanager
     def transaction(self):
@@ -43,8 +49,20 @@ class Database:
             with self.sessions() as session, session.begin():
                 yield session
             return
-        with self._write_lock, self.sessions() as session, session.begin():
+        with self._write_lock, self._file_lock(), self.sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def _file_lock(self):
+        if self._lock_path is None:
+            yield
+            return
+        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)              # closing releases the lock
 
     def session(self) -> Session:
         return self.sessions()
