@@ -245,3 +245,11 @@ def test_starting_the_application_wins_over_an_unfinished_ledger_entry(chat):
     leader.send("支出")
     assert "开始填写 2025 年度创新工作室申报表" in leader.send("申报")
     assert "✓ 成员总数：15 人" in leader.send("成员总数：15")
+
+
+def test_a_label_of_another_year_is_not_stored_in_the_current_field(bot, chat):
+    leader = chat("leader")
+    leader.send("申报")
+    reply = leader.send("2022年投入金额：5万元")
+    assert "没有「2022年投入金额」这一项。您是指：2023年投入金额、2024年投入金额？" in reply
+    assert answers(bot) == {}

@@ -61,7 +61,7 @@ def _cn_numerals(text: str) -> str:
             return "".join(str(_CN_DIGIT[c]) for c in run)
         try:
             value = cn2an.cn2an(run, "normal")
-        except ValueError:
+        except (ValueError, KeyError, IndexError):   # cn2an's errors on malformed numerals (十十二)
             return match.group()
         return str(value)
 

@@ -192,9 +192,15 @@ class Walker:
             return True
         match = LABEL_VALUE.match(text)
         if match:
-            targets = self._resolve(match.group("label"))
+            label = match.group("label").strip()
+            targets = self._resolve(label)
             if targets is not None:
-                return self._labelled(targets, match.group("label"), match.group("value").strip())
+                return self._labelled(targets, label, match.group("value").strip())
+            near = [i for i in self.form.asked if len(i.label) >= 2 and i.label in label]
+            if near:        # looks like a field's label, but not one of this form (e.g. another year)
+                names = "、".join(i.qualified for i in near[:6])
+                self.turn.reply(f"没有「{label}」这一项。您是指：{names}？请用完整的名称再发一次。")
+                return True
         if cursor is None:
             if self.missing():
                 self.ask_next()
