@@ -20,7 +20,9 @@ class Command:
     fn: object
     roles: frozenset = frozenset()      # empty = everyone, including unbound users
     help: str = ""
-    preempt: bool = False               # wins over an active flow (e.g. 审批 in the middle of a form)
+    # wins over an active flow: a command that starts another task (申报, 记经费, 审批 …) typed in the
+    # middle of a form means "go there", never "the answer is 申报"
+    preempt: bool = False
     name: str = ""
     needs_person: bool = True
 

@@ -238,7 +238,7 @@ def export_to_chat(turn, app):
 
 
 def register(router):
-    router.add_command("申报", start, roles=["leader", "member"], help="填写或继续填写本年度申报表")
+    router.add_command("申报", start, roles=["leader", "member"], help="填写或继续填写本年度申报表", preempt=True)
     router.add_command("继续", resume, roles=["leader", "member"])
     router.add_command("七有", seven_haves, roles=["leader", "member"], help="七有自查")
     router.add_command(("导出", "导出申报表"), export_command, roles=["leader", "member"],

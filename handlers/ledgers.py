@@ -636,12 +636,14 @@ def register(router):
                            help=f"快速记{schema.NOUN[ledger]}，如：{quick.EXAMPLES[ledger]}")
     for ledger in schema.TITLES:
         router.add_command(f"记{schema.SHORT[ledger]}", guided(ledger), roles=WRITERS,
-                           help=f"逐项填写一条{schema.NOUN[ledger]}台账")
-    router.add_command(("台账", "查看台账"), query, roles=READERS, help="查看台账，如：台账 成果 2024")
-    router.add_command("本年成果", this_year, roles=READERS, help="今年的创新成果和立项情况")
-    router.add_command("经费余额", balance, roles=READERS, help="查看经费余额")
+                           help=f"逐项填写一条{schema.NOUN[ledger]}台账", preempt=True)
+    router.add_command(("台账", "查看台账"), query, roles=READERS, help="查看台账，如：台账 成果 2024",
+                       preempt=True)
+    router.add_command("本年成果", this_year, roles=READERS, help="今年的创新成果和立项情况", preempt=True)
+    router.add_command("经费余额", balance, roles=READERS, help="查看经费余额", preempt=True)
     router.add_command("修改台账", edit_entry, roles=WRITERS, help="修改一条台账，如：修改台账 12")
     router.add_command("删除台账", delete_entry, roles=WRITERS, help="删除一条台账，如：删除台账 12")
     router.add_command("台账记录", history, roles=READERS, help="查看一条台账的修改记录，如：台账记录 12")
-    router.add_command("导出台账", export, roles=READERS, help="导出台账（Excel 文件），如：导出台账 2024")
+    router.add_command("导出台账", export, roles=READERS, help="导出台账（Excel 文件），如：导出台账 2024",
+                       preempt=True)
     router.add_command("台账帮助", grammar, roles=READERS, help="台账快速记录的写法")

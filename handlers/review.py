@@ -16,7 +16,7 @@ from bot.outbox import push_to_person
 from bot.workdays import workdays_between
 from handlers import seven
 from handlers.application_schema import application_form
-from storage import applications
+from storage import applications, ledgers
 from storage.models import Application, Person, PersonRole, ReviewLog, ReviewStep
 
 STEPS = ((1, "union"), (2, "tech"), (3, "party"), (4, "group"))
@@ -464,13 +464,8 @@ def naming(turn, args):
     app.status, studio.status, studio.named_on = "named", "named", named_on
     _log(session, app, turn.person, "name", None, named_on.strftime("%Y%m%d"))
     grant = turn.config.grant_wan
-    try:
-        from storage import ledgers
-        ledgers.record_grant(session, studio.id, grant, named_on, turn.person.id, unit=turn.config.union_name)
-        granted = f"，经费台账已记入一次性经费支持 {grant} 万元"
-    except (ImportError, AttributeError):
-        granted = ""
-    turn.reply(f"已命名「{studio.name}」（{named_on:%Y%m%d}）{granted}。")
+    ledgers.record_grant(session, studio.id, grant, named_on, turn.person.id, unit=turn.config.union_name)
+    turn.reply(f"已命名「{studio.name}」（{named_on:%Y%m%d}），经费台账已记入一次性经费支持 {grant} 万元。")
     # the announcement congratulates the studio's leader and tells the groups, once per (studio, date)
     from handlers import notices
     notices.announce_naming(session, turn.config, [studio], named_on)
@@ -498,4 +493,4 @@ def register(router):
                        preempt=True)
     router.add_command(("进度", "申报进度"), progress, roles=["leader", "member"], help="查看申报填写和审批进度")
     router.add_command("撤回", withdraw, roles=["leader", "member"], help="在审批开始前撤回申报")
-    router.add_command("命名", naming, roles=["group"], help="为审批通过的工作室命名")
+    router.add_command("命名", naming, roles=["group"], help="为审批通过的工作室命名", preempt=True)

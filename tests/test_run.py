@@ -1,29 +1,12 @@
 """`make run`'s processes from the Procfile (gunicorn web + worker under honcho), over real HTTP."""
-import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def post(url, body):
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as res:
-        return json.loads(res.read())
+from tests.procs import ROOT, VENV_BIN, free_port, post_json as post
 
 
 def test_procfile_serves_try_and_stops_on_ctrl_c(tmp_path):
