@@ -596,11 +596,14 @@ def test_stream_mode_reconnects_after_a_system_disconnect(dbot, fake, monkeypatc
 
 
 def test_stream_watchdog_reconnects_a_silent_gateway(dbot, fake, monkeypatch):
-    with streaming(dbot, monkeypatch, watchdog=0.4):
+    with streaming(dbot, monkeypatch, watchdog=1.0):
         assert fake.wait_connected(5, count=1)
         fake.silence(True)
         assert fake.wait_connected(5, count=2)
+        threading.Event().wait(0.5)      # the new link's first pings go unanswered too
         fake.silence(False)
+        threading.Event().wait(2.0)      # later pings are answered: the link is kept
+        assert fake.connections_opened == 2
         assert say(fake, dbot, "我是谁")[0].startswith("您是 王海")
 
 

@@ -204,14 +204,23 @@ class StreamRunner:
         return data
 
     async def _keepalive(self, ws, alive):
-        """WebSocket pings; a pong counts as life for the watchdog (a silent gateway sends none)."""
+        """WebSocket pings; a pong counts as life for the watchdog (a silent gateway sends none).
+
+        A ping whose pong never comes is given up after one interval and a new one is sent, so
+        a single lost pong cannot stop the keepalive (a later pong also settles earlier pings).
+        """
         interval = max(0.05, min(30.0, self.watchdog_seconds / 4))
         while True:
             await asyncio.sleep(interval)
             try:
                 pong = await ws.ping()
-                await pong          # no pong at all: the watchdog in the read loop ends the link
             except Exception:       # the connection is gone; the read loop notices it
+                return
+            try:
+                await asyncio.wait_for(pong, timeout=interval)
+            except TimeoutError:    # no pong yet: ping again; the read loop's watchdog decides
+                continue
+            except Exception:
                 return
             alive[0] = time.monotonic()
 
