@@ -29,3 +29,4 @@ def when_ready(server):
     config = Config.from_env()
     if config.try_enabled:
         server.log.info("试用页面：http://127.0.0.1:%s/try", os.environ.get("PORT", "8000"))
+

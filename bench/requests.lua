@@ -1,4 +1,5 @@
--- wrk driver: each thread replays its own share of pre-encrypted callbacks (never a duplicate).
+-- wrk driver: each thread replays its own share of pre-encrypted callbacks (never a duplicate),
+-- starting after the first `skip` callbacks (those a previous round against the same database sent).
 local threads = {}
 local counter = 0
 
@@ -9,7 +10,7 @@ function setup(thread)
 end
 
 function init(args)
-  local path, total = args[1], tonumber(args[2])
+  local path, total, skip = args[1], tonumber(args[2]), tonumber(args[3] or "0")
   reqs = {}
   local n = 0
   for line in io.lines(path) do
@@ -19,7 +20,7 @@ function init(args)
     end
     n = n + 1
   end
-  i = 0
+  i = math.floor(skip / total) % math.max(#reqs, 1)
 end
 
 function request()

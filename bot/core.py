@@ -13,6 +13,8 @@ class Bot:
         self.config = config
         self.db = Database(config.database_url)
         self.router = Router()
+        from bot.group_commit import TurnWriter
+        self.writer = TurnWriter(self, config.turn_batch)
         import handlers
         handlers.register_all(self.router)
         self.channels = ChannelRegistry()
@@ -27,8 +29,7 @@ class Bot:
 
     def handle(self, incoming):
         """Run one turn; returns the replies, or None for a duplicate delivery."""
-        from bot import turns
-        return turns.handle(self, incoming)
+        return self.writer.handle(incoming)
 
     def migrate(self):
         from storage.migrate import upgrade

@@ -6,11 +6,13 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot import clock
+from storage import planning
 from storage.models import StoredFile
 
 
 def save(bot, session, name, data: bytes, *, owner_person_id=None, content_type=None):
     """Store bytes as a file; returns the StoredFile (its ``token`` makes the download link)."""
+    planning.spoil("a file")            # a planned turn could be planned again: no file twice
     token = secrets.token_urlsafe(24)
     folder = Path(bot.config.files_dir)
     folder.mkdir(parents=True, exist_ok=True)

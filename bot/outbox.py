@@ -7,6 +7,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot import clock
 from bot.message import Outgoing
+from storage.fast import raw
 from storage.models import OutboxMessage, Account
 
 
@@ -17,19 +18,22 @@ def enqueue(session, channel, recipient, message: Outgoing, *, dedupe_key=None, 
     Returns True when a row was written.
     """
     now = clock.utcnow()
+    if dedupe_key is None:
+        db = raw(session)
+        db.execute(_INSERT, (channel, recipient, db.json(message.to_dict()), batch_key, notice,
+                             db.when(now + timedelta(seconds=delay)), db.when(now)))
+        return True
     values = dict(channel=channel, recipient=recipient, payload=message.to_dict(),
                   dedupe_key=dedupe_key, batch_key=batch_key, notice=notice, status="pending", attempts=0,
                   next_attempt_at=now + timedelta(seconds=delay), last_error="", created_at=now)
-    if dedupe_key is None:
-        session.execute(_INSERT, values)
-        return True
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
     return session.execute(stmt.returning(OutboxMessage.id)).first() is not None
 
 
-_INSERT = OutboxMessage.__table__.insert()
+_INSERT = ("INSERT INTO outbox (channel, recipient, payload, batch_key, notice, status, attempts, "
+           "next_attempt_at, last_error, created_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, '', ?)")
 
 
 def push_to_person(session, person, message: Outgoing, *, dedupe_key=None, batch_key=None, notice=None):

@@ -5,7 +5,7 @@ user is filling); any other command; the fallback hint. Handlers call ``turn.rep
 never a platform API.
 """
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.errors import UserError
 from bot.message import Button, Outgoing
@@ -27,17 +27,35 @@ class Command:
     needs_person: bool = True
 
 
-@dataclass
 class Turn:
-    """Everything one turn needs: the message, who sent it, their state, and the replies."""
-    bot: object
-    session: object
-    incoming: object
-    person: object = None
-    state: dict = field(default_factory=dict)
-    replies: list = field(default_factory=list)
-    handler: str = ""
-    args: str = ""
+    """Everything one turn needs: the message, who sent it, their state, and the replies.
+
+    ``person`` (the sender's Person, or None when unbound) is read from storage on first use:
+    most form answers need only ``person_id``.
+    """
+    _UNREAD = object()
+
+    def __init__(self, bot, session, incoming, person=_UNREAD, state=None):
+        self.bot, self.session, self.incoming = bot, session, incoming
+        self._person = person
+        self._person_id = person.id if person is not None and person is not Turn._UNREAD else person
+        self.state = {} if state is None else state
+        self.replies, self.handler, self.args = [], "", ""
+
+    @property
+    def person(self):
+        if self._person is Turn._UNREAD:
+            from bot.turns import resolve_person
+            self._person = resolve_person(self.session, self.incoming.channel, self.incoming.user)
+            self._person_id = self._person.id if self._person is not None else None
+        return self._person
+
+    @property
+    def person_id(self):
+        if self._person_id is Turn._UNREAD:
+            from bot.turns import resolve_person_id
+            self._person_id = resolve_person_id(self.session, self.incoming.channel, self.incoming.user)
+        return self._person_id
 
     @property
     def text(self):

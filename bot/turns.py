@@ -9,16 +9,16 @@ import time
 
 from functools import lru_cache
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot import clock
 from bot.errors import UserError
 from bot.message import Outgoing
 from bot.outbox import enqueue
-from storage.models import Account, Conversation, InboxEntry, Person
+from storage import planning
+from storage.fast import raw
+from storage.models import Account, Person
 
 log = logging.getLogger("bot.turn")
 
@@ -29,31 +29,21 @@ class StaleState(Exception):
     """Another turn of the same user committed first; the turn is run again."""
 
 
-def _dialect(session):
-    return session.get_bind().dialect.name
-
-
-@lru_cache(maxsize=4)
-def _statements(dialect):
-    """The statements every turn runs, built once per dialect."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    inbox, conv = InboxEntry.__table__, Conversation.__table__
-    return {
-        "claim": insert(inbox).on_conflict_do_nothing(index_elements=["channel", "message_id"])
-                 .returning(inbox.c.id),
-        "load": select(conv.c.id, conv.c.state, conv.c.version)
-                .where(conv.c.channel == bindparam("channel"), conv.c.user_id == bindparam("user_id")),
-        "create": insert(conv).on_conflict_do_nothing(index_elements=["channel", "user_id"]),
-        "save": update(conv).where(conv.c.id == bindparam("conv_id"), conv.c.version == bindparam("seen"))
-                .values(state=bindparam("state"), version=bindparam("next"), updated_at=bindparam("now")),
-    }
+@lru_cache(maxsize=1)
+def _person_statement():
+    """Built once: building it costs more than running it."""
+    return (select(Person).join(Account)
+            .where(Account.channel == bindparam("channel"), Account.external_id == bindparam("user_id"))
+            .options(joinedload(Person.roles)))
 
 
 def claim_message(session, channel, message_id):
     """Record the message id; False when it was seen before (a retried delivery)."""
-    result = session.execute(_statements(_dialect(session))["claim"],
-                             {"channel": channel, "message_id": message_id[:255], "received_at": clock.utcnow()})
-    return result.first() is not None
+    db = raw(session)
+    if session.info.get("plan") is not None and db.execute(_CLAIMED, (channel, message_id[:255])).fetchone():
+        return False
+    return db.execute(_CLAIM, (channel, message_id[:255], db.when(clock.utcnow())),
+                      expect="claim").fetchone() is not None
 
 
 class ConversationRow:
@@ -63,79 +53,148 @@ class ConversationRow:
         self.id, self.state, self.version = id, state, version
 
 
+def read_conversation(session, channel, user_id):
+    """The conversation's state and version, or None when the user has none yet."""
+    db = raw(session)
+    row = db.execute(_LOAD, (channel, user_id)).fetchone()
+    return None if row is None else ConversationRow(row[0], db.from_json(row[1]), row[2])
+
+
 def load_conversation(session, channel, user_id):
-    statements = _statements(_dialect(session))
-    key = {"channel": channel, "user_id": user_id}
-    row = session.execute(statements["load"], key).first()
-    if row is None:
-        session.execute(statements["create"], dict(key, state={}, version=0, updated_at=clock.utcnow()))
-        row = session.execute(statements["load"], key).first()
-    return ConversationRow(row.id, row.state, row.version)
+    """The conversation, made (empty) when the user has none yet."""
+    conv = read_conversation(session, channel, user_id)
+    if conv is None:
+        db = raw(session)
+        db.execute(_CREATE, (channel, user_id, db.json({}), db.when(clock.utcnow())))
+        conv = read_conversation(session, channel, user_id)
+    return conv
 
 
 def save_conversation(session, conv, state):
     """Write the state once, guarded by the version read at the start of the turn."""
-    result = session.execute(_statements(_dialect(session))["save"],
-                             {"conv_id": conv.id, "seen": conv.version, "state": state,
-                              "next": conv.version + 1, "now": clock.utcnow()})
-    if result.rowcount != 1:
+    db = raw(session)
+    cursor = db.execute(_SAVE, (db.json(state), conv.version + 1, db.when(clock.utcnow()), conv.id, conv.version),
+                        expect="one")
+    if cursor.rowcount != 1:
         raise StaleState()
 
 
+_CLAIM = ("INSERT INTO inbox (channel, message_id, received_at) VALUES (?, ?, ?) "
+          "ON CONFLICT (channel, message_id) DO NOTHING RETURNING id")
+_CLAIMED = "SELECT 1 FROM inbox WHERE channel = ? AND message_id = ?"
+_LOAD = "SELECT id, state, version FROM conversations WHERE channel = ? AND user_id = ?"
+_CREATE = ("INSERT INTO conversations (channel, user_id, state, version, updated_at) VALUES (?, ?, ?, 0, ?) "
+           "ON CONFLICT (channel, user_id) DO NOTHING")
+_SAVE = "UPDATE conversations SET state = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?"
+_PERSON_ID = "SELECT person_id FROM accounts WHERE channel = ? AND external_id = ?"
+
+
 def resolve_person(session, channel, user_id):
-    return session.scalars(select(Person).join(Account).where(Account.channel == channel,
-                                                              Account.external_id == user_id)
-                           .options(joinedload(Person.roles))).unique().first()
+    """The Person bound to this messenger account, with roles; None when unbound."""
+    return session.scalars(_person_statement(), {"channel": channel, "user_id": user_id}).unique().first()
+
+
+def resolve_person_id(session, channel, user_id):
+    row = raw(session).execute(_PERSON_ID, (channel, user_id)).fetchone()
+    return row[0] if row else None
 
 
 def handle(bot, incoming):
-    """Process one incoming message; returns the replies, or None for a duplicate delivery."""
+    """Process one incoming message in its own transaction; returns the replies, or None for a
+    duplicate delivery."""
     started = time.perf_counter()
     for attempt in range(5):
         try:
-            replies, handler = _handle_once(bot, incoming)
+            with bot.db.transaction() as session:
+                replies, handler = run_turn(bot, session, incoming)
         except StaleState:
             log.info("stale conversation state for %s/%s, retrying", incoming.channel, incoming.user)
             continue
-        if replies is None:
-            log.info("turn channel=%s user=%s handler=duplicate ms=%.1f", incoming.channel,
-                     incoming.user, (time.perf_counter() - started) * 1000)
-            return None
-        log.info("turn channel=%s user=%s handler=%s ms=%.1f", incoming.channel, incoming.user,
-                 handler, (time.perf_counter() - started) * 1000)
+        log_turn(incoming, handler, started)
         return replies
     raise RuntimeError("conversation state kept changing under this turn")
 
 
-def _handle_once(bot, incoming):
+def log_turn(incoming, handler, started):
+    log.info("turn channel=%s user=%s handler=%s ms=%.1f", incoming.channel, incoming.user,
+             handler, (time.perf_counter() - started) * 1000)
+
+
+def run_turn(bot, session, incoming):
+    """One turn inside the caller's transaction, all of it in one savepoint.
+
+    Returns (replies, handler name); replies is None for a duplicate delivery. A refused or
+    failed handler leaves nothing but the duplicate guard and its answer; an error of the
+    storage itself (or StaleState) rolls the whole turn back to the savepoint and is raised.
+    """
+    savepoint = session.begin_nested()
+    try:
+        result = _turn(bot, session, incoming)
+    except _HandlerFailed as failed:
+        savepoint.rollback()
+        result = _answer_only(bot, session, incoming, failed.replies, failed.handler)
+        return result
+    except BaseException:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    return result
+
+
+class _HandlerFailed(Exception):
+    def __init__(self, replies, handler):
+        super().__init__(handler)
+        self.replies, self.handler = replies, handler
+
+
+def _turn(bot, session, incoming):
     from bot.router import Turn
-    channel = bot.channels.get(incoming.channel)
-    with bot.db.transaction() as session:
-        if incoming.message_id and not claim_message(session, incoming.channel, incoming.message_id):
-            return None, "duplicate"
-        conv = load_conversation(session, incoming.channel, incoming.user)
-        person = resolve_person(session, incoming.channel, incoming.user)
-        original = copy.deepcopy(conv.state or {})
-        turn = Turn(bot=bot, session=session, incoming=incoming, person=person,
-                    state=copy.deepcopy(original))
-        savepoint = session.begin_nested()
-        try:
-            bot.router.dispatch(turn)
-            savepoint.commit()
-        except UserError as exc:
-            savepoint.rollback()
-            turn.state, turn.replies = original, [Outgoing(text=str(exc))]
-        except Exception:
+    if incoming.message_id and not claim_message(session, incoming.channel, incoming.message_id):
+        return None, "duplicate"
+    conv = load_conversation(session, incoming.channel, incoming.user)
+    original = conv.state or {}
+    turn = Turn(bot=bot, session=session, incoming=incoming, state=copy.deepcopy(original))
+    failed = dispatch(bot, turn)
+    if failed is not None:
+        raise _HandlerFailed(*failed)
+    if turn.state != original:
+        save_conversation(session, conv, turn.state)
+    send_replies(bot, session, incoming, turn.replies)
+    return turn.replies, turn.handler or "none"
+
+
+def dispatch(bot, turn):
+    """Run the handler: None when it went well, else (replies, handler name) for the answer a
+    refused (UserError) or failed handler gives instead. A failure is logged with its traceback,
+    except in a turn being planned that was stopped to run under the lock (it shows there)."""
+    incoming = turn.incoming
+    try:
+        bot.router.dispatch(turn)
+    except UserError as exc:
+        return [Outgoing(text=str(exc))], turn.handler or "refused"
+    except (StaleState, planning.NeedsLock):
+        raise
+    except Exception:
+        plan = planning.active()
+        if plan is None or not plan.spoiled:
             log.exception("turn failed: channel=%s user=%s text=%r action=%r", incoming.channel,
                           incoming.user, incoming.text[:200], incoming.action[:200])
-            savepoint.rollback()
-            turn.state, turn.replies = original, [Outgoing(text=APOLOGY)]
-            turn.handler = turn.handler or "error"
-        if turn.state != original:
-            save_conversation(session, conv, turn.state)
-        if channel is not None and channel.replies_via_outbox:
-            for reply in turn.replies:
-                enqueue(session, incoming.channel, incoming.user, reply,
-                        batch_key=None)
-            channel.after_turn(session, incoming, turn.replies)
-        return turn.replies, turn.handler or "none"
+        return [Outgoing(text=APOLOGY)], turn.handler or "error"
+    return None
+
+
+def _answer_only(bot, session, incoming, replies, handler):
+    """After a refused or failed handler: keep the duplicate guard and the answer, nothing else."""
+    if incoming.message_id:
+        claim_message(session, incoming.channel, incoming.message_id)
+    send_replies(bot, session, incoming, replies)
+    return replies, handler
+
+
+def send_replies(bot, session, incoming, replies):
+    """Queue the replies (channels that answer through the outbox) and let the channel book-keep."""
+    channel = bot.channels.get(incoming.channel)
+    if channel is not None and channel.replies_via_outbox:
+        for reply in replies:
+            enqueue(session, incoming.channel, incoming.user, reply, batch_key=None)
+        channel.after_turn(session, incoming, replies)

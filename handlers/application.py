@@ -9,7 +9,7 @@ from bot.errors import UserError
 from bot.forms.walker import Host, Store
 from handlers import forms, seven
 from handlers.application_schema import application_form
-from storage import applications
+from storage import applications, planning
 from storage.models import Application, Attachment, Studio
 
 DRAFT_PREFIX = "（待定名）"
@@ -24,22 +24,43 @@ def application_year(config, today=None):
 
 
 class ApplicationStore(Store):
-    def __init__(self, session, app, person_id):
-        self.session, self.app, self.person_id = session, app, person_id
+    """One application's answers and flags; the Application row itself is read only when needed."""
+
+    def __init__(self, session, app_id, person_id):
+        self.session, self.app_id, self.person_id = session, app_id, person_id
+        self._app = None
+        self._head = None
         self._cache = None          # answers as read at the start of this turn, kept up to date
+
+    @property
+    def app(self):
+        if self._app is None:
+            self._app = self.session.get(Application, self.app_id)
+        return self._app
+
+    def head(self):
+        """(studio id, year, flags), read without loading the Application object."""
+        if self._app is not None:
+            return self._app.studio_id, self._app.year, self._app.flags or {}
+        if self._head is None:
+            self._head = applications.load_head(self.session, self.app_id) or (None, None, {})
+        return self._head
+
+    def flags(self):
+        return self.head()[2]
 
     def load(self):
         if self._cache is None:
-            self._cache = applications.load_answers(self.session, self.app.id)
+            self._cache = applications.load_answers(self.session, self.app_id)
         return dict(self._cache)
 
     def set(self, key, value):
         source = "user"
-        offered = (self.app.flags or {}).get("offered", {})
+        offered = self.flags().get("offered", {})
         if key in offered:
             source = "ledger" if offered[key] == value else "override"
         current = self.load()
-        old = applications.set_answer(self.session, self.app.id, key, value, self.person_id, source,
+        old = applications.set_answer(self.session, self.app_id, key, value, self.person_id, source,
                                       old=current.get(key))
         if value is None:
             self._cache.pop(key, None)
@@ -48,7 +69,7 @@ class ApplicationStore(Store):
         return old
 
     def skipped(self):
-        return set((self.app.flags or {}).get("skipped", []))
+        return set(self.flags().get("skipped", []))
 
     def set_skipped(self, key, skipped):
         keys = self.skipped()
@@ -63,11 +84,8 @@ class ApplicationHost(Host):
     def form(self, turn, fstate):
         return application_form(fstate["year"])
 
-    def app(self, turn, fstate):
-        return turn.session.get(Application, fstate["ref"])
-
     def store(self, turn, fstate):
-        return ApplicationStore(turn.session, self.app(turn, fstate), turn.person.id if turn.person else None)
+        return ApplicationStore(turn.session, fstate["ref"], turn.person_id)
 
     def commands(self):
         return {"七有": lambda turn, walker, args: turn.reply(seven.report(self.haves(turn, walker))),
@@ -81,17 +99,16 @@ class ApplicationHost(Host):
         return seven.report(self.haves(turn, walker))
 
     def on_answer(self, turn, walker, item, value):
-        app = walker.store.app
         if item.key == "cover.name":
-            rename_studio(turn.session, app.studio, value)
+            rename_studio(turn.session, walker.store.app.studio, value)
         if item.key == "basics.area":
             ok = float(value) >= 20
             return f"七有要求一般不少于 20 平方米，{'已满足' if ok else '尚未满足'}"
         if item.key == "basics.members":
             return "七有要求 3 人以上，" + ("已满足" if value >= 3 else "尚未满足")
-        revise = set((app.flags or {}).get("revise", []))
+        revise = set(walker.store.flags().get("revise", []))
         if item.key in revise:
-            applications.set_flag(app, "revise", sorted(revise - {item.key}))
+            applications.set_flag(walker.store.app, "revise", sorted(revise - {item.key}))
             return "已按审批意见修改"
         return ""
 
@@ -103,6 +120,7 @@ class ApplicationHost(Host):
 
     def submit(self, turn, walker):
         from handlers import review
+        planning.spoil("submit")        # starts the approval chain: only under the lock
         review.submit(turn, walker.store.app, walker)
 
     def on_attachment(self, turn, walker, key, attachments):
@@ -231,6 +249,7 @@ def render(session, config, app):
 
 
 def export_to_chat(turn, app):
+    planning.spoil("export")            # renders a document and stores a file: only under the lock
     docx, _ = render(turn.session, turn.config, app)
     name = f"{app.studio.name}-{app.year}年度申报审批表.docx"
     stored = files.save(turn.bot, turn.session, name, docx, owner_person_id=turn.person.id)

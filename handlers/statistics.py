@@ -123,19 +123,20 @@ def offer(turn, walker, item):
     What is offered is recorded in the application's ``flags["offered"]``, so the stored answer
     is marked ``ledger`` when taken as offered and ``override`` when the leader typed another.
     """
-    app = getattr(walker.store, "app", None)
-    if app is None:
+    store = walker.store
+    studio_id, year, flags = store.head()
+    if studio_id is None:
         return None
     stats = getattr(walker, "_ledger_stats", None)
     if stats is None:
         # one cheap count first: most studios answering the form keep no ledgers at all
-        stats = compute(turn.session, app.studio_id, app.year) if ledgers.count(turn.session, app.studio_id) else {}
+        stats = compute(turn.session, studio_id, year) if ledgers.any_entry(turn.session, studio_id) else {}
         walker._ledger_stats = stats
     if item.key not in stats:
         return None
     value = stats[item.key]
-    offered = dict((app.flags or {}).get("offered", {}))
+    offered = dict(flags.get("offered", {}))
     if offered.get(item.key) != value or item.key not in offered:
         offered[item.key] = value
-        applications.set_flag(app, "offered", offered)
+        applications.set_flag(store.app, "offered", offered)
     return value, REASON

@@ -1,11 +1,10 @@
 """Application drafts: one per studio per year, answers stored per field with their history."""
-from functools import lru_cache
-
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot import clock
+from storage.fast import raw
 from storage.models import Answer, AnswerHistory, Application
 
 
@@ -24,8 +23,15 @@ def get_or_create(session, studio, year):
 
 
 def load_answers(session, application_id):
-    return dict(session.execute(select(Answer.key, Answer.value).where(
-        Answer.application_id == application_id)).all())
+    db = raw(session)
+    plan = session.info.get("plan")
+    if plan is not None:
+        # a planned turn reads the answers as of this version; applied only if still current
+        row = db.execute(_VERSION, (application_id,)).fetchone()
+        if row is not None:
+            plan.record(_SAME_VERSION, (application_id, row[0]), "one")
+    return {key: db.from_json(value)
+            for key, value in db.execute(_ANSWERS, (application_id,)).fetchall()}
 
 
 def answer_sources(session, application_id):
@@ -45,38 +51,37 @@ def set_answer(session, application_id, key, value, person_id, source="user", ol
         existing = session.scalar(select(Answer.value).where(Answer.application_id == application_id,
                                                              Answer.key == key))
         old = existing
-    now = clock.utcnow()
-    statements = _statements(session.get_bind().dialect.name)
+    db = raw(session)
+    now = db.when(clock.utcnow())
     if value is None:
-        session.execute(statements["delete"], {"app": application_id, "key": key})
+        db.execute(_DELETE, (application_id, key))
     else:
         # an upsert, so two people answering the same field at once both succeed (last wins)
-        session.execute(statements["upsert"], {"application_id": application_id, "key": key, "value": value,
-                                               "source": source, "updated_by": person_id, "updated_at": now})
+        db.execute(_UPSERT, (application_id, key, db.json(value), source, person_id, now))
     if old != value:
-        session.execute(statements["history"], {"application_id": application_id, "key": key, "old": old,
-                                                "new": value, "person_id": person_id, "at": now})
-    session.execute(statements["touch"], {"app": application_id, "now": now})
+        db.execute(_HISTORY, (application_id, key, db.json(old), db.json(value), person_id, now))
+    db.execute(_TOUCH, (now, application_id))
     return old
 
 
-@lru_cache(maxsize=4)
-def _statements(dialect):
-    """The hot path's statements, built once per dialect (building them costs more than running them)."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    upsert = insert(Answer.__table__)
-    upsert = upsert.on_conflict_do_update(
-        index_elements=["application_id", "key"],
-        set_={"value": upsert.excluded.value, "source": upsert.excluded.source,
-              "updated_by": upsert.excluded.updated_by, "updated_at": upsert.excluded.updated_at})
-    table = Answer.__table__
-    return {
-        "upsert": upsert,
-        "delete": delete(table).where(table.c.application_id == bindparam("app"), table.c.key == bindparam("key")),
-        "history": AnswerHistory.__table__.insert(),
-        "touch": update(Application.__table__).where(Application.__table__.c.id == bindparam("app"))
-                 .values(updated_at=bindparam("now")),
-    }
+_ANSWERS = "SELECT key, value FROM answers WHERE application_id = ?"
+_UPSERT = ("INSERT INTO answers (application_id, key, value, source, updated_by, updated_at) "
+           "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (application_id, key) DO UPDATE SET "
+           "value = excluded.value, source = excluded.source, updated_by = excluded.updated_by, "
+           "updated_at = excluded.updated_at")
+_DELETE = "DELETE FROM answers WHERE application_id = ? AND key = ?"
+_HISTORY = "INSERT INTO answer_history (application_id, key, old, new, person_id, at) VALUES (?, ?, ?, ?, ?, ?)"
+_TOUCH = "UPDATE applications SET updated_at = ?, version = version + 1 WHERE id = ?"
+_VERSION = "SELECT version FROM applications WHERE id = ?"
+_SAME_VERSION = "UPDATE applications SET version = version WHERE id = ? AND version = ?"
+_HEAD = "SELECT studio_id, year, flags FROM applications WHERE id = ?"
+
+
+def load_head(session, application_id):
+    """(studio id, year, flags) of an application, or None: what a form step needs of the row."""
+    db = raw(session)
+    row = db.execute(_HEAD, (application_id,)).fetchone()
+    return None if row is None else (row[0], row[1], db.from_json(row[2]) or {})
 
 
 def history(session, application_id, key=None):
@@ -90,3 +95,4 @@ def set_flag(app, name, value):
     flags = dict(app.flags or {})
     flags[name] = value
     app.flags = flags      # reassign so SQLAlchemy sees the change
+    app.version = (app.version or 0) + 1

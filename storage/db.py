@@ -9,6 +9,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage import planning
+
 
 def normalise_url(url):
     """Accept plain ``postgresql://`` URLs and use psycopg 3 for them."""
@@ -27,16 +29,22 @@ class Database:
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = create_engine(self.url, echo=echo,
+            on_disk = bool(parsed.database) and parsed.database != ":memory:"
+            # request threads read (planning) while the writer writes: a connection for each
+            pool = {"pool_size": 20, "max_overflow": 20} if on_disk else {}
+            self.engine = create_engine(self.url, echo=echo, **pool,
                                         connect_args={"check_same_thread": False, "timeout": 30})
             _sqlite_setup(self.engine)
         else:
             self.engine = create_engine(self.url, echo=echo, pool_pre_ping=True,
                                         pool_size=5, max_overflow=10)
+        from storage.fast import plain_savepoints
+        plain_savepoints(self.engine.dialect)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time; threads of this process queue here, in order, instead
         # of polling the file lock through SQLite's sleeping busy handler
         self._write_lock = threading.Lock() if self.is_sqlite else None
+        self._readers, self._readers_lock, self._all_readers = threading.local(), threading.Lock(), []
         # … and processes queue on a kernel lock, which wakes the next writer at once (SQLite's own
         # busy handler sleeps in steps of up to 100 ms while it waits)
         self._lock_path = (f"{parsed.database}.writelock" if self.is_sqlite and parsed.database
@@ -45,6 +53,7 @@ class Database:
     @contextmanager
     def transaction(self):
         """A session in one transaction: committed when the block ends, rolled back on error."""
+        planning.spoil("a transaction of its own")     # not while a turn is being planned
         if self._write_lock is None:
             with self.sessions() as session, session.begin():
                 yield session
@@ -64,10 +73,42 @@ class Database:
         finally:
             os.close(fd)              # closing releases the lock
 
+    @contextmanager
+    def reading(self):
+        """A session for reading only, outside the write lock (SQLite).
+
+        The hot path's reads (``storage.fast``) run on this thread's own connection, one
+        statement at a time in autocommit: no transaction to open or close, and WAL readers never
+        wait for a writer. What a plan reads is checked by version guards when it is applied, so
+        it needs no snapshot. ORM reads, if any, get a deferred (read) transaction of their own.
+        """
+        from storage.fast import Raw
+        _reading.active = True
+        try:
+            with self.sessions() as session:
+                session.info["raw"] = Raw(session, self._reader())
+                yield session
+        finally:
+            _reading.active = False
+
+    def _reader(self):
+        """This thread's reading connection (autocommit), opened once and kept."""
+        found = getattr(self._readers, "connection", None)
+        if found is None:
+            found = self._readers.connection = self.engine.raw_connection()
+            with self._readers_lock:
+                self._all_readers.append(found)
+        return found.driver_connection
+
     def session(self) -> Session:
         return self.sessions()
 
     def dispose(self):
+        with self._readers_lock:
+            readers, self._all_readers = self._all_readers, []
+        for connection in readers:
+            connection.invalidate()           # closes it; never back into the pool
+        self._readers = threading.local()
         self.engine.dispose()
 
 
@@ -86,4 +127,9 @@ def _sqlite_setup(engine):
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # straight to the driver: SQLAlchemy's statement machinery costs more than the BEGIN itself
+        conn.connection.driver_connection.execute(
+            "BEGIN" if getattr(_reading, "active", False) else "BEGIN IMMEDIATE")
+
+
+_reading = threading.local()

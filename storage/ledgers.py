@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from bot import clock
+from storage.fast import raw
 from storage.models import Attachment, LedgerAudit, LedgerEntry
 
 GRANT_NOTE = "命名一次性经费支持"
@@ -73,6 +74,14 @@ def entries(session, studio_id, ledger=None, years=None):
     if years and len(years) > 1:
         rows = [e for e in rows if e.entry_date.year in set(years)]
     return rows
+
+
+def any_entry(session, studio_id):
+    """Whether the studio keeps any live ledger entry (one indexed probe, no ORM)."""
+    return raw(session).execute(_ANY_ENTRY, (studio_id,)).fetchone() is not None
+
+
+_ANY_ENTRY = "SELECT 1 FROM ledger_entries WHERE studio_id = ? AND deleted_at IS NULL LIMIT 1"
 
 
 def count(session, studio_id, ledger=None):

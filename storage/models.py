@@ -172,6 +172,7 @@ class Application(Base):
     year: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default="draft")  # draft|submitted|returned|approved|rejected|named|withdrawn
     flags: Mapped[dict] = mapped_column(JSON, default=dict)   # skipped fields, fields to revise, overrides
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")   # +1 per answer written
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -4,6 +4,11 @@ import uuid
 from bot.message import Incoming
 
 
+def incoming(text, user="leader", channel="web"):
+    """One text message with a fresh message id, as a messenger would deliver it."""
+    return Incoming(channel=channel, user=user, text=text, message_id=uuid.uuid4().hex)
+
+
 class Chat:
     def __init__(self, bot, user, channel="web"):
         self.bot, self.user, self.channel = bot, user, channel

@@ -2,6 +2,7 @@
 import os
 import shutil
 import uuid
+from datetime import datetime
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -25,6 +26,12 @@ def _real_clock():
     yield
     clock.set_now(None)
     clock._offset = clock.timedelta(0)
+
+
+@pytest.fixture
+def may_2025():
+    """The clock fixed at 2025-05-20 10:00 (Asia/Shanghai): the application year is 2025."""
+    clock.set_now(datetime(2025, 5, 20, 10, 0))
 
 
 @pytest.fixture(scope="session")

@@ -1,21 +1,17 @@
 """The application form in chat: every field type and command, through transcripts."""
-from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 
-from bot import clock
 from bot.core import Bot
 from handlers.application_schema import application_form
 from storage import applications
-from storage.models import Answer, AnswerHistory, Application
+from storage.models import AnswerHistory, Application
 from tests.chat import Chat
 from tests.form_data import MEMBERS, SCALARS, fill_all
 
 
-@pytest.fixture(autouse=True)
-def may_2025():
-    clock.set_now(datetime(2025, 5, 20, 10, 0))
+pytestmark = pytest.mark.usefixtures("may_2025")
 
 
 def answers(bot):

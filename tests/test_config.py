@@ -42,3 +42,17 @@ def test_cli_stops_at_start_up_on_bad_config(tmp_path):
     assert result.returncode == 2
     assert "WECOM_AES_KEY 必须是 43 位" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_every_setting_is_documented_in_the_readme_and_the_example():
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    readme, example = (root / "README.md").read_text(), (root / ".env.example").read_text()
+    for name in Config.ENV_NAMES.values():
+        assert name in readme, name
+        assert f"\n{name}=" in example, name
+
+
+def test_turn_batch_out_of_range_is_refused_in_chinese():
+    with pytest.raises(ConfigError, match="BOT_TURN_BATCH 应在 1 到 1000 之间"):
+        Config.from_env(environ={"BOT_TURN_BATCH": "0"})

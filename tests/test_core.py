@@ -34,8 +34,9 @@ def test_unexpected_exception_is_logged_and_answered_with_the_apology(bot, chat,
     assert "kaboom" in caplog.text and "Traceback" in caplog.text
     from storage.models import Conversation
     with bot.db.session() as s:
-        conv = s.query(Conversation).filter_by(user_id="leader").one()
-        assert "half" not in conv.state     # the failed turn's state change was not kept
+        conv = s.query(Conversation).filter_by(user_id="leader").one_or_none()
+        # the failed turn's state change was not kept (nor the row it would have created)
+        assert conv is None or "half" not in conv.state
 
 
 def test_one_log_line_per_turn(chat, caplog):

@@ -118,6 +118,18 @@ def test_expense_quick_entry_shows_the_balance(bot, chat):
     assert "经费余额：4.8 万元" in leader.send("经费余额")
 
 
+def test_a_whole_line_after_the_guided_command_is_a_quick_entry(bot, chat):
+    """「记经费 支出 …」 with the rest of the entry on the line is read like 「经费 支出 …」."""
+    leader = chat("leader")
+    reply = leader.send("记经费 收入 5万元 中交示范工程局 2024年1月5日")
+    assert "收入 5 万元，来源 中交示范工程局，日期 20240105" in reply
+    assert leader.buttons() == ["确认", "修改", "取消"]
+    assert "当前经费余额：5 万元" in leader.press("确认")
+    assert "不得作为奖金津贴发放" in leader.send("记经费 支出 1万元 奖金 发放成员奖金 2024-03-06")
+    assert len(entries(bot, "funding")) == 1
+    assert "请选择收支" in leader.send("记经费")                      # alone: the guided form, as before
+
+
 def test_cancel_and_typed_corrections_before_confirming(bot, chat):
     leader = chat("leader")
     leader.send("成果 发明专利 一种盾构管片拼装定位装置 2024年3月12日")

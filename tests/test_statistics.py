@@ -1,10 +1,9 @@
 """Application statistics from the ledgers: a hand-computed 2023–2024 fixture, 七有 facts, and the offer flow."""
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 from sqlalchemy import select
 
-from bot import clock
 from handlers import statistics
 from storage import applications, ledgers
 from storage.models import Application, Studio
@@ -69,9 +68,7 @@ EXPECTED = {
 }
 
 
-@pytest.fixture(autouse=True)
-def may_2025():
-    clock.set_now(datetime(2025, 5, 20, 10, 0))
+pytestmark = pytest.mark.usefixtures("may_2025")
 
 
 def studio_id(session):

@@ -2,7 +2,7 @@
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot import demo
 from bot.delivery import Delivery
@@ -86,3 +86,62 @@ def test_only_one_lease_holder(any_bot):
     assert first.acquire()          # renewing
     first.release()
     assert second.acquire()
+
+
+def test_the_turns_own_sql_stores_what_the_orm_reads_back(any_bot):
+    """Answers, history, state and outbox rows written by the hot path's SQL read back through the
+    ORM as the same Python values, on both engines (JSON of every shape, datetimes)."""
+    from datetime import datetime
+    from bot import clock
+    from storage.models import Answer, AnswerHistory, Application
+    from tests.chat import Chat
+    from tests.form_data import SCALARS
+    clock.set_now(datetime(2025, 5, 20, 10, 0))
+    leader = Chat(any_bot, "leader")
+    leader.send("申报")
+    for label, typed, _ in SCALARS:
+        assert "✓" in leader.send(f"{label}：{typed}"), label
+    leader.send("成员总数：16")                                    # a correction: history old → new
+    with any_bot.db.transaction() as s:
+        enqueue(s, "web", "union", Outgoing(text="通知 <b>&'\""))
+    with any_bot.db.session() as s:
+        app = s.scalar(select(Application))
+        stored = {a.key: a.value for a in s.scalars(select(Answer).where(Answer.application_id == app.id))}
+        values = list(stored.values())
+        for label, _, value in SCALARS:
+            if label != "成员总数":
+                assert value in values, label
+        members = next(k for k in stored if k.endswith("members"))
+        assert stored[members] == 16
+        change = s.scalars(select(AnswerHistory).where(AnswerHistory.key == members)
+                           .order_by(AnswerHistory.id)).all()
+        assert [(h.old, h.new) for h in change] == [(None, 15), (15, 16)]
+        assert all(h.at == datetime(2025, 5, 20, 2, 0) for h in change)        # naive UTC
+        assert app.updated_at == datetime(2025, 5, 20, 2, 0)
+        conv = s.scalar(select(Conversation).where(Conversation.user_id == "leader"))
+        assert conv.state["form"]["host"] == "application" and conv.version > 1
+        row = s.scalar(select(OutboxMessage))
+        assert row.payload["text"] == "通知 <b>&'\"" and row.status == "pending"
+        assert row.created_at == datetime(2025, 5, 20, 2, 0) and row.next_attempt_at == row.created_at
+    clock.set_now(None)
+
+
+def test_the_scheduler_job_table_comes_from_the_migrations_and_apscheduler_uses_it(any_bot):
+    from datetime import datetime, timezone
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from sqlalchemy import inspect
+    inspector = inspect(any_bot.db.engine)
+    assert inspector.has_table("scheduler_jobs")
+    assert [ix["column_names"] for ix in inspector.get_indexes("scheduler_jobs")] == [["next_run_time"]]
+    scheduler = BackgroundScheduler(jobstores={"default": SQLAlchemyJobStore(engine=any_bot.db.engine,
+                                                                             tablename="scheduler_jobs")},
+                                    timezone="Asia/Shanghai")
+    scheduler.start(paused=True)
+    try:
+        scheduler.add_job(print, "date", run_date=datetime(2030, 1, 1, tzinfo=timezone.utc), id="probe")
+        assert scheduler.get_job("probe").id == "probe"
+    finally:
+        scheduler.shutdown(wait=False)
+    with any_bot.db.session() as s:
+        assert s.execute(text("SELECT id FROM scheduler_jobs")).scalars().all() == ["probe"]

@@ -92,6 +92,7 @@ class Form:
 
     def __init__(self, name, title, items):
         self.name, self.title, self.items = name, title, list(items)
+        self._asked = self._numbers = None
         self.by_key = {}
         self.by_label = {}
         for item in self.items:
@@ -116,10 +117,14 @@ class Form:
     @property
     def asked(self):
         """The items a person answers (not computed), in order."""
-        return [i for i in self.items if not i.computed]
+        if self._asked is None:
+            self._asked = tuple(i for i in self.items if not i.computed)
+            self._numbers = {i.key: n for n, i in enumerate(self._asked, 1)}
+        return self._asked
 
     def number(self, item):
-        return self.asked.index(item) + 1
+        self.asked
+        return self._numbers[item.key]
 
     def lookup(self, label):
         """Items a typed label may mean (label, alias, or a group's row label)."""

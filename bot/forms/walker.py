@@ -109,6 +109,7 @@ class Walker:
         self.form = host.form(turn, fstate)
         self.store = host.store(turn, fstate)
         self._answers = None
+        self._missing = None
 
     # -- answers -------------------------------------------------------------------
     @property
@@ -127,7 +128,14 @@ class Walker:
         return self.store.skipped()
 
     def missing(self):
-        return self.form.missing(self.answers, self.skipped)
+        """The items still to fill, computed once per state of the answers and skips."""
+        answers, skipped = self.answers, self.skipped
+        cached = self._missing
+        if cached is not None and cached[0] is answers and cached[1] == skipped:
+            return list(cached[2])
+        missing = self.form.missing(answers, skipped)
+        self._missing = (answers, skipped, missing)
+        return list(missing)
 
     def item(self, key):
         return self.form.by_key.get(key) if key else None
@@ -330,9 +338,9 @@ class Walker:
             return
         item = missing[0]
         if after is not None and after in self.form.by_key:
-            order = self.form.asked
-            position = order.index(self.form.by_key[after]) if self.form.by_key[after] in order else 0
-            later = [i for i in missing if order.index(i) > position]
+            number = self.form.number
+            position = number(self.form.by_key[after]) if not self.form.by_key[after].computed else 0
+            later = [i for i in missing if number(i) > position]
             item = later[0] if later else missing[0]
         self.ask(item)
 

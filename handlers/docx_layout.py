@@ -1,0 +1,174 @@
+"""Low-level python-docx helpers: FangSong 小四 runs and paragraphs, the A4 page, and bordered grid tables.
+
+Every run is FangSong (仿宋) 小四 (12 pt). Tables are built from rows of (content, width) cells:
+the table grid is the union of every row's column edges, so a cell spans the columns its width
+covers; cell content is a str, a list of pieces (str or ``MARK``, printed as the override
+marker) or a function filling the docx cell itself.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm, Pt
+
+FONT = "仿宋"
+FONT_SIZE = Pt(12)                  # 小四
+OVERRIDE_MARK = "（人工填写）"
+TEXT_WIDTH_MM = 166                 # A4 (210 mm) minus 22 mm margins on each side
+
+MARK = object()     # a piece of cell content standing for the override marker
+
+
+# --- fonts and paragraphs ----------------------------------------------------------------
+
+def _apply_font(font, rpr) -> None:
+    """FangSong 12 pt for Latin and East-Asian text alike."""
+    font.name = FONT
+    font.size = FONT_SIZE
+    rfonts = rpr.get_or_add_rFonts()
+    for attr in ("w:eastAsia", "w:ascii", "w:hAnsi", "w:cs"):
+        rfonts.set(qn(attr), FONT)
+
+
+def _run(paragraph, text: str, *, bold: bool = False, underline: bool = False):
+    run = paragraph.add_run(text)
+    _apply_font(run.font, run._element.get_or_add_rPr())
+    run.bold = bold or None
+    run.underline = underline or None
+    return run
+
+
+def _paragraph(container, text: str = "", *, bold: bool = False,
+               align=WD_ALIGN_PARAGRAPH.LEFT, indent: bool = False):
+    paragraph = container.add_paragraph()
+    paragraph.alignment = align
+    if indent:
+        paragraph.paragraph_format.first_line_indent = Pt(24)
+    if text:
+        _run(paragraph, text, bold=bold)
+    return paragraph
+
+
+def _page_break(doc) -> None:
+    _run(doc.add_paragraph(), "").add_break(WD_BREAK.PAGE)
+
+
+def _new_document():
+    """An A4 document whose Normal style is FangSong 12 pt with single spacing."""
+    doc = Document()
+    normal = doc.styles["Normal"]
+    _apply_font(normal.font, normal.element.get_or_add_rPr())
+    normal.paragraph_format.space_before = Pt(0)
+    normal.paragraph_format.space_after = Pt(0)
+    normal.paragraph_format.line_spacing = 1.0
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.left_margin = section.right_margin = Mm(22)
+    section.top_margin = section.bottom_margin = Mm(25)
+    return doc
+
+
+def _to_bytes(doc) -> bytes:
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
+# --- tables built from rows of (content, width) cells ---------------------------------------
+
+@dataclass
+class Cell:
+    content: object = ""        # str, list of pieces (str / MARK), or fn(docx cell)
+    width: int = 0              # millimetres
+    bold: bool = False
+    align: object = WD_ALIGN_PARAGRAPH.CENTER
+    below: bool = False         # merged with the cell above (vertical merge)
+
+
+@dataclass
+class Row:
+    cells: list
+    height: float = 0.0         # minimum height in cm (0: automatic)
+
+
+def _cells(*specs, **kw) -> list:
+    """Cells from (content, width) pairs sharing keyword options."""
+    return [Cell(content, width, **kw) for content, width in specs]
+
+
+def _edges(rows) -> list[int]:
+    """Every column edge used by any row: the table grid is their union."""
+    edges = {0}
+    for row in rows:
+        position = 0
+        for cell in row.cells:
+            position += cell.width
+            edges.add(position)
+    return sorted(edges)
+
+
+def _write(cell, content, *, bold=False, align=WD_ALIGN_PARAGRAPH.CENTER) -> None:
+    """Write str or pieces into a docx cell; "\n" starts a new paragraph."""
+    if callable(content):
+        content(cell)
+        return
+    pieces = [content] if isinstance(content, str) else list(content)
+    paragraph = cell.paragraphs[0]
+    paragraph.alignment = align
+    for piece in pieces:
+        if piece is MARK:
+            _run(paragraph, OVERRIDE_MARK)
+            continue
+        for i, line in enumerate(piece.split("\n")):
+            if i:
+                paragraph = cell.add_paragraph()
+                paragraph.alignment = align
+            if line:
+                _run(paragraph, line, bold=bold)
+
+
+def _table(doc, rows: list[Row]):
+    """A bordered table whose cells span the grid columns their widths cover."""
+    edges = _edges(rows)
+    table = doc.add_table(rows=len(rows), cols=len(edges) - 1)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for i, column in enumerate(table.columns):
+        width = Mm(edges[i + 1] - edges[i])
+        column.width = width
+        for cell in column.cells:
+            cell.width = width
+    placed = []                                     # (row, first col, last col, Cell)
+    for r, row in enumerate(rows):
+        if row.height:
+            table.rows[r].height = Cm(row.height)
+            table.rows[r].height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+        start = 0
+        for spec in row.cells:
+            first, last = edges.index(start), edges.index(start + spec.width) - 1
+            merged = table.cell(r, first).merge(table.cell(r, last)) if last > first else table.cell(r, first)
+            merged.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+            if not spec.below:
+                _write(merged, spec.content, bold=spec.bold, align=spec.align)
+            placed.append((r, first, last, spec))
+            start += spec.width
+    _merge_down(table, placed)
+    return table
+
+
+def _merge_down(table, placed) -> None:
+    """Merge each ``below`` cell into the cell above it (same columns)."""
+    top = {}
+    for r, first, last, spec in placed:
+        if spec.below and (first, last) in top:
+            table.cell(top[(first, last)], first).merge(table.cell(r, last))
+        else:
+            top[(first, last)] = r
