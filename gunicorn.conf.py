@@ -22,6 +22,13 @@ def on_starting(server):
     db = Database(config.database_url)
     upgrade(db)
     db.dispose()
+    from storage import applier_process
+    server.applier = applier_process.start(config)    # SQLite: one process applies planned turns
+
+
+def on_exit(server):
+    from storage import applier_process
+    applier_process.stop(getattr(server, "applier", None))
 
 
 def when_ready(server):

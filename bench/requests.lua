@@ -1,5 +1,6 @@
--- wrk driver: each thread replays its own share of pre-encrypted callbacks (never a duplicate),
--- starting after the first `skip` callbacks (those a previous round against the same database sent).
+-- wrk driver: each thread replays its own share of pre-encrypted callbacks, starting after the
+-- first `skip` callbacks (those a previous round against the same database sent). A thread that
+-- runs out starts over (duplicates); bench/__main__.py refuses a round that sent more than its share.
 local threads = {}
 local counter = 0
 

@@ -16,7 +16,9 @@ def now():
 
 def utcnow():
     """The current moment as naive UTC, the form stored in the database."""
-    return now().astimezone(timezone.utc).replace(tzinfo=None)
+    if _fixed is None:       # the common case, without a time zone conversion
+        return datetime.now(timezone.utc).replace(tzinfo=None) + _offset
+    return _fixed.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def today():

@@ -32,6 +32,8 @@ class Config:
     files_dir: str = str(ROOT / "instance" / "files")   # BOT_FILES_DIR
     max_body_bytes: int = 256 * 1024         # BOT_MAX_BODY_BYTES
     turn_batch: int = 32                     # BOT_TURN_BATCH: most turns committed together (1 = each alone)
+    sqlite_applier: bool = True              # BOT_SQLITE_APPLIER: the web process starts an applier (SQLite)
+    applier_socket: str = ""                 # BOT_APPLIER_SOCKET: set by the web process for its workers
     timezone: str = "Asia/Shanghai"          # BOT_TIMEZONE
     # the organisation (names are configuration, not code)
     org_name: str = "中国交建"                # BOT_ORG_NAME
@@ -67,6 +69,7 @@ class Config:
         "public_url": "BOT_PUBLIC_URL", "try_enabled": "BOT_TRY_ENABLED",
         "secret_key": "BOT_SECRET_KEY", "log_level": "BOT_LOG_LEVEL",
         "files_dir": "BOT_FILES_DIR", "max_body_bytes": "BOT_MAX_BODY_BYTES", "turn_batch": "BOT_TURN_BATCH",
+        "sqlite_applier": "BOT_SQLITE_APPLIER", "applier_socket": "BOT_APPLIER_SOCKET",
         "timezone": "BOT_TIMEZONE", "org_name": "BOT_ORG_NAME", "union_name": "BOT_UNION_NAME",
         "deadline": "BOT_DEADLINE", "review_period": "BOT_REVIEW_PERIOD",
         "naming_from": "BOT_NAMING_FROM", "notice_hour": "BOT_NOTICE_TIME",

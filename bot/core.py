@@ -14,7 +14,7 @@ class Bot:
         self.db = Database(config.database_url)
         self.router = Router()
         from bot.group_commit import TurnWriter
-        self.writer = TurnWriter(self, config.turn_batch)
+        self.writer = TurnWriter(self, config.turn_batch, config.applier_socket)
         import handlers
         handlers.register_all(self.router)
         self.channels = ChannelRegistry()

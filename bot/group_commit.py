@@ -26,11 +26,18 @@ IDLE_SECONDS = 30          # an idle writer thread ends; the next message starts
 PLAN_ATTEMPTS = 3          # a form answer planned this often against a changing state then runs locked
 
 
+_DUPLICATE = object()       # the applier found the message already claimed
+
+
 class TurnWriter:
     """Runs turns for one Bot; ``handle(incoming)`` blocks until the turn is committed."""
 
-    def __init__(self, bot, max_batch):
+    def __init__(self, bot, max_batch, applier_socket=None):
         self.bot, self.max_batch = bot, max(1, int(max_batch))
+        self.applier = None
+        if applier_socket and bot.db.is_sqlite and self.max_batch > 1:
+            from storage.applier import Client
+            self.applier = Client(applier_socket)
         self._queue = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread = None
@@ -48,10 +55,30 @@ class TurnWriter:
                 if plan.duplicate:
                     turns.log_turn(incoming, "duplicate", started)
                     return None
-                result = self._submit(incoming, plan, started)
+                result = self._apply_elsewhere(incoming, plan, started)
+                if result is None:
+                    result = self._submit(incoming, plan, started)
+                elif result is _DUPLICATE:
+                    return None
                 if result is not planned.STALE:
                     return result
         return self._submit(incoming, None, started)
+
+    def _apply_elsewhere(self, incoming, plan, started):
+        """The plan applied by the applier process (``storage.applier``), when there is one:
+        its replies, STALE, _DUPLICATE; None to apply it here."""
+        if self.applier is None:
+            return None
+        outcome = self.applier.apply(plan.writes)
+        if outcome is None:
+            return None
+        if outcome is planned.STALE:
+            return planned.STALE
+        if outcome is planned.DUPLICATE:
+            turns.log_turn(incoming, "duplicate", started)
+            return _DUPLICATE
+        turns.log_turn(incoming, plan.handler, started)
+        return plan.replies
 
     def _submit(self, incoming, plan, started):
         waiter = _Waiter()

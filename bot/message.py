@@ -57,3 +57,24 @@ class Outgoing:
                    buttons=[Button(b["label"], b["action"]) for b in data.get("buttons", [])],
                    file=data.get("file"), markdown=bool(data.get("markdown")), title=data.get("title", ""),
                    mentions=list(data.get("mentions", [])))
+
+
+MERGED_CHARS = 600      # consecutive texts are joined up to this length (one message on the phone)
+
+
+def coalesce(replies):
+    """A turn's replies as the messenger shows them: a plain text followed by more text (with or
+    without buttons) becomes one message, as in "✓ 成员总数：15" + the next question. Fewer
+    messages mean fewer notifications and fewer sends against the per-user rate limit."""
+    merged = []
+    for reply in replies:
+        last = merged[-1] if merged else None
+        if (last is not None and not last.buttons and not last.file and not last.markdown
+                and not last.title and not last.mentions and not reply.file and not reply.markdown
+                and not reply.title and not reply.mentions and last.text and reply.text
+                and len(last.text) + len(reply.text) < MERGED_CHARS):
+            merged[-1] = Outgoing(text=f"{last.text}\n{reply.text}", buttons=list(reply.buttons))
+        else:
+            merged.append(reply)
+    return merged
+

@@ -3,8 +3,6 @@
 ``plan_turn`` runs in the request's thread: it reads, runs the handler and records the writes.
 ``apply_plan`` runs in the writer's group transaction: it replays the writes with their guards.
 """
-import copy
-
 from bot.turns import claim_message, dispatch, read_conversation, save_conversation, send_replies
 from storage import planning
 from storage.fast import raw
@@ -38,7 +36,7 @@ def _plan(bot, session, incoming, plan):
         plan.duplicate = True
         return plan
     mark = len(plan.writes)
-    turn = Turn(bot=bot, session=session, incoming=incoming, state=copy.deepcopy(original))
+    turn = Turn(bot=bot, session=session, incoming=incoming, state=conv.working_state())
     failed = dispatch(bot, turn)            # NeedsLock propagates: plan_turn gives up the plan
     if plan.spoiled or planning.orm_changed(session):
         return None
@@ -59,30 +57,12 @@ def _plan(bot, session, incoming, plan):
     return plan
 
 
-STALE, DUPLICATE = "stale", "duplicate"
+STALE, DUPLICATE = planning.STALE, planning.DUPLICATE
 
 
 def apply_plan(session, plan):
     """Apply a plan's writes under the lock, in a savepoint: its replies, or STALE or DUPLICATE.
 
     A failed guard or an error rolls the plan's writes back; the error is raised."""
-    db = raw(session)
-    db.execute("SAVEPOINT planned_turn")
-    try:
-        outcome = plan.replies
-        for sql, params, expect in plan.writes:
-            cursor = db.execute(sql, params)
-            if expect == "claim" and cursor.fetchone() is None:
-                outcome = DUPLICATE
-                break
-            if expect == "one" and cursor.rowcount != 1:
-                outcome = STALE
-                break
-    except BaseException:
-        db.execute("ROLLBACK TO SAVEPOINT planned_turn")
-        db.execute("RELEASE SAVEPOINT planned_turn")
-        raise
-    if outcome is DUPLICATE or outcome is STALE:
-        db.execute("ROLLBACK TO SAVEPOINT planned_turn")
-    db.execute("RELEASE SAVEPOINT planned_turn")
-    return outcome
+    outcome = planning.apply_writes(raw(session).execute, plan.writes)
+    return plan.replies if outcome == planning.OK else outcome

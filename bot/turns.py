@@ -4,6 +4,7 @@ Every accepted answer is committed before the reply leaves; a retried delivery o
 message id has no second effect; two concurrent turns of one user become a retry, not a loss.
 """
 import copy
+import json
 import logging
 import time
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from bot import clock
 from bot.errors import UserError
-from bot.message import Outgoing
+from bot.message import Outgoing, coalesce
 from bot.outbox import enqueue
 from storage import planning
 from storage.fast import raw
@@ -47,17 +48,27 @@ def claim_message(session, channel, message_id):
 
 
 class ConversationRow:
-    __slots__ = ("id", "state", "version")
+    __slots__ = ("id", "state", "version", "_text")
 
-    def __init__(self, id, state, version):
-        self.id, self.state, self.version = id, state, version
+    def __init__(self, id, state, version, text=None):
+        self.id, self.state, self.version, self._text = id, state, version, text
+
+    def working_state(self):
+        """A copy of the state for the turn to change: decoded again from the stored JSON text
+        when there is one (several times cheaper than a deep copy), else deep-copied."""
+        if self._text is not None:
+            return json.loads(self._text) or {}
+        return copy.deepcopy(self.state or {})
 
 
 def read_conversation(session, channel, user_id):
     """The conversation's state and version, or None when the user has none yet."""
     db = raw(session)
     row = db.execute(_LOAD, (channel, user_id)).fetchone()
-    return None if row is None else ConversationRow(row[0], db.from_json(row[1]), row[2])
+    if row is None:
+        return None
+    text = row[1] if isinstance(row[1], str) else None
+    return ConversationRow(row[0], db.from_json(row[1]), row[2], text)
 
 
 def load_conversation(session, channel, user_id):
@@ -153,7 +164,7 @@ def _turn(bot, session, incoming):
         return None, "duplicate"
     conv = load_conversation(session, incoming.channel, incoming.user)
     original = conv.state or {}
-    turn = Turn(bot=bot, session=session, incoming=incoming, state=copy.deepcopy(original))
+    turn = Turn(bot=bot, session=session, incoming=incoming, state=conv.working_state())
     failed = dispatch(bot, turn)
     if failed is not None:
         raise _HandlerFailed(*failed)
@@ -195,6 +206,6 @@ def send_replies(bot, session, incoming, replies):
     """Queue the replies (channels that answer through the outbox) and let the channel book-keep."""
     channel = bot.channels.get(incoming.channel)
     if channel is not None and channel.replies_via_outbox:
-        for reply in replies:
+        for reply in coalesce(replies):
             enqueue(session, incoming.channel, incoming.user, reply, batch_key=None)
         channel.after_turn(session, incoming, replies)

@@ -47,8 +47,9 @@ class Database:
         self._readers, self._readers_lock, self._all_readers = threading.local(), threading.Lock(), []
         # … and processes queue on a kernel lock, which wakes the next writer at once (SQLite's own
         # busy handler sleeps in steps of up to 100 ms while it waits)
-        self._lock_path = (f"{parsed.database}.writelock" if self.is_sqlite and parsed.database
-                           and parsed.database != ":memory:" else None)
+        self.sqlite_path = (parsed.database if self.is_sqlite and parsed.database
+                            and parsed.database != ":memory:" else None)
+        self._lock_path = f"{self.sqlite_path}.writelock" if self.sqlite_path else None
 
     @contextmanager
     def transaction(self):
@@ -60,6 +61,12 @@ class Database:
             return
         with self._write_lock, self._file_lock(), self.sessions() as session, session.begin():
             yield session
+
+    @property
+    def lock_path(self):
+        """The file every writer of this SQLite database locks (this process's threads and the
+        applier's); None for PostgreSQL or an in-memory database."""
+        return self._lock_path
 
     @contextmanager
     def _file_lock(self):
@@ -112,6 +119,12 @@ class Database:
         self.engine.dispose()
 
 
+# WAL: readers never wait for the writer; NORMAL: no fsync per commit (WAL keeps it consistent);
+# temp_store in memory: a savepoint's undo journal needs no temporary file per transaction
+SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000",
+                  "temp_store=MEMORY")
+
+
 def _sqlite_setup(engine):
     """WAL for concurrent readers; BEGIN IMMEDIATE so writers queue instead of failing to upgrade."""
 
@@ -119,10 +132,8 @@ def _sqlite_setup(engine):
     def _on_connect(dbapi_conn, _record):
         dbapi_conn.isolation_level = None      # let SQLAlchemy's begin event issue BEGIN
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        for pragma in SQLITE_PRAGMAS:
+            cur.execute(f"PRAGMA {pragma}")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -81,6 +81,36 @@ def _refuse_orm_writes(state):
         spoil("ORM statement")
 
 
+OK, STALE, DUPLICATE = "ok", "stale", "duplicate"
+
+
+def apply_writes(execute, writes):
+    """Run a plan's writes in a savepoint with their guards: OK, STALE or DUPLICATE.
+
+    ``execute(sql, params)`` runs one statement on the writer's connection and returns its
+    cursor. A failed guard rolls the plan's writes back; so does an error, which is raised.
+    """
+    execute("SAVEPOINT planned_turn", ())
+    try:
+        outcome = OK
+        for sql, params, expect in writes:
+            cursor = execute(sql, params)
+            if expect == "claim" and cursor.fetchone() is None:
+                outcome = DUPLICATE
+                break
+            if expect == "one" and cursor.rowcount != 1:
+                outcome = STALE
+                break
+    except BaseException:
+        execute("ROLLBACK TO SAVEPOINT planned_turn", ())
+        execute("RELEASE SAVEPOINT planned_turn", ())
+        raise
+    if outcome != OK:
+        execute("ROLLBACK TO SAVEPOINT planned_turn", ())
+    execute("RELEASE SAVEPOINT planned_turn", ())
+    return outcome
+
+
 def orm_changed(session):
     """Whether the ORM holds changes a plan would lose (set but never flushed)."""
     return bool(session.new or session.dirty or session.deleted)

@@ -19,6 +19,10 @@ class Channel:
     def blueprint(self):
         return None
 
+    def fast_routes(self):
+        """{(method, path): handler(args, body, remote_addr)} served without Flask (bot.fastpath)."""
+        return {}
+
     def push(self, recipients, payload):
         """Deliver ``payload`` (an Outgoing dict) to ``recipients`` (list of ids).
 

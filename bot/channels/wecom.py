@@ -23,6 +23,7 @@ from sqlalchemy import delete, select
 
 from bot import clock, files
 from bot.channels.base import Channel
+from bot.fastpath import json_error
 from bot.channels.wecom_api import WeComClient
 from bot.delivery import Delivery
 from bot.crypto import Envelope, parse_xml_fields, wecom_encrypted_field
@@ -91,33 +92,42 @@ class WeComChannel(Channel):
 
         @bp.post("/wecom/callback")
         def callback():
-            args = request.args
-            try:
-                encrypted = wecom_encrypted_field(request.get_data(cache=False))
-                inner = self.envelope.open(args.get("msg_signature", ""), args.get("timestamp", ""),
-                                           args.get("nonce", ""), encrypted)
-                fields = parse_xml_fields(inner)
-            except SignatureError as exc:
-                return _refuse(403, "签名校验失败", exc)
-            except DecryptError as exc:
-                return _refuse(400, "回调内容无法解密或解析", exc)
-            incoming = self.parse(fields)
-            if incoming is None:
-                return _ack()
-            if incoming.kind in MEDIA_KINDS and incoming.meta.get("media_id"):
-                try:
-                    self.fetch_media(incoming)
-                except ChannelError as exc:
-                    # not claimed in the inbox yet: WeCom's retry of this callback tries again
-                    log.warning("wecom: could not fetch %s %s from %s: %s", incoming.kind,
-                                incoming.meta["media_id"], incoming.user, exc)
-                    return jsonify(error="暂时无法下载您发送的文件，请稍后重试"), 503
-            replies = self.bot.handle(incoming)
-            if replies is not None and incoming.meta.get("response_code"):
-                self.grey_out_card(incoming)
-            return _ack()
+            status, content_type, body = self.receive(request.args, request.get_data(cache=False),
+                                                      request.remote_addr)
+            return Response(body, status, content_type=content_type)
 
         return bp
+
+    def fast_routes(self):
+        return {("POST", "/wecom/callback"): self.receive}
+
+    def receive(self, args, body, remote_addr=None):
+        """One POSTed callback, without Flask (``bot.fastpath`` calls it straight from WSGI):
+        (HTTP status, content type, body)."""
+        try:
+            encrypted = wecom_encrypted_field(body)
+            inner = self.envelope.open(args.get("msg_signature", ""), args.get("timestamp", ""),
+                                       args.get("nonce", ""), encrypted)
+            fields = parse_xml_fields(inner)
+        except SignatureError as exc:
+            return _refused(403, "签名校验失败", exc, remote_addr)
+        except DecryptError as exc:
+            return _refused(400, "回调内容无法解密或解析", exc, remote_addr)
+        incoming = self.parse(fields)
+        if incoming is None:
+            return ACK
+        if incoming.kind in MEDIA_KINDS and incoming.meta.get("media_id"):
+            try:
+                self.fetch_media(incoming)
+            except ChannelError as exc:
+                # not claimed in the inbox yet: WeCom's retry of this callback tries again
+                log.warning("wecom: could not fetch %s %s from %s: %s", incoming.kind,
+                            incoming.meta["media_id"], incoming.user, exc)
+                return json_error(503, "暂时无法下载您发送的文件，请稍后重试")
+        replies = self.bot.handle(incoming)
+        if replies is not None and incoming.meta.get("response_code"):
+            self.grey_out_card(incoming)
+        return ACK
 
     def parse(self, fields):
         """The ``Incoming`` of one decrypted callback, or None for what the bot ignores."""
@@ -430,11 +440,15 @@ def _default_name(incoming, content_type):
     return f"{MEDIA_NAMES.get(incoming.kind, '文件')}-{stamp}{suffix}"
 
 
-def _ack():
-    """WeCom's "received, no passive reply": HTTP 200 with an empty body."""
-    return Response(b"", 200, content_type="text/plain; charset=utf-8")
+# WeCom's "received, no passive reply": HTTP 200 with an empty body
+ACK = (200, "text/plain; charset=utf-8", b"")
 
 
 def _refuse(status, message, exc):
     log.warning("wecom callback refused (%s) from %s: %s", status, request.remote_addr, exc)
     return jsonify(error=message), status
+
+
+def _refused(status, message, exc, remote_addr):
+    log.warning("wecom callback refused (%s) from %s: %s", status, remote_addr, exc)
+    return json_error(status, message)
