@@ -649,3 +649,36 @@ def test_media_filename_decoding():
     assert filename_from_disposition("attachment; filename*=UTF-8''%E6%8A%A5%E5%91%8A.pdf") == "报告.pdf"
     assert filename_from_disposition('attachment; filename="../../etc/passwd"') == "passwd"
     assert filename_from_disposition("") == ""
+
+
+def test_an_unexpected_error_in_a_callback_is_a_short_chinese_500(wx, monkeypatch, caplog):
+    def broken(incoming):
+        raise RuntimeError("storage is on fire")
+    monkeypatch.setattr(wx.bot, "handle", broken)
+    qs, body = wx.peer.envelope(inner_xml(USER, "text", Content="帮助", MsgId="557"))
+    with caplog.at_level(logging.ERROR):
+        res = wx.client.post(f"/wecom/callback?{qs}", data=body, content_type="text/xml")
+    assert res.status_code == 500 and res.get_json() == {"error": "服务器内部错误"}
+    assert b"Traceback" not in res.data and b"fire" not in res.data
+    assert "storage is on fire" in caplog.text           # the operator sees it in the log
+
+
+def test_a_callback_without_a_length_is_read_only_up_to_the_limit(wx, app):
+    import io
+    big = b"<xml>" + b"A" * (wx.bot.config.max_body_bytes + 10) + b"</xml>"
+    status = []
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/wecom/callback", "QUERY_STRING": "msg_signature=x",
+               "wsgi.input": io.BytesIO(big), "SERVER_NAME": "localhost", "SERVER_PORT": "80",
+               "wsgi.url_scheme": "http"}
+    body = b"".join(app.wsgi_app(environ, lambda s, h: status.append(s)))
+    assert status == ["413 REQUEST ENTITY TOO LARGE"] and "请求内容过大" in body.decode("unicode_escape")
+    assert count(wx.bot, InboxEntry) == 0
+
+
+def test_a_form_answer_and_the_next_question_arrive_as_one_message(wx, fake):
+    wx.send_text(USER, "申报")
+    before = len(wx.texts_to(USER))
+    wx.send_text(USER, "成员总数：15人")
+    new = wx.texts_to(USER)[before:]
+    assert len(new) == 1
+    assert new[0].startswith("✓ 成员总数：15") and "第" in new[0] and "项" in new[0]
