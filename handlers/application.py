@@ -10,6 +10,7 @@ from bot.forms.walker import Host, Store
 from handlers import forms, seven
 from handlers.application_schema import application_form
 from storage import applications, planning
+from storage.fast import raw
 from storage.models import Application, Attachment, Studio
 
 DRAFT_PREFIX = "（待定名）"
@@ -100,7 +101,7 @@ class ApplicationHost(Host):
 
     def on_answer(self, turn, walker, item, value):
         if item.key == "cover.name":
-            rename_studio(turn.session, walker.store.app.studio, value)
+            rename_studio(turn.session, walker.store.head()[0], value)
         if item.key == "basics.area":
             ok = float(value) >= 20
             return f"七有要求一般不少于 20 平方米，{'已满足' if ok else '尚未满足'}"
@@ -141,13 +142,18 @@ class ApplicationHost(Host):
 HOST = forms.add_host(ApplicationHost())
 
 
-def rename_studio(session, studio, name):
-    """A studio created from the answers takes the name the leader typed, if it is free."""
-    if studio.name == name:
+def rename_studio(session, studio_id, name):
+    """A studio created from the answers takes the name the leader typed, if it is free.
+
+    Plain SQL (``storage.fast``), so a planned answer records the rename instead of needing the
+    lock; a name taken meanwhile fails the rename's unique index and the turn runs again."""
+    db = raw(session)
+    row = db.execute("SELECT name, status FROM studios WHERE id = ?", (studio_id,)).fetchone()
+    if row is None or row[0] == name:
         return
-    taken = session.scalar(select(Studio).where(Studio.name == name, Studio.id != studio.id))
-    if taken is None and (studio.name.startswith(DRAFT_PREFIX) or studio.status == "active"):
-        studio.name = name
+    taken = db.execute("SELECT 1 FROM studios WHERE name = ? AND id != ?", (name, studio_id)).fetchone()
+    if taken is None and (row[0].startswith(DRAFT_PREFIX) or row[1] == "active"):
+        db.execute("UPDATE studios SET name = ? WHERE id = ?", (name, studio_id))
 
 
 def studio_of(turn, create=False):

@@ -90,13 +90,17 @@ class Database:
         it needs no snapshot. ORM reads, if any, get a deferred (read) transaction of their own.
         """
         from storage.fast import Raw
+        session = getattr(self._readers, "session", None)
+        if session is None:                    # one per thread, kept: making one costs more than a read
+            session = self._readers.session = self.sessions()
+        session.info["raw"] = Raw(session, self._reader())
         _reading.active = True
         try:
-            with self.sessions() as session:
-                session.info["raw"] = Raw(session, self._reader())
-                yield session
+            yield session
         finally:
             _reading.active = False
+            if session.identity_map or session.new or session.in_transaction():
+                session.close()                # what the ORM loaded is not kept for the next turn
 
     def _reader(self):
         """This thread's reading connection (autocommit), opened once and kept."""

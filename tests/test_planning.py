@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from bot import planned
 from bot.message import Incoming
 from storage import applications
-from storage.models import AnswerHistory, Application, Conversation, InboxEntry, StoredFile
+from storage.models import AnswerHistory, Application, Conversation, InboxEntry, StoredFile, Studio
 from tests.chat import Chat, incoming
 
 
@@ -106,21 +106,31 @@ def test_a_bad_answer_plans_only_the_question_again(bot):
     assert not any("answers" in sql for sql, _, _ in plan.writes)
 
 
-@pytest.mark.parametrize("text", ["导出", "工作室名称：海河大桥测试劳模创新工作室"])
-def test_what_a_plan_cannot_record_runs_under_the_lock_and_happens_once(bot, text):
+def test_what_a_plan_cannot_record_runs_under_the_lock_and_happens_once(bot):
     leader = Chat(bot, "leader")
     leader.send("申报")
-    assert planned.plan_turn(bot, incoming(text)) is None      # writes through the ORM or to disk
+    assert planned.plan_turn(bot, incoming("导出")) is None      # writes a file to disk
     files = Path(bot.config.files_dir)
     assert not files.exists() or not any(files.iterdir())   # planning wrote no file
-    leader.send(text)
+    leader.send("导出")
     with bot.db.session() as s:
-        count = s.scalar(select(func.count()).select_from(StoredFile))
-    assert count == (1 if text == "导出" else 0)
-    if text != "导出":                                     # the ORM write (the studio's name) was made
-        with bot.db.session() as s:
-            assert s.scalar(select(Application)).studio.name == "海河大桥测试劳模创新工作室"
-    assert not files.exists() or len(list(files.iterdir())) == count
+        assert s.scalar(select(func.count()).select_from(StoredFile)) == 1
+    assert len(list(files.iterdir())) == 1
+
+
+def test_the_studio_takes_the_planned_name_and_a_taken_name_is_left_alone(bot):
+    leader = Chat(bot, "leader")
+    leader.send("申报")
+    plan = planned.plan_turn(bot, incoming("工作室名称：海河大桥测试劳模创新工作室"))
+    assert any(sql.startswith("UPDATE studios") for sql, _, _ in plan.writes)
+    leader.send("工作室名称：海河大桥测试劳模创新工作室")
+    with bot.db.session() as s:
+        assert s.scalar(select(Application)).studio.name == "海河大桥测试劳模创新工作室"
+    with bot.db.transaction() as s:
+        s.add(Studio(name="长江隧道劳模创新工作室", status="active"))
+    leader.send("工作室名称：长江隧道劳模创新工作室")           # another studio's name: kept as typed
+    with bot.db.session() as s:                               # in the form, not given to the studio
+        assert s.scalar(select(Application)).studio.name == "海河大桥测试劳模创新工作室"
 
 
 def test_only_form_answers_of_known_conversations_are_planned(bot):
