@@ -84,21 +84,26 @@ class Database:
     def reading(self):
         """A session for reading only, outside the write lock (SQLite).
 
-        The hot path's reads (``storage.fast``) run on this thread's own connection, one
-        statement at a time in autocommit: no transaction to open or close, and WAL readers never
-        wait for a writer. What a plan reads is checked by version guards when it is applied, so
-        it needs no snapshot. ORM reads, if any, get a deferred (read) transaction of their own.
+        The hot path's reads (``storage.fast``) run on this thread's own connection, in one read
+        transaction: one snapshot, and SQLite checks its page cache against the writers' commits
+        once per turn instead of once per statement. WAL readers never wait for a writer. What a
+        plan read is checked again by version guards when it is applied. ORM reads, if any, get
+        a deferred (read) transaction of their own.
         """
         from storage.fast import Raw
         session = getattr(self._readers, "session", None)
         if session is None:                    # one per thread, kept: making one costs more than a read
             session = self._readers.session = self.sessions()
-        session.info["raw"] = Raw(session, self._reader())
+        connection = self._reader()
+        session.info["raw"] = Raw(session, connection)
         _reading.active = True
+        connection.execute("BEGIN")
         try:
             yield session
         finally:
             _reading.active = False
+            if connection.in_transaction:
+                connection.execute("COMMIT")
             if session.identity_map or session.new or session.in_transaction():
                 session.close()                # what the ORM loaded is not kept for the next turn
 
