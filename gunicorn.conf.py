@@ -3,7 +3,7 @@ import os
 
 bind = f"{os.environ.get('BIND_HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("WEB_THREADS", "8"))
+threads = int(os.environ.get("WEB_THREADS", "16"))   # requests mostly wait on the database or the applier
 worker_class = os.environ.get("WEB_WORKER_CLASS", "gthread")
 timeout = 30
 graceful_timeout = 10

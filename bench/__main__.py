@@ -25,6 +25,7 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 USERS = int(os.environ.get("BENCH_USERS", "400"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "240000"))   # enough that no round sends one twice
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
+BEST_FLOOR_THREADS = (4, 8)        # the floor is also measured with these, and its best is shown
 WECOM = {"WECOM_CORP_ID": "wwbenchcorp", "WECOM_AGENT_ID": "1000002", "WECOM_SECRET": "bench-secret",
          "WECOM_TOKEN": "benchtoken", "WECOM_AES_KEY": "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
          "WECOM_API_BASE": "http://127.0.0.1:9"}
@@ -214,6 +215,12 @@ def main():
         raise SystemExit(f"a round sent more than its {REQUESTS // ROUNDS} distinct callbacks (some twice, "
                          "which are cheaper duplicates): raise BENCH_REQUESTS")
     results["durable"], results["assistant_sqlite"] = mean(floors), mean(runs)
+    # the floor at its own best thread count (fewer threads: its writers spin less on SQLite's
+    # lock); the target compares with the same command line, this shows the margin against it
+    results["durable_best"] = max(
+        (dict(serve_and_load("bench.baselines:durable()", dict(baseline_env, WEB_THREADS=str(n)),
+                             requests_file), threads=n) for n in BEST_FLOOR_THREADS),
+        key=lambda f: f["rps"])
     results["durable_rounds"], results["assistant_sqlite_rounds"] = floors, runs
     results["assistant_sqlite"]["messages_committed"] = after[0] - before[0]
     results["assistant_sqlite"]["replies_committed"] = after[1] - before[1]
@@ -235,6 +242,10 @@ def main():
     print(fmt("bare Flask (empty 200)", results["bare"]))
     print(fmt("durable floor (1 insert)", floor))
     print(fmt("assistant, SQLite", results["assistant_sqlite"], floor))
+    best = max(results["durable_best"], dict(floor, threads=int(os.environ.get("WEB_THREADS", "16"))),
+               key=lambda f: f["rps"])
+    print(f"  against the floor at its best ({best['threads']} threads, {best['rps']:.0f} req/s): "
+          f"{results['assistant_sqlite']['rps'] / best['rps']:.0%} of its rps")
     for n, (f, a) in enumerate(zip(results["durable_rounds"], results["assistant_sqlite_rounds"]), 1):
         print(f"  round {n}: floor {f['rps']:.0f} req/s, assistant {a['rps']:.0f} req/s "
               f"({a['rps'] / f['rps']:.0%})")

@@ -30,8 +30,7 @@ def load_answers(session, application_id):
         row = db.execute(_VERSION, (application_id,)).fetchone()
         if row is not None:
             plan.record(_SAME_VERSION, (application_id, row[0]), "one")
-    return {key: db.from_json(value)
-            for key, value in db.execute(_ANSWERS, (application_id,)).fetchall()}
+    return db.from_json_pairs(db.execute(_ANSWERS, (application_id,)).fetchall())
 
 
 def answer_sources(session, application_id):

@@ -65,6 +65,14 @@ class Raw:
             return value
         return json.loads(value)
 
+    def from_json_pairs(self, rows):
+        """{key: decoded value} of (key, JSON column) rows, decoded in one ``json.loads``."""
+        if self.pg:
+            return dict(rows)
+        texts = [value for _key, value in rows if isinstance(value, str)]
+        decoded = iter(json.loads("[" + ",".join(texts) + "]") if texts else ())
+        return {key: next(decoded) if isinstance(value, str) else value for key, value in rows}
+
 
 class _Recorded:
     """The cursor of a recorded write: one row affected, one row returned."""
