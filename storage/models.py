@@ -5,7 +5,7 @@ Timestamps are naive UTC (``bot.clock.utcnow``); dates the user sees are Asia/Sh
 from datetime import date, datetime
 
 from sqlalchemy import (JSON, BigInteger, Date, DateTime, ForeignKey, Integer, String, Text,
-                        UniqueConstraint, Index)
+                        UniqueConstraint, Index, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -106,20 +106,26 @@ class OutboxMessage(Base):
     """
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),
-                      Index("ix_outbox_recent", "channel", "recipient", "sent_at"))
+                      # partial: a reply is inserted unsent and without a notice type (migration 0008)
+                      Index("ix_outbox_recent", "channel", "recipient", "sent_at",
+                            sqlite_where=text("sent_at IS NOT NULL"), postgresql_where=text("sent_at IS NOT NULL")),
+                      Index("ix_outbox_sent_at", "sent_at",
+                            sqlite_where=text("sent_at IS NOT NULL"), postgresql_where=text("sent_at IS NOT NULL")),
+                      Index("ix_outbox_notice", "notice",
+                            sqlite_where=text("notice IS NOT NULL"), postgresql_where=text("notice IS NOT NULL")))
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
     recipient: Mapped[str] = mapped_column(String(255))      # user id, or "group:<name>"
     payload: Mapped[dict] = mapped_column(JSON)
     dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True)
     batch_key: Mapped[str | None] = mapped_column(String(255))
-    notice: Mapped[str | None] = mapped_column(String(40), index=True)   # the notice type, for 通知记录
+    notice: Mapped[str | None] = mapped_column(String(40))   # the notice type, for 通知记录
     status: Mapped[str] = mapped_column(String(10), default="pending")   # pending|sent|failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class WebMessage(Base):
