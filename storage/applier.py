@@ -78,8 +78,13 @@ class Applier:
                 else:
                     self._read(key.fileobj, batch)
             while batch:
-                self._apply(batch[:self.max_batch])
-                del batch[:self.max_batch]
+                group, batch = batch[:self.max_batch], batch[self.max_batch:]
+                try:
+                    self._apply(group)
+                except Exception:         # never leave workers waiting: they apply it themselves
+                    log.exception("applier: a group of %d plans failed", len(group))
+                    for conn, _writes in group:
+                        self._drop(conn)
         self.close()
 
     def _accept(self):
@@ -135,7 +140,8 @@ class Applier:
                 for _conn, writes in batch:
                     try:
                         outcomes.append(apply_writes(cursor.execute, writes))
-                    except sqlite3.Error as exc:      # rolled back to its savepoint by apply_writes
+                    except Exception as exc:          # rolled back to its savepoint by apply_writes;
+                        # the worker runs that turn itself and shows or logs what went wrong
                         outcomes.append(("error", f"{exc.__class__.__name__}: {exc}"))
                 cursor.execute("COMMIT")
             except sqlite3.Error as exc:

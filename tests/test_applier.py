@@ -146,3 +146,13 @@ def test_the_web_process_starts_one_applier_and_stops_it(bot, tmp_path):
         web.stop()
     assert subprocess.run(["ps", "-p", children[0]], capture_output=True).returncode != 0
     assert stored_answers(bot)["basics.members"] == 15
+
+
+def test_a_plan_the_applier_cannot_apply_is_handed_back_and_it_goes_on(worker_bot, running):
+    Chat(worker_bot, "leader").send("申报")
+    client = worker_bot.writer.applier
+    assert client.apply([("INSERT INTO no_such_table VALUES (1)", (), None)]) is None   # apply it yourself
+    assert client.apply([("SELECT 1", ("too", "many"), None)]) is None
+    plan = planned.plan_turn(worker_bot, Incoming(channel="web", user="leader", text="成员总数：15人",
+                                                  message_id="m-3"))
+    assert client.apply(plan.writes) == "ok" and running[0].process.poll() is None

@@ -18,7 +18,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 from sqlalchemy import delete, select
 
 from bot import clock, files
@@ -85,16 +85,14 @@ class WeComChannel(Channel):
                 echo = self.envelope.open(args.get("msg_signature", ""), args.get("timestamp", ""),
                                           args.get("nonce", ""), args.get("echostr", ""))
             except SignatureError as exc:
-                return _refuse(403, "签名校验失败", exc)
+                return _response(_refused(403, "签名校验失败", exc, request.remote_addr))
             except DecryptError as exc:
-                return _refuse(400, "回调内容无法解密", exc)
+                return _response(_refused(400, "回调内容无法解密", exc, request.remote_addr))
             return Response(echo, 200, content_type="text/plain; charset=utf-8")
 
         @bp.post("/wecom/callback")
         def callback():
-            status, content_type, body = self.receive(request.args, request.get_data(cache=False),
-                                                      request.remote_addr)
-            return Response(body, status, content_type=content_type)
+            return _response(self.receive(request.args, request.get_data(cache=False), request.remote_addr))
 
         return bp
 
@@ -444,9 +442,9 @@ def _default_name(incoming, content_type):
 ACK = (200, "text/plain; charset=utf-8", b"")
 
 
-def _refuse(status, message, exc):
-    log.warning("wecom callback refused (%s) from %s: %s", status, request.remote_addr, exc)
-    return jsonify(error=message), status
+def _response(answer):
+    status, content_type, body = answer
+    return Response(body, status, content_type=content_type)
 
 
 def _refused(status, message, exc, remote_addr):
