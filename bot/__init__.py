@@ -23,7 +23,7 @@ def create_app(config=None, bot=None):
         if blueprint is not None:
             app.register_blueprint(blueprint)
         fast_routes.update(channel.fast_routes())
-    from bot.fastpath import FastPath
+    from bot.fastpath import HTTP_ERRORS, FastPath
     app.wsgi_app = FastPath(app.wsgi_app, fast_routes, config.max_body_bytes)
 
     @app.before_request
@@ -61,13 +61,11 @@ def create_app(config=None, bot=None):
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
-        messages = {400: "请求格式不正确", 403: "签名校验失败", 404: "页面不存在",
-                    405: "不支持的请求方法", 413: "请求内容过大"}
-        return jsonify(error=messages.get(exc.code, exc.name)), exc.code
+        return jsonify(error=HTTP_ERRORS.get(exc.code, exc.name)), exc.code
 
     @app.errorhandler(Exception)
     def unexpected(exc):
         app.logger.exception("unhandled error")
-        return jsonify(error="服务器内部错误"), 500
+        return jsonify(error=HTTP_ERRORS[500]), 500
 
     return app

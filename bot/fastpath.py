@@ -8,6 +8,7 @@ error, never a traceback), and hands every other request to Flask unchanged.
 """
 import json
 import logging
+from http import HTTPStatus
 from urllib.parse import parse_qsl
 
 log = logging.getLogger("bot.fastpath")
@@ -18,8 +19,9 @@ def json_error(status, message):
     return status, "application/json", json.dumps({"error": message}).encode("ascii")
 
 
-REASONS = {200: "OK", 400: "BAD REQUEST", 403: "FORBIDDEN", 413: "REQUEST ENTITY TOO LARGE",
-           500: "INTERNAL SERVER ERROR", 503: "SERVICE UNAVAILABLE"}
+# how the whole app words its HTTP errors (the Flask app's error handlers use these too)
+HTTP_ERRORS = {400: "请求格式不正确", 403: "签名校验失败", 404: "页面不存在", 405: "不支持的请求方法",
+               413: "请求内容过大", 500: "服务器内部错误"}
 
 
 class FastPath:
@@ -37,8 +39,8 @@ class FastPath:
             status, content_type, body = self._answer(handler, environ)
         except Exception:
             log.exception("unhandled error")
-            status, content_type, body = json_error(500, "服务器内部错误")
-        start_response(f"{status} {REASONS.get(status, 'UNKNOWN')}",
+            status, content_type, body = json_error(500, HTTP_ERRORS[500])
+        start_response(f"{status} {HTTPStatus(status).phrase.upper()}",
                        [("Content-Type", content_type), ("Content-Length", str(len(body)))])
         return [body]
 
@@ -49,16 +51,16 @@ class FastPath:
             try:
                 length = int(length)
             except ValueError:
-                return json_error(400, "请求格式不正确")
+                return json_error(400, HTTP_ERRORS[400])
             if length < 0:
-                return json_error(400, "请求格式不正确")
+                return json_error(400, HTTP_ERRORS[400])
             if length > self.max_body:
-                return json_error(413, "请求内容过大")
+                return json_error(413, HTTP_ERRORS[413])
             body = stream.read(length)
         else:                                   # chunked, or no length given: read up to the limit
             body = stream.read(self.max_body + 1)
             if len(body) > self.max_body:
-                return json_error(413, "请求内容过大")
+                return json_error(413, HTTP_ERRORS[413])
         args = {}
         for key, value in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True):
             args.setdefault(key, value)         # the first of repeated keys, as Flask's args.get

@@ -16,7 +16,6 @@ a plan that was in fact committed come back as a duplicate, so nothing happens t
 applier holds the same write lock (``Database``'s lock file) as every other writer, and ends
 when the process that started it is gone.
 """
-import fcntl
 import logging
 import marshal
 import os
@@ -29,7 +28,7 @@ import sys
 import threading
 import time
 
-from storage.db import SQLITE_PRAGMAS
+from storage.db import SQLITE_PRAGMAS, FileLock
 from storage.planning import DUPLICATE, OK, STALE, apply_writes
 
 log = logging.getLogger("storage.applier")
@@ -44,13 +43,12 @@ class Applier:
     """Serves one SQLite database on one Unix socket until stopped or orphaned."""
 
     def __init__(self, db_path, socket_path, lock_path=None, max_batch=256):
-        self.db_path, self.socket_path, self.lock_path = db_path, socket_path, lock_path
-        self.max_batch = max_batch
+        self.socket_path, self.max_batch = socket_path, max_batch
         self.db = sqlite3.connect(db_path, isolation_level=None, timeout=30)
         for pragma in SQLITE_PRAGMAS:
             self.db.execute(f"PRAGMA {pragma}")
         self.cursor = self.db.cursor()
-        self.lock = _FileLock(lock_path)
+        self.lock = FileLock(lock_path or None)
         self.selector = selectors.DefaultSelector()
         if os.path.exists(socket_path):
             os.unlink(socket_path)
@@ -62,7 +60,6 @@ class Applier:
         self.selector.register(self.listener, selectors.EVENT_READ)
         self.buffers = {}
         self.stopping = False
-        self.applied = 0
 
     def serve(self, parent_pid=None):
         parent_pid = parent_pid or os.getppid()
@@ -149,7 +146,6 @@ class Applier:
                 if self.db.in_transaction:
                     cursor.execute("ROLLBACK")
                 outcomes = [("error", f"commit: {exc}")] * len(batch)
-        self.applied += len(batch)
         for (conn, _writes), outcome in zip(batch, outcomes):
             payload = marshal.dumps(outcome)
             try:
@@ -170,23 +166,6 @@ class Applier:
         except FileNotFoundError:
             pass
         self.db.close()
-        if self.lock.fd is not None:
-            os.close(self.lock.fd)
-
-
-class _FileLock:
-    """The lock file every SQLite writer of this database takes (see ``storage.db``), kept open."""
-
-    def __init__(self, path):
-        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600) if path else None
-
-    def __enter__(self):
-        if self.fd is not None:
-            fcntl.flock(self.fd, fcntl.LOCK_EX)
-
-    def __exit__(self, *exc):
-        if self.fd is not None:
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
 
 
 def main(argv=None):

@@ -49,7 +49,9 @@ class Database:
         # busy handler sleeps in steps of up to 100 ms while it waits)
         self.sqlite_path = (parsed.database if self.is_sqlite and parsed.database
                             and parsed.database != ":memory:" else None)
-        self._lock_path = f"{self.sqlite_path}.writelock" if self.sqlite_path else None
+        # the file every writer of this SQLite database locks: this process's threads and the applier
+        self.lock_path = f"{self.sqlite_path}.writelock" if self.sqlite_path else None
+        self._file_lock = FileLock(self.lock_path)
 
     @contextmanager
     def transaction(self):
@@ -59,26 +61,8 @@ class Database:
             with self.sessions() as session, session.begin():
                 yield session
             return
-        with self._write_lock, self._file_lock(), self.sessions() as session, session.begin():
+        with self._write_lock, self._file_lock, self.sessions() as session, session.begin():
             yield session
-
-    @property
-    def lock_path(self):
-        """The file every writer of this SQLite database locks (this process's threads and the
-        applier's); None for PostgreSQL or an in-memory database."""
-        return self._lock_path
-
-    @contextmanager
-    def _file_lock(self):
-        if self._lock_path is None:
-            yield
-            return
-        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)              # closing releases the lock
 
     @contextmanager
     def reading(self):
@@ -126,6 +110,28 @@ class Database:
             connection.invalidate()           # closes it; never back into the pool
         self._readers = threading.local()
         self.engine.dispose()
+
+
+class FileLock:
+    """``with lock:`` holds an exclusive kernel lock on a file (nothing when ``path`` is None).
+
+    The lock file is opened for each hold: a descriptor kept open would be shared with a forked
+    child, which would then hold the same lock instead of queuing for it."""
+
+    def __init__(self, path):
+        self.path = path
+        self._fds = threading.local()
+
+    def __enter__(self):
+        if self.path is not None:
+            fd = self._fds.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        if self.path is not None:
+            os.close(self._fds.fd)      # closing releases the lock
+        return False
 
 
 # WAL: readers never wait for the writer; NORMAL: no fsync per commit (WAL keeps it consistent);
