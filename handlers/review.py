@@ -334,9 +334,11 @@ def show_document(turn, app_id):
     app = turn.session.get(Application, int(app_id)) if app_id.isdigit() else None
     if app is None:
         raise UserError("这份申报表已不存在。")
-    may_read = any(may_decide(turn.session, turn.person, app, s) or s.decided_by == (turn.person.id if turn.person else None)
-                   for s in steps_of(turn.session, app)) or (turn.person and turn.person.studio_id == app.studio_id) \
-        or ("group" in turn.roles)
+    person = turn.person
+    may_read = person is not None and (
+        any(may_decide(turn.session, person, app, s) or s.decided_by == person.id
+            for s in steps_of(turn.session, app))
+        or person.studio_id == app.studio_id or "group" in turn.roles)
     if not may_read:
         raise UserError("您无权查看这份申报表。")
     doc = _document(turn.bot, turn.session, app)

@@ -229,3 +229,18 @@ def test_try_out_api_carries_the_prompt_and_the_decision(bot, client, submitted)
     assert "审批意见" in reply["replies"][0]["text"]
     reply = client.post("/try/api/messages", json={"user": "union", "text": "同意"}).get_json()
     assert "已转第 2 步" in reply["replies"][0]["text"]
+
+
+@pytest.mark.parametrize("who", ["stranger", "tech_of_nobody"])
+def test_who_is_not_on_the_application_cannot_open_its_document(bot, chat, submitted, who):
+    """An unbound sender (or one with no part in it) gets no document, whatever step is undecided."""
+    with bot.db.session() as s:
+        app_id = s.scalar(select(Application)).id
+    if who == "tech_of_nobody":
+        with bot.db.transaction() as s:
+            other = get_unit(s, "中交另一工程局有限公司")
+            bind(s, upsert_person(s, "赵六", other, ["tech"]), "web", who)
+    viewer = chat(who)
+    reply = viewer.action(f"review:doc:{app_id}")
+    assert viewer.files() == []
+    assert "申报表：" not in reply
