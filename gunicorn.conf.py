@@ -3,7 +3,7 @@ import os
 
 bind = f"{os.environ.get('BIND_HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("WEB_THREADS", "16"))   # requests mostly wait on the database or the applier
+threads = int(os.environ.get("WEB_THREADS", "16"))   # requests mostly wait on the database
 worker_class = os.environ.get("WEB_WORKER_CLASS", "gthread")
 timeout = 30
 graceful_timeout = 10
@@ -22,13 +22,6 @@ def on_starting(server):
     db = Database(config.database_url)
     upgrade(db)
     db.dispose()
-    from storage import applier_process
-    server.applier = applier_process.start(config)    # SQLite: one process applies planned turns
-
-
-def on_exit(server):
-    from storage import applier_process
-    applier_process.stop(getattr(server, "applier", None))
 
 
 def when_ready(server):

@@ -9,6 +9,7 @@ def create_app(config=None, bot=None):
     from bot.config import Config
     from bot.core import Bot, configure_logging
     from bot import files
+    from bot.http_errors import HTTP_ERRORS
 
     config = config or Config.from_env()
     configure_logging(config.log_level)
@@ -17,14 +18,10 @@ def create_app(config=None, bot=None):
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.config["SECRET_KEY"] = config.secret_key
     app.extensions["bot"] = bot
-    fast_routes = {}
     for channel in bot.channels.values():
         blueprint = channel.blueprint()
         if blueprint is not None:
             app.register_blueprint(blueprint)
-        fast_routes.update(channel.fast_routes())
-    from bot.fastpath import HTTP_ERRORS, FastPath
-    app.wsgi_app = FastPath(app.wsgi_app, fast_routes, config.max_body_bytes)
 
     @app.before_request
     def refuse_oversize():

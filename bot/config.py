@@ -31,9 +31,6 @@ class Config:
     log_level: str = "INFO"                  # BOT_LOG_LEVEL
     files_dir: str = str(ROOT / "instance" / "files")   # BOT_FILES_DIR
     max_body_bytes: int = 256 * 1024         # BOT_MAX_BODY_BYTES
-    turn_batch: int = 32                     # BOT_TURN_BATCH: most turns committed together (1 = each alone)
-    sqlite_applier: bool = True              # BOT_SQLITE_APPLIER: the web process starts an applier (SQLite)
-    applier_socket: str = ""                 # BOT_APPLIER_SOCKET: set by the web process for its workers
     timezone: str = "Asia/Shanghai"          # BOT_TIMEZONE
     # the organisation (names are configuration, not code)
     org_name: str = "中国交建"                # BOT_ORG_NAME
@@ -68,8 +65,7 @@ class Config:
         "env": "BOT_ENV", "database_url": "DATABASE_URL", "port": "PORT",
         "public_url": "BOT_PUBLIC_URL", "try_enabled": "BOT_TRY_ENABLED",
         "secret_key": "BOT_SECRET_KEY", "log_level": "BOT_LOG_LEVEL",
-        "files_dir": "BOT_FILES_DIR", "max_body_bytes": "BOT_MAX_BODY_BYTES", "turn_batch": "BOT_TURN_BATCH",
-        "sqlite_applier": "BOT_SQLITE_APPLIER", "applier_socket": "BOT_APPLIER_SOCKET",
+        "files_dir": "BOT_FILES_DIR", "max_body_bytes": "BOT_MAX_BODY_BYTES",
         "timezone": "BOT_TIMEZONE", "org_name": "BOT_ORG_NAME", "union_name": "BOT_UNION_NAME",
         "deadline": "BOT_DEADLINE", "review_period": "BOT_REVIEW_PERIOD",
         "naming_from": "BOT_NAMING_FROM", "notice_hour": "BOT_NOTICE_TIME",
@@ -127,8 +123,6 @@ class Config:
             problems.append("BOT_ENV 只能是 development、production 或 test")
         if not re.fullmatch(r"[a-z0-9+]+://.*", self.database_url):
             problems.append("DATABASE_URL 不是有效的数据库地址，例如 sqlite:///instance/bot.db 或 postgresql+psycopg://user@host/db")
-        if not 1 <= self.turn_batch <= 1000:
-            problems.append("BOT_TURN_BATCH 应在 1 到 1000 之间")
         if not 0 < self.port < 65536:
             problems.append("PORT 应在 1 到 65535 之间")
         if self.env == "production" and self.secret_key == "dev-only-secret":

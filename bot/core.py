@@ -2,6 +2,7 @@
 import logging
 
 from bot.channels.base import ChannelRegistry
+from bot import tasks, turns
 from bot.router import Router
 from storage.db import Database
 
@@ -13,10 +14,9 @@ class Bot:
         self.config = config
         self.db = Database(config.database_url)
         self.router = Router()
-        from bot.group_commit import TurnWriter
-        self.writer = TurnWriter(self, config.turn_batch, config.applier_socket)
         import handlers
-        handlers.register_all(self.router)
+        self.tasks = tasks.Kinds()
+        handlers.register_all(self.router, self.tasks)
         self.channels = ChannelRegistry()
         from bot.channels.web import WebChannel
         self.channels.add(WebChannel(self))
@@ -29,7 +29,7 @@ class Bot:
 
     def handle(self, incoming):
         """Run one turn; returns the replies, or None for a duplicate delivery."""
-        return self.writer.handle(incoming)
+        return turns.handle(self, incoming)
 
     def migrate(self):
         from storage.migrate import upgrade

@@ -6,24 +6,48 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot import clock
-from storage import planning
 from storage.models import StoredFile
 
 
-def save(bot, session, name, data: bytes, *, owner_person_id=None, content_type=None):
-    """Store bytes as a file; returns the StoredFile (its ``token`` makes the download link)."""
-    planning.spoil("a file")            # a planned turn could be planned again: no file twice
-    token = secrets.token_urlsafe(24)
-    folder = Path(bot.config.files_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{token}{Path(name).suffix}"
-    path.write_bytes(data)
-    stored = StoredFile(token=token, name=name, path=str(path),
+def save(bot, session, name, data: bytes, *, owner_person_id=None, content_type=None, cache_key=None):
+    """Store bytes as a file; returns the StoredFile (its ``token`` makes the download link).
+
+    ``cache_key`` names what a rendered document was made from, so it is found again instead of
+    being rendered twice (``by_cache_key``)."""
+    stored = reserve(session, name, owner_person_id=owner_person_id, content_type=content_type)
+    stored.cache_key = cache_key
+    fill(bot, stored, data)
+    session.flush()
+    return stored
+
+
+def reserve(session, name, *, owner_person_id=None, content_type=None):
+    """A file whose bytes come later (media still to be downloaded): it has a token, no path yet."""
+    stored = StoredFile(token=secrets.token_urlsafe(24), name=name, path="",
                         content_type=content_type or mimetypes.guess_type(name)[0] or "application/octet-stream",
                         owner_person_id=owner_person_id, created_at=clock.utcnow())
     session.add(stored)
     session.flush()
     return stored
+
+
+def fill(bot, stored, data: bytes, *, name=None, content_type=None):
+    """Write a reserved file's bytes (the caller's transaction records the path)."""
+    if name:
+        stored.name = name
+    if content_type:
+        stored.content_type = content_type
+    folder = Path(bot.config.files_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{stored.token}{Path(stored.name).suffix}"
+    path.write_bytes(data)
+    stored.path = str(path)
+
+
+def by_cache_key(session, key):
+    """The stored file rendered from ``key``, when it is still on disk."""
+    stored = session.scalar(select(StoredFile).where(StoredFile.cache_key == key))
+    return stored if stored is not None and stored.path and Path(stored.path).is_file() else None
 
 
 def url_for(bot, stored):
@@ -37,7 +61,7 @@ def as_outgoing_file(bot, stored):
 def lookup(bot, token):
     with bot.db.session() as session:
         stored = session.scalar(select(StoredFile).where(StoredFile.token == token))
-        if stored is None or not Path(stored.path).is_file():
+        if stored is None or not stored.path or not Path(stored.path).is_file():
             return None
         return stored
 

@@ -1,13 +1,12 @@
 """Writing to the outbox: deliveries recorded in the caller's transaction, once per dedupe key."""
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot import clock
 from bot.message import Outgoing
-from storage.fast import raw
 from storage.models import OutboxMessage, Account
 
 
@@ -19,9 +18,9 @@ def enqueue(session, channel, recipient, message: Outgoing, *, dedupe_key=None, 
     """
     now = clock.utcnow()
     if dedupe_key is None:
-        db = raw(session)
-        db.execute(_INSERT, (channel, recipient, db.json(message.to_dict()), batch_key, notice,
-                             db.when(now + timedelta(seconds=delay)), db.when(now)))
+        session.connection().execute(_INSERT, {
+            "channel": channel, "recipient": recipient, "payload": message.to_dict(), "batch_key": batch_key,
+            "notice": notice, "next_attempt_at": now + timedelta(seconds=delay), "created_at": now})
         return True
     values = dict(channel=channel, recipient=recipient, payload=message.to_dict(),
                   dedupe_key=dedupe_key, batch_key=batch_key, notice=notice, status="pending", attempts=0,
@@ -32,8 +31,10 @@ def enqueue(session, channel, recipient, message: Outgoing, *, dedupe_key=None, 
     return session.execute(stmt.returning(OutboxMessage.id)).first() is not None
 
 
-_INSERT = ("INSERT INTO outbox (channel, recipient, payload, batch_key, notice, status, attempts, "
-           "next_attempt_at, last_error, created_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, '', ?)")
+_INSERT = insert(OutboxMessage.__table__).values(
+    {**{name: bindparam(name) for name in ("channel", "recipient", "payload", "batch_key", "notice",
+                                           "next_attempt_at", "created_at")},
+     "status": "pending", "attempts": 0, "last_error": ""})
 
 
 def push_to_person(session, person, message: Outgoing, *, dedupe_key=None, batch_key=None, notice=None):

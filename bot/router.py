@@ -5,6 +5,7 @@ user is filling); any other command; the fallback hint. Handlers call ``turn.rep
 never a platform API.
 """
 import re
+import uuid
 from dataclasses import dataclass
 
 from bot.errors import UserError
@@ -41,6 +42,7 @@ class Turn:
         self._person_id = person.id if person is not None and person is not Turn._UNREAD else person
         self.state = {} if state is None else state
         self.replies, self.handler, self.args = [], "", ""
+        self._key = None
 
     @property
     def person(self):
@@ -56,6 +58,14 @@ class Turn:
             from bot.turns import resolve_person_id
             self._person_id = resolve_person_id(self.session, self.incoming.channel, self.incoming.user)
         return self._person_id
+
+    @property
+    def key(self):
+        """This turn's unique name: what it queues (tasks, documents) is keyed on it, once per message."""
+        if self._key is None:
+            incoming = self.incoming
+            self._key = f"{incoming.channel}:{incoming.user}:{incoming.message_id or uuid.uuid4().hex}"
+        return self._key
 
     @property
     def text(self):

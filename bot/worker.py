@@ -1,10 +1,11 @@
-"""The worker process: holds the lease, runs the scheduler, drains the outbox until stopped."""
+"""The worker process: holds the lease, runs the scheduler and the tasks, drains the outbox until stopped."""
 import logging
 import signal
 import threading
 
 from bot.delivery import Delivery
 from bot.lease import DatabaseLease
+from bot.tasks import TaskRunner
 
 log = logging.getLogger("bot.worker")
 
@@ -14,7 +15,9 @@ class Worker:
         self.bot = bot
         self.lease = DatabaseLease(bot.db)
         self.delivery = Delivery(bot)
+        self.tasks = TaskRunner(bot)
         self.stopping = threading.Event()
+        self.holding = threading.Event()
         self.scheduler = None
 
     def run(self):
@@ -22,6 +25,8 @@ class Worker:
         signal.signal(signal.SIGINT, lambda *_: self.stopping.set())
         log.info("worker started (%s)", self.lease.holder)
         holding = False
+        task_thread = threading.Thread(target=self._run_tasks, name="tasks", daemon=True)
+        task_thread.start()
         while not self.stopping.is_set():
             try:
                 if self.lease.acquire():
@@ -29,18 +34,34 @@ class Worker:
                         log.info("worker lease acquired; starting scheduler and delivery")
                         self._start_scheduler()
                         holding = True
+                        self.holding.set()
                     self.delivery.drain()
                 elif holding:
                     log.warning("worker lease lost; pausing")
                     self._stop_scheduler()
                     holding = False
+                    self.holding.clear()
             except Exception:   # keep the worker alive through a database hiccup
                 log.exception("worker loop error")
             self.stopping.wait(self.bot.config.delivery_interval if holding else 5)
         self._stop_scheduler()
+        self.holding.clear()
+        task_thread.join(timeout=30)
         if holding:
             self.lease.release()
         log.info("worker stopped")
+
+    def _run_tasks(self):
+        """Slow work (documents, media, card updates) on its own thread: deliveries never wait for a render."""
+        while not self.stopping.is_set():
+            ran = 0
+            if self.holding.is_set():
+                try:
+                    ran = self.tasks.run_due()
+                except Exception:   # keep the task loop alive through a database hiccup
+                    log.exception("task loop error")
+            if not ran:
+                self.stopping.wait(self.bot.config.delivery_interval)
 
     def _start_scheduler(self):
         from bot import scheduler

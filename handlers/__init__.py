@@ -1,8 +1,10 @@
 """Handlers: what the assistant does. ``register_all`` wires every module into a router."""
 
 
-def register_all(router):
-    from handlers import admin, application, common, forms, ledgers, notices, review
+def register_all(router, kinds):
+    """Commands, actions and flows into ``router``; the worker's task kinds into ``kinds``."""
+    from handlers import admin, application, common, document_tasks, forms, ledgers, notices, review
+    document_tasks.register(kinds)
     common.register(router)
     forms.register(router)
     application.register(router)

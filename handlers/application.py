@@ -9,8 +9,7 @@ from bot.errors import UserError
 from bot.forms.walker import Host, Store
 from handlers import forms, seven
 from handlers.application_schema import application_form
-from storage import applications, planning
-from storage.fast import raw
+from storage import applications
 from storage.models import Application, Attachment, Studio
 
 DRAFT_PREFIX = "（待定名）"
@@ -121,7 +120,6 @@ class ApplicationHost(Host):
 
     def submit(self, turn, walker):
         from handlers import review
-        planning.spoil("submit")        # starts the approval chain: only under the lock
         review.submit(turn, walker.store.app, walker)
 
     def on_attachment(self, turn, walker, key, attachments):
@@ -145,15 +143,13 @@ HOST = forms.add_host(ApplicationHost())
 def rename_studio(session, studio_id, name):
     """A studio created from the answers takes the name the leader typed, if it is free.
 
-    Plain SQL (``storage.fast``), so a planned answer records the rename instead of needing the
-    lock; a name taken meanwhile fails the rename's unique index and the turn runs again."""
-    db = raw(session)
-    row = db.execute("SELECT name, status FROM studios WHERE id = ?", (studio_id,)).fetchone()
-    if row is None or row[0] == name:
+    A name taken by another studio is left alone (the studio keeps its name)."""
+    studio = session.get(Studio, studio_id)
+    if studio is None or studio.name == name:
         return
-    taken = db.execute("SELECT 1 FROM studios WHERE name = ? AND id != ?", (name, studio_id)).fetchone()
-    if taken is None and (row[0].startswith(DRAFT_PREFIX) or row[1] == "active"):
-        db.execute("UPDATE studios SET name = ? WHERE id = ?", (name, studio_id))
+    taken = session.scalar(select(Studio.id).where(Studio.name == name, Studio.id != studio_id))
+    if taken is None and (studio.name.startswith(DRAFT_PREFIX) or studio.status == "active"):
+        studio.name = name
 
 
 def studio_of(turn, create=False):
@@ -255,11 +251,9 @@ def render(session, config, app):
 
 
 def export_to_chat(turn, app):
-    planning.spoil("export")            # renders a document and stores a file: only under the lock
-    docx, _ = render(turn.session, turn.config, app)
-    name = f"{app.studio.name}-{app.year}年度申报审批表.docx"
-    stored = files.save(turn.bot, turn.session, name, docx, owner_person_id=turn.person.id)
-    turn.reply(f"已生成申报审批表：{name}", file=files.as_outgoing_file(turn.bot, stored))
+    from handlers import document_tasks
+    document_tasks.send_application(turn.bot, turn.session, app, [], text="已生成申报审批表：",
+                                    dedupe_key=f"export:{turn.key}", reply_to=turn)
 
 
 def register(router):

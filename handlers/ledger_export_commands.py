@@ -2,7 +2,7 @@
 import click
 from sqlalchemy import select
 
-from bot import files
+from handlers import document_tasks
 from handlers.ledger_access import studio_for_reading
 from handlers.ledger_queries import parse_query
 from storage.models import Studio
@@ -13,11 +13,7 @@ def export(turn, args):
     studio = studio_for_reading(turn, name, f"导出台账 {year or ''}".strip())
     if studio is None:
         return
-    from handlers.ledger_export import render_ledgers_xlsx
-    data = render_ledgers_xlsx(turn.session, studio, year)
-    filename = f"{studio.name}-台账{f'-{year}年' if year else ''}.xlsx"
-    stored = files.save(turn.bot, turn.session, filename, data, owner_person_id=turn.person.id)
-    turn.reply(f"已生成台账：{filename}（活动、成果、成员发展、经费四张表）。", file=files.as_outgoing_file(turn.bot, stored))
+    document_tasks.send_ledgers(turn, studio, year)
 
 
 @click.command("ledgers")

@@ -9,12 +9,12 @@ from datetime import date
 
 from sqlalchemy import select
 
-from bot import clock, files
+from bot import clock
 from bot.errors import UserError
 from bot.message import Button, Outgoing
 from bot.outbox import push_to_person
 from bot.workdays import workdays_between
-from handlers import seven
+from handlers import document_tasks, seven
 from handlers.application_schema import application_form
 from storage import applications, ledgers
 from storage.models import Application, Person, PersonRole, ReviewLog, ReviewStep
@@ -132,22 +132,17 @@ def prompt_message(session, app, step):
 def prompt_reviewers(bot, session, app, step):
     """Send the step's prompt (summary, 七有, the DOCX, buttons) to each of its reviewers."""
     message = prompt_message(session, app, step)
-    doc = _document(bot, session, app)
     reviewers = reviewers_for(session, app, step)
     for person in reviewers:
         key = f"review:{step.id}:{step.version}:{person.id}"
         push_to_person(session, person, message, dedupe_key=key, notice="review_prompt")
-        push_to_person(session, person, Outgoing(text=f"申报表：{doc.name}", file=files.as_outgoing_file(bot, doc)),
-                       dedupe_key=key + ":doc", notice="review_prompt")
-    if not reviewers:
+    if reviewers:
+        document_tasks.send_application(
+            bot, session, app, [{"person_id": p.id, "notice": "review_prompt"} for p in reviewers],
+            text="申报表：", dedupe_key=f"review:{step.id}:{step.version}:doc")
+    else:
         _log(session, app, None, "no_reviewer", step.step)
     return reviewers
-
-
-def _document(bot, session, app):
-    from handlers.application import render
-    docx, _ = render(session, bot.config, app)
-    return files.save(bot, session, f"{app.studio.name}-{app.year}年度申报审批表.docx", docx)
 
 
 def _tell_applicant(session, app, text, buttons=(), key=None):
@@ -341,8 +336,8 @@ def show_document(turn, app_id):
         or person.studio_id == app.studio_id or "group" in turn.roles)
     if not may_read:
         raise UserError("您无权查看这份申报表。")
-    doc = _document(turn.bot, turn.session, app)
-    turn.reply(f"申报表：{doc.name}", file=files.as_outgoing_file(turn.bot, doc))
+    document_tasks.send_application(turn.bot, turn.session, app, [], text="申报表：",
+                                    dedupe_key=f"doc:{turn.key}", reply_to=turn)
 
 
 def my_pending(turn, args):

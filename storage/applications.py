@@ -1,10 +1,10 @@
 """Application drafts: one per studio per year, answers stored per field with their history."""
-from sqlalchemy import select
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot import clock
-from storage.fast import raw
 from storage.models import Answer, AnswerHistory, Application
 
 
@@ -23,14 +23,8 @@ def get_or_create(session, studio, year):
 
 
 def load_answers(session, application_id):
-    db = raw(session)
-    plan = session.info.get("plan")
-    if plan is not None:
-        # a planned turn reads the answers as of this version; applied only if still current
-        row = db.execute(_VERSION, (application_id,)).fetchone()
-        if row is not None:
-            plan.record(_SAME_VERSION, (application_id, row[0]), "one")
-    return db.from_json_pairs(db.execute(_ANSWERS, (application_id,)).fetchall())
+    """{field key: value} of an application's stored answers."""
+    return dict(session.connection().execute(_ANSWERS, {"app_id": application_id}).all())
 
 
 def answer_sources(session, application_id):
@@ -47,40 +41,56 @@ def set_answer(session, application_id, key, value, person_id, source="user", ol
     Pass ``old`` when the caller already knows the current value: the write is then one upsert.
     """
     if old is _UNKNOWN:
-        existing = session.scalar(select(Answer.value).where(Answer.application_id == application_id,
-                                                             Answer.key == key))
-        old = existing
-    db = raw(session)
-    now = db.when(clock.utcnow())
+        old = session.scalar(select(Answer.value).where(Answer.application_id == application_id,
+                                                        Answer.key == key))
+    connection = session.connection()
+    now = clock.utcnow()
+    params = {"app_id": application_id, "key": key}
     if value is None:
-        db.execute(_DELETE, (application_id, key))
+        connection.execute(_DELETE, params)
     else:
         # an upsert, so two people answering the same field at once both succeed (last wins)
-        db.execute(_UPSERT, (application_id, key, db.json(value), source, person_id, now))
+        connection.execute(_upsert(connection.dialect.name),
+                           {**params, "value": value, "source": source, "by": person_id, "at": now})
     if old != value:
-        db.execute(_HISTORY, (application_id, key, db.json(old), db.json(value), person_id, now))
-    db.execute(_TOUCH, (now, application_id))
+        connection.execute(_HISTORY, {**params, "old": old, "new": value, "by": person_id, "at": now})
+    connection.execute(_TOUCH, {"app_id": application_id, "at": now})
     return old
 
 
-_ANSWERS = "SELECT key, value FROM answers WHERE application_id = ?"
-_UPSERT = ("INSERT INTO answers (application_id, key, value, source, updated_by, updated_at) "
-           "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (application_id, key) DO UPDATE SET "
-           "value = excluded.value, source = excluded.source, updated_by = excluded.updated_by, "
-           "updated_at = excluded.updated_at")
-_DELETE = "DELETE FROM answers WHERE application_id = ? AND key = ?"
-_HISTORY = "INSERT INTO answer_history (application_id, key, old, new, person_id, at) VALUES (?, ?, ?, ?, ?, ?)"
-_TOUCH = "UPDATE applications SET updated_at = ?, version = version + 1 WHERE id = ?"
-_VERSION = "SELECT version FROM applications WHERE id = ?"
-_SAME_VERSION = "UPDATE applications SET version = version WHERE id = ? AND version = ?"
-_HEAD = "SELECT studio_id, year, flags FROM applications WHERE id = ?"
+_A = Answer.__table__
+_ANSWERS = select(_A.c.key, _A.c.value).where(_A.c.application_id == bindparam("app_id"))
+_DELETE = delete(_A).where(_A.c.application_id == bindparam("app_id"), _A.c.key == bindparam("key"))
+_HISTORY = insert(AnswerHistory.__table__).values(
+    application_id=bindparam("app_id"), key=bindparam("key"), old=bindparam("old"), new=bindparam("new"),
+    person_id=bindparam("by"), at=bindparam("at"))
+_TOUCH = (update(Application.__table__).where(Application.__table__.c.id == bindparam("app_id"))
+          .values(updated_at=bindparam("at"), version=Application.__table__.c.version + 1))
+_UPSERTS = {}
+
+
+def _upsert(dialect):
+    found = _UPSERTS.get(dialect)
+    if found is None:
+        module = postgresql if dialect == "postgresql" else sqlite
+        stmt = module.insert(_A).values(application_id=bindparam("app_id"), key=bindparam("key"),
+                                        value=bindparam("value"), source=bindparam("source"),
+                                        updated_by=bindparam("by"), updated_at=bindparam("at"))
+        found = _UPSERTS[dialect] = stmt.on_conflict_do_update(
+            index_elements=["application_id", "key"],
+            set_={"value": stmt.excluded.value, "source": stmt.excluded.source,
+                  "updated_by": stmt.excluded.updated_by, "updated_at": stmt.excluded.updated_at})
+    return found
+
+
+_HEAD = select(Application.__table__.c.studio_id, Application.__table__.c.year, Application.__table__.c.flags
+               ).where(Application.__table__.c.id == bindparam("app_id"))
 
 
 def load_head(session, application_id):
     """(studio id, year, flags) of an application, or None: what a form step needs of the row."""
-    db = raw(session)
-    row = db.execute(_HEAD, (application_id,)).fetchone()
-    return None if row is None else (row[0], row[1], db.from_json(row[2]) or {})
+    row = session.connection().execute(_HEAD, {"app_id": application_id}).first()
+    return None if row is None else (row[0], row[1], row[2] or {})
 
 
 def history(session, application_id, key=None):

@@ -6,10 +6,9 @@ Nothing is ever hard-deleted: a deletion sets ``deleted_at`` and every change wr
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from bot import clock
-from storage.fast import raw
 from storage.models import Attachment, LedgerAudit, LedgerEntry
 
 GRANT_NOTE = "命名一次性经费支持"
@@ -78,10 +77,11 @@ def entries(session, studio_id, ledger=None, years=None):
 
 def any_entry(session, studio_id):
     """Whether the studio keeps any live ledger entry (one indexed probe, no ORM)."""
-    return raw(session).execute(_ANY_ENTRY, (studio_id,)).fetchone() is not None
+    return session.execute(_ANY_ENTRY, {"studio_id": studio_id}).first() is not None
 
 
-_ANY_ENTRY = "SELECT 1 FROM ledger_entries WHERE studio_id = ? AND deleted_at IS NULL LIMIT 1"
+_ANY_ENTRY = (select(LedgerEntry.id).where(LedgerEntry.studio_id == bindparam("studio_id"),
+                                           LedgerEntry.deleted_at.is_(None)).limit(1))
 
 
 def count(session, studio_id, ledger=None):

@@ -165,6 +165,30 @@ class StoredFile(Base):
     content_type: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
     owner_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # what a rendered document was made from (e.g. application:3:v17:<opinions>): reused, not rendered again
+    cache_key: Mapped[str | None] = mapped_column(String(255), unique=True, nullable=True)
+
+
+class Task(Base):
+    """Slow work a turn asked for (render a document, fetch media, update a card), run by the worker.
+
+    Written in the turn's transaction; the worker claims it for a lease, runs it, and commits its
+    result (files, outbox rows) together with ``status = 'done'``, so it takes effect once.
+    """
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")     # pending | done | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    claim: Mapped[str | None] = mapped_column(String(64), nullable=True)   # the run holding it, until lease_until
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 # --- applications -------------------------------------------------------------------

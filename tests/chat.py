@@ -13,6 +13,7 @@ class Chat:
     def __init__(self, bot, user, channel="web"):
         self.bot, self.user, self.channel = bot, user, channel
         self.last = []          # list[Outgoing] of the last turn
+        self.pushed = []        # payload dicts pushed to this user, read by the last inbox()
 
     def send(self, text):
         """Send a line; returns everything the assistant answered, as one string."""
@@ -40,10 +41,22 @@ class Chat:
         return [r.file for r in self.last if r.file]
 
     def inbox(self):
-        """Deliver the outbox and return the texts pushed to this user since the last call."""
+        """Run the worker's tasks, deliver the outbox and return the texts pushed to this user since
+        the last call (the pushed messages themselves, files included, are in ``self.pushed``)."""
+        self.pushed = self.worker_round()
+        return [m["text"] for m in self.pushed]
+
+    def worker_round(self):
         from bot.delivery import Delivery
+        from bot.tasks import TaskRunner
+        TaskRunner(self.bot).run_all()
         Delivery(self.bot).drain()
-        return [m["text"] for m in self.bot.channels["web"].take_inbox(self.user)]
+        return self.bot.channels["web"].take_inbox(self.user)
+
+    def pushed_files(self):
+        """Run the worker's round and return the files pushed to this user (e.g. a document asked for)."""
+        self.pushed = self.worker_round()
+        return [m["file"] for m in self.pushed if m.get("file")]
 
     def _turn(self, incoming):
         replies = self.bot.handle(incoming)

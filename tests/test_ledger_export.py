@@ -50,8 +50,10 @@ def rows(book, sheet):
 
 def test_chat_export_one_sheet_per_ledger(bot, kept):
     reply = kept.send("导出台账")
-    assert "已生成台账" in reply
-    (file,) = kept.files()
+    assert "正在生成台账，稍后发送给您" in reply
+    assert kept.files() == []                    # rendered by the worker, not in the turn
+    (file,) = kept.pushed_files()
+    assert any("已生成台账" in m["text"] for m in kept.pushed)
     assert file["name"] == f"{STUDIO}-台账.xlsx"
     book = load_workbook(file["path"])
     assert book.sheetnames == SHEETS
@@ -89,7 +91,7 @@ def test_chat_export_one_sheet_per_ledger(bot, kept):
 
 def test_export_of_one_year_carries_the_opening_balance(bot, kept):
     kept.send("导出台账 2024")
-    (file,) = kept.files()
+    (file,) = kept.pushed_files()
     assert file["name"].endswith("-台账-2024年.xlsx")
     book = load_workbook(file["path"])
     assert [r[1] for r in rows(book, "创建活动台账")[1:-1]] == ["20240510"]
@@ -101,7 +103,7 @@ def test_export_of_one_year_carries_the_opening_balance(bot, kept):
 def test_reviewers_export_the_studios_they_oversee(bot, kept, chat):
     union = chat("union")
     union.send(f"导出台账 {STUDIO}")
-    assert len(union.files()) == 1
+    assert len(union.pushed_files()) == 1
     assert "仅限" in chat("tech").send("导出台账")
 
 

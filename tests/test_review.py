@@ -67,8 +67,8 @@ def test_whole_chain_to_naming_with_opinions_in_the_document(bot, chat, submitte
         assert s.scalar(select(Studio)).status == "named"
         actions = [r.action for r in s.scalars(select(ReviewLog).order_by(ReviewLog.id))]
         assert actions == ["submit", "approve", "approve", "approve", "approve", "name"]
-    submitted.send("导出")
-    path = submitted.files()[0]["path"]
+    assert "正在生成申报审批表" in submitted.send("导出")
+    path = submitted.pushed_files()[0]["path"]
     text = "\n".join(c.text for t in docx.Document(path).tables for row in t.rows for c in row.cells)
     assert "同意推荐" in text and "负责人签名：李秀英" in text and "同意命名" in text
     assert "2025年5月20日" in text
@@ -242,5 +242,5 @@ def test_who_is_not_on_the_application_cannot_open_its_document(bot, chat, submi
             bind(s, upsert_person(s, "赵六", other, ["tech"]), "web", who)
     viewer = chat(who)
     reply = viewer.action(f"review:doc:{app_id}")
-    assert viewer.files() == []
-    assert "申报表：" not in reply
+    assert viewer.files() == [] and viewer.pushed_files() == []
+    assert "申报表：" not in reply and "正在生成" not in reply

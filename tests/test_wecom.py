@@ -17,6 +17,7 @@ from wechatpy.utils import WeChatSigner
 from bot import clock, create_app
 from bot.crypto import parse_xml_fields
 from bot.delivery import Delivery
+from bot.tasks import TaskRunner
 from bot.message import Button, Outgoing
 from bot.outbox import enqueue
 from storage.models import (CacheEntry, Conversation, InboxEntry, OutboxMessage, Person, RobotGroup,
@@ -490,12 +491,15 @@ def test_buttons_arrive_as_a_card_and_a_click_runs_the_action_and_greys_it_out(w
     assert [(b["text"], b["key"]) for b in card["button_list"]] == [("通过", "approve:7"), ("退回", "reject:7")]
     code = wx.press(USER, "approve:7")
     assert calls == ["7"]
+    assert fake.card_updates == []                  # not inside the callback: the worker does it
+    TaskRunner(wx.bot).run_all()
     [update] = fake.card_updates
     assert update == {"userids": [USER], "agentid": int(AGENT), "response_code": code,
                       "button": {"replace_name": "通过"}}
     assert wx.texts_to(USER)[-1] == "已通过 7"
     # WeCom retrying the click callback: one effect, no second card update
     wx.post(_last_click_xml(wx, code, card["task_id"]))
+    TaskRunner(wx.bot).run_all()
     assert calls == ["7"] and len(fake.card_updates) == 1
 
 
@@ -511,6 +515,7 @@ def test_card_update_failure_is_logged_not_raised(wx, fake, caplog):
     fake.fail_next("update_template_card", "http500")
     with caplog.at_level(logging.WARNING, logger="bot.channels.wecom"):
         wx.press(USER, "reject:7")
+        TaskRunner(wx.bot).run_all()
     assert "card update" in caplog.text
     assert wx.texts_to(USER)[-1] == "已退回 7"
 
@@ -615,11 +620,13 @@ def test_inbound_image_is_fetched_stored_and_attached(wx, fake, monkeypatch):
     original = wx.bot.handle
     monkeypatch.setattr(wx.bot, "handle", lambda incoming: (seen.append(incoming), original(incoming))[1])
     wx.post(inner_xml(USER, "image", PicUrl="http://example/p.png", MediaId=media_id, MsgId="555"))
-    assert len(fake.requests_to("media/get")) == 1
+    assert fake.requests_to("media/get") == []        # acknowledged first; the worker downloads
     [incoming] = seen
     assert incoming.kind == "image"
     [attachment] = incoming.attachments
-    assert attachment.kind == "image" and attachment.name == "现场照片.png"
+    assert attachment.kind == "image" and attachment.name.startswith("图片-")
+    TaskRunner(wx.bot).run_all()
+    assert len(fake.requests_to("media/get")) == 1
     with wx.bot.db.session() as session:
         stored = session.scalar(select(StoredFile).where(StoredFile.token == attachment.ref))
         assert stored.name == "现场照片.png" and stored.content_type == "image/png"
@@ -628,18 +635,35 @@ def test_inbound_image_is_fetched_stored_and_attached(wx, fake, monkeypatch):
     assert wx.texts_to(USER) and "收到文件" in wx.texts_to(USER)[0]
     # a retried delivery is not downloaded again
     wx.post(inner_xml(USER, "image", PicUrl="http://example/p.png", MediaId=media_id, MsgId="555"))
+    TaskRunner(wx.bot).run_all()
     assert len(fake.requests_to("media/get")) == 1 and len(seen) == 2 and not seen[1].attachments
 
 
-def test_inbound_media_that_cannot_be_fetched_is_not_claimed(wx, fake):
+def test_inbound_media_is_fetched_again_after_a_failure_and_the_callback_is_answered_at_once(wx, fake):
     media_id = fake.add_media(b"%PDF-1.4 data", "a.pdf", "application/pdf")
     fake.fail_next("media/get", "http500")
-    qs, body = wx.peer.envelope(inner_xml(USER, "file", MediaId=media_id, MsgId="556"))
+    qs, body = wx.peer.envelope(inner_xml(USER, "file", MediaId=media_id, MsgId="556", FileName="a.pdf"))
     res = wx.client.post(f"/wecom/callback?{qs}", data=body)
-    assert res.status_code == 503 and "稍后重试" in res.get_json()["error"]
-    assert count(wx.bot, InboxEntry) == 0
-    res = wx.client.post(f"/wecom/callback?{qs}", data=body)      # WeCom's retry
     assert res.status_code == 200 and count(wx.bot, InboxEntry) == 1
+    TaskRunner(wx.bot).run_all()                       # the download fails: retried later
+    with wx.bot.db.session() as session:
+        assert session.scalar(select(StoredFile).where(StoredFile.name == "a.pdf")).path == ""
+    clock.advance(timedelta(seconds=6))
+    TaskRunner(wx.bot).run_all()
+    with wx.bot.db.session() as session:
+        stored = session.scalar(select(StoredFile).where(StoredFile.name == "a.pdf"))
+        assert open(stored.path, "rb").read() == b"%PDF-1.4 data"
+
+
+def test_media_that_never_arrives_is_reported_to_the_sender(wx, fake):
+    media_id = fake.add_media(b"%PDF-1.4 data", "a.pdf", "application/pdf")
+    fake.fail_next("media/get", "http500", times=100)
+    wx.post(inner_xml(USER, "file", MediaId=media_id, MsgId="558", FileName="a.pdf"))
+    for _ in range(6):
+        TaskRunner(wx.bot).run_all()
+        clock.advance(timedelta(minutes=11))
+    Delivery(wx.bot).drain()
+    assert any("没能接收成功" in t for t in wx.texts_to(USER))
 
 
 def test_media_filename_decoding():
@@ -663,13 +687,14 @@ def test_an_unexpected_error_in_a_callback_is_a_short_chinese_500(wx, monkeypatc
     assert "storage is on fire" in caplog.text           # the operator sees it in the log
 
 
-def test_a_callback_without_a_length_is_read_only_up_to_the_limit(wx, app):
+def test_a_chunked_callback_without_a_length_is_read_only_up_to_the_limit(wx, app):
+    """gunicorn marks a chunked body as terminated; without that mark WSGI reads no body at all."""
     import io
     big = b"<xml>" + b"A" * (wx.bot.config.max_body_bytes + 10) + b"</xml>"
     status = []
     environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/wecom/callback", "QUERY_STRING": "msg_signature=x",
                "wsgi.input": io.BytesIO(big), "SERVER_NAME": "localhost", "SERVER_PORT": "80",
-               "wsgi.url_scheme": "http"}
+               "wsgi.url_scheme": "http", "wsgi.input_terminated": True}
     body = b"".join(app.wsgi_app(environ, lambda s, h: status.append(s)))
     assert status == ["413 REQUEST ENTITY TOO LARGE"] and "请求内容过大" in body.decode("unicode_escape")
     assert count(wx.bot, InboxEntry) == 0

@@ -19,10 +19,6 @@ class Channel:
     def blueprint(self):
         return None
 
-    def fast_routes(self):
-        """{(method, path): handler(args, body, remote_addr)} served without Flask (bot.fastpath)."""
-        return {}
-
     def push(self, recipients, payload):
         """Deliver ``payload`` (an Outgoing dict) to ``recipients`` (list of ids).
 
@@ -30,6 +26,10 @@ class Channel:
         with ``invalid_recipients`` (never deliverable) / ``retry_recipients`` (try again later).
         """
         raise NotImplementedError
+
+    def prepare(self, session, incoming):
+        """In the turn, before its handler: channel work that must be in the same transaction
+        (e.g. reserve a file for media the user sent and queue its download)."""
 
     def after_turn(self, session, incoming, replies):
         """Hook for channel bookkeeping in the turn's transaction (e.g. card updates)."""

@@ -3,8 +3,8 @@
 Inbound (``/wecom/callback``): GET answers the URL check with the decrypted echostr; POST
 verifies and decrypts the envelope (bot/crypto.py), turns the inner XML into an ``Incoming``,
 runs the turn (replies go to the outbox) and acknowledges with an empty 200. Media the user
-sent is fetched at once (media ids live 3 days) and stored as a file. A pressed card button
-greys out through ``update_template_card`` after the turn, best effort.
+sent is fetched by a worker task (media ids live 3 days) into a file reserved in the turn. A
+pressed card button greys out through ``update_template_card``, also a task, best effort.
 
 Outbound (``push``, called by the delivery worker): Outgoing dicts become text / markdown
 messages (split at WeCom's 2048 bytes), ``button_interaction`` template cards, or an uploaded
@@ -18,18 +18,19 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, abort, request
 from sqlalchemy import delete, select
 
-from bot import clock, files
+from bot import clock, files, tasks
 from bot.channels.base import Channel
-from bot.fastpath import json_error
 from bot.channels.wecom_api import WeComClient
 from bot.delivery import Delivery
 from bot.crypto import Envelope, parse_xml_fields, wecom_encrypted_field
 from bot.errors import ChannelError, DecryptError, SignatureError
-from bot.message import Attachment, Incoming
-from storage.models import Account, CacheEntry, InboxEntry, RobotGroup
+from bot.http_errors import json_error
+from bot.message import Attachment, Incoming, Outgoing
+from bot.outbox import enqueue
+from storage.models import Account, CacheEntry, RobotGroup
 
 log = logging.getLogger("bot.channels.wecom")
 
@@ -68,6 +69,8 @@ class WeComChannel(Channel):
         config = bot.config
         self.envelope = Envelope(config.wecom_token, config.wecom_aes_key, config.wecom_corp_id)
         self.client = WeComClient(bot)
+        bot.tasks.add("wecom.media", self.fetch_media_task, self.media_failed)
+        bot.tasks.add("wecom.card", self.grey_out_card)
 
     def limit_per_minute(self, recipient):
         if recipient.startswith(GROUP_PREFIX):
@@ -92,16 +95,16 @@ class WeComChannel(Channel):
 
         @bp.post("/wecom/callback")
         def callback():
-            return _response(self.receive(request.args, request.get_data(cache=False), request.remote_addr))
+            # read only up to the limit, even without a Content-Length: one more byte is a 413
+            body = request.stream.read(self.bot.config.max_body_bytes)
+            if request.stream.read(1):
+                abort(413)
+            return _response(self.receive(request.args, body, request.remote_addr))
 
         return bp
 
-    def fast_routes(self):
-        return {("POST", "/wecom/callback"): self.receive}
-
     def receive(self, args, body, remote_addr=None):
-        """One POSTed callback, without Flask (``bot.fastpath`` calls it straight from WSGI):
-        (HTTP status, content type, body)."""
+        """One POSTed callback: (HTTP status, content type, body)."""
         try:
             encrypted = wecom_encrypted_field(body)
             inner = self.envelope.open(args.get("msg_signature", ""), args.get("timestamp", ""),
@@ -112,19 +115,8 @@ class WeComChannel(Channel):
         except DecryptError as exc:
             return _refused(400, "回调内容无法解密或解析", exc, remote_addr)
         incoming = self.parse(fields)
-        if incoming is None:
-            return ACK
-        if incoming.kind in MEDIA_KINDS and incoming.meta.get("media_id"):
-            try:
-                self.fetch_media(incoming)
-            except ChannelError as exc:
-                # not claimed in the inbox yet: WeCom's retry of this callback tries again
-                log.warning("wecom: could not fetch %s %s from %s: %s", incoming.kind,
-                            incoming.meta["media_id"], incoming.user, exc)
-                return json_error(503, "暂时无法下载您发送的文件，请稍后重试")
-        replies = self.bot.handle(incoming)
-        if replies is not None and incoming.meta.get("response_code"):
-            self.grey_out_card(incoming)
+        if incoming is not None:
+            self.bot.handle(incoming)
         return ACK
 
     def parse(self, fields):
@@ -175,37 +167,54 @@ class WeComChannel(Channel):
         log.info("wecom: event %r from %s acknowledged and ignored", event, user)
         return None
 
-    def fetch_media(self, incoming):
-        """Download the media now and store it; ``incoming.attachments`` gets its file token."""
-        if self._seen(incoming.message_id):
-            return          # a retried delivery: the turn will be dropped as a duplicate
-        media_id = incoming.meta["media_id"]
-        data, name, content_type = self.client.get_media(media_id, timeout=MEDIA_TIMEOUT)
-        name = name or incoming.meta.get("file_name") or _default_name(incoming, content_type)
-        with self.bot.db.transaction() as session:
-            person_id = session.scalar(select(Account.person_id).where(
-                Account.channel == self.name, Account.external_id == incoming.user))
-            stored = files.save(self.bot, session, name, data, owner_person_id=person_id,
-                                content_type=content_type)
-            token = stored.token
-        incoming.attachments.append(Attachment(kind=incoming.kind, ref=str(token), name=name))
+    def prepare(self, session, incoming):
+        """In the turn: reserve a file for the media the user sent and queue its download."""
+        media_id = incoming.meta.get("media_id")
+        if incoming.kind not in MEDIA_KINDS or not media_id:
+            return
+        person_id = session.scalar(select(Account.person_id).where(
+            Account.channel == self.name, Account.external_id == incoming.user))
+        name = incoming.meta.get("file_name") or _default_name(incoming, "")
+        stored = files.reserve(session, name, owner_person_id=person_id)
+        tasks.add(session, "wecom.media", {"token": stored.token, "media_id": media_id, "user": incoming.user,
+                                           "kind": incoming.kind, "named": bool(incoming.meta.get("file_name"))},
+                  dedupe_key=f"wecom.media:{stored.token}")
+        incoming.attachments.append(Attachment(kind=incoming.kind, ref=stored.token, name=name))
 
-    def _seen(self, message_id):
-        with self.bot.db.session() as session:
-            return session.scalar(select(InboxEntry.id).where(
-                InboxEntry.channel == self.name, InboxEntry.message_id == message_id[:255])) is not None
+    def after_turn(self, session, incoming, replies):
+        """A pressed card greys out (a task: the API is not called inside the turn)."""
+        if incoming.meta.get("response_code"):
+            tasks.add(session, "wecom.card", {"user": incoming.user, "response_code": incoming.meta["response_code"],
+                                              "task_id": incoming.meta.get("task_id"), "action": incoming.action},
+                      dedupe_key=f"wecom.card:{incoming.message_id}"[:255])
 
-    def grey_out_card(self, incoming):
-        """Replace the clicked card's buttons by the pressed label (best effort, never raises)."""
-        label = self._card_labels(incoming.meta.get("task_id")).get(incoming.action) or "已处理"
+    def fetch_media_task(self, bot, payload):
+        """The worker's download of a user's media into its reserved file."""
+        data, name, content_type = self.client.get_media(payload["media_id"], timeout=MEDIA_TIMEOUT)
+
+        def finish(session):
+            stored = files.lookup_in(session, payload["token"])
+            if stored is not None:
+                better = name if name and not payload.get("named") else None
+                files.fill(bot, stored, data, name=better, content_type=content_type)
+        return finish
+
+    def media_failed(self, session, payload):
+        """Given up: the sender hears that the file did not arrive."""
+        what = MEDIA_NAMES.get(payload.get("kind"), "文件")
+        enqueue(session, self.name, payload["user"],
+                Outgoing(text=f"抱歉，您发送的{what}没能接收成功（可能已过期），请重新发送一次。"),
+                dedupe_key=f"wecom.media.failed:{payload['token']}")
+
+    def grey_out_card(self, bot, payload):
+        """Replace the clicked card's buttons by the pressed label (best effort: one try)."""
+        label = self._card_labels(payload.get("task_id")).get(payload["action"]) or "已处理"
         try:
-            self.client.update_template_card([incoming.user], incoming.meta["response_code"],
-                                             _clip(label, REPLACE_NAME_CHARS),
-                                             timeout=CARD_UPDATE_TIMEOUT)
-        except ChannelError as exc:
-            log.warning("wecom: card update for %s failed: %s", incoming.user, exc)
-        except Exception:    # the turn is committed; a failed cosmetic update must not fail the ack
-            log.exception("wecom: card update for %s failed", incoming.user)
+            self.client.update_template_card([payload["user"]], payload["response_code"],
+                                             _clip(label, REPLACE_NAME_CHARS), timeout=CARD_UPDATE_TIMEOUT)
+        except ChannelError as exc:     # cosmetic: a failed update is not retried
+            log.warning("wecom: card update for %s failed: %s", payload["user"], exc)
+        return None
 
     # ======================================================================== outbound
     def push(self, recipients, payload):

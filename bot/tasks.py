@@ -1,0 +1,140 @@
+"""Durable slow work: task rows written in a turn's transaction, run by the worker, results out through the outbox.
+
+A turn never renders a document, downloads media or calls a messenger API: it adds a task
+(``add``) and answers at once. The worker's ``TaskRunner`` claims due tasks for a lease, runs
+each kind's function outside any write transaction, and commits what the function returns (a
+``finish(session)`` that stores files and queues outbox rows) together with ``status = 'done'``,
+guarded by its claim: a task whose worker died is taken over when the lease ends, and whatever
+runs it twice, its effect is committed once.
+"""
+import logging
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from bot import clock
+from storage.models import Task
+
+log = logging.getLogger("bot.tasks")
+
+LEASE = timedelta(minutes=5)          # a claimed task is another worker's again after this
+MAX_ATTEMPTS = 5
+BACKOFF_SECONDS = (5, 30, 120, 600)
+
+
+class Kinds:
+    """The registry: kind name → ``run(bot, payload) -> finish(session) | None`` and its ``failed``."""
+
+    def __init__(self):
+        self._kinds = {}
+
+    def add(self, name, run, failed=None):
+        """``failed(session, payload)`` is called in the transaction that gives the task up."""
+        if name in self._kinds:
+            raise ValueError(f"task kind {name!r} registered twice")
+        self._kinds[name] = (run, failed)
+
+    def get(self, name):
+        return self._kinds.get(name)
+
+    def __contains__(self, name):
+        return name in self._kinds
+
+
+def add(session, kind, payload, *, dedupe_key=None):
+    """Queue a task in the caller's transaction; with ``dedupe_key`` a second add does nothing.
+
+    Returns True when a row was written."""
+    now = clock.utcnow()
+    values = dict(kind=kind, payload=payload, dedupe_key=dedupe_key, status="pending", attempts=0,
+                  next_attempt_at=now, last_error="", created_at=now)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(Task).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return session.execute(stmt.returning(Task.id)).first() is not None
+
+
+class TaskRunner:
+    """Runs due tasks for one Bot (the worker's, or a test's)."""
+
+    def __init__(self, bot):
+        self.bot = bot
+
+    def run_due(self, limit=10):
+        """Claim and run up to ``limit`` due tasks; returns how many were run."""
+        claimed = self._claim(limit)
+        for task_id, kind, payload, claim in claimed:
+            self._run(task_id, kind, payload, claim)
+        return len(claimed)
+
+    def run_all(self, rounds=20):
+        """Run tasks until none is due (tasks may add tasks); for tests and the CLI."""
+        total = 0
+        for _ in range(rounds):
+            ran = self.run_due()
+            total += ran
+            if not ran:
+                break
+        return total
+
+    def _claim(self, limit):
+        now = clock.utcnow()
+        claim = uuid.uuid4().hex
+        with self.bot.db.transaction() as session:
+            query = (select(Task.id, Task.kind, Task.payload).where(
+                Task.status == "pending", Task.next_attempt_at <= now,
+                (Task.lease_until.is_(None)) | (Task.lease_until < now))
+                .order_by(Task.id).limit(limit))
+            if self.bot.db.is_postgresql:
+                query = query.with_for_update(skip_locked=True)
+            rows = session.execute(query).all()
+            if rows:
+                session.execute(update(Task).where(Task.id.in_([r[0] for r in rows])).values(
+                    claim=claim, lease_until=now + LEASE, attempts=Task.attempts + 1))
+        return [(task_id, kind, payload, claim) for task_id, kind, payload in rows]
+
+    def _run(self, task_id, kind, payload, claim):
+        entry = self.bot.tasks.get(kind)
+        try:
+            if entry is None:
+                raise LookupError(f"unknown task kind {kind!r}")
+            finish = entry[0](self.bot, payload)
+            with self.bot.db.transaction() as session:
+                if not self._still_ours(session, task_id, claim):
+                    log.warning("task %s (%s) was taken over; its result is dropped", task_id, kind)
+                    return
+                if finish is not None:
+                    finish(session)
+                session.execute(update(Task).where(Task.id == task_id).values(
+                    status="done", finished_at=clock.utcnow(), claim=None, lease_until=None))
+            log.info("task %s (%s) done", task_id, kind)
+        except Exception as exc:     # one failed task must not stop the others; it is retried
+            log.exception("task %s (%s) failed", task_id, kind)
+            self._failed(task_id, kind, payload, claim, entry, exc)
+
+    def _still_ours(self, session, task_id, claim):
+        query = select(Task.status, Task.claim).where(Task.id == task_id)
+        if self.bot.db.is_postgresql:
+            query = query.with_for_update()
+        row = session.execute(query).first()
+        return row is not None and row[0] == "pending" and row[1] == claim
+
+    def _failed(self, task_id, kind, payload, claim, entry, exc):
+        with self.bot.db.transaction() as session:
+            if not self._still_ours(session, task_id, claim):
+                return
+            attempts = session.scalar(select(Task.attempts).where(Task.id == task_id))
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            if attempts >= MAX_ATTEMPTS or entry is None:
+                session.execute(update(Task).where(Task.id == task_id).values(
+                    status="failed", last_error=error, finished_at=clock.utcnow(), claim=None,
+                    lease_until=None))
+                if entry is not None and entry[1] is not None:
+                    entry[1](session, payload)
+                return
+            delay = BACKOFF_SECONDS[min(attempts, len(BACKOFF_SECONDS)) - 1]
+            session.execute(update(Task).where(Task.id == task_id).values(
+                last_error=error, claim=None, lease_until=None,
+                next_attempt_at=clock.utcnow() + timedelta(seconds=delay)))
