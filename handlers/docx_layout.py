@@ -15,7 +15,9 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt
+from docx.oxml.simpletypes import ST_Merge
+from docx.shared import Cm, Mm, Pt, Twips
+from docx.table import _Cell, _Row
 
 FONT = "仿宋"
 FONT_SIZE = Pt(12)                  # 小四
@@ -135,40 +137,42 @@ def _write(cell, content, *, bold=False, align=WD_ALIGN_PARAGRAPH.CENTER) -> Non
 
 
 def _table(doc, rows: list[Row]):
-    """A bordered table whose cells span the grid columns their widths cover."""
+    """A bordered table whose cells span the grid columns their widths cover.
+
+    The XML is built row by row, one ``w:tc`` per Cell (``gridSpan`` for the columns it covers,
+    ``vMerge`` for ``below`` cells): python-docx's ``Table.cell()`` re-walks the whole grid on
+    every call, which made a form of a few hundred cells take seconds.
+    """
     edges = _edges(rows)
-    table = doc.add_table(rows=len(rows), cols=len(edges) - 1)
+    table = doc.add_table(rows=0, cols=len(edges) - 1)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    for i, column in enumerate(table.columns):
-        width = Mm(edges[i + 1] - edges[i])
-        column.width = width
-        for cell in column.cells:
-            cell.width = width
-    placed = []                                     # (row, first col, last col, Cell)
-    for r, row in enumerate(rows):
-        if row.height:
-            table.rows[r].height = Cm(row.height)
-            table.rows[r].height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+    column_twips = [Mm(right - left).twips for left, right in zip(edges, edges[1:])]
+    for grid_col, twips in zip(table._tbl.tblGrid.gridCol_lst, column_twips):
+        grid_col.w = Twips(twips)
+    column_at = {edge: i for i, edge in enumerate(edges)}
+    top = {}                                        # (first, last) -> the tc a ``below`` cell merges into
+    for spec_row in rows:
+        tr = table._tbl.add_tr()
+        if spec_row.height:
+            row = _Row(tr, table)
+            row.height = Cm(spec_row.height)
+            row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
         start = 0
-        for spec in row.cells:
-            first, last = edges.index(start), edges.index(start + spec.width) - 1
-            merged = table.cell(r, first).merge(table.cell(r, last)) if last > first else table.cell(r, first)
-            merged.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-            if not spec.below:
-                _write(merged, spec.content, bold=spec.bold, align=spec.align)
-            placed.append((r, first, last, spec))
+        for spec in spec_row.cells:
+            first, last = column_at[start], column_at[start + spec.width] - 1
+            tc = tr.add_tc()
+            tc.width = Twips(sum(column_twips[first:last + 1]))
+            tc.grid_span = last - first + 1
+            cell = _Cell(tc, table)
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+            if spec.below and (first, last) in top:
+                top[(first, last)].vMerge = ST_Merge.RESTART
+                tc.vMerge = ST_Merge.CONTINUE
+            else:
+                top[(first, last)] = tc
+                if not spec.below:
+                    _write(cell, spec.content, bold=spec.bold, align=spec.align)
             start += spec.width
-    _merge_down(table, placed)
     return table
-
-
-def _merge_down(table, placed) -> None:
-    """Merge each ``below`` cell into the cell above it (same columns)."""
-    top = {}
-    for r, first, last, spec in placed:
-        if spec.below and (first, last) in top:
-            table.cell(top[(first, last)], first).merge(table.cell(r, last))
-        else:
-            top[(first, last)] = r
