@@ -1,9 +1,11 @@
 """Low-level python-docx helpers: FangSong 小四 runs and paragraphs, the A4 page, and bordered grid tables.
 
-Every run is FangSong (仿宋) 小四 (12 pt). Tables are built from rows of (content, width) cells:
-the table grid is the union of every row's column edges, so a cell spans the columns its width
-covers; cell content is a str, a list of pieces (str or ``MARK``, printed as the override
-marker) or a function filling the docx cell itself.
+Every run is FangSong (仿宋), 小四 (12 pt) unless a title asks for a larger size. Tables are built
+from rows of (content, width) cells: the table grid is the union of every row's column edges, so a
+cell spans the columns its width covers; cell content is a str, a list of pieces (str or ``MARK``)
+or a function filling the docx cell itself. ``MARK`` (a value the leader typed over the ledger
+statistics) is not printed: 说明10 of the form forbids changing its format, so that mark is
+shown in chat and JSON only.
 """
 from __future__ import annotations
 
@@ -21,39 +23,38 @@ from docx.table import _Cell, _Row
 
 FONT = "仿宋"
 FONT_SIZE = Pt(12)                  # 小四
-OVERRIDE_MARK = "（人工填写）"
 TEXT_WIDTH_MM = 166                 # A4 (210 mm) minus 22 mm margins on each side
 
-MARK = object()     # a piece of cell content standing for the override marker
+MARK = object()     # a piece of cell content standing for the override marker (not printed)
 
 
 # --- fonts and paragraphs ----------------------------------------------------------------
 
-def _apply_font(font, rpr) -> None:
-    """FangSong 12 pt for Latin and East-Asian text alike."""
+def _apply_font(font, rpr, size=FONT_SIZE) -> None:
+    """FangSong (12 pt unless told) for Latin and East-Asian text alike."""
     font.name = FONT
-    font.size = FONT_SIZE
+    font.size = size
     rfonts = rpr.get_or_add_rFonts()
     for attr in ("w:eastAsia", "w:ascii", "w:hAnsi", "w:cs"):
         rfonts.set(qn(attr), FONT)
 
 
-def _run(paragraph, text: str, *, bold: bool = False, underline: bool = False):
+def _run(paragraph, text: str, *, bold: bool = False, underline: bool = False, size=FONT_SIZE):
     run = paragraph.add_run(text)
-    _apply_font(run.font, run._element.get_or_add_rPr())
+    _apply_font(run.font, run._element.get_or_add_rPr(), size)
     run.bold = bold or None
     run.underline = underline or None
     return run
 
 
 def _paragraph(container, text: str = "", *, bold: bool = False,
-               align=WD_ALIGN_PARAGRAPH.LEFT, indent: bool = False):
+               align=WD_ALIGN_PARAGRAPH.LEFT, indent: bool = False, size=FONT_SIZE):
     paragraph = container.add_paragraph()
     paragraph.alignment = align
     if indent:
         paragraph.paragraph_format.first_line_indent = Pt(24)
     if text:
-        _run(paragraph, text, bold=bold)
+        _run(paragraph, text, bold=bold, size=size)
     return paragraph
 
 
@@ -88,7 +89,7 @@ def _to_bytes(doc) -> bytes:
 @dataclass
 class Cell:
     content: object = ""        # str, list of pieces (str / MARK), or fn(docx cell)
-    width: int = 0              # millimetres
+    width: float = 0            # millimetres (whole or half: edges must add up exactly)
     bold: bool = False
     align: object = WD_ALIGN_PARAGRAPH.CENTER
     below: bool = False         # merged with the cell above (vertical merge)
@@ -117,7 +118,7 @@ def _edges(rows) -> list[int]:
 
 
 def _write(cell, content, *, bold=False, align=WD_ALIGN_PARAGRAPH.CENTER) -> None:
-    """Write str or pieces into a docx cell; "\n" starts a new paragraph."""
+    """Write str or pieces into a docx cell; "\n" starts a new paragraph; ``MARK`` prints nothing."""
     if callable(content):
         content(cell)
         return
@@ -126,7 +127,6 @@ def _write(cell, content, *, bold=False, align=WD_ALIGN_PARAGRAPH.CENTER) -> Non
     paragraph.alignment = align
     for piece in pieces:
         if piece is MARK:
-            _run(paragraph, OVERRIDE_MARK)
             continue
         for i, line in enumerate(piece.split("\n")):
             if i:
