@@ -17,7 +17,7 @@ from docx.enum.text import WD_TAB_ALIGNMENT
 from docx.shared import Cm, Mm, Pt
 
 from handlers.application_schema import HONOURS, OPINION_BOXES, SKILL_GRADES, STUDIO_TYPES
-from handlers.document_values import _Answers, _bare, _cn_date, _honours_text, _money, _sources_text, _years
+from handlers.document_values import _Answers, _bare, _honours_text, _money, _sources_text, _years
 from handlers.docx_layout import (
     MARK,
     TEXT_WIDTH_MM,
@@ -210,7 +210,7 @@ def _narrative_filler(text: str) -> Callable:
 def _opinion_filler(opinion: dict | None, *, signature: bool = True) -> Callable:
     """The opinion text, then 公章, 负责人签名 (not in the union federation's box) and the date.
 
-    Without a date the paper form's 年  月  日 blanks stay.
+    A given date is printed as 20250603 (说明8); without one the paper form's 年  月  日 blanks stay.
     """
     opinion = opinion or {}
 
@@ -231,7 +231,7 @@ def _opinion_filler(opinion: dict | None, *, signature: bool = True) -> Callable
         dated.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         if signature:
             _run(dated, "负责人签名：" + (opinion.get("name") or "      ") + "    ")
-        _run(dated, _cn_date(opinion.get("date")) or "    年  月  日")
+        _run(dated, _bare(opinion.get("date")) or "    年  月  日")
     return fill
 
 

@@ -336,10 +336,11 @@ def test_opinion_boxes_filled(form):
         lines = [line.strip() for line in box.split("\n") if line.strip()]
         assert lines[-2] == "公章"
         if role == "group":
-            assert lines[-1] == "2025年6月3日"
+            assert lines[-1] == "20250603"                  # 说明8: dates as 20180420
             assert "负责人签名" not in box
         else:
-            assert re.fullmatch(rf"负责人签名：{OPINIONS[role]['name']}\s+2025年6月3日", lines[-1]), lines
+            assert re.fullmatch(rf"负责人签名：{OPINIONS[role]['name']}\s+20250603", lines[-1]), lines
+        assert "年" not in lines[-1]
 
 
 def test_overridden_values_print_without_a_marker(form):
