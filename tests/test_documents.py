@@ -493,7 +493,9 @@ def test_materials_from_values_and_ledgers(form):
     assert positions == sorted(positions)
     for heading in OUTLINE:
         paragraph = doc.paragraphs[texts.index(heading)]
-        assert all(run.bold for run in paragraph.runs)
+        level = 2 if heading.startswith("（") else 1
+        assert paragraph.style.name == f"Heading {level}", heading
+        assert all(run.bold and run.font.size.pt == {1: 16, 2: 14}[level] for run in paragraph.runs), heading
     text = _all_text(doc)
     assert "李建国盾构隧道智能建造劳模创新工作室" in text
     assert "盾构隧道施工" in text
@@ -504,6 +506,7 @@ def test_materials_from_values_and_ledgers(form):
     assert "签订师带徒2对" in text
     assert "开展技术交流2场，参与85人次" in text
     assert "实用新型专利2个" in text and "发明专利1个" in text
+    assert "获国家级奖1个、省部级奖3个、地市级奖5个" in text and "国际级" not in text     # no 0 counts
     assert "近两年共培养人才9人" in text
     assert "2023年创收35.5万元、节资60万元，合计95.5万元" in text
     assert "社会效益：培训职工 600 人次" in text
@@ -514,14 +517,38 @@ def test_materials_from_values_and_ledgers(form):
     assert texts[index + 1] == "（请补充）"
 
 
+def test_materials_read_as_prose(form):
+    """The narrative opens 基本情况 in whole sentences, and the studio's full name is written once."""
+    name = _answers()["cover.name"]
+    narrative = f"{name}成立于2018年。" + NARRATIVE
+    doc = _read(render_materials_docx(form, dict(_answers(), narrative=narrative), year=YEAR, ledgers=LEDGERS))
+    texts = [p.text for p in doc.paragraphs]
+    body = texts[texts.index("一、基本情况") + 1:]
+    assert body[0].startswith(f"{name}（以下简称工作室）创建于2018年4月20日")
+    opening = body[1]
+    flat = narrative.replace("\n", "").replace(name, "工作室")
+    assert opening.startswith("工作室成立于2018年。工作室自2018年4月组建以来")
+    assert flat.startswith(opening) and opening.endswith("。") and len(opening) <= 200
+    assert flat[len(opening)] != "，"                     # cut between sentences
+    text = _all_text(doc)
+    assert "……" not in text
+    assert text.count(name) == 2                          # the title and the first sentence
+    assert texts[1] == f"{name}申报材料"
+
+
 def test_materials_without_ledgers_ask_to_fill_in(form):
     doc = _read(render_materials_docx(form, {"cover.name": "张三工作室"}, year=YEAR))
     texts = [p.text for p in doc.paragraphs]
     for heading in OUTLINE[2:5] + OUTLINE[6:]:
         assert texts[texts.index(heading) + 1] == "（请补充）", heading
+    sizes = {"中国交建劳模（工匠人才）创新工作室": 18, "张三工作室申报材料": 18,
+             **{h: 14 if h.startswith("（") else 16 for h in OUTLINE}}
     for r in doc.element.body.iter(qn("w:r")):
         assert r.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋"
-        assert r.rPr.sz.val.pt == 12
+        assert r.rPr.sz.val.pt == sizes.get(docx.text.run.Run(r, None).text, 12)
+    heading = doc.styles["Heading 1"]
+    assert heading.font.color.rgb == docx.shared.RGBColor(0, 0, 0)
+    assert heading.element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋"
 
 
 # --- PDF through LibreOffice ------------------------------------------------------------------
