@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.enum.text import WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.shared import Cm, Mm, Pt
 
 from handlers.application_schema import HONOURS, OPINION_BOXES, SKILL_GRADES, STUDIO_TYPES

@@ -23,7 +23,7 @@ from handlers.docx_layout import FONT, _new_document, _paragraph, _table, _to_by
 TO_FILL = "（请补充）"
 TITLE_SIZE = Pt(18)                         # 小二
 HEADING_SIZES = {1: Pt(16), 2: Pt(14)}      # 三号 for 一、…, 四号 for （一）…
-SENTENCE = re.compile(r".+?(?:[。！？][”’」』）]*|$)", re.S)
+SENTENCE = re.compile(r".+?(?:[。！？][”’」』）]*|$)", re.DOTALL)
 SENTENCE_END = re.compile(r"[。！？][”’」』）]*$")
 
 

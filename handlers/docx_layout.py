@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from itertools import pairwise
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -148,7 +149,7 @@ def _table(doc, rows: list[Row]):
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    column_twips = [Mm(right - left).twips for left, right in zip(edges, edges[1:])]
+    column_twips = [Mm(right - left).twips for left, right in pairwise(edges)]
     for grid_col, twips in zip(table._tbl.tblGrid.gridCol_lst, column_twips):
         grid_col.w = Twips(twips)
     column_at = {edge: i for i, edge in enumerate(edges)}
