@@ -3,19 +3,22 @@
 Cover page, 填表说明, then the one big table (and attached tables for core members beyond the
 printed 14 rows and for the detailed talent list). The organisation's names are parameters
 (configuration), never constants in the text.
+
+Column widths are chosen so that labels and values of normal length never wrap inside a word at
+小四 (one CJK character is 4.23 mm, a digit half of it, plus 3.8 mm of cell margins): the label
+column holds five characters (「工作室名称」), longer labels carry their own line breaks.
 """
 from __future__ import annotations
 
 from typing import Callable
 
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Cm, Pt
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.shared import Cm, Mm, Pt
 
 from handlers.application_schema import HONOURS, OPINION_BOXES, SKILL_GRADES, STUDIO_TYPES
-from handlers.document_values import _Answers, _bare, _cn_date, _honours_text, _money, _sources_text, _years
+from handlers.document_values import _Answers, _bare, _honours_text, _money, _sources_text, _years
 from handlers.docx_layout import (
     MARK,
-    OVERRIDE_MARK,
     TEXT_WIDTH_MM,
     Cell,
     Row,
@@ -29,7 +32,9 @@ from handlers.docx_layout import (
 )
 
 MEMBER_ROWS = 14                    # rows of the printed core-member table
-LABEL_MM = 24                       # the first (label) column of the main table
+LABEL_MM = 26                       # the first (label) column of the main table: five characters
+TITLE_SIZE = Pt(22)                 # 二号, the cover title
+HEADING_SIZE = Pt(16)               # 三号, the 填表说明 heading
 
 INSTRUCTIONS = (
     "“创新工作室名称”应完整填写创新工作室的名称。",
@@ -47,16 +52,17 @@ INSTRUCTIONS = (
 )
 
 MEMBER_COLUMNS = (           # (row field key, header, width mm) — widths add up to TEXT_WIDTH_MM
-    ("name", "姓名", 24), ("gender", "性别", 14), ("birth", "出生\n年月", 20),
-    ("education", "学历", 26), ("title", "技术职称", 26), ("department", "所在部门", 28),
-    ("role", "主要分工", 28),
+    ("name", "姓名", 18), ("gender", "性别", 13), ("birth", "出生\n年月", 20),
+    ("education", "学历", 25), ("title", "技术职称", 25), ("department", "所在部门", 25),
+    ("role", "主要分工", 40),
 )
 
 
 # --- the main table, block by block ------------------------------------------------------
 
 def _pair_row(label1, value1, label2, value2) -> Row:
-    return Row([Cell(label1, LABEL_MM), Cell(value1, 54), Cell(label2, 30), Cell(value2, 58)])
+    """Label, value (a studio name of 18 characters), label, value (a date, 7 characters)."""
+    return Row([Cell(label1, LABEL_MM), Cell(value1, 82), Cell(label2, 24), Cell(value2, 34)])
 
 
 def _basics_rows(a: _Answers) -> list[Row]:
@@ -84,11 +90,11 @@ def _size_pieces(a: _Answers) -> list:
 
 
 def _funding_rows(a: _Answers, years) -> list[Row]:
-    rows = [Row([Cell("经费投入\n（万元）", LABEL_MM), *_cells(("年  度", 24), ("投入金额", 30), ("经费来源", 88))])]
+    rows = [Row([Cell("经费投入\n（万元）", LABEL_MM), *_cells(("年  度", 24), ("投入金额", 30), ("经费来源", 86))])]
     for tag, year in zip(("y1", "y2"), years):
         rows.append(Row([Cell(below=True, width=LABEL_MM), Cell(f"{year}年", 24),
                          Cell(a.pieces(f"funding.{tag}.amount", _money), 30),
-                         Cell(a.pieces(f"funding.{tag}.sources", _sources_text), 88,
+                         Cell(a.pieces(f"funding.{tag}.sources", _sources_text), 86,
                               align=WD_ALIGN_PARAGRAPH.LEFT)]))
     return rows
 
@@ -104,40 +110,47 @@ def _innovation_rows(a: _Answers) -> list[Row]:
         return [f"{label} "] + _count_pieces(a, key, "个")
     return [
         Row([Cell("技术创新*", LABEL_MM), Cell("创新成果", 24), Cell(_count_pieces(a, "innovation.results", "项"), 30),
-             Cell("专利类别", 30), Cell("实用新型", 28), Cell(_count_pieces(a, "innovation.utility", "个"), 30)]),
+             Cell("专利类别", 30), Cell("实用新型", 28), Cell(_count_pieces(a, "innovation.utility", "个"), 28)]),
         Row([Cell(below=True, width=LABEL_MM), Cell("成果转化", 24),
              Cell(_count_pieces(a, "innovation.applied", "项"), 30), Cell(below=True, width=30),
-             Cell("发明", 28), Cell(_count_pieces(a, "innovation.invention", "个"), 30)]),
+             Cell("发明", 28), Cell(_count_pieces(a, "innovation.invention", "个"), 28)]),
         Row([Cell(below=True, width=LABEL_MM), Cell("获奖等级", 24),
              Cell(award("国际", "innovation.award_intl"), 30), Cell(award("国家", "innovation.award_national"), 30),
-             Cell(award("省部", "innovation.award_provincial"), 28), Cell(award("地市", "innovation.award_city"), 30)]),
+             Cell(award("省部", "innovation.award_provincial"), 28), Cell(award("地市", "innovation.award_city"), 28)]),
     ]
 
 
 def _benefit_rows(a: _Answers, years) -> list[Row]:
     rows = [Row([Cell("经济效益*\n（万元）", LABEL_MM),
-                 *_cells(("年  度", 24), ("创收金额", 38), ("节资金额", 38), ("合计", 42))])]
+                 *_cells(("年  度", 24), ("创收金额", 38), ("节资金额", 38), ("合计", 40))])]
     for tag, year in zip(("y1", "y2"), years):
         rows.append(Row([Cell(below=True, width=LABEL_MM), Cell(f"{year}年", 24),
                          Cell(a.pieces(f"benefit.{tag}.income", _money), 38),
                          Cell(a.pieces(f"benefit.{tag}.savings", _money), 38),
-                         Cell(a.pieces(f"benefit.{tag}.total", _money), 42)]))
+                         Cell(a.pieces(f"benefit.{tag}.total", _money), 40)]))
     return rows
 
 
-TALENT_MM = 14      # width of each 技术等级 / 荣誉 column
+TALENT_TOTAL_MM = 14
+
+
+def _talent_width(label: str) -> float:
+    """Two characters a line (「双重/职称」), three for 「高级工」 and 「省部级/劳模」."""
+    return 17 if len(label) in (3, 5) else 12.5
 
 
 def _talent_rows(a: _Answers) -> list[Row]:
     keys = [f"talent.grade{i}" for i in range(len(SKILL_GRADES))] + \
            [f"talent.honour{i}" for i in range(len(HONOURS))]
+    widths = [_talent_width(label) for label in SKILL_GRADES + HONOURS]
+    grades_mm = sum(widths[:len(SKILL_GRADES)])
     return [
-        Row([Cell("培养\n人才*", LABEL_MM), Cell("总数", 16),
-             Cell("技 术 等 级", TALENT_MM * len(SKILL_GRADES)), Cell("荣  誉", TALENT_MM * len(HONOURS))]),
-        Row([Cell(below=True, width=LABEL_MM), Cell(below=True, width=16),
-             *_cells(*((label, TALENT_MM) for label in SKILL_GRADES + HONOURS))]),
-        Row([Cell(below=True, width=LABEL_MM), Cell(a.pieces("talent.total"), 16),
-             *_cells(*((a.pieces(key), TALENT_MM) for key in keys))]),
+        Row([Cell("培养\n人才*", LABEL_MM), Cell("总数", TALENT_TOTAL_MM),
+             Cell("技 术 等 级", grades_mm), Cell("荣  誉", sum(widths) - grades_mm)]),
+        Row([Cell(below=True, width=LABEL_MM), Cell(below=True, width=TALENT_TOTAL_MM),
+             *_cells(*zip(SKILL_GRADES + HONOURS, widths))]),
+        Row([Cell(below=True, width=LABEL_MM), Cell(a.pieces("talent.total"), TALENT_TOTAL_MM),
+             *_cells(*zip((a.pieces(key) for key in keys), widths))]),
     ]
 
 
@@ -152,7 +165,8 @@ def _heading_row(text) -> Row:
 def _leader_rows(a: _Answers) -> list[Row]:
     def trio(*triples):
         cells = []
-        for (label, key), widths in zip(triples, ((LABEL_MM, 30), (24, 30), (28, 30))):
+        # the last value column holds an 11-digit phone number even in a font with wide digits
+        for (label, key), widths in zip(triples, ((LABEL_MM, 30), (24, 28), (24, 34))):
             cells += [Cell(label, widths[0]), Cell(a.pieces(key), widths[1])]
         return Row(cells)
     return [
@@ -192,8 +206,11 @@ def _narrative_filler(text: str) -> Callable:
     return fill
 
 
-def _opinion_filler(opinion: dict | None) -> Callable:
-    """The opinion text, then 公章, 负责人签名 and the date (blank lines for the paper form)."""
+def _opinion_filler(opinion: dict | None, *, signature: bool = True) -> Callable:
+    """The opinion text, then 公章, 负责人签名 (not in the union federation's box) and the date.
+
+    A given date is printed as 20250603 (说明8); without one the paper form's 年  月  日 blanks stay.
+    """
     opinion = opinion or {}
 
     def fill(cell):
@@ -209,19 +226,30 @@ def _opinion_filler(opinion: dict | None) -> Callable:
         stamp = cell.add_paragraph()
         stamp.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         _run(stamp, "公章")
-        signature = cell.add_paragraph()
-        signature.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        _run(signature, "负责人签名：" + (opinion.get("name") or "      "))
-        _run(signature, "    " + (_cn_date(opinion.get("date")) or "    年  月  日"))
+        dated = cell.add_paragraph()
+        dated.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        if signature:
+            _run(dated, "负责人签名：" + (opinion.get("name") or "      ") + "    ")
+        _run(dated, _bare(opinion.get("date")) or "    年  月  日")
     return fill
 
 
+def _box_label(role: str, label: str, union_name: str) -> str:
+    """The box's label in lines of at most five characters, e.g. 所在单位 / 技术部门 / 意见."""
+    if role == "group":
+        cut = union_name.find("工会")
+        name = f"{union_name[:cut]}\n{union_name[cut:]}" if cut > 0 else union_name
+        return f"{name}\n审批意见"
+    rest = label.removeprefix("所在单位")
+    lines = ["所在单位"] if rest != label else []
+    lines += [rest[:-2], rest[-2:]] if len(rest) > 5 else [rest]
+    return "\n".join(lines)
+
+
 def _opinion_rows(opinions: dict, union_name: str) -> list[Row]:
-    rows = []
-    for role, label in OPINION_BOXES:
-        label = label.replace("集团工会联合会", union_name)
-        rows.append(_wide_row(label, _opinion_filler(opinions.get(role)), height=3.5))
-    return rows
+    return [_wide_row(_box_label(role, label, union_name),
+                      _opinion_filler(opinions.get(role), signature=role != "group"), height=3.5)
+            for role, label in OPINION_BOXES]
 
 
 def _main_rows(a: _Answers, year: int, opinions: dict, union_name: str) -> list[Row]:
@@ -242,38 +270,53 @@ def _main_rows(a: _Answers, year: int, opinions: dict, union_name: str) -> list[
 
 # --- the pages --------------------------------------------------------------------------------
 
+COVER_LINE_START_MM = 55       # where a cover line's value starts, from the left margin
+COVER_LINE_END_MM = 150        # where the fill-in line ends
+
+
 def _cover(doc, a: _Answers, org_name: str, union_name: str) -> None:
+    """The title in 二号 and the fill-in lines of 附件1's cover, values written on the lines."""
     for _ in range(4):
         _paragraph(doc)
-    _paragraph(doc, f"{org_name}劳模（工匠人才）创新工作室", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _paragraph(doc, "申报审批表", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    for title in (f"{org_name}劳模（工匠人才）创新工作室", "申报审批表"):
+        _paragraph(doc, title, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=TITLE_SIZE)
     for _ in range(6):
         _paragraph(doc)
     for label, key in (("工作室名称", "cover.name"), ("所在单位", "cover.unit"),
                        ("单位类型", "cover.unit_type"), ("推荐单位", "cover.recommender")):
-        paragraph = _paragraph(doc)
-        paragraph.paragraph_format.left_indent = Cm(2)
-        paragraph.paragraph_format.space_after = Pt(12)
-        _run(paragraph, f"{label}：")
-        _write_pieces(paragraph, a.pieces(key), underline=True)
-    for _ in range(4):
+        _cover_line(doc, label, a.pieces(key))
+    for _ in range(3):
         _paragraph(doc)
     filled = _paragraph(doc, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _run(filled, "填报日期：")
+    _run(filled, "填报日期  ")
     _write_pieces(filled, a.pieces("cover.filled_on") if a.get("cover.filled_on") else ["    年  月  日"])
     _paragraph(doc, f"{union_name}办公室制", align=WD_ALIGN_PARAGRAPH.CENTER)
 
 
+def _cover_line(doc, label: str, pieces: list) -> None:
+    """「工作室名称」, then a line to fill in by hand: the value (if any) underlined up to its end."""
+    paragraph = _paragraph(doc)
+    paragraph_format = paragraph.paragraph_format
+    paragraph_format.left_indent = Cm(1.5)
+    paragraph_format.space_after = Pt(18)
+    stops = paragraph_format.tab_stops
+    stops.add_tab_stop(Mm(COVER_LINE_START_MM) - Cm(1.5), WD_TAB_ALIGNMENT.LEFT)
+    stops.add_tab_stop(Mm(COVER_LINE_END_MM) - Cm(1.5), WD_TAB_ALIGNMENT.LEFT)
+    _run(paragraph, label)
+    _run(paragraph, "\t")
+    _write_pieces(paragraph, pieces, underline=True)
+    _run(paragraph, "\t", underline=True)
+
+
 def _write_pieces(paragraph, pieces, *, underline=False) -> None:
+    """The printed pieces (the override ``MARK`` prints nothing: 说明10)."""
     for piece in pieces:
-        if piece is MARK:
-            _run(paragraph, OVERRIDE_MARK)
-        elif piece:
+        if piece is not MARK and piece:
             _run(paragraph, piece, underline=underline)
 
 
 def _instructions(doc) -> None:
-    _paragraph(doc, "填 表 说 明", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _paragraph(doc, "填 表 说 明", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=HEADING_SIZE)
     _paragraph(doc)
     for number, text in enumerate(INSTRUCTIONS, 1):
         _paragraph(doc, f"{number}.{text}", indent=True)
@@ -307,8 +350,8 @@ def render_application_docx(form, values: dict, *, year: int, org_name: str = "�
 
     ``values`` are the answers (computed fields are added here); ``opinions`` maps a reviewer
     role (union / tech / party / group) to {"opinion", "name", "date": YYYYMMDD};
-    ``overrides`` are keys the leader typed instead of the ledger statistics — their values
-    get a "（人工填写）" marker.
+    ``overrides`` are keys the leader typed instead of the ledger statistics — the form prints
+    them like any other value (说明10: no marks in the official cells; chat and JSON show them).
     """
     answers = _Answers(form, values, overrides)
     doc = _new_document()

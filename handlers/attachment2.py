@@ -1,7 +1,9 @@
 """The 附件2 申报材料 draft (``render_materials_docx``) from the application values and the ledgers.
 
 It follows the 附件2 outline; sections without data say "（请补充）". The organisation's name is a
-parameter (configuration), never a constant in the text.
+parameter (configuration), never a constant in the text. It reads as prose: the narrative is
+quoted in whole sentences (never cut with 「……」), the studio's full name is written once (then
+「工作室」), and the outline's headings are Word headings (标题 1 / 标题 2) in bold 仿宋 三号 / 四号.
 """
 from __future__ import annotations
 
@@ -10,13 +12,19 @@ from collections import Counter
 from decimal import Decimal, InvalidOperation
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Pt, RGBColor
 
 from handlers.application_docx import _member_header, _member_row
 from handlers.application_schema import HONOURS, SKILL_GRADES
 from handlers.document_values import _Answers, _cn_date, _honours_text, _money, _sources_text, _years
-from handlers.docx_layout import _new_document, _paragraph, _table, _to_bytes
+from handlers.docx_layout import FONT, _new_document, _paragraph, _table, _to_bytes
 
 TO_FILL = "（请补充）"
+TITLE_SIZE = Pt(18)                         # 小二
+HEADING_SIZES = {1: Pt(16), 2: Pt(14)}      # 三号 for 一、…, 四号 for （一）…
+SENTENCE = re.compile(r".+?(?:[。！？][”’」』）]*|$)", re.DOTALL)
+SENTENCE_END = re.compile(r"[。！？][”’」』）]*$")
 
 
 def _in_years(entries, years) -> list:
@@ -51,8 +59,24 @@ def _fmt(number: Decimal) -> str:
     return format(number.normalize(), "f") if number else "0"
 
 
-def _heading(doc, text) -> None:
-    _paragraph(doc, text, bold=True)
+def _heading_styles(doc) -> None:
+    """标题 1 / 标题 2 as black bold 仿宋 (the template's are blue theme fonts)."""
+    for level, size in HEADING_SIZES.items():
+        style = doc.styles[f"Heading {level}"]
+        rfonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+        for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            rfonts.attrib.pop(qn(attr), None)
+        for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+            rfonts.set(qn(attr), FONT)
+        style.font.size, style.font.bold, style.font.italic = size, True, False
+        style.font.color.rgb = RGBColor(0, 0, 0)
+        style.paragraph_format.space_before = Pt(12 if level == 1 else 6)
+        style.paragraph_format.space_after = Pt(6)
+
+
+def _heading(doc, text, level: int = 2) -> None:
+    paragraph = _paragraph(doc, text, bold=True, size=HEADING_SIZES[level])
+    paragraph.style = doc.styles[f"Heading {level}"]
 
 
 def _body(doc, text: str) -> None:
@@ -76,18 +100,29 @@ def _basics_text(a: _Answers) -> list[str]:
         leader and f"，由{leader}领衔",
         named, "。" if name else "",
     ])
-    excerpt = _excerpt(a.get("narrative", ""))
+    opening = _opening(a.get("narrative", ""), name)
+    kind = a.get("basics.type")
     field = a.get("basics.field") and _join([
         f"工作室重点研究、攻关的专业领域为{a.get('basics.field')}",
-        a.get("basics.type") and f"，工作室类型为{a.get('basics.type')}", "。"])
+        kind and kind != "其他" and f"，属{kind}型创新工作室", "。"])
     venue = a.get("basics.area") and (f"工作室有固定活动场所{a.get('basics.area')}平方米，"
                                       f"用于学习研讨、创新实践和成果荣誉展示；配套设备设施：{TO_FILL}")
-    return [background + excerpt, field, venue]
+    return [background, opening, field, venue]
 
 
-def _excerpt(text: str, limit: int = 200) -> str:
-    text = re.sub(r"\s+", "", text or "")
-    return (text[:limit] + "……") if len(text) > limit else text
+def _opening(narrative: str, name: str, limit: int = 200) -> str:
+    """The narrative's first whole sentences (about ``limit`` characters), the studio's name as 工作室."""
+    text = re.sub(r"\s+", "", narrative or "")
+    if name:
+        text = text.replace(f"{name}（以下简称工作室）", "工作室").replace(name, "工作室")
+    opening = ""
+    for sentence in SENTENCE.findall(text):
+        if opening and len(opening) + len(sentence) > limit:
+            break
+        opening += sentence
+    if opening and not SENTENCE_END.search(opening):
+        opening = opening.rstrip("；，、：") + "。"
+    return opening
 
 
 def _funding_text(a: _Answers, years, ledger: list) -> str:
@@ -151,13 +186,11 @@ def _innovation_counts(a: _Answers) -> str:
     items = [("innovation.results", "取得创新成果{}项"), ("innovation.applied", "成果转化{}项"),
              ("innovation.utility", "获实用新型专利{}个"), ("innovation.invention", "获发明专利{}个")]
     parts = [template.format(a.get(key)) for key, template in items if a.get(key) is not None]
-    awards = [f"{label}级{a.get(key)}个" for key, label in
+    awards = [f"{label}级奖{a.get(key)}个" for key, label in
               (("innovation.award_intl", "国际"), ("innovation.award_national", "国家"),
-               ("innovation.award_provincial", "省部"), ("innovation.award_city", "地市"))] \
-        if any(a.get(k) for k in ("innovation.award_intl", "innovation.award_national",
-                                  "innovation.award_provincial", "innovation.award_city")) else []
+               ("innovation.award_provincial", "省部"), ("innovation.award_city", "地市")) if a.get(key)]
     if awards:
-        parts.append("获奖" + "、".join(awards))
+        parts.append("获" + "、".join(awards))
     return "，".join(parts)
 
 
@@ -296,11 +329,12 @@ def render_materials_docx(form, values: dict, *, year: int, org_name: str = "中
     members = a.get("members", [])
 
     doc = _new_document()
-    _paragraph(doc, f"{org_name}劳模（工匠人才）创新工作室", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _paragraph(doc, f"{a.get('cover.name', '')}申报材料", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _heading_styles(doc)
+    for title in (f"{org_name}劳模（工匠人才）创新工作室", f"{a.get('cover.name', '')}申报材料"):
+        _paragraph(doc, title, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=TITLE_SIZE)
     _paragraph(doc)
 
-    _heading(doc, "一、基本情况")
+    _heading(doc, "一、基本情况", 1)
     for text in _basics_text(a):
         _body(doc, text)
     _body(doc, _funding_text(a, years, ledgers.get("funding")))
@@ -308,7 +342,7 @@ def render_materials_docx(form, values: dict, *, year: int, org_name: str = "中
     _member_table(doc, members)
     _body(doc, _results_text(a))
 
-    _heading(doc, "二、近两年来活动开展情况")
+    _heading(doc, "二、近两年来活动开展情况", 1)
     _heading(doc, "（一）制度建立情况")
     _body(doc, "")
     _heading(doc, "（二）日常运作情况")
@@ -316,7 +350,7 @@ def render_materials_docx(form, values: dict, *, year: int, org_name: str = "中
     _heading(doc, "（三）分工协作情况")
     _body(doc, _division_text(members))
 
-    _heading(doc, "三、近两年来工作室活动成效")
+    _heading(doc, "三、近两年来工作室活动成效", 1)
     _heading(doc, "（一）创新成果情况")
     _body(doc, _innovation_text(a, achievements))
     _heading(doc, "（二）技能人才培养情况")

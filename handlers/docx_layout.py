@@ -1,57 +1,61 @@
 """Low-level python-docx helpers: FangSong 小四 runs and paragraphs, the A4 page, and bordered grid tables.
 
-Every run is FangSong (仿宋) 小四 (12 pt). Tables are built from rows of (content, width) cells:
-the table grid is the union of every row's column edges, so a cell spans the columns its width
-covers; cell content is a str, a list of pieces (str or ``MARK``, printed as the override
-marker) or a function filling the docx cell itself.
+Every run is FangSong (仿宋), 小四 (12 pt) unless a title asks for a larger size. Tables are built
+from rows of (content, width) cells: the table grid is the union of every row's column edges, so a
+cell spans the columns its width covers; cell content is a str, a list of pieces (str or ``MARK``)
+or a function filling the docx cell itself. ``MARK`` (a value the leader typed over the ledger
+statistics) is not printed: 说明10 of the form forbids changing its format, so that mark is
+shown in chat and JSON only.
 """
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from itertools import pairwise
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt
+from docx.oxml.simpletypes import ST_Merge
+from docx.shared import Cm, Mm, Pt, Twips
+from docx.table import _Cell, _Row
 
 FONT = "仿宋"
 FONT_SIZE = Pt(12)                  # 小四
-OVERRIDE_MARK = "（人工填写）"
 TEXT_WIDTH_MM = 166                 # A4 (210 mm) minus 22 mm margins on each side
 
-MARK = object()     # a piece of cell content standing for the override marker
+MARK = object()     # a piece of cell content standing for the override marker (not printed)
 
 
 # --- fonts and paragraphs ----------------------------------------------------------------
 
-def _apply_font(font, rpr) -> None:
-    """FangSong 12 pt for Latin and East-Asian text alike."""
+def _apply_font(font, rpr, size=FONT_SIZE) -> None:
+    """FangSong (12 pt unless told) for Latin and East-Asian text alike."""
     font.name = FONT
-    font.size = FONT_SIZE
+    font.size = size
     rfonts = rpr.get_or_add_rFonts()
     for attr in ("w:eastAsia", "w:ascii", "w:hAnsi", "w:cs"):
         rfonts.set(qn(attr), FONT)
 
 
-def _run(paragraph, text: str, *, bold: bool = False, underline: bool = False):
+def _run(paragraph, text: str, *, bold: bool = False, underline: bool = False, size=FONT_SIZE):
     run = paragraph.add_run(text)
-    _apply_font(run.font, run._element.get_or_add_rPr())
+    _apply_font(run.font, run._element.get_or_add_rPr(), size)
     run.bold = bold or None
     run.underline = underline or None
     return run
 
 
 def _paragraph(container, text: str = "", *, bold: bool = False,
-               align=WD_ALIGN_PARAGRAPH.LEFT, indent: bool = False):
+               align=WD_ALIGN_PARAGRAPH.LEFT, indent: bool = False, size=FONT_SIZE):
     paragraph = container.add_paragraph()
     paragraph.alignment = align
     if indent:
         paragraph.paragraph_format.first_line_indent = Pt(24)
     if text:
-        _run(paragraph, text, bold=bold)
+        _run(paragraph, text, bold=bold, size=size)
     return paragraph
 
 
@@ -86,7 +90,7 @@ def _to_bytes(doc) -> bytes:
 @dataclass
 class Cell:
     content: object = ""        # str, list of pieces (str / MARK), or fn(docx cell)
-    width: int = 0              # millimetres
+    width: float = 0            # millimetres (whole or half: edges must add up exactly)
     bold: bool = False
     align: object = WD_ALIGN_PARAGRAPH.CENTER
     below: bool = False         # merged with the cell above (vertical merge)
@@ -115,7 +119,7 @@ def _edges(rows) -> list[int]:
 
 
 def _write(cell, content, *, bold=False, align=WD_ALIGN_PARAGRAPH.CENTER) -> None:
-    """Write str or pieces into a docx cell; "\n" starts a new paragraph."""
+    """Write str or pieces into a docx cell; "\n" starts a new paragraph; ``MARK`` prints nothing."""
     if callable(content):
         content(cell)
         return
@@ -124,7 +128,6 @@ def _write(cell, content, *, bold=False, align=WD_ALIGN_PARAGRAPH.CENTER) -> Non
     paragraph.alignment = align
     for piece in pieces:
         if piece is MARK:
-            _run(paragraph, OVERRIDE_MARK)
             continue
         for i, line in enumerate(piece.split("\n")):
             if i:
@@ -135,40 +138,42 @@ def _write(cell, content, *, bold=False, align=WD_ALIGN_PARAGRAPH.CENTER) -> Non
 
 
 def _table(doc, rows: list[Row]):
-    """A bordered table whose cells span the grid columns their widths cover."""
+    """A bordered table whose cells span the grid columns their widths cover.
+
+    The XML is built row by row, one ``w:tc`` per Cell (``gridSpan`` for the columns it covers,
+    ``vMerge`` for ``below`` cells): python-docx's ``Table.cell()`` re-walks the whole grid on
+    every call, which made a form of a few hundred cells take seconds.
+    """
     edges = _edges(rows)
-    table = doc.add_table(rows=len(rows), cols=len(edges) - 1)
+    table = doc.add_table(rows=0, cols=len(edges) - 1)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    for i, column in enumerate(table.columns):
-        width = Mm(edges[i + 1] - edges[i])
-        column.width = width
-        for cell in column.cells:
-            cell.width = width
-    placed = []                                     # (row, first col, last col, Cell)
-    for r, row in enumerate(rows):
-        if row.height:
-            table.rows[r].height = Cm(row.height)
-            table.rows[r].height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+    column_twips = [Mm(right - left).twips for left, right in pairwise(edges)]
+    for grid_col, twips in zip(table._tbl.tblGrid.gridCol_lst, column_twips):
+        grid_col.w = Twips(twips)
+    column_at = {edge: i for i, edge in enumerate(edges)}
+    top = {}                                        # (first, last) -> the tc a ``below`` cell merges into
+    for spec_row in rows:
+        tr = table._tbl.add_tr()
+        if spec_row.height:
+            row = _Row(tr, table)
+            row.height = Cm(spec_row.height)
+            row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
         start = 0
-        for spec in row.cells:
-            first, last = edges.index(start), edges.index(start + spec.width) - 1
-            merged = table.cell(r, first).merge(table.cell(r, last)) if last > first else table.cell(r, first)
-            merged.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-            if not spec.below:
-                _write(merged, spec.content, bold=spec.bold, align=spec.align)
-            placed.append((r, first, last, spec))
+        for spec in spec_row.cells:
+            first, last = column_at[start], column_at[start + spec.width] - 1
+            tc = tr.add_tc()
+            tc.width = Twips(sum(column_twips[first:last + 1]))
+            tc.grid_span = last - first + 1
+            cell = _Cell(tc, table)
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+            if spec.below and (first, last) in top:
+                top[(first, last)].vMerge = ST_Merge.RESTART
+                tc.vMerge = ST_Merge.CONTINUE
+            else:
+                top[(first, last)] = tc
+                if not spec.below:
+                    _write(cell, spec.content, bold=spec.bold, align=spec.align)
             start += spec.width
-    _merge_down(table, placed)
     return table
-
-
-def _merge_down(table, placed) -> None:
-    """Merge each ``below`` cell into the cell above it (same columns)."""
-    top = {}
-    for r, first, last, spec in placed:
-        if spec.below and (first, last) in top:
-            table.cell(top[(first, last)], first).merge(table.cell(r, last))
-        else:
-            top[(first, last)] = r

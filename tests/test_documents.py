@@ -159,21 +159,46 @@ def _all_text(document):
 
 # --- the cover and the main table --------------------------------------------------------
 
+def _paragraph_of(doc, text):
+    return next(p for p in doc.paragraphs if p.text == text)
+
+
+def _cover_line(doc, label):
+    """(value, underlined) of the cover's fill-in line: label, tab, the value, an underlined tab."""
+    paragraph = next(p for p in doc.paragraphs if p.text.startswith(label + "\t"))
+    runs = paragraph.runs
+    assert [r.text for r in runs[:2]] == [label, "\t"] and runs[-1].text == "\t"
+    assert not runs[0].underline and runs[-1].underline          # the line runs to its end
+    value = runs[2:-1]
+    assert all(r.underline for r in value)
+    return "".join(r.text for r in value)
+
+
 def test_cover_page(rendered):
     doc = _read(rendered)
     texts = [p.text for p in doc.paragraphs]
-    assert "中国交建劳模（工匠人才）创新工作室" in texts
-    assert "申报审批表" in texts
-    assert "工作室名称：李建国盾构隧道智能建造劳模创新工作室" in texts
-    assert "所在单位：中交示范工程局有限公司" in texts
-    assert "单位类型：施工企业" in texts
-    assert "推荐单位：中交示范工程局有限公司工会" in texts
-    assert "填报日期：20250520" in texts
+    for title in ("中国交建劳模（工匠人才）创新工作室", "申报审批表"):
+        runs = _paragraph_of(doc, title).runs
+        assert all(r.bold and r.font.size.pt == 22 for r in runs), title      # 二号
+    assert _cover_line(doc, "工作室名称") == "李建国盾构隧道智能建造劳模创新工作室"
+    assert _cover_line(doc, "所在单位") == "中交示范工程局有限公司"
+    assert _cover_line(doc, "单位类型") == "施工企业"
+    assert _cover_line(doc, "推荐单位") == "中交示范工程局有限公司工会"
+    assert "填报日期  20250520" in texts
     assert "中国交建工会联合会办公室制" in texts
-    assert "填 表 说 明" in texts
+    assert all(r.bold and r.font.size.pt == 16 for r in _paragraph_of(doc, "填 表 说 明").runs)
     numbered = [t for t in texts if re.match(r"\d{1,2}\.", t)]
     assert len(numbered) == 11
     assert numbered[7].startswith("8.本表用打印方式填写，使用仿宋小四号字")
+
+
+def test_blank_cover_has_lines_to_fill_in(form):
+    doc = _read(render_application_docx(form, {}, year=YEAR))
+    for label in ("工作室名称", "所在单位", "单位类型", "推荐单位"):
+        assert _cover_line(doc, label) == "", label
+    tabs = _paragraph_of(doc, "工作室名称\t\t").paragraph_format.tab_stops
+    assert tabs[1].position - tabs[0].position > docx.shared.Mm(80)          # a line long enough to write on
+    assert "填报日期      年  月  日" in [p.text for p in doc.paragraphs]
 
 
 def test_org_names_are_configuration(form):
@@ -182,7 +207,7 @@ def test_org_names_are_configuration(form):
     text = _all_text(doc)
     assert "中国铁建劳模（工匠人才）创新工作室" in text
     assert "中国铁建工会办公室制" in text
-    assert "中国铁建工会审批意见" in text
+    assert "中国铁建\n工会\n审批意见" in text
     assert "中国交建" not in text
 
 
@@ -286,11 +311,18 @@ def test_narrative(rendered):
     assert len(NARRATIVE) == 1100
 
 
+BOX_LABELS = {"union": "所在单位\n工会意见", "tech": "所在单位\n技术部门\n意见", "party": "所在单位\n党委意见",
+              "group": "中国交建\n工会联合会\n审批意见"}
+
+
 def test_opinion_boxes_empty(rendered):
     rows = _rows(_read(rendered).tables[0])
-    for label in ("所在单位工会意见", "所在单位技术部门意见", "所在单位党委意见", "中国交建工会联合会审批意见"):
+    for role, label in BOX_LABELS.items():
         box = _value_after(rows, label)
         lines = [line.strip() for line in box.split("\n") if line.strip()]
+        if role == "group":                 # the union federation's box has no 负责人签名 line
+            assert lines == ["公章", "年  月  日"], lines
+            continue
         assert lines[0] == "公章" and len(lines) == 2, (label, lines)
         assert re.fullmatch(r"负责人签名：\s+年  月  日", lines[1]), (label, lines)
 
@@ -298,26 +330,34 @@ def test_opinion_boxes_empty(rendered):
 def test_opinion_boxes_filled(form):
     doc = _read(render_application_docx(form, _answers(), year=YEAR, opinions=OPINIONS))
     rows = _rows(doc.tables[0])
-    for role, label in (("union", "所在单位工会意见"), ("tech", "所在单位技术部门意见"),
-                        ("party", "所在单位党委意见"), ("group", "中国交建工会联合会审批意见")):
+    for role, label in BOX_LABELS.items():
         box = _value_after(rows, label)
         assert box.startswith(OPINIONS[role]["opinion"])
-        assert f"负责人签名：{OPINIONS[role]['name']}" in box
-        assert "2025年6月3日" in box
-        assert "公章" in box
+        lines = [line.strip() for line in box.split("\n") if line.strip()]
+        assert lines[-2] == "公章"
+        if role == "group":
+            assert lines[-1] == "20250603"                  # 说明8: dates as 20180420
+            assert "负责人签名" not in box
+        else:
+            assert re.fullmatch(rf"负责人签名：{OPINIONS[role]['name']}\s+20250603", lines[-1]), lines
+        assert "年" not in lines[-1]
 
 
-def test_override_marker(form):
-    overrides = {"funding.y1.amount", "innovation.utility", "benefit.y2.savings", "talent.total"}
+def test_overridden_values_print_without_a_marker(form):
+    """说明10: the form's format stays; the （人工填写） mark is for chat and JSON only."""
+    overrides = {"funding.y1.amount", "innovation.utility", "benefit.y2.savings", "talent.total",
+                 "cover.name", "basics.members"}
     doc = _read(render_application_docx(form, _answers(), year=YEAR, overrides=overrides))
     rows = _rows(doc.tables[0])
-    assert "2023年" in _row_after(rows, "5（人工填写）")
-    assert _value_after(rows, "实用新型") == "6 个（人工填写）"
-    assert "18.25（人工填写）" in _row_after(rows, "2024年", "42")
+    assert _row_after(rows, "2023年", "5")
+    assert _value_after(rows, "实用新型") == "6 个"
+    assert "18.25" in _row_after(rows, "2024年", "42")
     talent_values = rows[rows.index(_row_after(rows, "双重职称")) + 1]
-    assert "9（人工填写）" in talent_values
-    assert _value_after(rows, "发明") == "2 个"            # not overridden: no marker
-    assert _all_text(doc).count("（人工填写）") == 4
+    assert talent_values[-10] == "9"
+    assert rows[0][1] == "李建国盾构隧道智能建造劳模创新工作室"
+    assert rows[3][3] == "24人/25㎡"
+    assert _cover_line(doc, "工作室名称") == "李建国盾构隧道智能建造劳模创新工作室"
+    assert "人工填写" not in _all_text(doc)
 
 
 def test_missing_values_print_empty(form):
@@ -337,12 +377,13 @@ def test_every_run_is_fangsong_12pt(form):
     assert normal.font.name == "仿宋"
     assert normal.font.size.pt == 12
     assert normal.element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋"
+    titles = {"中国交建劳模（工匠人才）创新工作室": 22, "申报审批表": 22, "填 表 说 明": 16}
     runs = list(doc.element.body.iter(qn("w:r")))
     assert len(runs) > 300
     for r in runs:
         run = docx.text.run.Run(r, None)
         assert run.font.name == "仿宋", r.xml
-        assert run.font.size is not None and run.font.size.pt == 12, r.xml
+        assert run.font.size is not None and run.font.size.pt == titles.get(run.text, 12), r.xml
         assert r.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋", r.xml
 
 
@@ -452,7 +493,9 @@ def test_materials_from_values_and_ledgers(form):
     assert positions == sorted(positions)
     for heading in OUTLINE:
         paragraph = doc.paragraphs[texts.index(heading)]
-        assert all(run.bold for run in paragraph.runs)
+        level = 2 if heading.startswith("（") else 1
+        assert paragraph.style.name == f"Heading {level}", heading
+        assert all(run.bold and run.font.size.pt == {1: 16, 2: 14}[level] for run in paragraph.runs), heading
     text = _all_text(doc)
     assert "李建国盾构隧道智能建造劳模创新工作室" in text
     assert "盾构隧道施工" in text
@@ -463,6 +506,7 @@ def test_materials_from_values_and_ledgers(form):
     assert "签订师带徒2对" in text
     assert "开展技术交流2场，参与85人次" in text
     assert "实用新型专利2个" in text and "发明专利1个" in text
+    assert "获国家级奖1个、省部级奖3个、地市级奖5个" in text and "国际级" not in text     # no 0 counts
     assert "近两年共培养人才9人" in text
     assert "2023年创收35.5万元、节资60万元，合计95.5万元" in text
     assert "社会效益：培训职工 600 人次" in text
@@ -473,26 +517,55 @@ def test_materials_from_values_and_ledgers(form):
     assert texts[index + 1] == "（请补充）"
 
 
+def test_materials_read_as_prose(form):
+    """The narrative opens 基本情况 in whole sentences, and the studio's full name is written once."""
+    name = _answers()["cover.name"]
+    narrative = f"{name}成立于2018年。" + NARRATIVE
+    doc = _read(render_materials_docx(form, dict(_answers(), narrative=narrative), year=YEAR, ledgers=LEDGERS))
+    texts = [p.text for p in doc.paragraphs]
+    body = texts[texts.index("一、基本情况") + 1:]
+    assert body[0].startswith(f"{name}（以下简称工作室）创建于2018年4月20日")
+    opening = body[1]
+    flat = narrative.replace("\n", "").replace(name, "工作室")
+    assert opening.startswith("工作室成立于2018年。工作室自2018年4月组建以来")
+    assert flat.startswith(opening) and opening.endswith("。") and len(opening) <= 200
+    assert flat[len(opening)] != "，"                     # cut between sentences
+    text = _all_text(doc)
+    assert "……" not in text
+    assert text.count(name) == 2                          # the title and the first sentence
+    assert texts[1] == f"{name}申报材料"
+
+
 def test_materials_without_ledgers_ask_to_fill_in(form):
     doc = _read(render_materials_docx(form, {"cover.name": "张三工作室"}, year=YEAR))
     texts = [p.text for p in doc.paragraphs]
     for heading in OUTLINE[2:5] + OUTLINE[6:]:
         assert texts[texts.index(heading) + 1] == "（请补充）", heading
+    sizes = {"中国交建劳模（工匠人才）创新工作室": 18, "张三工作室申报材料": 18,
+             **{h: 14 if h.startswith("（") else 16 for h in OUTLINE}}
     for r in doc.element.body.iter(qn("w:r")):
         assert r.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋"
-        assert r.rPr.sz.val.pt == 12
+        assert r.rPr.sz.val.pt == sizes.get(docx.text.run.Run(r, None).text, 12)
+    heading = doc.styles["Heading 1"]
+    assert heading.font.color.rgb == docx.shared.RGBColor(0, 0, 0)
+    assert heading.element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋"
 
 
 # --- PDF through LibreOffice ------------------------------------------------------------------
 
-def test_converts_to_pdf_with_libreoffice(rendered, tmp_path):
-    soffice = shutil.which("soffice")
-    if soffice is None:
+def _tool(name):
+    path = shutil.which(name)
+    if path is None:
         if os.environ.get("CI"):
-            pytest.fail("soffice (LibreOffice) must be installed in CI to check the PDF conversion")
-        pytest.skip("LibreOffice (soffice) is not installed")
+            pytest.fail(f"{name} must be installed in CI to check the PDF conversion")
+        pytest.skip(f"{name} is not installed")
+    return path
+
+
+def _to_pdf(data, tmp_path):
+    soffice = _tool("soffice")
     source = tmp_path / "申报审批表.docx"
-    source.write_bytes(rendered)
+    source.write_bytes(data)
     profile = tempfile.mkdtemp(prefix="lo-", dir="/tmp")
     try:
         subprocess.run(
@@ -501,6 +574,36 @@ def test_converts_to_pdf_with_libreoffice(rendered, tmp_path):
             check=True, timeout=180, capture_output=True)
     finally:
         shutil.rmtree(profile, ignore_errors=True)
-    pdf = tmp_path / "申报审批表.pdf"
+    return tmp_path / "申报审批表.pdf"
+
+
+def _pdf_pages(pdf) -> list[str]:
+    """The PDF's pages as pdftotext -layout prints them (a table row on one line)."""
+    text = subprocess.run([_tool("pdftotext"), "-layout", str(pdf), "-"], check=True, timeout=60,
+                          capture_output=True, text=True).stdout
+    return text.split("\f")[:-1]
+
+
+def test_converts_to_pdf_with_libreoffice(rendered, tmp_path):
+    pdf = _to_pdf(rendered, tmp_path)
     assert pdf.exists()
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_pdf_labels_and_values_do_not_wrap(form, tmp_path):
+    """LibreOffice's layout: pages in order, labels and values of normal length on one line."""
+    pages = _pdf_pages(_to_pdf(render_application_docx(form, _answers(), year=YEAR, opinions=OPINIONS), tmp_path))
+    assert "申报审批表" in pages[0] and "填表说明" not in pages[0].replace(" ", "")
+    assert "填表说明" in pages[1].replace(" ", "")
+    assert len(pages) <= 6
+    text = "\n".join(pages[2:])
+    lines = [re.sub(r"\s+", " ", line).strip() for line in text.splitlines()]
+    for pattern in (r"工作室名称 李建国盾构隧道智能建造劳模创新工作室 创建日期 20180420",
+                    r"所在单位 中交示范工程局有限公司 命名单位\* 省总工会",
+                    r"工作室类型 ", r"专业/工种 盾构机操作 技术职称 高级工程师 联系电话 13812345678",
+                    r"获奖年份及", r"荣誉称号\*", r"全国 省部级 地市级 企业", r"技师 高级工 其他",
+                    r"周磊 男 197602 硕士研究生 高级工程师 工程部 盾构掘进参数分析",
+                    r"吴敏 女 197703 大学专科 助理工程师 设备物资部 管片拼装工艺"):
+        assert any(re.search(pattern, line) for line in lines), (pattern, text)
+    for broken in ("获奖年份\n", "138123456\n"):         # how the old layout broke them
+        assert broken not in text.replace(" ", ""), broken
