@@ -1,4 +1,4 @@
-"""Form declarations: Field (one answer), Group (repeating rows), Form — checked when declared.
+"""Form declarations: Field (one answer), Group (repeating rows), Form and its rules — checked when declared.
 
 A field's ``kind`` names its parser (bot/forms/kinds.py); values are stored as JSON (strings for
 dates, months, money and areas; ints for counts; lists of dicts for groups).
@@ -88,11 +88,14 @@ class Group:
         return f"{len(rows)} {self.unit}" if rows else "（无）"
 
     def question(self):
+        return (self.help or f"请逐一添加{self.label}。") + "\n" + self.row_hint()
+
+    def row_hint(self):
+        """How to type rows: a whole row in one line, a table pasted, the next row, 完成."""
         order = " ".join(f.label for f in self.fields)
-        return ((self.help or f"请逐一添加{self.label}。")
-                + f"\n可以一行写完一{self.unit}：{order}（按此顺序，用{ROW_SEPARATORS}隔开），"
-                  f"例如「{self.example_row()}」；也可以从 Excel 复制多行粘贴过来。"
-                  f"\n写完一{self.unit}直接发下一{self.unit}即可添加，全部写完请发送「完成」。")
+        return (f"可以一行写完一{self.unit}：{order}（按此顺序，用{ROW_SEPARATORS}隔开），"
+                f"例如「{self.example_row()}」；也可以从 Excel 复制多行粘贴过来。"
+                f"\n写完一{self.unit}直接发下一{self.unit}即可添加，全部写完请发送「完成」。")
 
     def example_row(self):
         return " ".join(f.example or f.label for f in self.fields)
