@@ -14,7 +14,8 @@ def _members_total(values, skipped, final):
 
 
 def _named_by_for_named_on(values, skipped, final):
-    if blank(values.get("basics.named_on")) or not blank(values.get("basics.named_by")):
+    named_by = None if "basics.named_by" in skipped else values.get("basics.named_by")
+    if blank(values.get("basics.named_on")) or not blank(named_by):
         return None
     if not final and "basics.named_by" not in skipped:
         return None         # not answered yet: it may come later, checked again at 提交
