@@ -327,6 +327,11 @@ SAID = [
     # a slip inside a longer word that still holds a whole name is taken as that name
     ("political", "中共党圆", "中共党员"), ("political", "共青团圆", "共青团员"), ("education", "硕土研究生", "硕士研究生"),
     ("type", "窗口服物", "窗口服务"), ("ethnic", "土家足", "土家族"), ("type", "我们是技术攻关型", "技术攻关"),
+    ("political", "民进", "民主党派"), ("political", "正式党员", "中共党员"), ("political", "ＣＰ党员", "中共党员"),
+    ("education", "硕士研究生", "硕士研究生"), ("education", "中技", "中专/高中"), ("education", "大专学历", "大学专科"),
+    ("education", "博士生", "博士研究生"), ("type", "服务窗口", "窗口服务"), ("type", "技能培训", "技能传授"),
+    ("ethnic", "藏", "藏族"), ("ethnic", "苗族", "苗族"), ("ethnic", "哈萨克", "哈萨克族"), ("ethnic", "哈族", "哈萨克族"),
+    ("ethnic", "乌孜别克", "乌孜别克族"), ("ethnic", "京", "京族"), ("ethnic", "布依", "布依族"),
 ]
 
 NEAR = [

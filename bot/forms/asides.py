@@ -15,6 +15,12 @@ HELP_WORDS = ("怎么填", "怎么写", "如何填", "如何填写", "填什么"
 _QUESTION_END = re.compile(r"[?？]\s*$")
 _LONG_QUESTION = 60         # a narrative paragraph may end with a question mark; a question is short
 _FREE_TEXT = ("text", "longtext")
+_CHOOSING = ("choice", "gender")
+
+
+def _is_option(text, field):
+    said = re.sub(r"\s+", "", to_halfwidth(text))
+    return said in tuple(field.options) + tuple(field.synonyms) + ("男", "女")
 
 
 def is_question(text, cursor=None):
@@ -41,6 +47,8 @@ def command(turn, text, cursor=None):
     if cmd is None:
         return None
     kind = getattr(cursor, "kind", "")
+    if kind in _CHOOSING and _is_option(text, cursor):
+        return None         # 成果 is a command word, and may also be an option being chosen
     if args and (kind in _FREE_TEXT or kind == "group"):
         return None
     return cmd, args

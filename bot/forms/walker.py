@@ -5,7 +5,11 @@ few hooks; the walker does everything else, the same way for every field. Its po
 the conversation state under ``state["form"]``:
 
     {"host": name, "ref": id, "cursor": key, "row": {...} | None, "pending": {...} | None,
-     "back": [keys asked before]}
+     "back": [keys asked before], "paste": {...} (rows of a pasted table to confirm),
+     "row_pick": index (a row whose field to change is being chosen)}
+
+Repeating groups live in bot/forms/groups.py, questions and command words inside a form in
+bot/forms/asides.py, cross-field rules in bot/forms/rules.py.
 """
 import re
 
@@ -211,10 +215,11 @@ class Walker(GroupMixin):
         if word in ("修改", "改") and args:
             self.edit(args)
             return True
-        if asides.is_question(text, cursor):
+        asked = cursor.field(row["field"]) if row and isinstance(cursor, Group) else cursor
+        if asides.is_question(text, asked):
             self.help()
             return True
-        command = asides.command(self.turn, text, cursor)
+        command = asides.command(self.turn, text, asked)
         if command is not None:
             return self._run_command(*command)
         match = LABEL_VALUE.match(text)
@@ -607,8 +612,6 @@ class Walker(GroupMixin):
         before = turn.state.get("form")
         try:
             turn.bot.router.run_command(cmd, turn, args)
-        except InvalidInput:
-            raise
         except UserError as exc:            # shown as written, as the router's boundary would
             turn.reply(str(exc))
         if turn.state.get("flow") != "form" or turn.state.get("form") is not before:
