@@ -8,7 +8,7 @@ from bot import files
 from bot.errors import UserError
 from bot.forms.walker import Host, Store
 from handlers import forms, seven
-from handlers.application_schema import application_form
+from handlers.application_schema import application_form, cross_check
 from storage import applications
 from storage.models import Application, Attachment, Studio
 
@@ -120,6 +120,10 @@ class ApplicationHost(Host):
 
     def submit(self, turn, walker):
         from handlers import review
+        problems = cross_check(walker.store.app.year, walker.answers, walker.skipped)
+        if problems:            # the walker checks too; this holds for any way into submission
+            turn.reply("以下内容前后不一致，暂不能提交：\n" + "\n".join(problems), [("继续填写", "form:continue")])
+            return
         review.submit(turn, walker.store.app, walker)
 
     def on_attachment(self, turn, walker, key, attachments):

@@ -8,10 +8,11 @@ from functools import lru_cache
 
 from bot.errors import InvalidInput
 from bot.forms.schema import Field, Form, Group
-
-STUDIO_TYPES = ("技术攻关", "技能传授", "窗口服务", "其他")
-EDUCATION = ("博士研究生", "硕士研究生", "大学本科", "大学专科", "中专/高中", "初中及以下")
-POLITICAL = ("中共党员", "中共预备党员", "共青团员", "民主党派", "无党派人士", "群众")
+from handlers.application_choices import (
+    EDUCATION, EDUCATION_WORDS, ETHNIC_GROUPS, ETHNIC_WORDS, GENDER_WORDS, POLITICAL, POLITICAL_WORDS,
+    STUDIO_TYPE_WORDS, STUDIO_TYPES,
+)
+from handlers.application_rules import RULES
 SKILL_GRADES = ("双重职称", "高级技师", "技师", "高级工", "其他")
 HONOURS = ("全国劳模", "省部级劳模", "地市级劳模", "企业劳模")
 
@@ -61,7 +62,8 @@ def application_form(year: int) -> Form:
               block=basics),
         Field("basics.named_on", "命名日期", "date", help="被命名的日期；没有可说「跳过」",
               example="2019年5月1日", block=basics, optional=True),
-        Field("basics.type", "工作室类型", "choice", help="请选择工作室类型", options=STUDIO_TYPES, block=basics),
+        Field("basics.type", "工作室类型", "choice", help="请选择工作室类型", options=STUDIO_TYPES,
+              synonyms=STUDIO_TYPE_WORDS, block=basics),
         Field("basics.members", "成员总数", "count", help="工作室成员总人数", example="15人", block=basics,
               opts={"unit": "人", "minimum": 1}),
         Field("basics.area", "场所面积", "area", help="固定场所面积（七有要求一般不少于 20 平方米）",
@@ -123,14 +125,17 @@ def application_form(year: int) -> Form:
               block="社会效益", opts={"max_len": 1000}),
         Field("leader.name", "姓名", help="领衔人姓名", example="王海", block=leader, aliases=("领衔人姓名",),
               opts={"max_len": 20}),
-        Field("leader.gender", "性别", "gender", help="领衔人性别（男/女）", block=leader, aliases=("领衔人性别",)),
+        Field("leader.gender", "性别", "gender", help="领衔人性别（男/女）", block=leader, aliases=("领衔人性别",),
+              synonyms=GENDER_WORDS),
         Field("leader.birth", "出生年月", "month", help="领衔人出生年月", example="1975年6月", block=leader,
               aliases=("领衔人出生年月",), opts={"min_age": 16}),
-        Field("leader.education", "学历", "choice", help="领衔人学历", options=EDUCATION, block=leader,
+        Field("leader.education", "学历", "choice", help="领衔人学历", options=EDUCATION,
+              synonyms=EDUCATION_WORDS, block=leader,
               aliases=("领衔人学历",)),
-        Field("leader.ethnicity", "民族", help="领衔人民族", example="汉族", block=leader, aliases=("领衔人民族",),
-              opts={"max_len": 20}),
-        Field("leader.political", "政治面貌", "choice", help="领衔人政治面貌", options=POLITICAL, block=leader,
+        Field("leader.ethnicity", "民族", "choice", help="领衔人民族", example="汉族", block=leader,
+              aliases=("领衔人民族",), options=ETHNIC_GROUPS, synonyms=ETHNIC_WORDS),
+        Field("leader.political", "政治面貌", "choice", help="领衔人政治面貌", options=POLITICAL,
+              synonyms=POLITICAL_WORDS, block=leader,
               aliases=("领衔人政治面貌",)),
         Field("leader.profession", "专业/工种", help="领衔人的专业或工种", example="盾构机操作", block=leader,
               aliases=("领衔人专业/工种", "专业", "工种")),
@@ -141,23 +146,32 @@ def application_form(year: int) -> Form:
         Group("leader.honours", "获奖年份及荣誉称号", [
             Field("year", "获奖年份", "year", help="获奖年份", example="2019"),
             Field("title", "荣誉称号", help="荣誉称号全称", example="全国五一劳动奖章", opts={"max_len": 100}),
-        ], help="领衔人获得的荣誉（需提供证明复印件），逐条添加：先填年份，再填称号。",
+        ], help="领衔人获得的荣誉（需提供证明复印件），每项写获奖年份和荣誉称号。",
             min_rows=1, unit="项", block=leader, aliases=("荣誉称号", "领衔人荣誉"), proof=True),
         Group("members", "骨干成员", [
             Field("name", "姓名", help="成员姓名", example="孙立", opts={"max_len": 20}),
-            Field("gender", "性别", "gender", help="性别（男/女）"),
+            Field("gender", "性别", "gender", help="性别（男/女）", example="男", synonyms=GENDER_WORDS),
             Field("birth", "出生年月", "month", help="出生年月", example="1986年3月", opts={"min_age": 16}),
-            Field("education", "学历", "choice", help="学历", options=EDUCATION),
+            Field("education", "学历", "choice", help="学历", example="大学本科", options=EDUCATION,
+                  synonyms=EDUCATION_WORDS),
             Field("title", "技术职称", help="技术职称；没有请回复「无」", example="工程师"),
             Field("department", "所在部门", help="所在部门", example="技术部"),
-            Field("role", "主要分工", help="在工作室中的主要分工", example="BIM 建模"),
-        ], help="工作室骨干成员，逐位添加（表内 14 行，超出部分附表）。", min_rows=1, unit="位",
+            Field("role", "主要分工", help="在工作室中的主要分工", example="BIM建模"),
+        ], help="工作室骨干成员（表内 14 行，超出部分附表）。", min_rows=1, unit="位",
             block="工作室骨干成员情况", aliases=("骨干成员情况", "成员名单")),
         Field("narrative", "创新工作室业绩简介", "longtext",
               help="不少于 1000 字，可以分多条发送，我会接在一起。发完请说「完成」。",
               block="创新工作室业绩简介", aliases=("业绩简介", "简介"), opts={"min_chars": 1000}),
     ]
-    return Form("application", f"{year} 年度创新工作室申报表", items)
+    return Form("application", f"{year} 年度创新工作室申报表", items, rules=RULES)
+
+
+def cross_check(year, answers, skipped=()):
+    """What the answers of an application contradict each other in, as messages (empty: none).
+
+    The submit check: the walker runs it at 提交 too, and the host calls it once more before the
+    approval chain starts."""
+    return application_form(year).violations(answers, skipped, final=True)
 
 
 OPINION_BOXES = (

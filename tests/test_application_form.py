@@ -157,10 +157,9 @@ def test_members_group_add_list_edit_delete_finish(bot, chat):
     for answer in MEMBERS[1][2:]:
         leader.send(answer)
     assert "孙立" in leader.press("查看列表") and "李娜" in leader.last[0].text
-    leader.send("修改第2位")
-    leader.send("李娜娜")
-    for _ in range(6):
-        leader.send("不变")
+    assert "要改哪一项" in leader.send("修改第2位")      # one field is changed, not all seven walked
+    leader.press("姓名")
+    assert "✓ 第 2 位 姓名：李娜 → 李娜娜" in leader.send("李娜娜")
     assert answers(bot)["members"][1]["name"] == "李娜娜"
     assert "已删除第 1 位：孙立" in leader.send("删除第1位")
     assert [m["name"] for m in answers(bot)["members"]] == ["李娜娜"]

@@ -180,7 +180,7 @@ BAD = [
     (parse_text, "好", {"min_len": 5}, "至少需要 5 个字"),
     (parse_text, "字" * 501, {}, "500 字以内"),
     (parse_text, "字" * 21, {"max_len": 20}, "20 字以内"),
-    (parse_gender, "女士", {}, "请回复“男”或“女”"),
+    (parse_gender, "未知", {}, "请回复“男”或“女”"),
     (parse_gender, "3", {}, "例如 男"),
     (parse_gender, "", {}, "请回复“男”或“女”"),
 ]
@@ -279,3 +279,155 @@ def test_today_defaults_to_project_clock():
     assert parse_date("2018-04-20") == "20180420"
     with pytest.raises(InvalidInput):
         parse_date("2999-01-01")
+
+
+# --- choices and numbers as people say them (the application form's own vocabularies) -------------
+
+from bot.forms.parsers import NearMiss, edit_distance, is_estimate   # noqa: E402
+from handlers.application_choices import (   # noqa: E402
+    EDUCATION, EDUCATION_WORDS, ETHNIC_GROUPS, ETHNIC_WORDS, GENDER_WORDS, POLITICAL, POLITICAL_WORDS,
+    STUDIO_TYPE_WORDS, STUDIO_TYPES,
+)
+
+VOCABULARIES = {
+    "political": (POLITICAL, POLITICAL_WORDS),
+    "education": (EDUCATION, EDUCATION_WORDS),
+    "type": (STUDIO_TYPES, STUDIO_TYPE_WORDS),
+    "ethnic": (ETHNIC_GROUPS, ETHNIC_WORDS),
+}
+
+SAID = [
+    # political
+    ("political", "党员", "中共党员"), ("political", "中共党员", "中共党员"), ("political", "共产党员", "中共党员"),
+    ("political", "中国共产党员", "中共党员"), ("political", "中共", "中共党员"), ("political", "党员。", "中共党员"),
+    ("political", "预备党员", "中共预备党员"), ("political", "我是预备党员", "中共预备党员"),
+    ("political", "团员", "共青团员"), ("political", "共青团员", "共青团员"), ("political", "共青团", "共青团员"),
+    ("political", "群众", "群众"), ("political", "普通群众", "群众"), ("political", "6", "群众"),
+    ("political", "九三学社", "民主党派"), ("political", "民盟", "民主党派"), ("political", "致公党", "民主党派"),
+    ("political", "无党派", "无党派人士"), ("political", "1", "中共党员"), ("political", " 党 员 ", "中共党员"),
+    # education
+    ("education", "大专", "大学专科"), ("education", "专科", "大学专科"), ("education", "大学专科", "大学专科"),
+    ("education", "高职", "大学专科"), ("education", "本科", "大学本科"), ("education", "大本", "大学本科"),
+    ("education", "大学", "大学本科"), ("education", "学士", "大学本科"), ("education", "本科学历", "大学本科"),
+    ("education", "研究生", "硕士研究生"), ("education", "硕士", "硕士研究生"), ("education", "在职研究生", "硕士研究生"),
+    ("education", "博士", "博士研究生"), ("education", "博士研究生", "博士研究生"), ("education", "中专", "中专/高中"),
+    ("education", "高中", "中专/高中"), ("education", "技校", "中专/高中"), ("education", "职高", "中专/高中"),
+    ("education", "初中", "初中及以下"), ("education", "小学", "初中及以下"), ("education", "３", "大学本科"),
+    ("education", "第四个", "大学专科"),
+    # studio type
+    ("type", "攻关", "技术攻关"), ("type", "攻关型", "技术攻关"), ("type", "技术攻关型", "技术攻关"),
+    ("type", "传授", "技能传授"), ("type", "传帮带", "技能传授"), ("type", "窗口", "窗口服务"),
+    ("type", "窗口服务", "窗口服务"), ("type", "其它", "其他"), ("type", "2", "技能传授"),
+    # ethnic groups, with or without 族
+    ("ethnic", "汉", "汉族"), ("ethnic", "汉族", "汉族"), ("ethnic", "汉人", "汉族"), ("ethnic", "回", "回族"),
+    ("ethnic", "蒙古", "蒙古族"), ("ethnic", "蒙族", "蒙古族"), ("ethnic", "维吾尔", "维吾尔族"),
+    ("ethnic", "维族", "维吾尔族"), ("ethnic", "壮", "壮族"), ("ethnic", "土家", "土家族"),
+    ("ethnic", "满族", "满族"), ("ethnic", "朝鲜族", "朝鲜族"), ("ethnic", "柯尔克孜", "柯尔克孜族"),
+    ("ethnic", "基诺族", "基诺族"), ("ethnic", "高山", "高山族"), ("ethnic", "鄂伦春", "鄂伦春族"),
+    # a slip inside a longer word that still holds a whole name is taken as that name
+    ("political", "中共党圆", "中共党员"), ("political", "共青团圆", "共青团员"), ("education", "硕土研究生", "硕士研究生"),
+    ("type", "窗口服物", "窗口服务"), ("ethnic", "土家足", "土家族"), ("type", "我们是技术攻关型", "技术攻关"),
+    ("political", "民进", "民主党派"), ("political", "正式党员", "中共党员"), ("political", "ＣＰ党员", "中共党员"),
+    ("education", "硕士研究生", "硕士研究生"), ("education", "中技", "中专/高中"), ("education", "大专学历", "大学专科"),
+    ("education", "博士生", "博士研究生"), ("type", "服务窗口", "窗口服务"), ("type", "技能培训", "技能传授"),
+    ("ethnic", "藏", "藏族"), ("ethnic", "苗族", "苗族"), ("ethnic", "哈萨克", "哈萨克族"), ("ethnic", "哈族", "哈萨克族"),
+    ("ethnic", "乌孜别克", "乌孜别克族"), ("ethnic", "京", "京族"), ("ethnic", "布依", "布依族"),
+]
+
+NEAR = [
+    ("political", "党圆", "中共党员"), ("political", "群重", "群众"), ("political", "无党人士", "无党派人士"),
+    ("education", "本料", "大学本科"), ("education", "博土", "博士研究生"), ("type", "技术功关", "技术攻关"),
+    ("type", "窗囗", "窗口服务"), ("ethnic", "汉祖", "汉族"), ("ethnic", "苗祖", "苗族"),
+    ("ethnic", "维吾族", "维吾尔族"),
+]
+
+NOT_CHOICES = [
+    ("political", "党"), ("political", "7"), ("political", "不清楚"), ("education", "学历很高"),
+    ("education", "0"), ("type", "技"), ("type", "第五个"), ("ethnic", "火星族"), ("ethnic", ""),
+    ("political", ""),
+]
+
+
+@pytest.mark.parametrize("vocabulary, text, expected", SAID, ids=[f"{v}:{t}" for v, t, _ in SAID])
+def test_choices_as_people_say_them(vocabulary, text, expected):
+    options, words = VOCABULARIES[vocabulary]
+    assert parse_choice(text, list(options), words) == expected
+
+
+@pytest.mark.parametrize("vocabulary, text, suggestion", NEAR, ids=[f"{v}:{t}" for v, t, _ in NEAR])
+def test_a_near_miss_is_asked_back_with_the_suggestion(vocabulary, text, suggestion):
+    options, words = VOCABULARIES[vocabulary]
+    with pytest.raises(NearMiss) as info:
+        parse_choice(text, list(options), words)
+    assert info.value.suggestion == suggestion
+    assert str(info.value) == f"您是指“{suggestion}”吗？"
+
+
+@pytest.mark.parametrize("vocabulary, text", NOT_CHOICES, ids=[f"{v}:{t}" for v, t in NOT_CHOICES])
+def test_not_a_choice_is_refused_with_the_options(vocabulary, text):
+    options, words = VOCABULARIES[vocabulary]
+    with pytest.raises(InvalidInput) as info:
+        parse_choice(text, list(options), words)
+    assert not isinstance(info.value, NearMiss)
+    message = str(info.value)
+    assert ("1. " + options[0]) in message if len(options) <= 12 else "例如 汉族" in message
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("男的", "男"), ("女的", "女"), ("男性", "男"), ("女同志", "女"), ("男生", "男"), ("女士", "女"), ("男 ", "男"),
+])
+def test_gender_as_people_say_it(text, expected):
+    assert parse_gender(text, GENDER_WORDS) == expected
+
+
+NUMBERS = [
+    # (text, minimum, expected, is an estimate)
+    ("共十五名", 0, 15, False), ("共15人", 0, 15, False), ("一共12个", 0, 12, False), ("共计 8 项", 0, 8, False),
+    ("合计3项", 0, 3, False), ("总共二十位", 0, 20, False), ("约15人", 0, 15, True), ("大约20名", 0, 20, True),
+    ("大概 10 个", 0, 10, True), ("15人左右", 0, 15, True), ("十五名左右", 0, 15, True), ("20余人", 0, 20, True),
+    ("近30个", 0, 30, True), ("15位", 0, 15, False), ("3个", 0, 3, False), ("无", 0, 0, False),
+    ("没有", 0, 0, False), ("零", 0, 0, False), ("暂无", 0, 0, False), ("0个", 0, 0, False),
+    ("共 15 位", 1, 15, False), ("约 3 项", 1, 3, True), ("有12人", 0, 12, False), ("12", 0, 12, False),
+]
+
+
+@pytest.mark.parametrize("text, minimum, expected, estimate", NUMBERS, ids=[t for t, *_ in NUMBERS])
+def test_quantities_as_people_say_them(text, minimum, expected, estimate):
+    assert parse_count(text, minimum=minimum) == expected
+    assert is_estimate(text) is estimate
+
+
+@pytest.mark.parametrize("text, phrase", [
+    ("无", "至少为 1"), ("没有", "至少为 1"), ("约", "没能识别这个数量"), ("共", "没能识别这个数量"),
+    ("左右", "没能识别这个数量"), ("很多名", "没能识别这个数量"), ("约-3人", "不能为负数"), ("约2.5人", "请填写整数"),
+])
+def test_quantity_words_without_a_usable_number_are_refused(text, phrase):
+    with pytest.raises(InvalidInput) as info:
+        parse_count(text, minimum=1)
+    assert phrase in str(info.value)
+
+
+AREAS = [
+    ("约25平米", Decimal("25"), True), ("25平米左右", Decimal("25"), True), ("大约三十平方米", Decimal("30"), True),
+    ("约 120.5 ㎡", Decimal("120.5"), True), ("大概40平", Decimal("40"), True), ("共60平方米", Decimal("60"), False),
+    ("25 平方米", Decimal("25"), False), ("60M2", Decimal("60"), False),
+]
+
+
+@pytest.mark.parametrize("text, expected, estimate", AREAS, ids=[t for t, *_ in AREAS])
+def test_areas_as_people_say_them(text, expected, estimate):
+    assert parse_area(text) == expected
+    assert is_estimate(text) is estimate
+
+
+@pytest.mark.parametrize("text", ["约", "左右", "约平米", "大约很大"])
+def test_area_words_without_a_number_are_refused(text):
+    with pytest.raises(InvalidInput) as info:
+        parse_area(text)
+    assert "例如 25平方米" in str(info.value)
+
+
+def test_edit_distance():
+    assert edit_distance("本料", "本科") == 1
+    assert edit_distance("", "汉族") == 2
+    assert edit_distance("中共党员", "中共党员") == 0

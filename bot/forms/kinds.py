@@ -70,8 +70,8 @@ KINDS = {
     "area": (lambda f, t, a: p.format_area(p.parse_area(t)), lambda f, v: f"{v} 平方米"),
     "money": (lambda f, t, a: p.format_wan(p.parse_money_wan(t)), lambda f, v: f"{v} 万元"),
     "phone": (lambda f, t, a: p.parse_phone(t), lambda f, v: v),
-    "choice": (lambda f, t, a: p.parse_choice(t, list(f.options)), lambda f, v: v),
-    "gender": (lambda f, t, a: p.parse_gender(t), lambda f, v: v),
+    "choice": (lambda f, t, a: p.parse_choice(t, list(f.options), f.synonyms), lambda f, v: v),
+    "gender": (lambda f, t, a: p.parse_gender(t, f.synonyms), lambda f, v: v),
     "sources": (_parse_sources, lambda f, v: _show_sources(v)),
 }
 
@@ -88,3 +88,10 @@ def display(field, value):
     if value is None or value == "":
         return "（未填）"
     return KINDS[field.kind][1](field, value)
+
+
+def note(field, text, value):
+    """A remark to echo with a stored answer: an estimate (约 15 人) is stored as its number."""
+    if field.kind in ("count", "area") and p.is_estimate(text):
+        return f"您写的是“{text.strip()}”，表中按 {display(field, value)} 记录；有准确数字可以再改。"
+    return ""

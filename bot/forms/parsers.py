@@ -23,7 +23,7 @@ from bot.errors import InvalidInput
 __all__ = [
     "to_halfwidth", "parse_date", "parse_month", "parse_year", "parse_count",
     "parse_area", "parse_money_wan", "format_wan", "format_area", "parse_phone",
-    "parse_choice", "parse_text", "parse_gender",
+    "parse_choice", "parse_text", "parse_gender", "is_estimate", "NearMiss", "edit_distance",
 ]
 
 # --- normalisation helpers -------------------------------------------------------------
@@ -178,17 +178,47 @@ def parse_year(text: str, *, today: datetime.date | None = None) -> int:
 
 _QUANTIFIERS = ["人次", "人", "项", "个", "名", "次", "场", "件", "位", "家", "期", "届",
                 "篇", "本", "台", "套", "条", "种"]
+# Words around a number that make it "about N" (共十五名, 约 15 人, 15人左右, 20余人): the number
+# is kept as given, and ``is_estimate`` lets the caller say so.
+_TOTAL_PREFIX = r"(?:共计|总共|一共|合计|总计|共有|共|计|有)?"
+_ESTIMATE_PREFIX = r"(?:大约|大概|约莫|约|近|将近)?"
+_ESTIMATE_SUFFIX = r"(?:左右|上下|多|余)?"
+_ESTIMATE_WORDS = re.compile(r"大约|大概|约莫|约|将近|近|左右|上下|(?<=\d)[多余]")
+_NONE_WORDS = ("无", "没有", "暂无", "没", "零", "无人", "没有人", "一个也没有", "尚无", "目前没有", "还没有")
+
+
+def _lead_words(s: str) -> str:
+    """共/一共/约 … removed from the front before numerals are read (一共 is not 1共)."""
+    return re.sub(rf"^{_TOTAL_PREFIX}{_ESTIMATE_PREFIX}(?=.)", "", s)
+
+
+def is_estimate(text: str) -> bool:
+    """True when a number was said as an estimate (约 15 人, 15 人左右, 20 余项)."""
+    return bool(_ESTIMATE_WORDS.search(_numeric(text)))
+
+
+def _strip_number_words(s: str, units: str) -> str:
+    """共/约 before and 左右/余/多 after a number (around its unit) removed, for matching."""
+    m = re.fullmatch(rf"{_TOTAL_PREFIX}{_ESTIMATE_PREFIX}(-?\d+(?:\.\d+)?){_ESTIMATE_SUFFIX}"
+                     rf"((?:{units}))?{_ESTIMATE_SUFFIX}", s)
+    return (m.group(1) + (m.group(2) or "")) if m else s
 
 
 def parse_count(text: str, *, minimum: int = 0, maximum: int | None = None,
                 unit: str = "") -> int:
-    """A whole number, optionally followed by a unit or quantifier (12人, 两个, 十二项)."""
+    """A whole number, optionally with a unit or quantifier (12人, 两个, 共十五名, 约 15 人).
+
+    无 / 没有 / 零 are 0; an estimate (约, 左右, 余) is read as its number.
+    """
     example = max(minimum, 12 if maximum is None else min(12, maximum))
     example = f"例如 {example} {unit}" if unit else f"例如 {example}"
-    s = _numeric(text)
+    s = _cn_numerals(_lead_words(_compact(text)))
     if not s:
         raise InvalidInput(f"请填写数量，{example}。")
+    if _compact(text) in _NONE_WORDS:
+        s = "0"
     units = "|".join(re.escape(u) for u in ([unit] if unit else []) + _QUANTIFIERS)
+    s = _strip_number_words(s, units)
     m = re.fullmatch(rf"(-?)(\d+(?:\.\d+)?)(?:{units})?", s)
     if not m:
         raise InvalidInput(f"没能识别这个数量。请填写一个整数，{example}。")
@@ -206,14 +236,16 @@ def parse_count(text: str, *, minimum: int = 0, maximum: int | None = None,
 
 
 _AREA_EXAMPLE = "例如 25平方米 或 25.5"
+_AREA_UNITS = "平方米|平米|平方|平|㎡|m2|m²|sqm|M2"
 
 
 def parse_area(text: str) -> Decimal:
-    """An area in square metres (25平米, 25㎡, 25 m2, 二十五平方米), rounded to 0.01."""
-    s = _numeric(text)
+    """An area in square metres (25平米, 25㎡, 25 m2, 二十五平方米, 约 25 平米), rounded to 0.01."""
+    s = _cn_numerals(_lead_words(_compact(text)))
     if not s:
         raise InvalidInput(f"请填写面积（平方米），{_AREA_EXAMPLE}。")
-    m = re.fullmatch(r"(-?\d+(?:\.\d+)?)(?:平方米|平米|平方|㎡|m2|m²|sqm)?", s, re.IGNORECASE)
+    s = _strip_number_words(s, _AREA_UNITS)
+    m = re.fullmatch(rf"(-?\d+(?:\.\d+)?)(?:{_AREA_UNITS})?", s, re.IGNORECASE)
     if not m:
         raise InvalidInput(f"没能识别这个面积。请填写平方米数，{_AREA_EXAMPLE}。")
     value = Decimal(m.group(1))
@@ -289,29 +321,79 @@ def _choice_number(text: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+class NearMiss(InvalidInput):
+    """Not one of the options, but close to exactly one: ask 「您是指“…”吗？」 instead of refusing."""
+
+    def __init__(self, suggestion: str, options: list[str]):
+        super().__init__(f"您是指“{suggestion}”吗？")
+        self.suggestion, self.options = suggestion, list(options)
+
+
 def _options_message(options: list[str]) -> str:
+    if len(options) > 12:       # 56 ethnic groups: no list, an example
+        return f"没能识别这一项，请写出全称，例如 {'、'.join(options[:3])}。"
     listed = " ".join(f"{i}. {name}" for i, name in enumerate(options, 1))
     return f"请从以下选项中选择（回复名称或序号）：{listed}"
 
 
-def parse_choice(text: str, options: list[str]) -> str:
-    """One of ``options``: by exact name, 1-based number, or unambiguous part of a name."""
+def _fold(text: str) -> str:
+    return re.sub(r"\s+", "", to_halfwidth(text)).rstrip("。.!！").lower()
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insert, delete, substitute), for near misses of short words."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    chars = iter(long)
+    return all(c in chars for c in short)
+
+
+def _near_miss(s: str, names: dict) -> str | None:
+    """The one option ``s`` is a slip of (one edit away, or its characters in order), or None."""
+    if len(s) < 2:
+        return None
+    close = {target for name, target in names.items()
+             if edit_distance(s, name) <= (1 if len(name) < 5 else 2)
+             or (len(s) >= 2 and len(s) < len(name) and _is_subsequence(s, name))}
+    return close.pop() if len(close) == 1 else None
+
+
+def parse_choice(text: str, options: list[str], synonyms: dict | None = None) -> str:
+    """One of ``options``: by name, by a declared synonym (党员 → 中共党员), by 1-based number, or
+    by an unambiguous part of a name. A near miss raises ``NearMiss`` with the suggestion."""
     if not options:
         raise ValueError("parse_choice needs at least one option")
-    s = re.sub(r"\s+", "", to_halfwidth(text)).rstrip("。").lower()
+    s = _fold(text)
     if not s:
         raise InvalidInput(_options_message(options))
-    folded = [re.sub(r"\s+", "", to_halfwidth(o)).lower() for o in options]
-    if s in folded:
-        return options[folded.index(s)]
+    names = {_fold(o): o for o in options}
+    names.update({_fold(said): target for said, target in (synonyms or {}).items()})
+    if s in names:
+        return names[s]
     number = _choice_number(s)
     if number is not None:
         if 1 <= number <= len(options):
             return options[number - 1]
         raise InvalidInput(_options_message(options))
-    hits = [o for o, f in zip(options, folded) if s in f or f in s]
-    if len(hits) == 1:
-        return hits[0]
+    # a part of a name (攻关), or a name inside a sentence (我们选技术攻关); one character only alone
+    hits = [name for name in names if s in name or (len(name) >= 2 and name in s)]
+    # the longest name wins over one inside it (预备党员 over 党员 in 我是预备党员)
+    hits = [h for h in hits if not any(h != other and h in other and other in s for other in hits)]
+    targets = {names[h] for h in hits}
+    if len(targets) == 1:
+        return targets.pop()
+    if not targets:
+        guess = _near_miss(s, names)
+        if guess is not None:
+            raise NearMiss(guess, options)
     raise InvalidInput(_options_message(options))
 
 
@@ -327,14 +409,16 @@ def parse_text(text: str, *, min_len: int = 1, max_len: int = 500) -> str:
     return s
 
 
-_GENDERS = {"男": "男", "男性": "男", "女": "女", "女性": "女"}
+GENDER_WORDS = {"男性": "男", "男的": "男", "男士": "男", "男生": "男", "男同志": "男",
+                "女性": "女", "女的": "女", "女士": "女", "女生": "女", "女同志": "女"}
 
 
-def parse_gender(text: str) -> str:
-    """男 or 女: from 男/女, 男性/女性, or the number 1/2 (第1个, 一, ...)."""
-    s = re.sub(r"\s+", "", to_halfwidth(text)).rstrip("。")
-    if s in _GENDERS:
-        return _GENDERS[s]
+def parse_gender(text: str, synonyms: dict | None = None) -> str:
+    """男 or 女: from 男/女, 男性/男的/女性/女的 …, or the number 1/2 (第1个, 一, ...)."""
+    s = _fold(text)
+    words = {"男": "男", "女": "女", **GENDER_WORDS, **(synonyms or {})}
+    if s in words:
+        return words[s]
     number = _choice_number(s) if s else None
     if number in (1, 2):
         return ("男", "女")[number - 1]

@@ -1,4 +1,4 @@
-"""Form declarations: Field (one answer), Group (repeating rows), Form — checked when declared.
+"""Form declarations: Field (one answer), Group (repeating rows), Form and its rules — checked when declared.
 
 A field's ``kind`` names its parser (bot/forms/kinds.py); values are stored as JSON (strings for
 dates, months, money and areas; ints for counts; lists of dicts for groups).
@@ -6,6 +6,9 @@ dates, months, money and areas; ints for counts; lists of dicts for groups).
 from dataclasses import dataclass, field as dc_field
 
 from bot.forms import kinds
+from bot.forms import rules as rules_mod
+
+ROW_SEPARATORS = "空格、逗号或顿号"
 
 
 @dataclass
@@ -18,6 +21,7 @@ class Field:
     optional: bool = False
     proof: bool = False         # starred on the form: proof copies required
     options: tuple = ()         # for choices
+    synonyms: dict = dc_field(default_factory=dict)   # what people say -> an option (党员 -> 中共党员)
     aliases: tuple = ()         # qualified labels users may type, e.g. "领衔人姓名"
     block: str = ""             # the block it belongs to, e.g. "工作室领衔人情况"
     compute: object = None      # fn(answers) -> value for computed fields (not asked)
@@ -42,7 +46,7 @@ class Field:
         lines = [self.help or f"请填写{self.label}。"]
         if self.example and "例如" not in lines[0]:
             lines[0] = lines[0].rstrip("。") + f"，例如 {self.example}。"
-        if self.options:
+        if self.options and len(self.options) <= 12:
             lines.append("可选：" + " / ".join(f"{i}. {o}" for i, o in enumerate(self.options, 1)))
         return "\n".join(lines)
 
@@ -84,14 +88,25 @@ class Group:
         return f"{len(rows)} {self.unit}" if rows else "（无）"
 
     def question(self):
-        return self.help or f"请逐一添加{self.label}。"
+        return (self.help or f"请逐一添加{self.label}。") + "\n" + self.row_hint()
+
+    def row_hint(self):
+        """How to type rows: a whole row in one line, a table pasted, the next row, 完成."""
+        order = " ".join(f.label for f in self.fields)
+        return (f"可以一行写完一{self.unit}：{order}（按此顺序，用{ROW_SEPARATORS}隔开），"
+                f"例如「{self.example_row()}」；也可以从 Excel 复制多行粘贴过来。"
+                f"\n写完一{self.unit}直接发下一{self.unit}即可添加，全部写完请发送「完成」。")
+
+    def example_row(self):
+        return " ".join(f.example or f.label for f in self.fields)
 
 
 class Form:
     """An ordered list of Fields and Groups, checked for duplicate keys and ambiguous labels."""
 
-    def __init__(self, name, title, items):
+    def __init__(self, name, title, items, rules=()):
         self.name, self.title, self.items = name, title, list(items)
+        self.rules = tuple(rules)
         self._asked = self._numbers = None
         self.by_key = {}
         self.by_label = {}
@@ -102,6 +117,10 @@ class Form:
                 raise ValueError(f"form {name}: unknown kind {item.kind!r} for {item.key}")
             if item.kind == "choice" and not item.options:
                 raise ValueError(f"form {name}: choice {item.key} has no options")
+            for sub in (item.fields if isinstance(item, Group) else [item]):
+                wrong = {t for t in sub.synonyms.values() if t not in (sub.options or ("男", "女"))}
+                if wrong:
+                    raise ValueError(f"form {name}: synonyms of {sub.key} name no option: {sorted(wrong)}")
             self.by_key[item.key] = item
             for label in (item.label, *item.aliases):
                 self.by_label.setdefault(label, []).append(item)
@@ -109,6 +128,10 @@ class Form:
                 for sub in item.fields:
                     if sub.kind not in kinds.KINDS:
                         raise ValueError(f"form {name}: unknown kind {sub.kind!r} in {item.key}")
+        for rule in self.rules:
+            unknown = [k for k in rule.keys if k not in self.by_key]
+            if unknown:
+                raise ValueError(f"form {name}: rule {rule.name or rule.keys} reads unknown keys {unknown}")
         for label, items in self.by_label.items():
             qualified = {i.qualified for i in items}
             if len(items) > 1 and len(qualified) < len(items):
@@ -142,6 +165,10 @@ class Form:
 
     def missing(self, answers, skipped=()):
         return [i for i in self.asked if not self.is_done(i, answers, skipped)]
+
+    def violations(self, answers, skipped=(), *, changed=None, final=False):
+        """Messages of the cross-field rules the answers break (see bot/forms/rules.py)."""
+        return rules_mod.violations(self.rules, answers, skipped, changed=changed, final=final)
 
     def complete_values(self, answers):
         """Answers plus computed fields."""

@@ -5,17 +5,23 @@ few hooks; the walker does everything else, the same way for every field. Its po
 the conversation state under ``state["form"]``:
 
     {"host": name, "ref": id, "cursor": key, "row": {...} | None, "pending": {...} | None,
-     "back": [keys asked before]}
+     "back": [keys asked before], "paste": {...} (rows of a pasted table to confirm),
+     "row_pick": index (a row whose field to change is being chosen)}
+
+Repeating groups live in bot/forms/groups.py, questions and command words inside a form in
+bot/forms/asides.py, cross-field rules in bot/forms/rules.py.
 """
 import re
 
-from bot.errors import InvalidInput
-from bot.forms import kinds
+from bot.errors import InvalidInput, UserError
+from bot.forms import asides, kinds
+from bot.forms.groups import GroupMixin
+from bot.forms.parsers import NearMiss
 from bot.forms.schema import Group
 
-LABEL_VALUE = re.compile(r"^\s*(?P<label>[^:：\n]{1,24}?)\s*[:：]\s*(?P<value>.+)$", re.S)
-ROW_COMMAND = re.compile(r"^(修改|删除)\s*第?\s*(\d+)\s*(位|项|条|行|人)?$")
+LABEL_VALUE = re.compile(r"^\s*(?P<label>[^:：\n\t]{1,24}?)\s*[:：]\s*(?P<value>.+)$", re.S)
 CONTINUE = ("继续", "继续填写", "不变", "保持不变")
+YES = ("确认", "是", "确定", "是的", "对", "对的", "嗯", "好")
 
 COMMANDS_HINT = "随时可以说：上一步 / 跳过 / 修改 字段名 / 进度 / 预览 / 帮助 / 取消。"
 
@@ -103,7 +109,7 @@ class Host:
         turn.reply("这里暂不能接收文件。")
 
 
-class Walker:
+class Walker(GroupMixin):
     def __init__(self, host, turn, fstate):
         self.host, self.turn, self.fstate = host, turn, fstate
         self.form = host.form(turn, fstate)
@@ -165,8 +171,16 @@ class Walker:
             return True
         if self.fstate.get("pending"):
             pending = self.fstate.pop("pending")
-            if text in ("确认", "是", "确定"):
+            if text in YES and pending.get("confirm"):
                 return self._action(pending["confirm"])
+        if self.fstate.get("paste"):
+            if text in ("全部添加", "确认", "添加", "是"):
+                return self._paste_all()
+            self.fstate.pop("paste")
+            if text in ("取消", "不要", "算了"):
+                self.turn.reply("已取消，粘贴的内容没有添加。")
+                self._reask()
+                return True
         return self._text(text)
 
     # -- text ------------------------------------------------------------------------
@@ -184,11 +198,14 @@ class Walker:
         if text in extra or word in extra:
             fn = extra.get(text) or extra[word]
             fn(self.turn, self, args if text not in extra else "")
+            self._reask()
             return True
         simple = {"上一步": self.back, "跳过": self.skip, "进度": self.progress, "预览": self.preview,
                   "取消": self.cancel, "帮助": self.help, "提交": self.submit}
         if text in simple:
             simple[text]()
+            if text == "进度":
+                self._reask()
             return True
         if text in CONTINUE:
             if row:
@@ -198,6 +215,13 @@ class Walker:
         if word in ("修改", "改") and args:
             self.edit(args)
             return True
+        asked = cursor.field(row["field"]) if row and isinstance(cursor, Group) else cursor
+        if asides.is_question(text, asked):
+            self.help()
+            return True
+        command = asides.command(self.turn, text, asked)
+        if command is not None:
+            return self._run_command(*command)
         match = LABEL_VALUE.match(text)
         if match:
             label = match.group("label").strip()
@@ -215,11 +239,13 @@ class Walker:
                 return True
             return False        # nothing is being asked: let the router take it (a command, a hint)
         if row:
+            starting = row["index"] is None and not row["data"] and row["field"] == cursor.fields[0].key
+            if starting and ("\n" in text.strip() or len(asides.cells(text, cursor)) > 1):
+                self.fstate["row"] = None
+                return self._group_text(cursor, text)
             return self._row_answer(cursor, row, text)
         if isinstance(cursor, Group):
-            self.turn.reply(f"正在填写{cursor.label}。" + self._group_menu_text(cursor),
-                            self._group_buttons(cursor))
-            return True
+            return self._group_text(cursor, text)
         if cursor.kind == "longtext":
             return self._narrative_append(cursor, text)
         return self._answer(cursor, text)
@@ -229,12 +255,39 @@ class Walker:
         try:
             value = item.parse(text, self.answers)
         except InvalidInput as exc:
-            self.turn.reply(str(exc))
-            return True
-        self._store_answer(item, value, then_next=then_next)
+            return self._refuse(exc, item=item)
+        self._store_answer(item, value, then_next=then_next, note=kinds.note(item, text, value))
         return True
 
+    def _refuse(self, exc, item=None, prefix=""):
+        """Say why an answer was not taken; a near miss of a choice is asked back with buttons."""
+        if not isinstance(exc, NearMiss):
+            self.turn.reply(prefix + str(exc))
+            return True
+        # a top-level field is named in the action (it may not be the cursor); a row field is the row's
+        confirm = f"set:{item.key}={exc.suggestion}" if item is not None else f"answer:{exc.suggestion}"
+        self.fstate["pending"] = {"confirm": confirm}
+        others = [o for o in exc.options if o != exc.suggestion] if len(exc.options) <= 6 else []
+        action = confirm.split(":", 1)[0]
+        buttons = [("是", f"form:{confirm}")] + [
+            (o, f"form:set:{item.key}={o}" if action == "set" else f"form:answer:{o}") for o in others]
+        hint = "" if others else "不是的话，请直接写出全称。"
+        self.turn.reply(prefix + str(exc) + hint, buttons)
+        return True
+
+    def _conflict(self, item, value=None, skipped=None):
+        """The cross-field rules the change would break, as one message (empty: none)."""
+        values = dict(self.answers)
+        if value is not None:
+            values[item.key] = value
+        found = self.form.violations(values, self.skipped if skipped is None else skipped, changed=item.key)
+        return "\n".join(found)
+
     def _store_answer(self, item, value, *, then_next=True, note=""):
+        conflict = self._conflict(item, value)
+        if conflict:
+            self.turn.reply(f"{conflict}\n{item.qualified}暂未保存，请重新填写，或先修改另一项。")
+            return False
         old = self._save(item.key, value)
         self.store.set_skipped(item.key, False)
         shown = item.display(value)
@@ -252,6 +305,7 @@ class Walker:
         self.turn.reply(line)
         if then_next:
             self.ask_next(after=item.key)
+        return True
 
     def _labelled(self, targets, label, value):
         if len(targets) > 1:
@@ -277,10 +331,9 @@ class Walker:
         try:
             parsed = target.parse(value, self.answers)
         except InvalidInput as exc:
-            self.turn.reply(f"{target.qualified}：{exc}")
-            return True
-        self._store_answer(target, parsed, then_next=False)
-        self._resume_line()
+            return self._refuse(exc, item=target, prefix=f"{target.qualified}：")
+        if self._store_answer(target, parsed, then_next=False, note=kinds.note(target, value, parsed)):
+            self._resume_line()
         return True
 
     def _resume_line(self):
@@ -351,6 +404,7 @@ class Walker:
             back = (back + [self.fstate["cursor"]])[-30:]
         self.fstate["back"] = back
         self.fstate["cursor"], self.fstate["row"] = key, None
+        self.fstate.pop("row_pick", None)
         number = self.form.number(item)
         if isinstance(item, Group):
             self.turn.reply(prefix + f"{lead} {number} 项 {item.label}：{item.question()}\n"
@@ -423,6 +477,10 @@ class Walker:
         if not item.optional:
             self.turn.reply(f"「{item.qualified}」是必填项，不能跳过。{item.question()}")
             return
+        conflict = self._conflict(item, skipped=self.skipped | {item.key})
+        if conflict:
+            self.turn.reply(f"{conflict}\n所以{item.qualified}暂不能跳过。")
+            return
         self.store.set_skipped(item.key, True)
         self._answers = None
         self.turn.reply(f"已跳过 {item.qualified}。")
@@ -447,7 +505,8 @@ class Walker:
         self.fstate["cursor"], self.fstate["row"] = item.key, None
         current = self.answers.get(item.key)
         if isinstance(item, Group):
-            self.turn.reply(f"{item.label}：" + self._group_menu_text(item), self._group_buttons(item))
+            self.turn.reply(f"{item.label}：" + self._group_menu_text(item) + "\n" + item.row_hint(),
+                            self._group_buttons(item))
             return
         if item.kind == "longtext":
             self.turn.reply(f"{item.qualified}当前 {kinds.char_count(current)} 字。继续发送会接在后面；"
@@ -517,6 +576,7 @@ class Walker:
                         [(self.host.submit_label(), self.host.submit_label())])
 
     def help(self):
+        """Help for the field being asked, then the same question again."""
         item = self.cursor
         if item is None:
             self.turn.reply(COMMANDS_HINT)
@@ -524,8 +584,44 @@ class Walker:
         star = "（带 * 项，需提供证明材料）" if item.proof else ""
         optional = "选填，可说「跳过」。" if item.optional else "必填。"
         extra = "、".join(self.host.commands())
-        self.turn.reply(f"{item.qualified}{star}：{item.question()}\n{optional}\n{COMMANDS_HINT}"
-                        + (f"\n还可以说：{extra}。" if extra else ""))
+        row = self.fstate.get("row")
+        about = f"{item.qualified}{star}：{optional}"
+        if row and isinstance(item, Group):
+            about = f"{item.label}·{item.field(row['field']).label}：{item.field(row['field']).question()}"
+        elif isinstance(item, Group):
+            about = f"{item.label}{star}：{item.question()}"
+        self.turn.reply(f"{about}\n{COMMANDS_HINT}" + (f"\n还可以说：{extra}。" if extra else ""))
+        self._reask()
+
+    def _reask(self):
+        """After an aside (a question, a command), ask the current field again."""
+        cursor = self.cursor
+        if cursor is None or self.turn.state.get("flow") != "form":
+            return
+        if self.fstate.get("row"):
+            self._ask_row_field()
+        elif isinstance(cursor, Group):
+            self.turn.reply(f"继续填写{cursor.label}：" + self._group_menu_text(cursor) + self._next_row_hint(cursor),
+                            self._group_buttons(cursor))
+        else:
+            self.ask(cursor, lead="继续第")
+
+    def _run_command(self, cmd, args):
+        """A command word typed inside the form: its normal answer, then the field again."""
+        turn = self.turn
+        before = turn.state.get("form")
+        try:
+            turn.bot.router.run_command(cmd, turn, args)
+        except UserError as exc:            # shown as written, as the router's boundary would
+            turn.reply(str(exc))
+        if turn.state.get("flow") != "form" or turn.state.get("form") is not before:
+            # the command opened another task: its position stands, ours is already saved
+            if turn.state.get("flow") == "form":
+                self.fstate.clear()
+                self.fstate.update(turn.state["form"])
+            return True
+        self._reask()
+        return True
 
     def cancel(self):
         self.fstate["pending"] = {"confirm": "confirm_cancel"}
@@ -538,10 +634,21 @@ class Walker:
             self.turn.reply(f"还有 {len(missing)} 项未完成，暂不能{self.host.submit_label()}："
                             f"{self.missing_text(missing)}。", [("继续填写", "form:continue")])
             return
+        if self._cross_problems():
+            return
         self.preview()
         self.fstate["pending"] = {"confirm": "confirm_submit"}
         self.turn.reply(f"请核对以上内容，确认{self.host.submit_label()}吗？",
                         [(f"确认{self.host.submit_label()}", "form:confirm_submit"), ("再看看", "form:continue")])
+
+    def _cross_problems(self):
+        """Say what contradicts what, if anything (the submit check); True when something does."""
+        problems = self.form.violations(self.answers, self.skipped, final=True)
+        if problems:
+            listed = "\n".join(f"{n}. {p}" for n, p in enumerate(problems, 1))
+            self.turn.reply(f"以下内容前后不一致，暂不能{self.host.submit_label()}：\n{listed}",
+                            [("继续填写", "form:continue")])
+        return bool(problems)
 
     # -- actions (buttons) -------------------------------------------------------------
     def _action(self, action):
@@ -554,6 +661,28 @@ class Walker:
                 self.ask_next()
                 return True
             return self._answer(item, arg)
+        if name == "set":
+            key, _, value = arg.partition("=")
+            item = self.item(key)
+            if item is None or isinstance(item, Group):
+                self.ask_next()
+                return True
+            if item is self.cursor and not self.fstate.get("row"):
+                return self._answer(item, value)
+            return self._apply_target(item, value)
+        if name == "paste_all":
+            return self._paste_all()
+        if name == "paste_cancel":
+            self.fstate.pop("paste", None)
+            self.turn.reply("已取消，粘贴的内容没有添加。")
+            self._reask()
+            return True
+        if name == "row_field":
+            group = self.cursor
+            if not isinstance(group, Group):
+                self.ask_next()
+                return True
+            return self._pick_row_field(group, arg)
         if name == "continue":
             if self.fstate.get("row"):
                 return self._row_keep()
@@ -588,7 +717,7 @@ class Walker:
             self.turn.reply("已退出填写，内容已保存为草稿。发送「申报」可随时继续。")
             return True
         if name == "confirm_submit":
-            if self.missing():
+            if self.missing() or self.form.violations(self.answers, self.skipped, final=True):
                 self.submit()
                 return True
             self.host.submit(self.turn, self)
@@ -607,130 +736,6 @@ class Walker:
             return self._group_command(group, ("修改第" if name == "edit_row" else "删除第") + arg)
         self.turn.reply("这个按钮已失效。")
         self.ask_next()
-        return True
-
-    # -- groups (repeating rows) -------------------------------------------------------
-    def _rows(self, group):
-        return list(self.answers.get(group.key) or [])
-
-    def _group_menu_text(self, group):
-        rows = self._rows(group)
-        need = f"（至少 {group.min_rows} {group.unit}）" if len(rows) < group.min_rows else ""
-        return f"已添加 {len(rows)} {group.unit}{need}。"
-
-    def _group_buttons(self, group):
-        rows = self._rows(group)
-        buttons = [(f"添加一{group.unit}", "form:add")]
-        if rows:
-            buttons.append(("查看列表", "form:list"))
-        buttons.append((f"完成{group.label}", "form:finish"))
-        return buttons
-
-    def _group_command(self, group, text):
-        rows = self._rows(group)
-        if text in ("添加", "添加一位", "添加一人", "添加一项", "添加一条", f"添加一{group.unit}"):
-            if len(rows) >= group.max_rows:
-                self.turn.reply(f"最多添加 {group.max_rows} {group.unit}。")
-                return True
-            self.fstate["row"] = {"index": None, "field": group.fields[0].key, "data": {}}
-            self._ask_row_field()
-            return True
-        if text in ("查看列表", "列表", "查看"):
-            if not rows:
-                self.turn.reply(f"{group.label}还是空的。", self._group_buttons(group))
-            else:
-                lines = [f"{group.label}（{len(rows)} {group.unit}）："]
-                lines += [f"{n}. {group.row_summary(r)}" for n, r in enumerate(rows, 1)]
-                self.turn.reply("\n".join(lines) + "\n可以说「修改第N" + group.unit + "」或「删除第N" + group.unit + "」。",
-                                self._group_buttons(group))
-            return True
-        if text in ("完成", f"完成{group.label}", "完成列表"):
-            if len(rows) < group.min_rows:
-                self.turn.reply(f"{group.label}至少需要 {group.min_rows} {group.unit}，目前 {len(rows)} {group.unit}。",
-                                self._group_buttons(group))
-                return True
-            if not rows:
-                self._save(group.key, [])
-                self.store.set_skipped(group.key, True)
-            self.turn.reply(f"✓ {group.label}：共 {len(rows)} {group.unit}。")
-            self.ask_next(after=group.key)
-            return True
-        match = ROW_COMMAND.match(text)
-        if match:
-            n = int(match.group(2))
-            if not 1 <= n <= len(rows):
-                self.turn.reply(f"没有第 {n} {group.unit}，目前共 {len(rows)} {group.unit}。", self._group_buttons(group))
-                return True
-            if match.group(1) == "删除":
-                removed = rows.pop(n - 1)
-                self._save(group.key, rows)
-                self.turn.reply(f"已删除第 {n} {group.unit}：{group.row_summary(removed)}。" + self._group_menu_text(group),
-                                self._group_buttons(group))
-                return True
-            self.fstate["row"] = {"index": n - 1, "field": group.fields[0].key, "data": dict(rows[n - 1])}
-            self.turn.reply(f"修改第 {n} {group.unit}：{group.row_summary(rows[n - 1])}。"
-                            "逐项确认，保持不变请说「不变」，也可以用「字段：新值」直接改。")
-            self._ask_row_field()
-            return True
-        return False
-
-    def _ask_row_field(self):
-        group = self.cursor
-        row = self.fstate["row"]
-        field = group.field(row["field"])
-        number = (row["index"] + 1) if row["index"] is not None else len(self._rows(group)) + 1
-        current = row["data"].get(field.key)
-        keep = f"（当前 {field.display(current)}）" if current not in (None, "") else ""
-        self.turn.reply(f"第 {number} {group.unit}{'' if group.unit == '项' else ''} {field.label}{keep}：{field.question()}",
-                        self._field_buttons(field))
-
-    def _row_answer(self, group, row, text, field=None):
-        field = field or group.field(row["field"])
-        try:
-            value = field.parse(text, self.answers)
-        except InvalidInput as exc:
-            self.turn.reply(str(exc))
-            return True
-        data = dict(row["data"])
-        data[field.key] = value
-        row = dict(row, data=data)
-        self.fstate["row"] = row
-        return self._row_advance(group, row, field)
-
-    def _row_keep(self):
-        group, row = self.cursor, self.fstate["row"]
-        field = group.field(row["field"])
-        if row["data"].get(field.key) in (None, ""):
-            self.turn.reply(f"{field.label}还没有填写。{field.question()}")
-            return True
-        return self._row_advance(group, row, field)
-
-    def _row_advance(self, group, row, field):
-        keys = [f.key for f in group.fields]
-        remaining = [k for k in keys[keys.index(field.key) + 1:]
-                     if row["index"] is not None or row["data"].get(k) in (None, "")]
-        if not remaining:
-            remaining = [k for k in keys if row["data"].get(k) in (None, "")]
-        if remaining:
-            self.fstate["row"] = dict(row, field=remaining[0])
-            self._ask_row_field()
-            return True
-        rows = self._rows(group)
-        if row["index"] is None:
-            rows.append(row["data"])
-            n = len(rows)
-            verb = "添加"
-        else:
-            rows[row["index"]] = row["data"]
-            n = row["index"] + 1
-            verb = "修改"
-        self._save(group.key, rows)
-        self.store.set_skipped(group.key, False)
-        self.fstate["row"] = None
-        self.turn.reply(f"✓ 已{verb}第 {n} {group.unit}：{group.row_summary(row['data'])}。",
-                        [(f"添加一{group.unit}", "form:add"), (f"修改第 {n} {group.unit}", f"form:edit_row:{n}"),
-                         (f"删除第 {n} {group.unit}", f"form:del_row:{n}"), ("查看列表", "form:list"),
-                         (f"完成{group.label}", "form:finish")])
         return True
 
     # -- the narrative -------------------------------------------------------------------

@@ -1,0 +1,295 @@
+"""The walker's repeating groups: rows added one field at a time, in one line, or pasted as a table.
+
+A mixin of ``Walker``: it reads ``self.fstate`` (``row`` is the row being filled, ``paste`` the
+rows of a pasted table waiting for 全部添加, ``row_pick`` the row whose field is to be chosen) and
+stores rows through ``self._save``. Rows are checked against the form's cross-field rules before
+they are stored.
+"""
+import re
+
+from bot.errors import InvalidInput
+from bot.forms import rows as rowtext
+from bot.forms.schema import Group
+
+ROW_COMMAND = re.compile(r"^(修改|删除)\s*第?\s*(\d+)\s*(位|项|条|行|人)?\s*(?P<rest>.*)$", re.S)
+ADD_WORDS = ("添加", "添加一位", "添加一人", "添加一项", "添加一条", "下一位", "下一条", "再加一位")
+LIST_WORDS = ("查看列表", "列表", "查看")
+FINISH_WORDS = ("完成", "完成列表", "好了", "没有了", "就这些")
+
+
+class GroupMixin:
+    # -- menus -----------------------------------------------------------------------------
+    def _rows(self, group):
+        return list(self.answers.get(group.key) or [])
+
+    def _group_menu_text(self, group):
+        rows = self._rows(group)
+        need = f"（至少 {group.min_rows} {group.unit}）" if len(rows) < group.min_rows else ""
+        return f"已添加 {len(rows)} {group.unit}{need}。"
+
+    def _group_buttons(self, group):
+        rows = self._rows(group)
+        buttons = [(f"添加一{group.unit}", "form:add")]
+        if rows:
+            buttons.append(("查看列表", "form:list"))
+        buttons.append((f"完成{group.label}", "form:finish"))
+        return buttons
+
+    def _row_buttons(self, group, n):
+        return [(f"添加一{group.unit}", "form:add"), (f"修改第 {n} {group.unit}", f"form:edit_row:{n}"),
+                (f"删除第 {n} {group.unit}", f"form:del_row:{n}"), ("查看列表", "form:list"),
+                (f"完成{group.label}", "form:finish")]
+
+    def _next_row_hint(self, group):
+        return f"下一{group.unit}直接发送（一行写完），或发送「完成」。"
+
+    # -- commands --------------------------------------------------------------------------
+    def _group_command(self, group, text):
+        rows = self._rows(group)
+        if text in ADD_WORDS or text == f"添加一{group.unit}":
+            if len(rows) >= group.max_rows:
+                self.turn.reply(f"最多添加 {group.max_rows} {group.unit}。")
+                return True
+            self.fstate["row"] = {"index": None, "field": group.fields[0].key, "data": {}}
+            self._ask_row_field()
+            return True
+        if text in LIST_WORDS:
+            if not rows:
+                self.turn.reply(f"{group.label}还是空的。", self._group_buttons(group))
+            else:
+                lines = [f"{group.label}（{len(rows)} {group.unit}）："]
+                lines += [f"{n}. {group.row_summary(r)}" for n, r in enumerate(rows, 1)]
+                self.turn.reply("\n".join(lines) + f"\n可以说「修改第N{group.unit} 字段 新值」"
+                                f"（例如 修改第1{group.unit} {group.fields[-1].label} "
+                                f"{group.fields[-1].example or '…'}）或「删除第N{group.unit}」。",
+                                self._group_buttons(group))
+            return True
+        if text in FINISH_WORDS or text == f"完成{group.label}":
+            if len(rows) < group.min_rows:
+                self.turn.reply(f"{group.label}至少需要 {group.min_rows} {group.unit}，目前 {len(rows)} {group.unit}。",
+                                self._group_buttons(group))
+                return True
+            if not rows:
+                self._save(group.key, [])
+                self.store.set_skipped(group.key, True)
+            self.turn.reply(f"✓ {group.label}：共 {len(rows)} {group.unit}。")
+            self.ask_next(after=group.key)
+            return True
+        match = ROW_COMMAND.match(text)
+        if match:
+            return self._row_command(group, rows, match)
+        return False
+
+    def _row_command(self, group, rows, match):
+        n, rest = int(match.group(2)), match.group("rest").strip()
+        if not 1 <= n <= len(rows):
+            self.turn.reply(f"没有第 {n} {group.unit}，目前共 {len(rows)} {group.unit}。", self._group_buttons(group))
+            return True
+        if match.group(1) == "删除":
+            if rest:
+                return False
+            removed = rows.pop(n - 1)
+            self._save(group.key, rows)
+            self.turn.reply(f"已删除第 {n} {group.unit}：{group.row_summary(removed)}。" + self._group_menu_text(group),
+                            self._group_buttons(group))
+            return True
+        if rest:
+            return self._edit_row_text(group, n - 1, rest)
+        self.fstate["row_pick"] = n - 1
+        self.turn.reply(f"第 {n} {group.unit}：{group.row_summary(rows[n - 1])}。\n要改哪一项？直接发送"
+                        f"「{group.fields[-1].label} 新内容」，或点下面的字段；也可以发送整行替换。",
+                        [(f.label, f"form:row_field:{n}:{f.key}") for f in group.fields])
+        return True
+
+    def _edit_row_text(self, group, index, text):
+        """``学历 硕士研究生`` / ``学历：硕士研究生`` for one field of row ``index``, or a whole row."""
+        self.fstate.pop("row_pick", None)
+        for field in sorted(group.fields, key=lambda f: -len(f.label)):
+            if text.startswith(field.label):
+                value = text[len(field.label):].strip(" :：\t")
+                row = {"index": index, "field": field.key, "data": dict(self._rows(group)[index]), "single": True}
+                self.fstate["row"] = row
+                if not value:
+                    self._ask_row_field()
+                    return True
+                return self._row_answer(group, row, value, field=field)
+        cells = rowtext.split_cells(text, group)
+        if len(cells) == len(group.fields):
+            return self._row_line(group, text, index=index)
+        labels = "、".join(f.label for f in group.fields)
+        self.turn.reply(f"没有看懂要改哪一项。请写「字段 新内容」，字段可以是：{labels}；"
+                        f"例如「修改第{index + 1}{group.unit} {group.fields[-1].label} {group.fields[-1].example or '…'}」。")
+        return True
+
+    def _pick_row_field(self, group, arg):
+        n, _, key = arg.partition(":")
+        rows = self._rows(group)
+        if not n.isdigit() or not 1 <= int(n) <= len(rows) or key not in {f.key for f in group.fields}:
+            self.turn.reply("这个按钮已失效。", self._group_buttons(group))
+            return True
+        self.fstate.pop("row_pick", None)
+        self.fstate["row"] = {"index": int(n) - 1, "field": key, "data": dict(rows[int(n) - 1]), "single": True}
+        self._ask_row_field()
+        return True
+
+    # -- text for a group: a row, a table, or the first field ------------------------------------
+    def _group_text(self, group, text):
+        pick = self.fstate.get("row_pick")
+        if pick is not None and pick < len(self._rows(group)):
+            return self._edit_row_text(group, pick, text)
+        if len(rowtext.lines_of(text)) > 1:
+            return self._paste(group, text)
+        return self._row_line(group, text)
+
+    def _row_line(self, group, text, index=None):
+        """One row typed in a line; what is missing or wrong is asked field by field."""
+        rows = self._rows(group)
+        if index is None and len(rows) >= group.max_rows:
+            self.turn.reply(f"最多添加 {group.max_rows} {group.unit}。")
+            return True
+        cells = rowtext.split_cells(text, group)
+        if len(cells) <= 1 and index is None:      # just the first field: ask the others one by one
+            row = {"index": None, "field": group.fields[0].key, "data": {}}
+            self.fstate["row"] = row
+            return self._row_answer(group, row, text)
+        parsed = rowtext.parse_row(cells, group, self.answers)
+        if "" in parsed.errors:
+            self.turn.reply(f"{parsed.errors[''].args[0]}\n{group.question()}")
+            return True
+        data = dict(rows[index]) if index is not None else {}
+        data.update(parsed.data)
+        if parsed.complete(group) or (index is not None and not parsed.errors):
+            return self._save_row(group, {"index": index, "data": data})
+        wrong = [f for f in group.fields if f.key in parsed.errors]
+        first = wrong[0] if wrong else next(f for f in group.fields if f.key not in data)
+        row = {"index": index, "field": first.key, "data": data}
+        self.fstate["row"] = row
+        understood = rowtext.summary(group, data)
+        lead = f"已识别：{understood}。" if understood else ""
+        if wrong:
+            return self._refuse(parsed.errors[first.key], prefix=f"{lead}\n{first.label}：")
+        self.turn.reply(lead)
+        self._ask_row_field()
+        return True
+
+    def _paste(self, group, text):
+        parsed = rowtext.parse_table(text, group, self.answers)
+        good = [p.data for p in parsed if p.complete(group)]
+        start = len(self._rows(group)) + 1
+        lines, n = [f"识别到 {len(parsed)} 行："], start
+        for number, p in enumerate(parsed, 1):
+            if p.complete(group):
+                lines.append(f"{n}. {rowtext.summary(group, p.data, '｜')}")
+                n += 1
+            else:
+                reasons = [f"{(group.field(k).label + '：') if k else ''}{e}" for k, e in p.errors.items()]
+                missing = [f.label for f in group.fields if f.key not in p.data and f.key not in p.errors]
+                if missing:
+                    reasons.append("缺少 " + "、".join(missing))
+                lines.append(f"✗ 粘贴的第 {number} 行（{' '.join(p.cells)}）：{'；'.join(reasons)}")
+        if not good:
+            self.turn.reply("\n".join(lines) + f"\n没有可以添加的{group.unit}。" + group.question())
+            return True
+        if len(good) < len(parsed):
+            lines.append("标 ✗ 的行不会添加，可以改好后再单独发送。")
+        conflict = self._row_conflicts(group, self._rows(group) + good)
+        if conflict:
+            lines.append(conflict)
+        self.fstate["paste"] = {"group": group.key, "rows": good}
+        self.turn.reply("\n".join(lines) + f"\n确认添加这 {len(good)} {group.unit}吗？",
+                        [("全部添加", "form:paste_all"), ("取消", "form:paste_cancel")])
+        return True
+
+    def _paste_all(self):
+        paste = self.fstate.pop("paste", None)
+        group = self.item(paste["group"]) if paste else None
+        if not isinstance(group, Group):
+            self.turn.reply("没有待添加的内容。")
+            self.ask_next()
+            return True
+        self.fstate["cursor"] = group.key
+        rows = self._rows(group) + paste["rows"]
+        conflict = self._row_conflicts(group, rows)
+        if conflict:
+            self.turn.reply(f"{conflict}\n这些{group.unit}暂未添加。", self._group_buttons(group))
+            return True
+        self._save(group.key, rows)
+        self.store.set_skipped(group.key, False)
+        self.turn.reply(f"✓ 已添加 {len(paste['rows'])} {group.unit}，{group.label}共 {len(rows)} {group.unit}。"
+                        + self._next_row_hint(group), self._group_buttons(group))
+        return True
+
+    # -- one field at a time -----------------------------------------------------------------
+    def _ask_row_field(self):
+        group = self.cursor
+        row = self.fstate["row"]
+        field = group.field(row["field"])
+        number = (row["index"] + 1) if row["index"] is not None else len(self._rows(group)) + 1
+        current = row["data"].get(field.key)
+        keep = f"（当前 {field.display(current)}）" if current not in (None, "") else ""
+        self.turn.reply(f"第 {number} {group.unit} {field.label}{keep}：{field.question()}",
+                        self._field_buttons(field))
+
+    def _row_answer(self, group, row, text, field=None):
+        field = field or group.field(row["field"])
+        try:
+            value = field.parse(text, self.answers)
+        except InvalidInput as exc:
+            self.fstate["row"] = dict(row, field=field.key)     # the field asked again is the wrong one
+            return self._refuse(exc)
+        data = dict(row["data"])
+        data[field.key] = value
+        row = dict(row, data=data)
+        self.fstate["row"] = row
+        return self._row_advance(group, row, field)
+
+    def _row_keep(self):
+        group, row = self.cursor, self.fstate["row"]
+        field = group.field(row["field"])
+        if row["data"].get(field.key) in (None, ""):
+            self.turn.reply(f"{field.label}还没有填写。{field.question()}")
+            return True
+        return self._row_advance(group, row, field)
+
+    def _row_advance(self, group, row, field):
+        keys = [f.key for f in group.fields]
+        remaining = [] if row.get("single") else \
+            [k for k in keys[keys.index(field.key) + 1:] if row["index"] is not None or row["data"].get(k) in (None, "")]
+        if not remaining:
+            remaining = [k for k in keys if row["data"].get(k) in (None, "")]
+        if remaining:
+            self.fstate["row"] = dict(row, field=remaining[0])
+            self._ask_row_field()
+            return True
+        return self._save_row(group, row, changed=field if row.get("single") else None)
+
+    def _save_row(self, group, row, changed=None):
+        rows = self._rows(group)
+        index = row["index"]
+        old = rows[index] if index is not None else None
+        if index is None:
+            rows.append(row["data"])
+        else:
+            rows[index] = row["data"]
+        conflict = self._row_conflicts(group, rows)
+        if conflict:
+            self.fstate["row"] = None
+            self.turn.reply(f"{conflict}\n这一{group.unit}暂未保存。", self._group_buttons(group))
+            return True
+        n = index + 1 if index is not None else len(rows)
+        self._save(group.key, rows)
+        self.store.set_skipped(group.key, False)
+        self.fstate["row"] = None
+        if changed is not None:
+            before = changed.display(old.get(changed.key)) if old else "（未填）"
+            line = f"✓ 第 {n} {group.unit} {changed.label}：{before} → {changed.display(row['data'][changed.key])}。"
+        else:
+            verb = "添加" if index is None else "修改"
+            line = f"✓ 已{verb}第 {n} {group.unit}：{group.row_summary(row['data'])}。"
+        self.turn.reply(line + self._next_row_hint(group), self._row_buttons(group, n))
+        return True
+
+    def _row_conflicts(self, group, rows):
+        values = dict(self.answers, **{group.key: rows})
+        found = self.form.violations(values, self.skipped, changed=group.key)
+        return "\n".join(found)
