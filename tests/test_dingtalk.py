@@ -17,6 +17,7 @@ from bot.channels.dingtalk import ACTION_MARKER, DingTalkChannel, parse_robot_me
 from bot.channels.dingtalk_api import signed_webhook
 from bot.crypto import dingtalk_sign
 from bot.delivery import Delivery
+from bot.tasks import TaskRunner
 from bot.errors import ChannelError
 from bot.message import Outgoing
 from bot.outbox import enqueue
@@ -97,6 +98,8 @@ def post(http, data, *, secret=None, timestamp=None, headers=None, app_secret="d
 
 
 def drain(bot):
+    """The worker's round: its tasks (media downloads), then the outbox."""
+    TaskRunner(bot).run_all()
     return Delivery(bot).drain()
 
 
@@ -306,6 +309,8 @@ def test_picture_rich_text_and_file_become_attachments(dbot, fake, http):
     assert picture.kind == "image" and picture.text == ""
     assert rich.kind == "text" and rich.text == "成果照片\n请查收"
     assert file.kind == "file" and file.attachments[0].name == "证明.docx"
+    assert fake.requests_to("messageFiles/download") == []    # not inside the callbacks
+    TaskRunner(dbot).run_all()                 # the worker downloads what the callbacks reserved
     expected = [(picture, b"\x89PNG fake picture"), (rich, b"second picture"), (file, b"PK proof")]
     with dbot.db.session() as session:
         for incoming, data in expected:
@@ -321,9 +326,15 @@ def test_file_that_cannot_be_downloaded_is_still_reported(dbot, fake, http):
     seen = capture(dbot)
     post(http, robot_message(fake, msgtype="file", content={"downloadCode": "dcUNKNOWN", "fileName": "a.pdf"}))
     [attachment] = seen[0].attachments
-    assert attachment.ref == "dingtalk:dcUNKNOWN" and attachment.name == "a.pdf"
+    assert attachment.name == "a.pdf"
     drain(dbot)
     assert "收到文件" in fake.texts_to(USER)[0]
+    for _ in range(6):                          # the worker tries again, then tells the sender
+        clock.advance(timedelta(minutes=11))
+        drain(dbot)
+    assert any("没能接收成功" in t for t in fake.texts_to(USER))
+    with dbot.db.session() as session:
+        assert session.scalar(select(StoredFile).where(StoredFile.token == attachment.ref)).path == ""
 
 
 def test_audio_uses_the_recognised_text():

@@ -135,6 +135,7 @@ class WeComDriver:
         xml = inner_xml(user, "event", CreateTime=int(time.time()) + self._clicks,
                         Event="template_card_event", EventKey=escape(action), TaskId=task_id,
                         CardType="button_interaction", ResponseCode=code)
+        self.last_click_xml = xml           # what WeCom would send again when it retries
         self.post(xml)
         return code
 
@@ -338,6 +339,15 @@ def test_bad_base64_bad_xml_and_xml_bombs_are_400_without_traceback(wx):
     assert count(wx.bot, InboxEntry) == 0
 
 
+def test_a_deeply_nested_inner_xml_is_a_400_not_a_500(wx):
+    nested = "<a>" * 5000 + "x" + "</a>" * 5000
+    qs, body = wx.peer.envelope(f"<xml><ToUserName>c</ToUserName><FromUserName>{USER}</FromUserName>"
+                                f"<MsgType>text</MsgType><Content>hi</Content><Extra>{nested}</Extra></xml>")
+    res = wx.client.post(f"/wecom/callback?{qs}", data=body)
+    assert res.status_code == 400 and res.get_json() == {"error": "回调内容无法解密或解析"}
+    assert count(wx.bot, InboxEntry) == 0
+
+
 def test_unsupported_types_and_other_events_are_acked_and_ignored(wx, caplog):
     with caplog.at_level(logging.INFO, logger="bot.channels.wecom"):
         wx.post(inner_xml(USER, "miniprogram", MsgId="9"))
@@ -498,14 +508,9 @@ def test_buttons_arrive_as_a_card_and_a_click_runs_the_action_and_greys_it_out(w
                       "button": {"replace_name": "通过"}}
     assert wx.texts_to(USER)[-1] == "已通过 7"
     # WeCom retrying the click callback: one effect, no second card update
-    wx.post(_last_click_xml(wx, code, card["task_id"]))
+    wx.post(wx.last_click_xml)
     TaskRunner(wx.bot).run_all()
     assert calls == ["7"] and len(fake.card_updates) == 1
-
-
-def _last_click_xml(wx, code, task_id):
-    return inner_xml(USER, "event", CreateTime=int(time.time()) + wx._clicks, Event="template_card_event",
-                     EventKey="approve:7", TaskId=task_id, CardType="button_interaction", ResponseCode=code)
 
 
 def test_card_update_failure_is_logged_not_raised(wx, fake, caplog):

@@ -26,14 +26,15 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot import clock
+from bot import clock, tasks
 from bot import files as stored_files
 from bot.channels.base import Channel
 from bot.channels.dingtalk_api import DingTalkClient
 from bot.crypto import verify_dingtalk
 from bot.errors import ChannelError, SignatureError
-from bot.message import Attachment, Incoming
-from storage.models import Account, CacheEntry, InboxEntry, RobotGroup
+from bot.message import Attachment, Incoming, Outgoing
+from bot.outbox import enqueue
+from storage.models import Account, CacheEntry, RobotGroup
 
 log = logging.getLogger("bot.channels.dingtalk")
 
@@ -209,6 +210,7 @@ class DingTalkChannel(Channel):
         self.config = bot.config
         self.api = DingTalkClient(bot)
         self.oapi = self.config.dingtalk_oapi_base.rstrip("/")
+        bot.tasks.add("dingtalk.media", self.fetch_media_task, self.media_failed)
 
     def limit_per_minute(self, recipient):
         """Custom group robots take 20 messages a minute; users have no per-user limit here."""
@@ -239,39 +241,42 @@ class DingTalkChannel(Channel):
         return bp
 
     def receive(self, data):
-        """Parse, fetch files, run the turn; returns the replies (None for a duplicate)."""
-        incoming = parse_robot_message(data)
-        if incoming.message_id and self._seen(incoming.message_id):
-            log.info("duplicate DingTalk message %s from %s", incoming.message_id, incoming.user)
-            return None
-        self._fetch_attachments(incoming)
-        return self.bot.handle(incoming)
+        """Parse and run the turn; returns the replies (None for a duplicate)."""
+        return self.bot.handle(parse_robot_message(data))
 
-    def _seen(self, message_id):
-        with self.bot.db.session() as session:
-            return session.scalar(select(InboxEntry.id).where(InboxEntry.channel == self.name,
-                                                              InboxEntry.message_id == message_id)) is not None
+    def prepare(self, session, incoming):
+        """In the turn: reserve a file for each file or picture sent and queue its download.
 
-    def _fetch_attachments(self, incoming):
-        """Download what the user sent and store it; ``ref`` becomes the stored file's token.
-
-        A file that cannot be fetched keeps ``dingtalk:<downloadCode>`` so the turn still knows
-        a file was sent (and can say so) instead of the user hearing nothing.
-        """
+        ``ref`` becomes the reserved file's token at once, so the turn can attach it; the worker
+        fetches the bytes (a file that never arrives is reported to the sender)."""
+        person_id = None
         for attachment in incoming.attachments:
             if not attachment.ref.startswith(PENDING_PREFIX):
                 continue
-            code = attachment.ref[len(PENDING_PREFIX):]
-            try:
-                data, name = self.api.download(code, attachment.name)
-            except ChannelError as exc:
-                log.warning("could not download a DingTalk file from %s: %s", incoming.user, exc)
-                continue
-            with self.bot.db.transaction() as session:
+            if person_id is None:
                 person_id = session.scalar(select(Account.person_id).where(
                     Account.channel == self.name, Account.external_id == incoming.user))
-                stored = stored_files.save(self.bot, session, name, data, owner_person_id=person_id)
-                attachment.ref, attachment.name = stored.token, name
+            name = attachment.name or f"{'图片' if attachment.kind == 'image' else '文件'}-{clock.now():%Y%m%d-%H%M%S}"
+            stored = stored_files.reserve(session, name, owner_person_id=person_id)
+            tasks.add(session, "dingtalk.media", {"token": stored.token, "code": attachment.ref[len(PENDING_PREFIX):],
+                                                  "name": attachment.name, "user": incoming.user},
+                      dedupe_key=f"dingtalk.media:{stored.token}")
+            attachment.ref, attachment.name = stored.token, name
+
+    def fetch_media_task(self, bot, payload):
+        """The worker's download of what the user sent into its reserved file."""
+        data, name = self.api.download(payload["code"], payload.get("name") or "")
+
+        def finish(session):
+            stored = stored_files.lookup_in(session, payload["token"])
+            if stored is not None:
+                stored_files.fill(bot, stored, data, name=None if payload.get("name") else name)
+        return finish
+
+    def media_failed(self, session, payload):
+        enqueue(session, self.name, payload["user"],
+                Outgoing(text="抱歉，您发送的文件没能接收成功（可能已过期），请重新发送一次。"),
+                dedupe_key=f"dingtalk.media.failed:{payload['token']}")
 
     def after_turn(self, session, incoming, replies):
         """Remember the user's latest 1:1 sessionWebhook, in the turn's transaction.
