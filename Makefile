@@ -22,8 +22,11 @@ run: $(VENV)/.runtime
 	@echo "试用页面：http://127.0.0.1:$(PORT)/try   （按 Ctrl-C 停止 web 和 worker）"
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -p $(PORT) web worker
 
+# the suite runs on SQLite and on PostgreSQL (this machine's server, unless TEST_POSTGRES_URL says otherwise)
+TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
 test: $(VENV)/.dev
-	$(PY) -m pytest
+	TEST_POSTGRES_URL="$(TEST_POSTGRES_URL)" $(PY) -m pytest
 
 bench: $(VENV)/.dev
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

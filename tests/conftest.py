@@ -1,6 +1,13 @@
-"""Fixtures: a Bot on a fresh SQLite file or PostgreSQL database, the Flask client, a transcript chat."""
+"""Fixtures: a Bot on a fresh SQLite file or PostgreSQL database, the Flask client, a transcript chat.
+
+Every test that uses a bot (``bot``, ``make_bot``, ``chat``, ``client``) runs on both engines:
+``engine`` is parametrised over sqlite and postgresql. Tests never reach the internet: any
+connection to an address off this machine fails the test (``_offline``).
+"""
+import ipaddress
 import os
 import shutil
+import socket
 import uuid
 from datetime import datetime
 
@@ -18,6 +25,51 @@ from tests.chat import Chat
 def pytest_configure(config):
     config.addinivalue_line("markers", "fault: fault-injection tests (crashes, outages, races)")
     config.addinivalue_line("markers", "browser: real headless Chromium")
+
+
+_connect, _connect_ex, _getaddrinfo = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo
+
+
+def _is_local(host):
+    if host in ("localhost", "", None) or str(host).endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _guard_address(sock, address):
+    if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address[0]):
+        raise OfflineError(f"tests never reach the internet: a connection to {address[0]!r} was attempted")
+
+
+class OfflineError(OSError):
+    """A test tried to open a connection off this machine."""
+
+
+def _guarded_connect(sock, address):
+    _guard_address(sock, address)
+    return _connect(sock, address)
+
+
+def _guarded_connect_ex(sock, address):
+    _guard_address(sock, address)
+    return _connect_ex(sock, address)
+
+
+def _guarded_getaddrinfo(host, *args, **kwargs):
+    if not _is_local(host if not isinstance(host, bytes) else host.decode()):
+        raise OfflineError(f"tests never reach the internet: a look-up of {host!r} was attempted")
+    return _getaddrinfo(host, *args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch):
+    """Fail any test that opens a connection to (or looks up) a host off this machine."""
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", _guarded_getaddrinfo)
 
 
 @pytest.fixture(autouse=True)
@@ -95,9 +147,15 @@ def sqlite_url(tmp_path, sqlite_template):
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def any_db_url(request, tmp_path, sqlite_template):
-    """Parametrises a test over both storage engines."""
-    if request.param == "sqlite":
+def engine(request):
+    """The storage engine of this run of the test: every bot-based test runs on both."""
+    return request.param
+
+
+@pytest.fixture
+def any_db_url(request, engine, tmp_path, sqlite_template):
+    """A fresh database of the test's engine."""
+    if engine == "sqlite":
         path = tmp_path / "bot.db"
         shutil.copy(sqlite_template, path)
         return f"sqlite:///{path}"
@@ -116,12 +174,12 @@ def _make_bot(tmp_path, url, demo=True, **overrides):
 
 
 @pytest.fixture
-def make_bot(tmp_path, sqlite_url):
-    """Factory: ``make_bot(**config_overrides)`` on the test's SQLite database, demo loaded."""
+def make_bot(tmp_path, any_db_url):
+    """Factory: ``make_bot(**config_overrides)`` on the test's database (either engine), demo loaded."""
     bots = []
 
     def factory(url=None, demo=True, **overrides):
-        bot = _make_bot(tmp_path, url or sqlite_url, demo=demo, **overrides)
+        bot = _make_bot(tmp_path, url or any_db_url, demo=demo, **overrides)
         bots.append(bot)
         return bot
     yield factory
@@ -135,10 +193,8 @@ def bot(make_bot):
 
 
 @pytest.fixture
-def any_bot(tmp_path, any_db_url):
-    bot = _make_bot(tmp_path, any_db_url)
-    yield bot
-    bot.db.dispose()
+def any_bot(bot):
+    return bot
 
 
 @pytest.fixture
