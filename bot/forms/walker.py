@@ -342,14 +342,12 @@ class Walker(GroupMixin):
         A repeating group being filled is named in one short line (its intro was shown when it
         was first asked): repeating the whole intro after every ✓ buries the answer."""
         cursor = self.cursor
-        if cursor is not None and not self.form.is_done(cursor, self.answers, self.skipped) \
-                and not self.fstate.get("row"):
-            if isinstance(cursor, Group):
-                self.turn.reply(self._group_reminder(cursor), self._group_buttons(cursor))
-            else:
-                self.ask(cursor, lead="继续第")
-        elif self.fstate.get("row"):
+        if self.fstate.get("row"):
             self._ask_row_field()
+        elif isinstance(cursor, Group):     # open until 完成, even with rows in it already
+            self.turn.reply(self._group_reminder(cursor), self._group_buttons(cursor))
+        elif cursor is not None and not self.form.is_done(cursor, self.answers, self.skipped):
+            self.ask(cursor, lead="继续第")
         else:
             self.ask_next()
 
