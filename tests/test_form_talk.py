@@ -182,6 +182,24 @@ def test_editing_one_field_of_a_row_by_label(bot, leader):
     assert "没有第 10 位" in leader.send("修改第10位 学历 硕士")
 
 
+def test_an_answer_by_label_while_a_group_is_asked_gets_its_tick_and_one_reminder_line(bot, leader):
+    leader.send("修改 企业劳模")
+    reply = leader.send("2")                       # the next field is the group: its intro, once
+    assert "第 39 项 培养人才明细：培养人才需列表详细说明" in reply and "可以一行写完一人" in reply
+    for typed, tick in (("领衔人姓名：王海", "✓ 领衔人姓名：王海"), ("领衔人性别：男", "✓ 领衔人性别：男"),
+                        ("社会效益：培训职工 600 人次", "✓ 社会效益：培训职工 600 人次")):
+        reply = leader.send(typed)
+        assert reply.startswith(tick), reply
+        assert reply.splitlines()[1:] == ["接下来：第 39 项 培养人才明细（可一行写一人，写完发送「完成」）"]
+        assert "培养人才需列表详细说明" not in reply and "可以一行写完一人" not in reply
+        assert leader.buttons() == ["添加一人", "完成培养人才明细"]
+    assert answers(bot)["leader.name"] == "王海" and "talent.list" not in answers(bot)
+    assert "✓ 已添加第 1 人：赵磊，2023年晋升为高级技师，2024年获企业劳模" in \
+        leader.send("赵磊 2023年晋升为高级技师 2024年获企业劳模")      # still in the group
+    reply = leader.send("领衔人民族：汉族")
+    assert reply.startswith("✓ 领衔人民族：汉族") and "已添加 1 人，可一行写一人" in reply
+
+
 # -- answers checked against each other -------------------------------------------------------------
 
 def _members(leader, count):

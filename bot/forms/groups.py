@@ -40,6 +40,13 @@ class GroupMixin:
                 (f"删除第 {n} {group.unit}", f"form:del_row:{n}"), ("查看列表", "form:list"),
                 (f"完成{group.label}", "form:finish")]
 
+    def _group_reminder(self, group):
+        """One line saying the form still sits in ``group`` (after an answer to another field)."""
+        rows = self._rows(group)
+        added = f"已添加 {len(rows)} {group.unit}，" if rows else ""
+        return (f"接下来：第 {self.form.number(group)} 项 {group.label}"
+                f"（{added}可一行写一{group.unit}，写完发送「完成」）")
+
     def _next_row_hint(self, group):
         return f"下一{group.unit}直接发送（一行写完），或发送「完成」。"
 

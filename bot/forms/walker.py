@@ -337,13 +337,17 @@ class Walker(GroupMixin):
         return True
 
     def _resume_line(self):
-        """After an out-of-order answer, say what comes next without losing the place."""
+        """After an out-of-order answer, say what comes next without losing the place.
+
+        A repeating group being filled is named in one short line (its intro was shown when it
+        was first asked): repeating the whole intro after every ✓ buries the answer."""
         cursor = self.cursor
-        if cursor is not None and not self.form.is_done(cursor, self.answers, self.skipped) \
-                and not self.fstate.get("row"):
-            self.ask(cursor, lead="继续第")
-        elif self.fstate.get("row"):
+        if self.fstate.get("row"):
             self._ask_row_field()
+        elif isinstance(cursor, Group):     # open until 完成, even with rows in it already
+            self.turn.reply(self._group_reminder(cursor), self._group_buttons(cursor))
+        elif cursor is not None and not self.form.is_done(cursor, self.answers, self.skipped):
+            self.ask(cursor, lead="继续第")
         else:
             self.ask_next()
 
