@@ -119,7 +119,8 @@ def resolve_person(session, channel, user_id):
 
 
 def resolve_person_id(session, channel, user_id):
-    return session.execute(_PERSON_ID, {"channel": channel, "user_id": user_id}).scalar()
+    """The bound Person's id only (most form answers need no more): one Core statement."""
+    return session.connection().execute(_PERSON_ID, {"channel": channel, "user_id": user_id}).scalar()
 
 
 def handle(bot, incoming):
