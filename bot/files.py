@@ -6,6 +6,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot import clock
+from bot.markup import safe_filename
 from storage import planning
 from storage.models import StoredFile
 
@@ -13,6 +14,7 @@ from storage.models import StoredFile
 def save(bot, session, name, data: bytes, *, owner_person_id=None, content_type=None):
     """Store bytes as a file; returns the StoredFile (its ``token`` makes the download link)."""
     planning.spoil("a file")            # a planned turn could be planned again: no file twice
+    name = safe_filename(name)          # users name received files: it ends up in headers and uploads
     token = secrets.token_urlsafe(24)
     folder = Path(bot.config.files_dir)
     folder.mkdir(parents=True, exist_ok=True)

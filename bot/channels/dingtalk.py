@@ -32,6 +32,7 @@ from bot.channels.base import Channel
 from bot.channels.dingtalk_api import DingTalkClient
 from bot.crypto import verify_dingtalk
 from bot.errors import ChannelError, SignatureError
+from bot.markup import escape_markdown, safe_filename
 from bot.message import Attachment, Incoming
 from storage.models import Account, CacheEntry, InboxEntry, RobotGroup
 
@@ -140,7 +141,7 @@ def _utc_from_ms(ms):
 
 def action_link(button):
     """A markdown link that makes the tapping user's client send ``#act <action>``."""
-    label = str(button["label"]).replace("[", "【").replace("]", "】")
+    label = escape_markdown(button["label"])
     content = quote(ACTION_MARKER + button["action"], safe="")
     return f"[{label}](dtmd://dingtalkclient/sendMessage?content={content})"
 
@@ -153,11 +154,12 @@ def markdown_text(payload, *, buttons=True, file_link=True):
     """The payload as DingTalk markdown: its text, a link to its file, one line per button."""
     text = _clip(payload.get("text", ""))
     if not payload.get("markdown"):
-        text = text.replace("\n", "  \n")      # DingTalk markdown needs a hard break per line
+        # plain text from a handler: what users typed must not become markup (links, tags)
+        text = escape_markdown(text).replace("\n", "  \n")   # a hard break per line
     parts = [text] if text.strip() else []
     file = payload.get("file")
     if file_link and file and file.get("url"):
-        name = str(file.get("name") or "文件").replace("[", "【").replace("]", "】")
+        name = escape_markdown(file.get("name") or "文件")
         parts.append(f"附件：[{name}]({file['url']})")
     if buttons and payload.get("buttons"):
         parts.append("  \n".join(action_link(b) for b in payload["buttons"]))
@@ -384,7 +386,7 @@ class DingTalkChannel(Channel):
         """(path, name, type) of a file sendable as ``sampleFile``, else None (sent as a link)."""
         file = payload.get("file") or {}
         path = Path(file["path"]) if file.get("path") else None
-        name = str(file.get("name") or (path.name if path else ""))
+        name = safe_filename(file.get("name") or (path.name if path else ""))
         ext = Path(name).suffix.lstrip(".").lower()
         if not path or ext not in FILE_TYPES or not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
             return None

@@ -28,6 +28,7 @@ from bot.channels.wecom_api import WeComClient
 from bot.delivery import Delivery
 from bot.crypto import Envelope, parse_xml_fields, wecom_encrypted_field
 from bot.errors import ChannelError, DecryptError, SignatureError
+from bot.markup import escape_markdown, safe_filename
 from bot.message import Attachment, Incoming
 from storage.models import Account, CacheEntry, InboxEntry, RobotGroup
 
@@ -258,7 +259,7 @@ class WeComChannel(Channel):
         file = payload.get("file")
         if not file:
             return text, None
-        name = file.get("name") or "文件"
+        name = safe_filename(file.get("name"))
         path = Path(file["path"]) if file.get("path") else None
         media_id = None
         if path is not None and path.is_file() and UPLOAD_MIN <= path.stat().st_size <= UPLOAD_MAX:
@@ -316,7 +317,7 @@ def render_app(payload):
     msgtype = "markdown" if payload.get("markdown") else "text"
     title = (payload.get("title") or "").strip()
     if title and msgtype == "markdown":
-        text = f"**{title}**\n{text}"
+        text = f"**{escape_markdown(title)}**\n{text}"
     elif title:
         text = f"{title}\n{text}"
     return [{"msgtype": msgtype, msgtype: {"content": chunk}} for chunk in split_bytes(text, TEXT_LIMIT)], {}
@@ -362,7 +363,8 @@ def render_robot(payload):
     title = (payload.get("title") or "").strip()
     mentions = [str(m) for m in payload.get("mentions") or [] if m]
     if payload.get("markdown"):
-        parts = [f"**{title}**" if title else "", text, "\n".join(lines),
+        lines = [escape_markdown(line) for line in lines]    # labels are plain text
+        parts = [f"**{escape_markdown(title)}**" if title else "", text, "\n".join(lines),
                  " ".join("@所有人" if m == "@all" else f"<@{m}>" for m in mentions)]
         content = "\n".join(p for p in parts if p)
         return [{"msgtype": "markdown", "markdown": {"content": chunk}}
