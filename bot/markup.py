@@ -6,7 +6,8 @@ WeCom markdown) passes it through ``escape_markdown`` first, so a studio name su
 
 The markdown dialects of DingTalk and WeCom do not document backslash escapes, so the characters
 that open links, images, HTML tags, mentions (``<@id>``) and quotes are replaced by their
-full-width twins (brackets become 【】, as button labels always did), which read the same to a person and mean nothing to the renderer.
+full-width twins (brackets become 【】, as button labels always did): they read the same to a
+person and mean nothing to the renderer.
 """
 import re
 import unicodedata

@@ -2,7 +2,8 @@
 
 Receiving (shared/protocols/dingtalk.md §1): DingTalk POSTs one JSON robot message to
 ``/dingtalk/callback`` with ``timestamp`` + ``sign`` headers (HMAC over the timestamp only, so a
-captured request can be replayed within the hour: the inbox guard on ``msgId`` drops replays).
+captured signature would fit any body for an hour): a message needs a ``msgId`` (the inbox guard
+drops replays) and a (timestamp, sign) pair carries one msgId only (storage/signatures.py).
 Stream mode (bot/channels/dingtalk_stream.py) feeds the same payloads to ``receive``.
 
 Buttons (§5): robot messages have no button callback. A button is a markdown link
@@ -34,6 +35,7 @@ from bot.crypto import verify_dingtalk
 from bot.errors import ChannelError, SignatureError
 from bot.markup import escape_markdown, safe_filename
 from bot.message import Attachment, Incoming
+from storage import signatures
 from storage.models import Account, CacheEntry, InboxEntry, RobotGroup
 
 log = logging.getLogger("bot.channels.dingtalk")
@@ -231,6 +233,13 @@ class DingTalkChannel(Channel):
             data = request.get_json(silent=True, force=True)
             if not isinstance(data, dict):
                 return jsonify(error="请求内容不是有效的 JSON 对象"), 400
+            message_id = data.get("msgId")
+            if not isinstance(message_id, str) or not message_id.strip():
+                return jsonify(error="消息缺少 msgId，无法识别重复投递，请求已拒绝"), 400
+            if not self._claim_signature(request.headers["timestamp"], request.headers["sign"], message_id):
+                log.warning("rejected a DingTalk callback from %s: its signature was used for another message",
+                            request.remote_addr)
+                return jsonify(error="该签名已用于另一条消息，请求已拒绝"), 403
             try:
                 self.receive(data)
             except UnknownSender:
@@ -248,6 +257,12 @@ class DingTalkChannel(Channel):
             return None
         self._fetch_attachments(incoming)
         return self.bot.handle(incoming)
+
+    def _claim_signature(self, timestamp, sign, message_id):
+        """True when this (timestamp, sign) pair is new or already belongs to ``message_id``."""
+        with self.bot.db.transaction() as session:
+            return signatures.claim(session, self.name, timestamp, sign, message_id[:255],
+                                    _utc_from_ms(int(timestamp)), clock.utcnow())
 
     def _seen(self, message_id):
         with self.bot.db.session() as session:
