@@ -70,7 +70,7 @@ class Delivery:
     # -- steps ---------------------------------------------------------------------------
     def _claim(self, limit):
         """Mark due rows ``sending`` (a short lease) in one statement and return them as dicts."""
-        now = clock.utcnow()
+        now = clock.real_utcnow()
         with self.bot.db.transaction() as session:
             query = (select(OutboxMessage.id)
                      .where(OutboxMessage.status.in_(("pending", "sending")),
@@ -92,7 +92,7 @@ class Delivery:
 
     def _apply_limits(self, channel, rows):
         """Keep what the platform's per-recipient minute limits allow; postpone the rest."""
-        now = clock.utcnow()
+        now = clock.real_utcnow()
         paused = self._paused_recipients(channel, {r["recipient"] for r in rows}, now)
         allowed, postponed = [], []
         counts = self._recent_counts(channel, {r["recipient"] for r in rows}, now)
@@ -135,7 +135,7 @@ class Delivery:
 
     def pause(self, channel_name, recipient, seconds):
         """Hold every message to ``recipient`` for ``seconds`` (e.g. a throttled robot)."""
-        until = clock.utcnow() + timedelta(seconds=seconds)
+        until = clock.real_utcnow() + timedelta(seconds=seconds)
         key = f"pause:{channel_name}:{recipient}"
         with self.bot.db.transaction() as session:
             entry = session.get(CacheEntry, key)
@@ -163,7 +163,7 @@ class Delivery:
             return 0
         rejected = set((result or {}).get("retry_recipients", ()))
         invalid = set((result or {}).get("invalid_recipients", ()))
-        now = clock.utcnow()
+        now = clock.real_utcnow()
         by_outcome = defaultdict(list)
         for row in rows:
             outcome = "invalid" if row["recipient"] in invalid else "later" if row["recipient"] in rejected else "sent"
@@ -178,7 +178,7 @@ class Delivery:
         return len(by_outcome["sent"])
 
     def _retry_or_fail(self, channel, rows, exc):
-        now = clock.utcnow()
+        now = clock.real_utcnow()
         max_attempts = self.bot.config.delivery_max_attempts
         if exc.delay and exc.retry:
             for recipient in {r["recipient"] for r in rows}:

@@ -132,7 +132,8 @@ def _epoch_ms(value):
 
 
 def now_ms():
-    return int(clock.now().timestamp() * 1000)
+    """Real epoch milliseconds: signatures are checked and made on the real clock, never --now."""
+    return clock.real_ms()
 
 
 def _utc_from_ms(ms):
@@ -262,7 +263,7 @@ class DingTalkChannel(Channel):
         """True when this (timestamp, sign) pair is new or already belongs to ``message_id``."""
         with self.bot.db.transaction() as session:
             return signatures.claim(session, self.name, timestamp, sign, message_id[:255],
-                                    _utc_from_ms(int(timestamp)), clock.utcnow())
+                                    _utc_from_ms(int(timestamp)), clock.real_utcnow())
 
     def _seen(self, message_id):
         with self.bot.db.session() as session:
@@ -345,7 +346,7 @@ class DingTalkChannel(Channel):
         """The user's remembered 1:1 sessionWebhook, or None when there is none or it expired."""
         with self.bot.db.session() as session:
             entry = session.get(CacheEntry, SESSION_KEY + user)
-            if entry is None or entry.expires_at - SESSION_MARGIN <= clock.utcnow():
+            if entry is None or entry.expires_at - SESSION_MARGIN <= clock.real_utcnow():
                 return None
             return entry.value
 

@@ -271,7 +271,7 @@ class WeComChannel(Channel):
 
     def _remember_card(self, task_id, labels):
         """Keep the card's key → label, so a click greys out with the pressed label."""
-        now = clock.utcnow()
+        now = clock.real_utcnow()
         with self.bot.db.transaction() as session:
             session.execute(delete(CacheEntry).where(CacheEntry.key.like("wecom:card:%"),
                                                      CacheEntry.expires_at < now))
