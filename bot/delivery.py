@@ -98,12 +98,15 @@ class Delivery:
         counts = self._recent_counts(channel, {r["recipient"] for r in rows}, now)
         for row in rows:
             limit = channel.limit_per_minute(row["recipient"])
+            # limits count API messages: one row may be a split text, text + card, text + file
+            row["api_messages"] = max(1, channel.api_messages(row["recipient"], row["payload"]))
+            used = counts[row["recipient"]]
             if row["recipient"] in paused:
                 postponed.append((row, paused[row["recipient"]]))
-            elif limit is not None and counts[row["recipient"]] >= limit:
+            elif limit is not None and used + row["api_messages"] > limit and used > 0:
                 postponed.append((row, now + WINDOW / 4))
-            else:
-                counts[row["recipient"]] += 1
+            else:       # (a row larger than the whole limit goes alone, into an empty minute)
+                counts[row["recipient"]] += row["api_messages"]
                 allowed.append(row)
         if postponed:
             with self.bot.db.transaction() as session:
@@ -118,12 +121,12 @@ class Delivery:
             return counts
         with self.bot.db.session() as session:
             for recipient, n in session.execute(
-                    select(OutboxMessage.recipient, func.count())
+                    select(OutboxMessage.recipient, func.sum(OutboxMessage.api_messages))
                     .where(OutboxMessage.channel == channel.name, OutboxMessage.status == "sent",
                            OutboxMessage.sent_at > now - WINDOW,
                            OutboxMessage.recipient.in_(list(recipients)))
                     .group_by(OutboxMessage.recipient)):
-                counts[recipient] = n
+                counts[recipient] = int(n or 0)
         return counts
 
     def _paused_recipients(self, channel, recipients, now):
@@ -167,15 +170,16 @@ class Delivery:
         by_outcome = defaultdict(list)
         for row in rows:
             outcome = "invalid" if row["recipient"] in invalid else "later" if row["recipient"] in rejected else "sent"
-            by_outcome[outcome].append(row["id"])
-        values = {"sent": dict(status="sent", sent_at=now, last_error=""),
-                  "invalid": dict(status="failed", last_error="接收人无效或不在应用可见范围"),
+            by_outcome[(outcome, row.get("api_messages", 1) if outcome == "sent" else None)].append(row["id"])
+        values = {"invalid": dict(status="failed", last_error="接收人无效或不在应用可见范围"),
                   "later": dict(status="pending", next_attempt_at=now + timedelta(seconds=60))}
         with self.bot.db.transaction() as session:
-            for outcome, ids in by_outcome.items():
-                session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(**values[outcome])
+            for (outcome, messages), ids in by_outcome.items():
+                change = (dict(status="sent", sent_at=now, last_error="", api_messages=messages)
+                          if outcome == "sent" else values[outcome])
+                session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(**change)
                                 .execution_options(synchronize_session=False))
-        return len(by_outcome["sent"])
+        return sum(len(ids) for (outcome, _), ids in by_outcome.items() if outcome == "sent")
 
     def _retry_or_fail(self, channel, rows, exc):
         now = clock.real_utcnow()

@@ -41,6 +41,10 @@ class Channel:
         """Messages per minute the platform accepts for ``recipient``; None = unlimited."""
         return self.per_recipient_per_minute
 
+    def api_messages(self, recipient, payload):
+        """How many platform messages ``push`` makes of ``payload`` for ``recipient`` (rate limits)."""
+        return 1
+
 
 class ChannelRegistry(dict):
     def add(self, channel):

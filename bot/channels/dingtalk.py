@@ -219,6 +219,12 @@ class DingTalkChannel(Channel):
         """Custom group robots take 20 messages a minute; users have no per-user limit here."""
         return ROBOT_PER_MINUTE if recipient.startswith(GROUP_PREFIX) else None
 
+    def api_messages(self, recipient, payload):
+        """A user gets the text and a sampleFile when a file is uploaded; a robot one message."""
+        if recipient.startswith(GROUP_PREFIX) or not self._file_to_upload(payload):
+            return 1
+        return 2 if (payload.get("text", "").strip() or payload.get("buttons")) else 1
+
     # -- receiving ------------------------------------------------------------------------------
     def blueprint(self):
         bp = Blueprint("dingtalk", __name__)

@@ -75,6 +75,15 @@ class WeComChannel(Channel):
             return self.per_group_per_minute
         return self.per_recipient_per_minute
 
+    def api_messages(self, recipient, payload):
+        """The messages ``push`` sends: each text part, the card, the file (WeCom counts each)."""
+        text, media = self._with_file(payload, lambda path, name: "counted")   # nothing is uploaded
+        if recipient.startswith(GROUP_PREFIX):
+            bodies = render_robot(dict(payload, text=text))
+        else:
+            bodies, _ = render_app(dict(payload, text=text))
+        return len(bodies) + (1 if media else 0)
+
     # ======================================================================== inbound
     def blueprint(self):
         bp = Blueprint("wecom", __name__)
