@@ -29,7 +29,9 @@ from bot.delivery import Delivery
 from bot.crypto import Envelope, parse_xml_fields, wecom_encrypted_field
 from bot.errors import ChannelError, DecryptError, SignatureError
 from bot.markup import escape_markdown, safe_filename
-from bot.message import Attachment, Incoming
+from bot.message import Attachment, Incoming, Outgoing
+from bot.outbox import enqueue
+from bot.turns import claim_message
 from storage.models import Account, CacheEntry, InboxEntry, RobotGroup
 
 log = logging.getLogger("bot.channels.wecom")
@@ -128,9 +130,12 @@ class WeComChannel(Channel):
             try:
                 self.fetch_media(incoming)
             except ChannelError as exc:
-                # not claimed in the inbox yet: WeCom's retry of this callback tries again
                 log.warning("wecom: could not fetch %s %s from %s: %s", incoming.kind,
                             incoming.meta["media_id"], incoming.user, exc)
+                if not exc.retry:       # e.g. 40007 invalid media_id: a retry would fail the same way
+                    self._media_refused(incoming)
+                    return ACK
+                # not claimed in the inbox yet: WeCom's retry of this callback tries again
                 return json_error(503, "暂时无法下载您发送的文件，请稍后重试")
         replies = self.bot.handle(incoming)
         if replies is not None and incoming.meta.get("response_code"):
@@ -199,6 +204,14 @@ class WeComChannel(Channel):
                                 content_type=content_type)
             token = stored.token
         incoming.attachments.append(Attachment(kind=incoming.kind, ref=str(token), name=name))
+
+    def _media_refused(self, incoming):
+        """Tell the user their media could not be received, once per message (claimed in the inbox)."""
+        what = MEDIA_NAMES.get(incoming.kind, "文件")
+        with self.bot.db.transaction() as session:
+            if claim_message(session, self.name, incoming.message_id):
+                enqueue(session, self.name, incoming.user,
+                        Outgoing(text=f"没能接收您发送的{what}：企业微信提示该{what}无效或已过期。请重新发送一次。"))
 
     def _seen(self, message_id):
         with self.bot.db.session() as session:
