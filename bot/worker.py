@@ -2,7 +2,9 @@
 import logging
 import signal
 import threading
+import time
 
+from bot import inbox
 from bot.delivery import Delivery
 from bot.lease import DatabaseLease
 
@@ -16,6 +18,7 @@ class Worker:
         self.delivery = Delivery(bot)
         self.stopping = threading.Event()
         self.scheduler = None
+        self.next_prune = 0.0
 
     def run(self):
         signal.signal(signal.SIGTERM, lambda *_: self.stopping.set())
@@ -29,7 +32,7 @@ class Worker:
                         log.info("worker lease acquired; starting scheduler and delivery")
                         self._start_scheduler()
                         holding = True
-                    self.delivery.drain()
+                    self.step()
                 elif holding:
                     log.warning("worker lease lost; pausing")
                     self._stop_scheduler()
@@ -41,6 +44,15 @@ class Worker:
         if holding:
             self.lease.release()
         log.info("worker stopped")
+
+    def step(self):
+        """One round while holding the lease: deliver what is due, prune the inbox now and then."""
+        self.delivery.drain()
+        if time.monotonic() >= self.next_prune:
+            self.next_prune = time.monotonic() + inbox.PRUNE_EVERY
+            pruned = inbox.prune(self.bot.db)
+            if pruned:
+                log.info("pruned %d inbox rows older than %s", pruned, inbox.KEEP)
 
     def _start_scheduler(self):
         from bot import scheduler

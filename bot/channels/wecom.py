@@ -21,7 +21,7 @@ from pathlib import Path
 from flask import Blueprint, Response, request
 from sqlalchemy import delete, select
 
-from bot import clock, files
+from bot import clock, files, inbox
 from bot.channels.base import Channel
 from bot.fastpath import json_error
 from bot.channels.wecom_api import WeComClient
@@ -123,6 +123,9 @@ class WeComChannel(Channel):
             return _refused(403, "签名校验失败", exc, remote_addr)
         except DecryptError as exc:
             return _refused(400, "回调内容无法解密或解析", exc, remote_addr)
+        if not inbox.fresh(args.get("timestamp", ""), clock.real_now().timestamp()):
+            # its duplicate guard may be pruned already (bot/inbox.py): an old callback is a replay
+            return _refused(403, "回调时间戳已过期，请求已拒绝", "stale timestamp", remote_addr)
         incoming = self.parse(fields)
         if incoming is None:
             return ACK
