@@ -29,6 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot import clock
 from bot import files as stored_files
+from bot.channels import dingtalk_chats
 from bot.channels.base import Channel
 from bot.channels.dingtalk_api import DingTalkClient
 from bot.crypto import verify_dingtalk
@@ -217,7 +218,7 @@ class DingTalkChannel(Channel):
 
     def limit_per_minute(self, recipient):
         """Custom group robots take 20 messages a minute; users have no per-user limit here."""
-        return ROBOT_PER_MINUTE if recipient.startswith(GROUP_PREFIX) else None
+        return ROBOT_PER_MINUTE if recipient.startswith((GROUP_PREFIX, dingtalk_chats.CHAT_PREFIX)) else None
 
     def api_messages(self, recipient, payload):
         """A user gets the text and a sampleFile when a file is uploaded; a robot one message."""
@@ -259,6 +260,7 @@ class DingTalkChannel(Channel):
     def receive(self, data):
         """Parse, fetch files, run the turn; returns the replies (None for a duplicate)."""
         incoming = parse_robot_message(data)
+        incoming.meta["turn_started"] = clock.utcnow().isoformat()   # after_turn finds this turn's rows
         if incoming.message_id and self._seen(incoming.message_id):
             log.info("duplicate DingTalk message %s from %s", incoming.message_id, incoming.user)
             return None
@@ -306,6 +308,9 @@ class DingTalkChannel(Channel):
         """
         meta = incoming.meta or {}
         url, expires = meta.get("session_webhook"), meta.get("session_webhook_expires") or 0
+        if meta.get("conversation_type") == "2" and meta.get("turn_started"):
+            dingtalk_chats.readdress(session, self, incoming, replies, meta["turn_started"])   # answer in the group
+            return
         if meta.get("conversation_type") != "1" or not url or not expires:
             return
         if not url.startswith(f"{self.oapi}/robot/sendBySession?"):
@@ -322,8 +327,11 @@ class DingTalkChannel(Channel):
     # -- sending -------------------------------------------------------------------------------
     def push(self, recipients, payload):
         """Users first (one call for all, nothing sent before it can fail), then group robots."""
-        users = list(dict.fromkeys(r for r in recipients if not r.startswith(GROUP_PREFIX)))
+        chats = [r for r in recipients if r.startswith(dingtalk_chats.CHAT_PREFIX)]
+        users = list(dict.fromkeys(r for r in recipients if not r.startswith(GROUP_PREFIX) and r not in chats))
         groups = [r for r in recipients if r.startswith(GROUP_PREFIX)]
+        for chat in chats:           # replies to a question asked in a group (bot/channels/dingtalk_chats.py)
+            dingtalk_chats.push(self, chat, payload, robot_body, openapi_message)
         invalid, retry = set(), set()
         if users:
             if len(users) == 1 and self._push_session(users[0], payload):
