@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from bot import clock
+from bot import alerts, clock
 from bot.errors import ChannelError
 from storage.models import CacheEntry, OutboxMessage
 
@@ -29,6 +29,7 @@ def backoff(attempts, base=2.0, cap=1800.0):
 class Delivery:
     def __init__(self, bot):
         self.bot = bot
+        self._robots = {}       # robot-only channels for channels without app credentials
 
     def drain(self, limit=2000):
         """Deliver what is due now; returns the number of rows marked sent."""
@@ -38,15 +39,23 @@ class Delivery:
         for row in claimed:
             groups[(row["channel"], row["batch_key"] or f"row:{row['id']}")].append(row)
         for (channel_name, _), rows in groups.items():
-            channel = self.bot.channels.get(channel_name)
+            channel = self.bot.channels.get(channel_name) or self._robots_only(channel_name)
             if channel is None:
                 self._fail(rows, f"渠道 {channel_name} 未配置")
+                alerts.report(self.bot, channel_name, "该渠道未配置", len(rows))
                 continue
             rows = self._apply_limits(channel, rows)
             for start in range(0, len(rows), channel.max_batch):
                 chunk = rows[start:start + channel.max_batch]
                 sent += self._send(channel, chunk)
         return sent
+
+    def _robots_only(self, name):
+        """Group robots need no app: a robot-only channel when the app is not configured."""
+        if name not in self._robots:
+            from bot.channels.robots import robots_only      # here: the channel modules import this one
+            self._robots[name] = robots_only(self.bot, name)
+        return self._robots[name]
 
     def pending(self):
         with self.bot.db.session() as session:
@@ -188,6 +197,7 @@ class Delivery:
             for recipient in {r["recipient"] for r in rows}:
                 if exc.code in channel.pausing_codes:
                     self.pause(channel.name, recipient, exc.delay)
+        failed = 0
         with self.bot.db.transaction() as session:
             for row in rows:
                 obj = session.get(OutboxMessage, row["id"])
@@ -197,8 +207,11 @@ class Delivery:
                     obj.next_attempt_at = now + timedelta(seconds=max(exc.delay, backoff(obj.attempts)))
                 else:
                     obj.status = "failed"
+                    failed += 1
         level = logging.ERROR if exc.fatal_config else logging.WARNING
         log.log(level, "delivery on %s failed for %d recipient(s): %s", channel.name, len(rows), exc)
+        if exc.fatal_config and failed:     # given up for a configuration reason: the admins hear of it
+            alerts.report(self.bot, channel.name, exc.message or str(exc.code), failed)
 
     def _fail(self, rows, reason):
         with self.bot.db.transaction() as session:
