@@ -4,6 +4,7 @@ Rows are claimed (status ``sending`` with a short lease) in one transaction, sen
 transaction so the database is never locked during an HTTP call, then marked ``sent`` or
 rescheduled. A row whose claim expired (the worker died mid-send) is claimed again.
 """
+import hashlib
 import logging
 import random
 from collections import defaultdict
@@ -19,6 +20,14 @@ log = logging.getLogger("bot.delivery")
 
 CLAIM_SECONDS = 120
 WINDOW = timedelta(seconds=60)
+
+
+def _once_key(rows):
+    """A key stable across retries of these rows when each has a dedupe key (else None)."""
+    keys = sorted(r["dedupe_key"] for r in rows if r["dedupe_key"])
+    if len(keys) != len(rows):
+        return None
+    return hashlib.sha1("\n".join(keys).encode("utf-8")).hexdigest()
 
 
 def backoff(attempts, base=2.0, cap=1800.0):
@@ -95,7 +104,8 @@ class Delivery:
                                     next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
                             .execution_options(synchronize_session=False))
             rows = session.execute(select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.recipient,
-                                          OutboxMessage.payload, OutboxMessage.batch_key, OutboxMessage.attempts)
+                                          OutboxMessage.payload, OutboxMessage.batch_key, OutboxMessage.attempts,
+                                          OutboxMessage.dedupe_key)
                                    .where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)).all()
             return [row._asdict() for row in rows]
 
@@ -164,6 +174,9 @@ class Delivery:
             if getattr(channel, "accepts_keys", False):
                 # the outbox ids let the channel drop a copy it already delivered before a crash
                 result = channel.push(recipients, rows[0]["payload"], keys=[r["id"] for r in rows])
+            elif channel.accepts_once:
+                # rows with a dedupe key never repeat on purpose: the platform may drop a copy
+                result = channel.push(recipients, rows[0]["payload"], once=_once_key(rows))
             else:
                 result = channel.push(recipients, rows[0]["payload"])
         except ChannelError as exc:

@@ -41,6 +41,10 @@ class Channel:
         """Messages per minute the platform accepts for ``recipient``; None = unlimited."""
         return self.per_recipient_per_minute
 
+    # True: ``push`` takes ``once=<key>`` (None, or a key stable across retries) for rows never
+    # meant to repeat (a notice's dedupe key): the platform may drop an identical copy of them
+    accepts_once = False
+
     def api_messages(self, recipient, payload):
         """How many platform messages ``push`` makes of ``payload`` for ``recipient`` (rate limits)."""
         return 1

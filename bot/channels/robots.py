@@ -27,11 +27,11 @@ class _RobotsOnly:
     def fast_routes(self):
         return {}
 
-    def push(self, recipients, payload):
+    def push(self, recipients, payload, **options):
         people = [r for r in recipients if not r.startswith("group:")]
         if people:
             raise ChannelError("not_configured", NOT_CONFIGURED[self.name], fatal_config=True)
-        return super().push(recipients, payload)
+        return super().push(recipients, payload, **options)
 
 
 class WeComRobots(_RobotsOnly, WeComChannel):

@@ -51,6 +51,8 @@ UPLOAD_MIN, UPLOAD_MAX = 6, 20 * 1024 * 1024
 MEDIA_TIMEOUT = (2, 3)            # callbacks must be answered within WeCom's 5 seconds
 CARD_UPDATE_TIMEOUT = (1, 2)
 CARD_LABELS_TTL = timedelta(hours=73)    # response codes live 72 h
+DUPLICATE_SECONDS = 1800          # message/send duplicate check: longer than all retries of a row
+TASK_ID_USED = 42016              # template_card task_id already used
 
 MESSAGE_KINDS = {"text": "text", "image": "image", "voice": "voice", "video": "video",
                  "file": "file", "location": "location", "link": "link"}
@@ -65,6 +67,7 @@ class WeComChannel(Channel):
     per_recipient_per_minute = 30     # per app and member; WeCom silently drops the 31st
     per_group_per_minute = 20         # per group robot
     pausing_codes = frozenset({45009})
+    accepts_once = True
 
     def __init__(self, bot):
         super().__init__(bot)
@@ -234,12 +237,12 @@ class WeComChannel(Channel):
             log.exception("wecom: card update for %s failed", incoming.user)
 
     # ======================================================================== outbound
-    def push(self, recipients, payload):
+    def push(self, recipients, payload, once=False):
         users = [r for r in recipients if not r.startswith(GROUP_PREFIX)]
         groups = [r for r in recipients if r.startswith(GROUP_PREFIX)]
         invalid, retry = [], []
         if users:
-            invalid += self._push_users(users, payload)
+            invalid += self._push_users(users, payload, once)
         for recipient in groups:
             try:
                 if not self._push_group(recipient, payload):
@@ -259,17 +262,33 @@ class WeComChannel(Channel):
         return None
 
     # -- app messages to users ----------------------------------------------------------
-    def _push_users(self, users, payload):
-        """Send every message of ``payload``; returns the users WeCom called invalid."""
+    def _push_users(self, users, payload, once=False):
+        """Send every message of ``payload``; returns the users WeCom called invalid.
+
+        ``once`` (a key stable across retries, or None): WeCom drops an identical message within
+        DUPLICATE_SECONDS, so a notice resent after an ambiguous failure (a timeout after WeCom
+        took it) reaches the member once; a card's task id comes from the key, so the copy is
+        identical. (A re-uploaded file gets a new media id: only the file itself may repeat.)
+        """
         text, media_id = self._with_file(payload, self.client.upload_media)
         bodies, labels = render_app(dict(payload, text=text))
         if media_id:
             bodies.append({"msgtype": "file", "file": {"media_id": media_id}})
+        if once:
+            for n, body in enumerate(bodies):
+                body.update(enable_duplicate_check=1, duplicate_check_interval=DUPLICATE_SECONDS)
+                if body["msgtype"] == "template_card":
+                    body["template_card"]["task_id"] = f"bot-{once[:40]}-{n}"
         live, invalid = list(users), []
         for body in bodies:
             if body["msgtype"] == "template_card":
                 self._remember_card(body["template_card"]["task_id"], labels)
-            refused = set(self.client.send_message(live, body))
+            try:
+                refused = set(self.client.send_message(live, body))
+            except ChannelError as exc:
+                if once and exc.code == TASK_ID_USED and body["msgtype"] == "template_card":
+                    continue        # this card's key-derived task id was taken by our own earlier try
+                raise
             if refused:
                 invalid += [u for u in live if u.lower() in refused]
                 live = [u for u in live if u.lower() not in refused]
@@ -300,8 +319,9 @@ class WeComChannel(Channel):
         with self.bot.db.transaction() as session:
             session.execute(delete(CacheEntry).where(CacheEntry.key.like("wecom:card:%"),
                                                      CacheEntry.expires_at < now))
-            session.add(CacheEntry(key=f"wecom:card:{task_id}", value=json.dumps(labels, ensure_ascii=False),
-                                   expires_at=now + CARD_LABELS_TTL))
+            # merge: a notice's card keeps its task id when it is sent again after a failure
+            session.merge(CacheEntry(key=f"wecom:card:{task_id}", value=json.dumps(labels, ensure_ascii=False),
+                                     expires_at=now + CARD_LABELS_TTL))
 
     def _card_labels(self, task_id):
         if not task_id:
