@@ -1,7 +1,8 @@
 """Escaping plain text for the messengers' markdown, and file names for headers and uploads.
 
 Handlers write plain text; a channel that renders it as markdown (DingTalk links and buttons,
-WeCom markdown) passes it through ``escape_markdown`` first, so a studio name such as
+WeCom markdown) passes it through ``escape_markdown`` first (WeCom's text messages and card
+texts, which render ``<a href>``, through ``escape_text``), so a studio name such as
 ``[点此](dtmd://…)`` is shown as typed and never becomes a live link next to the real buttons.
 
 The markdown dialects of DingTalk and WeCom do not document backslash escapes, so the characters
@@ -28,6 +29,11 @@ def escape_markdown(text):
     # a line starting with "#", "-", "+" or "1." would become a heading or a list item
     return _LINE_START.sub(lambda m: m.group(1) + m.group(2).replace("#", "＃").replace("-", "－")
                            .replace("+", "＋").replace(".", "．"), text)
+
+
+def escape_text(text):
+    """Plain text for WeCom app messages, whose text type renders ``<a href>`` links: no tags."""
+    return str(text or "").replace("<", "＜").replace(">", "＞")
 
 
 def safe_filename(name, default="文件"):

@@ -51,3 +51,13 @@ def test_file_names_lose_directories_controls_and_quotes():
     assert safe_filename("\r\n") == "文件"
     assert safe_filename("甲" * 300 + ".xlsx").endswith(".xlsx")
     assert len(safe_filename("甲" * 300 + ".xlsx")) == 120
+
+
+def test_wecom_text_messages_and_cards_show_typed_tags_as_text():
+    forged = '甲<a href="https://evil.example">点此查看附件</a>'
+    [body], _ = render_app({"text": f"工作室名称：{forged}"})
+    assert body["text"]["content"] == '工作室名称：甲＜a href="https://evil.example"＞点此查看附件＜/a＞'
+    bodies, _ = render_app({"text": f"{forged}\n请审批", "title": forged,
+                            "buttons": [{"label": "同意", "action": "review:approve:1:1"}]})
+    card = bodies[-1]["template_card"]
+    assert "<a" not in str(card) and card["main_title"]["title"].startswith("甲＜a")

@@ -28,7 +28,7 @@ from bot.channels.wecom_api import WeComClient
 from bot.delivery import Delivery
 from bot.crypto import Envelope, parse_xml_fields, wecom_encrypted_field
 from bot.errors import ChannelError, DecryptError, SignatureError
-from bot.markup import escape_markdown, safe_filename
+from bot.markup import escape_markdown, escape_text, safe_filename
 from bot.message import Attachment, Incoming, Outgoing
 from bot.outbox import enqueue
 from bot.turns import claim_message
@@ -355,12 +355,14 @@ class WeComChannel(Channel):
 def render_app(payload):
     """message/send bodies for one Outgoing dict, and the card's key → label map."""
     text = (payload.get("text") or "").strip()
+    if not payload.get("markdown"):
+        text = escape_text(text)        # WeCom text renders <a href>: typed tags stay text
     if payload.get("buttons"):
         return _render_card(payload, text)
     if not text:
         return [], {}
     msgtype = "markdown" if payload.get("markdown") else "text"
-    title = (payload.get("title") or "").strip()
+    title = escape_text((payload.get("title") or "").strip())
     if title and msgtype == "markdown":
         text = f"**{escape_markdown(title)}**\n{text}"
     elif title:
@@ -369,7 +371,7 @@ def render_app(payload):
 
 
 def _render_card(payload, text):
-    title = (payload.get("title") or "").strip()
+    title = escape_text((payload.get("title") or "").strip())
     if title:
         rest = text
     else:
