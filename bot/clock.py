@@ -1,4 +1,11 @@
-"""The clock: real time by default, a fixed or shifted one for tests and `notices run --now`."""
+"""The clock: real time by default, a fixed or shifted one for tests and `notices run --now`.
+
+Two readings: ``now``/``utcnow``/``today`` are the moment the bot *decides* for (fixed by
+``set_now``: which notices are due, which year an application belongs to); ``real_now``/
+``real_utcnow`` are the moment things *happen* (sending, signing requests, rate limits,
+``sent_at``, token and link expiry) and ignore ``set_now``. ``advance`` moves both, so a test can
+still let time pass.
+"""
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -21,6 +28,21 @@ def utcnow():
     return _fixed.astimezone(timezone.utc).replace(tzinfo=None)
 
 
+def real_now():
+    """The real current moment (aware, Asia/Shanghai); ``set_now`` does not change it."""
+    return datetime.now(TZ) + _offset
+
+
+def real_utcnow():
+    """The real current moment as naive UTC; ``set_now`` does not change it."""
+    return datetime.now(timezone.utc).replace(tzinfo=None) + _offset
+
+
+def real_ms():
+    """The real current moment in epoch milliseconds (request signatures)."""
+    return int(real_now().timestamp() * 1000)
+
+
 def today():
     return now().date()
 
@@ -34,9 +56,8 @@ def set_now(moment):
 
 
 def advance(delta):
-    """Move the clock forward (works for a fixed or a real clock)."""
+    """Move the clock forward: a fixed moment and the real clock alike."""
     global _fixed, _offset
     if _fixed is not None:
         _fixed = _fixed + delta
-    else:
-        _offset += delta
+    _offset += delta

@@ -28,6 +28,7 @@ class Config:
     public_url: str = ""                     # BOT_PUBLIC_URL: base for download links
     try_enabled: bool = True                 # BOT_TRY_ENABLED
     secret_key: str = "dev-only-secret"      # BOT_SECRET_KEY: signs download links
+    link_ttl_hours: int = 72                 # BOT_LINK_TTL_HOURS: how long a download link opens its file
     log_level: str = "INFO"                  # BOT_LOG_LEVEL
     files_dir: str = str(ROOT / "instance" / "files")   # BOT_FILES_DIR
     max_body_bytes: int = 256 * 1024         # BOT_MAX_BODY_BYTES
@@ -64,7 +65,7 @@ class Config:
     ENV_NAMES = {
         "env": "BOT_ENV", "database_url": "DATABASE_URL", "port": "PORT",
         "public_url": "BOT_PUBLIC_URL", "try_enabled": "BOT_TRY_ENABLED",
-        "secret_key": "BOT_SECRET_KEY", "log_level": "BOT_LOG_LEVEL",
+        "secret_key": "BOT_SECRET_KEY", "link_ttl_hours": "BOT_LINK_TTL_HOURS", "log_level": "BOT_LOG_LEVEL",
         "files_dir": "BOT_FILES_DIR", "max_body_bytes": "BOT_MAX_BODY_BYTES",
         "timezone": "BOT_TIMEZONE", "org_name": "BOT_ORG_NAME", "union_name": "BOT_UNION_NAME",
         "deadline": "BOT_DEADLINE", "review_period": "BOT_REVIEW_PERIOD",
@@ -127,6 +128,10 @@ class Config:
             problems.append("PORT 应在 1 到 65535 之间")
         if self.env == "production" and self.secret_key == "dev-only-secret":
             problems.append("生产环境必须设置 BOT_SECRET_KEY")
+        if not self.secret_key:
+            problems.append("BOT_SECRET_KEY 不能为空（用于下载链接签名）")
+        if not 1 <= self.link_ttl_hours <= 24 * 365:
+            problems.append("BOT_LINK_TTL_HOURS 应在 1 到 8760（小时）之间")
         for name, value in (("BOT_DEADLINE", self.deadline), ("BOT_NAMING_FROM", self.naming_from)):
             if not re.fullmatch(r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", value):
                 problems.append(f"{name} 应写成 MM-DD，例如 05-31")

@@ -4,6 +4,7 @@ Rows are claimed (status ``sending`` with a short lease) in one transaction, sen
 transaction so the database is never locked during an HTTP call, then marked ``sent`` or
 rescheduled. A row whose claim expired (the worker died mid-send) is claimed again.
 """
+import hashlib
 import logging
 import random
 from collections import defaultdict
@@ -11,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from bot import clock
+from bot import alerts, clock
 from bot.errors import ChannelError
 from storage.models import CacheEntry, OutboxMessage
 
@@ -19,6 +20,14 @@ log = logging.getLogger("bot.delivery")
 
 CLAIM_SECONDS = 120
 WINDOW = timedelta(seconds=60)
+
+
+def _once_key(rows):
+    """A key stable across retries of these rows when each has a dedupe key (else None)."""
+    keys = sorted(r["dedupe_key"] for r in rows if r["dedupe_key"])
+    if len(keys) != len(rows):
+        return None
+    return hashlib.sha1("\n".join(keys).encode("utf-8")).hexdigest()
 
 
 def backoff(attempts, base=2.0, cap=1800.0):
@@ -29,6 +38,7 @@ def backoff(attempts, base=2.0, cap=1800.0):
 class Delivery:
     def __init__(self, bot):
         self.bot = bot
+        self._robots = {}       # robot-only channels for channels without app credentials
 
     def drain(self, limit=2000):
         """Deliver what is due now; returns the number of rows marked sent."""
@@ -38,15 +48,23 @@ class Delivery:
         for row in claimed:
             groups[(row["channel"], row["batch_key"] or f"row:{row['id']}")].append(row)
         for (channel_name, _), rows in groups.items():
-            channel = self.bot.channels.get(channel_name)
+            channel = self.bot.channels.get(channel_name) or self._robots_only(channel_name)
             if channel is None:
                 self._fail(rows, f"渠道 {channel_name} 未配置")
+                alerts.report(self.bot, channel_name, "该渠道未配置", len(rows))
                 continue
             rows = self._apply_limits(channel, rows)
             for start in range(0, len(rows), channel.max_batch):
                 chunk = rows[start:start + channel.max_batch]
                 sent += self._send(channel, chunk)
         return sent
+
+    def _robots_only(self, name):
+        """Group robots need no app: a robot-only channel when the app is not configured."""
+        if name not in self._robots:
+            from bot.channels.robots import robots_only      # here: the channel modules import this one
+            self._robots[name] = robots_only(self.bot, name)
+        return self._robots[name]
 
     def pending(self):
         with self.bot.db.session() as session:
@@ -70,7 +88,7 @@ class Delivery:
     # -- steps ---------------------------------------------------------------------------
     def _claim(self, limit):
         """Mark due rows ``sending`` (a short lease) in one statement and return them as dicts."""
-        now = clock.utcnow()
+        now = clock.real_utcnow()
         with self.bot.db.transaction() as session:
             query = (select(OutboxMessage.id)
                      .where(OutboxMessage.status.in_(("pending", "sending")),
@@ -86,24 +104,28 @@ class Delivery:
                                     next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
                             .execution_options(synchronize_session=False))
             rows = session.execute(select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.recipient,
-                                          OutboxMessage.payload, OutboxMessage.batch_key, OutboxMessage.attempts)
+                                          OutboxMessage.payload, OutboxMessage.batch_key, OutboxMessage.attempts,
+                                          OutboxMessage.dedupe_key)
                                    .where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)).all()
             return [row._asdict() for row in rows]
 
     def _apply_limits(self, channel, rows):
         """Keep what the platform's per-recipient minute limits allow; postpone the rest."""
-        now = clock.utcnow()
+        now = clock.real_utcnow()
         paused = self._paused_recipients(channel, {r["recipient"] for r in rows}, now)
         allowed, postponed = [], []
         counts = self._recent_counts(channel, {r["recipient"] for r in rows}, now)
         for row in rows:
             limit = channel.limit_per_minute(row["recipient"])
+            # limits count API messages: one row may be a split text, text + card, text + file
+            row["api_messages"] = max(1, channel.api_messages(row["recipient"], row["payload"]))
+            used = counts[row["recipient"]]
             if row["recipient"] in paused:
                 postponed.append((row, paused[row["recipient"]]))
-            elif limit is not None and counts[row["recipient"]] >= limit:
+            elif limit is not None and used + row["api_messages"] > limit and used > 0:
                 postponed.append((row, now + WINDOW / 4))
-            else:
-                counts[row["recipient"]] += 1
+            else:       # (a row larger than the whole limit goes alone, into an empty minute)
+                counts[row["recipient"]] += row["api_messages"]
                 allowed.append(row)
         if postponed:
             with self.bot.db.transaction() as session:
@@ -118,12 +140,12 @@ class Delivery:
             return counts
         with self.bot.db.session() as session:
             for recipient, n in session.execute(
-                    select(OutboxMessage.recipient, func.count())
+                    select(OutboxMessage.recipient, func.sum(OutboxMessage.api_messages))
                     .where(OutboxMessage.channel == channel.name, OutboxMessage.status == "sent",
                            OutboxMessage.sent_at > now - WINDOW,
                            OutboxMessage.recipient.in_(list(recipients)))
                     .group_by(OutboxMessage.recipient)):
-                counts[recipient] = n
+                counts[recipient] = int(n or 0)
         return counts
 
     def _paused_recipients(self, channel, recipients, now):
@@ -135,7 +157,7 @@ class Delivery:
 
     def pause(self, channel_name, recipient, seconds):
         """Hold every message to ``recipient`` for ``seconds`` (e.g. a throttled robot)."""
-        until = clock.utcnow() + timedelta(seconds=seconds)
+        until = clock.real_utcnow() + timedelta(seconds=seconds)
         key = f"pause:{channel_name}:{recipient}"
         with self.bot.db.transaction() as session:
             entry = session.get(CacheEntry, key)
@@ -152,6 +174,9 @@ class Delivery:
             if getattr(channel, "accepts_keys", False):
                 # the outbox ids let the channel drop a copy it already delivered before a crash
                 result = channel.push(recipients, rows[0]["payload"], keys=[r["id"] for r in rows])
+            elif channel.accepts_once:
+                # rows with a dedupe key never repeat on purpose: the platform may drop a copy
+                result = channel.push(recipients, rows[0]["payload"], once=_once_key(rows))
             else:
                 result = channel.push(recipients, rows[0]["payload"])
         except ChannelError as exc:
@@ -163,27 +188,29 @@ class Delivery:
             return 0
         rejected = set((result or {}).get("retry_recipients", ()))
         invalid = set((result or {}).get("invalid_recipients", ()))
-        now = clock.utcnow()
+        now = clock.real_utcnow()
         by_outcome = defaultdict(list)
         for row in rows:
             outcome = "invalid" if row["recipient"] in invalid else "later" if row["recipient"] in rejected else "sent"
-            by_outcome[outcome].append(row["id"])
-        values = {"sent": dict(status="sent", sent_at=now, last_error=""),
-                  "invalid": dict(status="failed", last_error="接收人无效或不在应用可见范围"),
+            by_outcome[(outcome, row.get("api_messages", 1) if outcome == "sent" else None)].append(row["id"])
+        values = {"invalid": dict(status="failed", last_error="接收人无效或不在应用可见范围"),
                   "later": dict(status="pending", next_attempt_at=now + timedelta(seconds=60))}
         with self.bot.db.transaction() as session:
-            for outcome, ids in by_outcome.items():
-                session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(**values[outcome])
+            for (outcome, messages), ids in by_outcome.items():
+                change = (dict(status="sent", sent_at=now, last_error="", api_messages=messages)
+                          if outcome == "sent" else values[outcome])
+                session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(**change)
                                 .execution_options(synchronize_session=False))
-        return len(by_outcome["sent"])
+        return sum(len(ids) for (outcome, _), ids in by_outcome.items() if outcome == "sent")
 
     def _retry_or_fail(self, channel, rows, exc):
-        now = clock.utcnow()
+        now = clock.real_utcnow()
         max_attempts = self.bot.config.delivery_max_attempts
         if exc.delay and exc.retry:
             for recipient in {r["recipient"] for r in rows}:
                 if exc.code in channel.pausing_codes:
                     self.pause(channel.name, recipient, exc.delay)
+        failed = 0
         with self.bot.db.transaction() as session:
             for row in rows:
                 obj = session.get(OutboxMessage, row["id"])
@@ -193,8 +220,11 @@ class Delivery:
                     obj.next_attempt_at = now + timedelta(seconds=max(exc.delay, backoff(obj.attempts)))
                 else:
                     obj.status = "failed"
+                    failed += 1
         level = logging.ERROR if exc.fatal_config else logging.WARNING
         log.log(level, "delivery on %s failed for %d recipient(s): %s", channel.name, len(rows), exc)
+        if exc.fatal_config and failed:     # given up for a configuration reason: the admins hear of it
+            alerts.report(self.bot, channel.name, exc.message or str(exc.code), failed)
 
     def _fail(self, rows, reason):
         with self.bot.db.transaction() as session:

@@ -1,11 +1,13 @@
-"""Files the bot makes or receives: stored under BOT_FILES_DIR, served by unguessable tokens."""
+"""Files the bot makes or receives: stored under BOT_FILES_DIR, served by signed, expiring links."""
 import mimetypes
 import secrets
 from pathlib import Path
 
+from flask import abort, jsonify, request
 from sqlalchemy import select
 
-from bot import clock
+from bot import clock, links
+from bot.markup import safe_filename
 from storage.models import StoredFile
 
 
@@ -23,6 +25,7 @@ def save(bot, session, name, data: bytes, *, owner_person_id=None, content_type=
 
 def reserve(session, name, *, owner_person_id=None, content_type=None):
     """A file whose bytes come later (media still to be downloaded): it has a token, no path yet."""
+    name = safe_filename(name)          # users name received files: it ends up in headers and uploads
     stored = StoredFile(token=secrets.token_urlsafe(24), name=name, path="",
                         content_type=content_type or mimetypes.guess_type(name)[0] or "application/octet-stream",
                         owner_person_id=owner_person_id, created_at=clock.utcnow())
@@ -34,7 +37,7 @@ def reserve(session, name, *, owner_person_id=None, content_type=None):
 def fill(bot, stored, data: bytes, *, name=None, content_type=None):
     """Write a reserved file's bytes (the caller's transaction records the path)."""
     if name:
-        stored.name = name
+        stored.name = safe_filename(name)
     if content_type:
         stored.content_type = content_type
     folder = Path(bot.config.files_dir)
@@ -51,18 +54,32 @@ def by_cache_key(session, key):
 
 
 def url_for(bot, stored):
-    return f"{bot.config.public_url.rstrip('/')}/files/{stored.token}"
+    """The signed download link (bot/links.py) of a stored file."""
+    return f"{bot.config.public_url.rstrip('/')}{links.signed_path(bot.config, stored.token)}"
 
 
 def as_outgoing_file(bot, stored):
     return {"name": stored.name, "url": url_for(bot, stored), "token": stored.token, "path": stored.path}
 
 
-def lookup(bot, token):
+def lookup(bot, token, args=None):
+    """The StoredFile a download request names (None if unknown), once its link is checked.
+
+    ``args`` is the query (default: the current request's); a missing or wrong signature is
+    refused with 403, an expired link with 410, each with a Chinese message and before any lookup.
+    """
+    try:
+        links.check(bot.config, token, request.args if args is None else args)
+    except links.LinkRefused as refused:
+        response = jsonify(error=refused.message)
+        response.status_code = refused.status
+        abort(response)
     with bot.db.session() as session:
         stored = session.scalar(select(StoredFile).where(StoredFile.token == token))
         if stored is None or not stored.path or not Path(stored.path).is_file():
             return None
+        session.expunge(stored)
+        stored.name = safe_filename(stored.name)     # names stored before they were made safe
         return stored
 
 

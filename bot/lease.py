@@ -19,7 +19,7 @@ class DatabaseLease:
 
     def acquire(self):
         """Take or renew the lease; True while we hold it."""
-        now = clock.utcnow()
+        now = clock.real_utcnow()
         until = now + timedelta(seconds=self.ttl)
         with self.db.transaction() as session:
             insert = sqlite_insert if self.db.is_sqlite else pg_insert

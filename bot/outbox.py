@@ -16,15 +16,16 @@ def enqueue(session, channel, recipient, message: Outgoing, *, dedupe_key=None, 
 
     Returns True when a row was written.
     """
-    now = clock.utcnow()
+    now = clock.utcnow()                                        # the moment decided for (--now)
+    due = clock.real_utcnow() + timedelta(seconds=delay)        # sending happens in real time
     if dedupe_key is None:
         session.connection().execute(_INSERT, {
             "channel": channel, "recipient": recipient, "payload": message.to_dict(), "batch_key": batch_key,
-            "notice": notice, "next_attempt_at": now + timedelta(seconds=delay), "created_at": now})
+            "notice": notice, "next_attempt_at": due, "created_at": now})
         return True
     values = dict(channel=channel, recipient=recipient, payload=message.to_dict(),
                   dedupe_key=dedupe_key, batch_key=batch_key, notice=notice, status="pending", attempts=0,
-                  next_attempt_at=now + timedelta(seconds=delay), last_error="", created_at=now)
+                  next_attempt_at=due, last_error="", created_at=now)
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])

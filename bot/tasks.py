@@ -25,6 +25,10 @@ MAX_ATTEMPTS = 5
 BACKOFF_SECONDS = (5, 30, 120, 600)
 
 
+class GiveUp(Exception):
+    """Raised by a task that can never succeed (e.g. media the messenger calls invalid): no retries."""
+
+
 class Kinds:
     """The registry: kind name → ``run(bot, payload) -> finish(session) | None`` and its ``failed``."""
 
@@ -127,7 +131,7 @@ class TaskRunner:
                 return
             attempts = session.scalar(select(Task.attempts).where(Task.id == task_id))
             error = f"{type(exc).__name__}: {exc}"[:2000]
-            if attempts >= MAX_ATTEMPTS or entry is None:
+            if attempts >= MAX_ATTEMPTS or entry is None or isinstance(exc, GiveUp):
                 session.execute(update(Task).where(Task.id == task_id).values(
                     status="failed", last_error=error, finished_at=clock.utcnow(), claim=None,
                     lease_until=None))

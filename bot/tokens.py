@@ -16,7 +16,7 @@ class TokenCache:
         self.db, self.key, self.margin = db, f"token:{key}", margin
 
     def get(self, fetch):
-        now = clock.utcnow()
+        now = clock.real_utcnow()
         with self.db.session() as session:
             entry = session.get(CacheEntry, self.key)
             if entry is not None and entry.expires_at - timedelta(seconds=self.margin) > now:
@@ -27,10 +27,10 @@ class TokenCache:
             if not self.db.is_sqlite:
                 query = query.with_for_update()
             entry = query.one_or_none()
-            if entry is not None and entry.expires_at - timedelta(seconds=self.margin) > clock.utcnow():
+            if entry is not None and entry.expires_at - timedelta(seconds=self.margin) > clock.real_utcnow():
                 return entry.value          # another process refreshed it while we waited
             token, expires_in = fetch()
-            until = clock.utcnow() + timedelta(seconds=int(expires_in))
+            until = clock.real_utcnow() + timedelta(seconds=int(expires_in))
             if entry is None:
                 session.add(CacheEntry(key=self.key, value=token, expires_at=until))
             else:

@@ -187,5 +187,5 @@ def send_replies(bot, session, incoming, replies):
     channel = bot.channels.get(incoming.channel)
     if channel is not None and channel.replies_via_outbox:
         for reply in coalesce(replies):
-            enqueue(session, incoming.channel, incoming.user, reply, batch_key=None)
+            enqueue(session, incoming.channel, channel.reply_recipient(incoming, reply), reply, batch_key=None)
         channel.after_turn(session, incoming, replies)

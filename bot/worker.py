@@ -2,7 +2,9 @@
 import logging
 import signal
 import threading
+import time
 
+from bot import inbox
 from bot.delivery import Delivery
 from bot.lease import DatabaseLease
 from bot.tasks import TaskRunner
@@ -19,6 +21,7 @@ class Worker:
         self.stopping = threading.Event()
         self.holding = threading.Event()
         self.scheduler = None
+        self.next_prune = 0.0
 
     def run(self):
         signal.signal(signal.SIGTERM, lambda *_: self.stopping.set())
@@ -35,7 +38,7 @@ class Worker:
                         self._start_scheduler()
                         holding = True
                         self.holding.set()
-                    self.delivery.drain()
+                    self.step()
                 elif holding:
                     log.warning("worker lease lost; pausing")
                     self._stop_scheduler()
@@ -62,6 +65,15 @@ class Worker:
                     log.exception("task loop error")
             if not ran:
                 self.stopping.wait(self.bot.config.delivery_interval)
+
+    def step(self):
+        """One round while holding the lease: deliver what is due, prune the inbox now and then."""
+        self.delivery.drain()
+        if time.monotonic() >= self.next_prune:
+            self.next_prune = time.monotonic() + inbox.PRUNE_EVERY
+            pruned = inbox.prune(self.bot.db)
+            if pruned:
+                log.info("pruned %d inbox rows older than %s", pruned, inbox.KEEP)
 
     def _start_scheduler(self):
         from bot import scheduler

@@ -12,6 +12,7 @@ handlers/ledger_export_commands.py (``EXPORT_COMMANDS`` for bot/cli.py stays her
 what: handlers/ledger_access.py; the funding balance rule: handlers/ledger_funding.py.
 """
 from bot import clock
+from bot.errors import UserError
 from handlers import ledger_quick as quick, ledger_schema as schema
 from handlers.ledger_access import READERS, WRITERS
 from handlers.ledger_edit import answer_delete, delete_confirmed, delete_entry, edit_entry, history, keep_entry
@@ -56,6 +57,9 @@ def on_action(turn, arg):
     elif name == "cancel":
         cancel_pending(turn)
     elif name == "delete":
+        if not (rest.isascii() and rest.isdigit() and len(rest) <= 9):
+            # typed or forged "#act ledger:delete:abc": say so instead of a traceback
+            raise UserError("这个删除按钮的台账编号无效，没有删除任何内容。请发送「删除台账 编号」，如：删除台账 12")
         delete_confirmed(turn, int(rest))
     elif name == "keep":
         keep_entry(turn)

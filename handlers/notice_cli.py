@@ -16,7 +16,8 @@ def build_cli():
         """Yearly-cycle notices: run the scheduler's decisions for a moment."""
 
     @notices_cli.command("run")
-    @click.option("--now", "moment", default=None, help="e.g. 2025-05-26T09:00 (Asia/Shanghai)")
+    @click.option("--now", "moment", default=None,
+                  help="decide for this moment, e.g. 2025-05-26T09:00 (Asia/Shanghai); sending keeps real time")
     @click.option("--dry-run", is_flag=True, help="only print what would go out")
     @click.option("--type", "kinds", multiple=True, type=click.Choice(SCHEDULED), help="only these types")
     @click.option("--timeout", default=60.0, show_default=True, help="seconds to wait for delivery")
@@ -58,7 +59,7 @@ def deliver_due(bot, since, timeout=60.0):
         delivery.drain()
         with bot.db.session() as session:
             due = session.scalar(select(func.count()).select_from(OutboxMessage).where(
-                OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.next_attempt_at <= clock.utcnow()))
+                OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.next_attempt_at <= clock.real_utcnow()))
         if not due or time.monotonic() > until:
             break
     with bot.db.session() as session:

@@ -126,6 +126,8 @@ class OutboxMessage(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # API messages the row took when sent (split texts, text + card, text + file): rate limits
+    api_messages: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class WebMessage(Base):

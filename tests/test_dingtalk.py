@@ -56,7 +56,8 @@ def http(dbot):
 
 
 def now_ms():
-    return int(clock.now().timestamp() * 1000)
+    """DingTalk's clock: the real one (a test's fixed decision moment does not move it)."""
+    return clock.real_ms()
 
 
 def advance(fake, seconds):
@@ -345,7 +346,7 @@ def test_audio_uses_the_recognised_text():
     assert incoming.attachments[0].kind == "voice"
 
 
-def test_group_mention_is_parsed_and_answered_privately(dbot, fake, http):
+def test_group_mention_is_parsed_and_answered_in_the_group(dbot, fake, http):
     seen = capture(dbot)
     data = robot_message(fake, " @创新助手 我是谁", group=True)
     assert post(http, data).status_code == 200
@@ -354,9 +355,14 @@ def test_group_mention_is_parsed_and_answered_privately(dbot, fake, http):
     assert incoming.meta["conversation_type"] == "2"
     assert incoming.meta["conversation_id"] == "cidGROUP0001=="
     drain(dbot)
-    # a group's sessionWebhook is not remembered for the user: the answer goes 1:1
-    assert fake.session_messages(data["sessionWebhook"]) == []
-    assert fake.texts_to(USER) == ["您是 王海，中交示范工程局有限公司，角色：领衔人。"]
+    # asked in the group, answered in the group (its sessionWebhook), not 1:1
+    assert fake.session_messages(data["sessionWebhook"]) == [
+        {"msgtype": "text", "text": {"content": "您是 王海，中交示范工程局有限公司，角色：领衔人。"}}]
+    assert fake.texts_to(USER) == []
+    # the group's webhook is not remembered for the user: a later private notice goes 1:1
+    push(dbot, USER, "个人通知")
+    assert fake.texts_to(USER) == ["个人通知"]
+    assert len(fake.session_messages(data["sessionWebhook"])) == 1
 
 
 def test_session_webhook_on_a_foreign_host_is_never_used(dbot, fake, http):

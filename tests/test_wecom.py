@@ -606,7 +606,11 @@ def test_unknown_or_removed_group_fails_the_row(wx, fake):
                                created_at=clock.utcnow()))
     push(wx.bot, "group:已移除", Outgoing(text="y"))
     Delivery(wx.bot).drain()
-    assert statuses(wx.bot) == ["failed", "failed"]
+    assert statuses(wx.bot)[:2] == ["failed", "failed"]
+    # a removed robot is a configuration problem: the admins are told in chat (the third row)
+    Delivery(wx.bot).drain()
+    [alert] = [m["text"] for m in wx.bot.channels["web"].take_inbox("admin")]
+    assert "群机器人 Webhook 地址无效" in alert
 
 
 def test_group_rate_limit_is_20_per_minute(wx):

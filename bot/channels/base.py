@@ -31,6 +31,10 @@ class Channel:
         """In the turn, before its handler: channel work that must be in the same transaction
         (e.g. reserve a file for media the user sent and queue its download)."""
 
+    def reply_recipient(self, incoming, reply):
+        """Who a reply to ``incoming`` is queued for: the sender, unless the channel says otherwise."""
+        return incoming.user
+
     def after_turn(self, session, incoming, replies):
         """Hook for channel bookkeeping in the turn's transaction (e.g. card updates)."""
 
@@ -40,6 +44,14 @@ class Channel:
     def limit_per_minute(self, recipient):
         """Messages per minute the platform accepts for ``recipient``; None = unlimited."""
         return self.per_recipient_per_minute
+
+    # True: ``push`` takes ``once=<key>`` (None, or a key stable across retries) for rows never
+    # meant to repeat (a notice's dedupe key): the platform may drop an identical copy of them
+    accepts_once = False
+
+    def api_messages(self, recipient, payload):
+        """How many platform messages ``push`` makes of ``payload`` for ``recipient`` (rate limits)."""
+        return 1
 
 
 class ChannelRegistry(dict):

@@ -2,7 +2,8 @@
 
 Receiving (shared/protocols/dingtalk.md §1): DingTalk POSTs one JSON robot message to
 ``/dingtalk/callback`` with ``timestamp`` + ``sign`` headers (HMAC over the timestamp only, so a
-captured request can be replayed within the hour: the inbox guard on ``msgId`` drops replays).
+captured signature would fit any body for an hour): a message needs a ``msgId`` (the inbox guard
+drops replays) and a (timestamp, sign) pair carries one msgId only (storage/signatures.py).
 Stream mode (bot/channels/dingtalk_stream.py) feeds the same payloads to ``receive``.
 
 Buttons (§5): robot messages have no button callback. A button is a markdown link
@@ -28,12 +29,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot import clock, tasks
 from bot import files as stored_files
+from bot.channels import dingtalk_chats
 from bot.channels.base import Channel
 from bot.channels.dingtalk_api import DingTalkClient
 from bot.crypto import verify_dingtalk
 from bot.errors import ChannelError, SignatureError
+from bot.markup import escape_markdown, safe_filename
 from bot.message import Attachment, Incoming, Outgoing
 from bot.outbox import enqueue
+from storage import signatures
 from storage.models import Account, CacheEntry, RobotGroup
 
 log = logging.getLogger("bot.channels.dingtalk")
@@ -130,7 +134,8 @@ def _epoch_ms(value):
 
 
 def now_ms():
-    return int(clock.now().timestamp() * 1000)
+    """Real epoch milliseconds: signatures are checked and made on the real clock, never --now."""
+    return clock.real_ms()
 
 
 def _utc_from_ms(ms):
@@ -141,7 +146,7 @@ def _utc_from_ms(ms):
 
 def action_link(button):
     """A markdown link that makes the tapping user's client send ``#act <action>``."""
-    label = str(button["label"]).replace("[", "【").replace("]", "】")
+    label = escape_markdown(button["label"])
     content = quote(ACTION_MARKER + button["action"], safe="")
     return f"[{label}](dtmd://dingtalkclient/sendMessage?content={content})"
 
@@ -154,11 +159,12 @@ def markdown_text(payload, *, buttons=True, file_link=True):
     """The payload as DingTalk markdown: its text, a link to its file, one line per button."""
     text = _clip(payload.get("text", ""))
     if not payload.get("markdown"):
-        text = text.replace("\n", "  \n")      # DingTalk markdown needs a hard break per line
+        # plain text from a handler: what users typed must not become markup (links, tags)
+        text = escape_markdown(text).replace("\n", "  \n")   # a hard break per line
     parts = [text] if text.strip() else []
     file = payload.get("file")
     if file_link and file and file.get("url"):
-        name = str(file.get("name") or "文件").replace("[", "【").replace("]", "】")
+        name = escape_markdown(file.get("name") or "文件")
         parts.append(f"附件：[{name}]({file['url']})")
     if buttons and payload.get("buttons"):
         parts.append("  \n".join(action_link(b) for b in payload["buttons"]))
@@ -214,7 +220,13 @@ class DingTalkChannel(Channel):
 
     def limit_per_minute(self, recipient):
         """Custom group robots take 20 messages a minute; users have no per-user limit here."""
-        return ROBOT_PER_MINUTE if recipient.startswith(GROUP_PREFIX) else None
+        return ROBOT_PER_MINUTE if recipient.startswith((GROUP_PREFIX, dingtalk_chats.CHAT_PREFIX)) else None
+
+    def api_messages(self, recipient, payload):
+        """A user gets the text and a sampleFile when a file is uploaded; a robot one message."""
+        if recipient.startswith(GROUP_PREFIX) or not self._file_to_upload(payload):
+            return 1
+        return 2 if (payload.get("text", "").strip() or payload.get("buttons")) else 1
 
     # -- receiving ------------------------------------------------------------------------------
     def blueprint(self):
@@ -231,6 +243,13 @@ class DingTalkChannel(Channel):
             data = request.get_json(silent=True, force=True)
             if not isinstance(data, dict):
                 return jsonify(error="请求内容不是有效的 JSON 对象"), 400
+            message_id = data.get("msgId")
+            if not isinstance(message_id, str) or not message_id.strip():
+                return jsonify(error="消息缺少 msgId，无法识别重复投递，请求已拒绝"), 400
+            if not self._claim_signature(request.headers["timestamp"], request.headers["sign"], message_id):
+                log.warning("rejected a DingTalk callback from %s: its signature was used for another message",
+                            request.remote_addr)
+                return jsonify(error="该签名已用于另一条消息，请求已拒绝"), 403
             try:
                 self.receive(data)
             except UnknownSender:
@@ -243,6 +262,12 @@ class DingTalkChannel(Channel):
     def receive(self, data):
         """Parse and run the turn; returns the replies (None for a duplicate)."""
         return self.bot.handle(parse_robot_message(data))
+
+    def _claim_signature(self, timestamp, sign, message_id):
+        """True when this (timestamp, sign) pair is new or already belongs to ``message_id``."""
+        with self.bot.db.transaction() as session:
+            return signatures.claim(session, self.name, timestamp, sign, message_id[:255],
+                                    _utc_from_ms(int(timestamp)), clock.real_utcnow())
 
     def prepare(self, session, incoming):
         """In the turn: reserve a file for each file or picture sent and queue its download.
@@ -278,8 +303,12 @@ class DingTalkChannel(Channel):
                 Outgoing(text="抱歉，您发送的文件没能接收成功（可能已过期），请重新发送一次。"),
                 dedupe_key=f"dingtalk.media.failed:{payload['token']}")
 
+    def reply_recipient(self, incoming, reply):
+        """A group question is answered in the group (bot/channels/dingtalk_chats.py)."""
+        return dingtalk_chats.recipient(incoming, reply)
+
     def after_turn(self, session, incoming, replies):
-        """Remember the user's latest 1:1 sessionWebhook, in the turn's transaction.
+        """Remember the user's latest 1:1 (or the group's) sessionWebhook, in the turn's transaction.
 
         Group webhooks are not remembered: a later private notice to that user would otherwise be
         posted into the group. A webhook not on the configured oapi host is never used (the body is
@@ -287,6 +316,9 @@ class DingTalkChannel(Channel):
         """
         meta = incoming.meta or {}
         url, expires = meta.get("session_webhook"), meta.get("session_webhook_expires") or 0
+        if meta.get("conversation_type") == "2":
+            dingtalk_chats.remember(session, self, incoming)        # its plain replies are posted there
+            return
         if meta.get("conversation_type") != "1" or not url or not expires:
             return
         if not url.startswith(f"{self.oapi}/robot/sendBySession?"):
@@ -303,8 +335,11 @@ class DingTalkChannel(Channel):
     # -- sending -------------------------------------------------------------------------------
     def push(self, recipients, payload):
         """Users first (one call for all, nothing sent before it can fail), then group robots."""
-        users = list(dict.fromkeys(r for r in recipients if not r.startswith(GROUP_PREFIX)))
+        chats = [r for r in recipients if r.startswith(dingtalk_chats.CHAT_PREFIX)]
+        users = list(dict.fromkeys(r for r in recipients if not r.startswith(GROUP_PREFIX) and r not in chats))
         groups = [r for r in recipients if r.startswith(GROUP_PREFIX)]
+        for chat in chats:           # replies to a question asked in a group (bot/channels/dingtalk_chats.py)
+            dingtalk_chats.push(self, chat, payload, robot_body, openapi_message)
         invalid, retry = set(), set()
         if users:
             if len(users) == 1 and self._push_session(users[0], payload):
@@ -333,7 +368,7 @@ class DingTalkChannel(Channel):
         """The user's remembered 1:1 sessionWebhook, or None when there is none or it expired."""
         with self.bot.db.session() as session:
             entry = session.get(CacheEntry, SESSION_KEY + user)
-            if entry is None or entry.expires_at - SESSION_MARGIN <= clock.utcnow():
+            if entry is None or entry.expires_at - SESSION_MARGIN <= clock.real_utcnow():
                 return None
             return entry.value
 
@@ -389,7 +424,7 @@ class DingTalkChannel(Channel):
         """(path, name, type) of a file sendable as ``sampleFile``, else None (sent as a link)."""
         file = payload.get("file") or {}
         path = Path(file["path"]) if file.get("path") else None
-        name = str(file.get("name") or (path.name if path else ""))
+        name = safe_filename(file.get("name") or (path.name if path else ""))
         ext = Path(name).suffix.lstrip(".").lower()
         if not path or ext not in FILE_TYPES or not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
             return None

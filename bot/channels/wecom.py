@@ -21,13 +21,14 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, request
 from sqlalchemy import delete, select
 
-from bot import clock, files, tasks
+from bot import clock, files, inbox, tasks
 from bot.channels.base import Channel
 from bot.channels.wecom_api import WeComClient
 from bot.delivery import Delivery
 from bot.crypto import Envelope, parse_xml_fields, wecom_encrypted_field
 from bot.errors import ChannelError, DecryptError, SignatureError
 from bot.http_errors import json_error
+from bot.markup import escape_markdown, escape_text, safe_filename
 from bot.message import Attachment, Incoming, Outgoing
 from bot.outbox import enqueue
 from storage.models import Account, CacheEntry, RobotGroup
@@ -49,6 +50,8 @@ UPLOAD_MIN, UPLOAD_MAX = 6, 20 * 1024 * 1024
 MEDIA_TIMEOUT = (2, 3)            # callbacks must be answered within WeCom's 5 seconds
 CARD_UPDATE_TIMEOUT = (1, 2)
 CARD_LABELS_TTL = timedelta(hours=73)    # response codes live 72 h
+DUPLICATE_SECONDS = 1800          # message/send duplicate check: longer than all retries of a row
+TASK_ID_USED = 42016              # template_card task_id already used
 
 MESSAGE_KINDS = {"text": "text", "image": "image", "voice": "voice", "video": "video",
                  "file": "file", "location": "location", "link": "link"}
@@ -63,6 +66,7 @@ class WeComChannel(Channel):
     per_recipient_per_minute = 30     # per app and member; WeCom silently drops the 31st
     per_group_per_minute = 20         # per group robot
     pausing_codes = frozenset({45009})
+    accepts_once = True
 
     def __init__(self, bot):
         super().__init__(bot)
@@ -76,6 +80,15 @@ class WeComChannel(Channel):
         if recipient.startswith(GROUP_PREFIX):
             return self.per_group_per_minute
         return self.per_recipient_per_minute
+
+    def api_messages(self, recipient, payload):
+        """The messages ``push`` sends: each text part, the card, the file (WeCom counts each)."""
+        text, media = self._with_file(payload, lambda path, name: "counted")   # nothing is uploaded
+        if recipient.startswith(GROUP_PREFIX):
+            bodies = render_robot(dict(payload, text=text))
+        else:
+            bodies, _ = render_app(dict(payload, text=text))
+        return len(bodies) + (1 if media else 0)
 
     # ======================================================================== inbound
     def blueprint(self):
@@ -114,6 +127,9 @@ class WeComChannel(Channel):
             return _refused(403, "签名校验失败", exc, remote_addr)
         except DecryptError as exc:
             return _refused(400, "回调内容无法解密或解析", exc, remote_addr)
+        if not inbox.fresh(args.get("timestamp", ""), clock.real_now().timestamp()):
+            # its duplicate guard may be pruned already (bot/inbox.py): an old callback is a replay
+            return _refused(403, "回调时间戳已过期，请求已拒绝", "stale timestamp", remote_addr)
         incoming = self.parse(fields)
         if incoming is not None:
             self.bot.handle(incoming)
@@ -190,7 +206,12 @@ class WeComChannel(Channel):
 
     def fetch_media_task(self, bot, payload):
         """The worker's download of a user's media into its reserved file."""
-        data, name, content_type = self.client.get_media(payload["media_id"], timeout=MEDIA_TIMEOUT)
+        try:
+            data, name, content_type = self.client.get_media(payload["media_id"], timeout=MEDIA_TIMEOUT)
+        except ChannelError as exc:
+            if not exc.retry:       # e.g. 40007 invalid media_id: trying again would fail the same way
+                raise tasks.GiveUp(str(exc)) from exc
+            raise
 
         def finish(session):
             stored = files.lookup_in(session, payload["token"])
@@ -217,12 +238,12 @@ class WeComChannel(Channel):
         return None
 
     # ======================================================================== outbound
-    def push(self, recipients, payload):
+    def push(self, recipients, payload, once=False):
         users = [r for r in recipients if not r.startswith(GROUP_PREFIX)]
         groups = [r for r in recipients if r.startswith(GROUP_PREFIX)]
         invalid, retry = [], []
         if users:
-            invalid += self._push_users(users, payload)
+            invalid += self._push_users(users, payload, once)
         for recipient in groups:
             try:
                 if not self._push_group(recipient, payload):
@@ -242,17 +263,33 @@ class WeComChannel(Channel):
         return None
 
     # -- app messages to users ----------------------------------------------------------
-    def _push_users(self, users, payload):
-        """Send every message of ``payload``; returns the users WeCom called invalid."""
+    def _push_users(self, users, payload, once=False):
+        """Send every message of ``payload``; returns the users WeCom called invalid.
+
+        ``once`` (a key stable across retries, or None): WeCom drops an identical message within
+        DUPLICATE_SECONDS, so a notice resent after an ambiguous failure (a timeout after WeCom
+        took it) reaches the member once; a card's task id comes from the key, so the copy is
+        identical. (A re-uploaded file gets a new media id: only the file itself may repeat.)
+        """
         text, media_id = self._with_file(payload, self.client.upload_media)
         bodies, labels = render_app(dict(payload, text=text))
         if media_id:
             bodies.append({"msgtype": "file", "file": {"media_id": media_id}})
+        if once:
+            for n, body in enumerate(bodies):
+                body.update(enable_duplicate_check=1, duplicate_check_interval=DUPLICATE_SECONDS)
+                if body["msgtype"] == "template_card":
+                    body["template_card"]["task_id"] = f"bot-{once[:40]}-{n}"
         live, invalid = list(users), []
         for body in bodies:
             if body["msgtype"] == "template_card":
                 self._remember_card(body["template_card"]["task_id"], labels)
-            refused = set(self.client.send_message(live, body))
+            try:
+                refused = set(self.client.send_message(live, body))
+            except ChannelError as exc:
+                if once and exc.code == TASK_ID_USED and body["msgtype"] == "template_card":
+                    continue        # this card's key-derived task id was taken by our own earlier try
+                raise
             if refused:
                 invalid += [u for u in live if u.lower() in refused]
                 live = [u for u in live if u.lower() not in refused]
@@ -267,7 +304,7 @@ class WeComChannel(Channel):
         file = payload.get("file")
         if not file:
             return text, None
-        name = file.get("name") or "文件"
+        name = safe_filename(file.get("name"))
         path = Path(file["path"]) if file.get("path") else None
         media_id = None
         if path is not None and path.is_file() and UPLOAD_MIN <= path.stat().st_size <= UPLOAD_MAX:
@@ -279,12 +316,13 @@ class WeComChannel(Channel):
 
     def _remember_card(self, task_id, labels):
         """Keep the card's key → label, so a click greys out with the pressed label."""
-        now = clock.utcnow()
+        now = clock.real_utcnow()
         with self.bot.db.transaction() as session:
             session.execute(delete(CacheEntry).where(CacheEntry.key.like("wecom:card:%"),
                                                      CacheEntry.expires_at < now))
-            session.add(CacheEntry(key=f"wecom:card:{task_id}", value=json.dumps(labels, ensure_ascii=False),
-                                   expires_at=now + CARD_LABELS_TTL))
+            # merge: a notice's card keeps its task id when it is sent again after a failure
+            session.merge(CacheEntry(key=f"wecom:card:{task_id}", value=json.dumps(labels, ensure_ascii=False),
+                                     expires_at=now + CARD_LABELS_TTL))
 
     def _card_labels(self, task_id):
         if not task_id:
@@ -318,21 +356,23 @@ class WeComChannel(Channel):
 def render_app(payload):
     """message/send bodies for one Outgoing dict, and the card's key → label map."""
     text = (payload.get("text") or "").strip()
+    if not payload.get("markdown"):
+        text = escape_text(text)        # WeCom text renders <a href>: typed tags stay text
     if payload.get("buttons"):
         return _render_card(payload, text)
     if not text:
         return [], {}
     msgtype = "markdown" if payload.get("markdown") else "text"
-    title = (payload.get("title") or "").strip()
+    title = escape_text((payload.get("title") or "").strip())
     if title and msgtype == "markdown":
-        text = f"**{title}**\n{text}"
+        text = f"**{escape_markdown(title)}**\n{text}"
     elif title:
         text = f"{title}\n{text}"
     return [{"msgtype": msgtype, msgtype: {"content": chunk}} for chunk in split_bytes(text, TEXT_LIMIT)], {}
 
 
 def _render_card(payload, text):
-    title = (payload.get("title") or "").strip()
+    title = escape_text((payload.get("title") or "").strip())
     if title:
         rest = text
     else:
@@ -371,7 +411,8 @@ def render_robot(payload):
     title = (payload.get("title") or "").strip()
     mentions = [str(m) for m in payload.get("mentions") or [] if m]
     if payload.get("markdown"):
-        parts = [f"**{title}**" if title else "", text, "\n".join(lines),
+        lines = [escape_markdown(line) for line in lines]    # labels are plain text
+        parts = [f"**{escape_markdown(title)}**" if title else "", text, "\n".join(lines),
                  " ".join("@所有人" if m == "@all" else f"<@{m}>" for m in mentions)]
         content = "\n".join(p for p in parts if p)
         return [{"msgtype": "markdown", "markdown": {"content": chunk}}

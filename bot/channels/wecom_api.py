@@ -93,12 +93,12 @@ class WeComClient:
     def _blocked(self):
         with self.bot.db.session() as session:
             entry = session.get(CacheEntry, self._block_key)
-            if entry is None or entry.expires_at <= clock.utcnow():
+            if entry is None or entry.expires_at <= clock.real_utcnow():
                 return None
             return entry
 
     def _block(self, code, message):
-        until = clock.utcnow() + timedelta(seconds=CONFIG_BLOCK_SECONDS)
+        until = clock.real_utcnow() + timedelta(seconds=CONFIG_BLOCK_SECONDS)
         value = jsonlib.dumps({"code": code, "message": message}, ensure_ascii=False)
         with self.bot.db.transaction() as session:
             entry = session.get(CacheEntry, self._block_key)
@@ -112,7 +112,7 @@ class WeComClient:
         if entry is None:
             return
         data = jsonlib.loads(entry.value)
-        wait = max(1.0, (entry.expires_at - clock.utcnow()).total_seconds())
+        wait = max(1.0, (entry.expires_at - clock.real_utcnow()).total_seconds())
         raise ChannelError(data["code"], data["message"], retry=True, delay=wait, fatal_config=True)
 
     @staticmethod

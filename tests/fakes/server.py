@@ -10,6 +10,8 @@ Fault kinds for ``fail_next(path_suffix, kind, times=1)``:
 * ``"http500"``        HTTP 500 (any ``"http<code>"`` works, e.g. ``"http502"``)
 * ``"slow:<seconds>"`` sleep that many real seconds, then answer normally
 * ``"drop"``           close the TCP connection without any response (client sees a connection error)
+* ``"lost_reply"``     handle the request normally (it takes effect), then close the connection
+                       without the response: the ambiguous failure a client cannot tell from "drop"
 * ``"ratelimit"``      the platform's rate-limit answer (WeCom 45009, ...)
 * ``"token_invalid"``  the platform's invalid-token answer (WeCom 40014, ...); the token is NOT revoked
 * a ``dict`` / JSON string  returned as-is with HTTP 200; ``(status, dict)`` sets the status too
@@ -284,6 +286,9 @@ class FakeServer:
         if kind == "drop":
             request.environ["fakes.drop"] = True
             return Response(b"", 200)
+        if kind == "lost_reply":
+            request.environ["fakes.drop"] = True
+            return None
         if kind.startswith("http") and kind[4:].isdigit():
             return json_response({"error": f"fake HTTP {kind[4:]}"}, int(kind[4:]))
         if kind in ("busy", "ratelimit", "token_invalid"):

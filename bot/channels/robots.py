@@ -1,0 +1,58 @@
+"""Group robots without an app: WeCom 群机器人 and DingTalk 自定义机器人 need no app credentials.
+
+When WECOM_CORP_ID / DINGTALK_APP_KEY are not set the app channel is not registered, yet a group
+robot added with ``groups add`` can still post: delivery uses these robot-only channels for that
+channel's rows. They receive nothing (no callback route); a row for a person fails at once with a
+configuration error, which the delivery reports to the admins in chat (bot/alerts.py).
+"""
+from bot.channels.base import Channel
+from bot.channels.dingtalk import DingTalkChannel
+from bot.channels.dingtalk_api import DingTalkClient
+from bot.channels.wecom import WeComChannel
+from bot.channels.wecom_api import WeComClient
+from bot.errors import ChannelError
+
+NOT_CONFIGURED = {
+    "wecom": "未配置企业微信自建应用（WECOM_CORP_ID 等），只能发往群机器人，无法发给个人",
+    "dingtalk": "未配置钉钉应用（DINGTALK_APP_KEY 等），只能发往自定义群机器人，无法发给个人",
+}
+
+
+class _RobotsOnly:
+    """Mixed into a channel: group recipients as usual, people refused as a configuration error."""
+
+    def blueprint(self):
+        return None
+
+    def fast_routes(self):
+        return {}
+
+    def push(self, recipients, payload, **options):
+        people = [r for r in recipients if not r.startswith("group:")]
+        if people:
+            raise ChannelError("not_configured", NOT_CONFIGURED[self.name], fatal_config=True)
+        return super().push(recipients, payload, **options)
+
+
+class WeComRobots(_RobotsOnly, WeComChannel):
+    def __init__(self, bot):
+        Channel.__init__(self, bot)
+        self.envelope = None                # no app: no callbacks to open
+        self.client = WeComClient(bot)
+
+
+class DingTalkRobots(_RobotsOnly, DingTalkChannel):
+    def __init__(self, bot):
+        Channel.__init__(self, bot)
+        self.config = bot.config
+        self.api = DingTalkClient(bot)
+        self.oapi = self.config.dingtalk_oapi_base.rstrip("/")
+
+
+ROBOT_CHANNELS = {"wecom": WeComRobots, "dingtalk": DingTalkRobots}
+
+
+def robots_only(bot, name):
+    """A robot-only channel for ``name`` (None for a channel without group robots)."""
+    factory = ROBOT_CHANNELS.get(name)
+    return factory(bot) if factory is not None else None

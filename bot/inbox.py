@@ -1,0 +1,41 @@
+"""The inbox's lifetime: duplicate guards older than the messengers' retry windows are pruned.
+
+WeCom retries a callback within seconds, DingTalk within minutes and its signature is good for
+an hour; a guard row is kept a day (``KEEP``), then the worker deletes it (``prune``). A WeCom
+callback signed longer ago than ``FRESH`` is refused, so a pruned guard never lets an old
+captured callback run twice.
+"""
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+
+from bot import clock
+from storage.models import InboxEntry
+
+KEEP = timedelta(days=1)
+FRESH = timedelta(hours=6)
+PRUNE_EVERY = 600.0          # seconds between prunes in the worker
+BATCH = 5000                 # rows deleted per statement, so no transaction grows large
+
+
+def prune(db, keep=KEEP):
+    """Delete inbox rows received more than ``keep`` ago; returns how many were deleted."""
+    cutoff = clock.real_utcnow() - keep
+    deleted = 0
+    while True:
+        with db.transaction() as session:
+            ids = session.scalars(select(InboxEntry.id).where(InboxEntry.received_at < cutoff)
+                                  .limit(BATCH)).all()
+            if ids:
+                session.execute(delete(InboxEntry).where(InboxEntry.id.in_(ids))
+                                .execution_options(synchronize_session=False))
+        deleted += len(ids)
+        if len(ids) < BATCH:
+            return deleted
+
+
+def fresh(timestamp_seconds, now_seconds):
+    """True when a callback timestamp (epoch seconds, a string) is within ``FRESH`` of now."""
+    text = str(timestamp_seconds or "")
+    return text.isascii() and text.isdigit() and len(text) <= 12 and \
+        abs(now_seconds - int(text)) <= FRESH.total_seconds()

@@ -1,0 +1,24 @@
+"""A malformed button action gets a clear Chinese answer, no traceback, and changes nothing."""
+import logging
+
+import pytest
+from sqlalchemy import func, select
+
+from storage.models import LedgerEntry
+from tests.test_ledgers import seed
+
+
+@pytest.mark.parametrize("action", ["ledger:delete:abc", "ledger:delete:", "ledger:delete:99999999999999999999",
+                                    "ledger:delete:１２"])
+def test_a_malformed_ledger_delete_is_answered_and_deletes_nothing(bot, chat, client, caplog, action):
+    seed(chat)
+    with bot.db.session() as session:
+        before = session.scalar(select(func.count()).select_from(LedgerEntry).where(LedgerEntry.deleted_at.is_(None)))
+    caplog.set_level(logging.INFO)
+    reply = client.post("/try/api/messages", json={"user": "leader", "action": action}).get_json()
+    [answer] = [r["text"] for r in reply["replies"]]
+    assert answer.startswith("这个删除按钮的台账编号无效，没有删除任何内容")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    with bot.db.session() as session:
+        after = session.scalar(select(func.count()).select_from(LedgerEntry).where(LedgerEntry.deleted_at.is_(None)))
+    assert after == before > 0
