@@ -83,7 +83,7 @@ def test_return_marks_fields_and_resubmission_resumes_at_that_step(bot, chat, su
     tech.inbox()
     tech.send("审批")
     tech.press("退回修改")
-    assert "没能从意见中识别出要修改的字段" in tech.send("请补充")
+    assert "请写明需要修改或补充的内容" in tech.send("请补充")
     reply = tech.send("2024年经费来源请补充来源单位和金额")
     assert "已退回给王海隧道掘进劳模创新工作室，并标注字段「2024年经费来源」" in reply
     news = submitted.inbox()
@@ -138,7 +138,7 @@ def test_transfer_to_a_colleague_with_the_same_role(bot, chat, submitted):
 
 def test_withdraw_only_before_the_first_decision(bot, chat, submitted):
     assert "已撤回申报" in submitted.send("撤回")
-    assert app_of(bot) == ("withdrawn", [])
+    assert app_of(bot) == ("withdrawn", [(1, "waiting"), (2, "waiting"), (3, "waiting"), (4, "waiting")])
     submitted.send("申报")
     submitted.send("提交")
     submitted.press("确认提交")
