@@ -5,9 +5,9 @@ reviewers get a prompt with buttons; a decision needs the step to be pending and
 version to match, so a stale card changes nothing. Every action is in ``review_log``.
 """
 import re
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot import clock, files
 from bot.errors import UserError
@@ -519,8 +519,30 @@ def chase_overdue(bot, session, today=None):
 
 # -- naming ------------------------------------------------------------------------------------
 
+def naming_window(config, year):
+    """(first, last) day a ``year`` application may be named: from BOT_NAMING_FROM, after the
+    deadline and once 考核验收 has begun, to the year's end (下半年适时进行命名)."""
+    from bot.cycle import calendar
+    cal = calendar(config, year)
+    first = max(cal.naming_from, cal.review_start, cal.deadline + timedelta(days=1))
+    return first, date(year, 12, 31)
+
+
+def names_left(session, config, year):
+    """(named so far, left) of ``year``'s quota (BOT_NAMING_QUOTA, 每年10个)."""
+    named = session.scalar(select(func.count(Application.id)).where(Application.year == year,
+                                                                     Application.status == "named")) or 0
+    return named, max(0, config.naming_quota - named)
+
+
+def _quota_line(session, config, year):
+    named, left = names_left(session, config, year)
+    return f"{year} 年度命名名额 {config.naming_quota} 个，已命名 {named} 个，剩余 {left} 个。"
+
+
 def naming(turn, args):
-    """命名 [工作室名] [日期]: the group union names an approved studio."""
+    """命名 [工作室名] [日期]: the group union names an approved studio, within the year's quota,
+    in the second half of the application's year."""
     session = turn.session
     approved = session.scalars(select(Application).where(Application.status == "approved")
                                .order_by(Application.id)).all()
@@ -529,8 +551,10 @@ def naming(turn, args):
         if not approved:
             turn.reply("目前没有审批通过、待命名的申报。")
             return
+        years = sorted({a.year for a in approved})
+        quota = "\n".join(_quota_line(session, turn.config, y) for y in years)
         listing = "\n".join(f"{n}. {a.studio.name}（{a.year} 年）" for n, a in enumerate(approved, 1))
-        turn.reply(f"审批通过、待命名的工作室：\n{listing}\n请选择（也可以发送「命名 工作室名称 日期」）：",
+        turn.reply(f"审批通过、待命名的工作室：\n{listing}\n{quota}\n请选择（也可以发送「命名 工作室名称 日期」）：",
                    [(a.studio.name[:20], f"命名 {a.studio.name}") for a in approved[:6]])
         return
     name = parts[0]
@@ -542,12 +566,21 @@ def naming(turn, args):
         from bot.forms.parsers import parse_date
         text = parse_date(" ".join(parts[1:]), allow_future=False)
         named_on = date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    first, last = naming_window(turn.config, app.year)
+    if not first <= named_on <= last:
+        raise UserError(f"不能在 {named_on:%Y%m%d} 命名：{app.year} 年度申报在 5 月底截止、6 至 8 月考核验收，"
+                        f"下半年适时命名，命名日期应在 {first:%Y%m%d} 至 {last:%Y%m%d} 之间。")
+    named, left = names_left(session, turn.config, app.year)
+    if left <= 0:
+        raise UserError(f"{app.year} 年度命名名额（{turn.config.naming_quota} 个）已用完，已命名 {named} 个，"
+                        "不能再命名。")
     studio = app.studio
     app.status, studio.status, studio.named_on = "named", "named", named_on
     _log(session, app, turn.person, "name", None, named_on.strftime("%Y%m%d"))
     grant = turn.config.grant_wan
     ledgers.record_grant(session, studio.id, grant, named_on, turn.person.id, unit=turn.config.union_name)
-    turn.reply(f"已命名「{studio.name}」（{named_on:%Y%m%d}），经费台账已记入一次性经费支持 {grant} 万元。")
+    turn.reply(f"已命名「{studio.name}」（{named_on:%Y%m%d}），经费台账已记入一次性经费支持 {grant} 万元。"
+               f"{app.year} 年度命名名额还剩 {left - 1} 个（共 {turn.config.naming_quota} 个）。")
     # the announcement congratulates the studio's leader and tells the groups, once per (studio, date)
     from handlers import notices
     notices.announce_naming(session, turn.config, [studio], named_on)

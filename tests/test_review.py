@@ -59,19 +59,20 @@ def test_whole_chain_to_naming_with_opinions_in_the_document(bot, chat, submitte
     group.press("同意")
     assert "已全部审批通过" in group.send("同意命名")
     assert app_of(bot)[0] == "approved"
-    assert "王海隧道掘进劳模创新工作室" in group.send("命名")
-    reply = group.press("王海隧道掘进")
-    assert "已命名「王海隧道掘进劳模创新工作室」（20250520）" in reply
-    assert any("祝贺" in t for t in submitted.inbox())
-    with bot.db.session() as s:
-        assert s.scalar(select(Studio)).status == "named"
-        actions = [r.action for r in s.scalars(select(ReviewLog).order_by(ReviewLog.id))]
-        assert actions == ["submit", "approve", "approve", "approve", "approve", "name"]
     submitted.send("导出")
     path = submitted.files()[0]["path"]
     text = "\n".join(c.text for t in docx.Document(path).tables for row in t.rows for c in row.cells)
     assert "同意推荐" in text and "负责人签名：李秀英" in text and "同意命名" in text
     assert "2025年5月20日" in text
+    clock.set_now(datetime(2025, 7, 15, 10, 0))     # naming is in the second half of the year
+    assert "王海隧道掘进劳模创新工作室" in group.send("命名")
+    reply = group.press("王海隧道掘进")
+    assert "已命名「王海隧道掘进劳模创新工作室」（20250715）" in reply
+    assert any("祝贺" in t for t in submitted.inbox())
+    with bot.db.session() as s:
+        assert s.scalar(select(Studio)).status == "named"
+        actions = [r.action for r in s.scalars(select(ReviewLog).order_by(ReviewLog.id))]
+        assert actions == ["submit", "approve", "approve", "approve", "approve", "name"]
 
 
 def test_return_marks_fields_and_resubmission_resumes_at_that_step(bot, chat, submitted):
