@@ -2,11 +2,12 @@
 
 
 def register_all(router):
-    from handlers import admin, application, common, forms, ledgers, notices, review
+    from handlers import admin, application, common, forms, funding_review, ledgers, notices, review
     common.register(router)
     forms.register(router)
     application.register(router)
     ledgers.register(router)
+    funding_review.register(router)
     review.register(router)
     admin.register(router)
     notices.register(router)

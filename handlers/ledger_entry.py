@@ -5,7 +5,7 @@ from bot import clock, files
 from bot.errors import UserError
 from bot.forms.parsers import format_wan
 from bot.forms.walker import Host, StateStore
-from handlers import forms, ledger_quick as quick, ledger_schema as schema
+from handlers import forms, funding_review, ledger_quick as quick, ledger_schema as schema
 from handlers.ledger_access import check_write, own_studio
 from handlers.ledger_funding import over_balance_note
 from storage import ledgers
@@ -127,6 +127,9 @@ def show_pending(turn, ledger, data, ref=None, file_ids=()):
     if ledger == "funding":
         if data.get("direction") == "支出":
             note = over_balance_note(turn, data["amount"], ref) or note
+            doubt = funding_review.doubt(data)
+            if doubt:
+                lines.append(f"注意：{doubt}；确认后会记入台账并交所在单位工会核实。")
         note = note or f"当前经费余额 {format_wan(ledgers.balance(turn.session, own_studio(turn).id))} 万元。"
     if note:
         lines.append(note if note.endswith("。") else note + "。")
@@ -201,8 +204,9 @@ def save(turn, ledger, answers, ref=None, file_ids=()):
     missing = schema.missing(ledger, data)
     if missing:
         raise UserError(f"这条台账还缺少：{'、'.join(missing)}，暂不能保存。")
+    hold = None
     if ledger == "funding" and data.get("direction") == "支出":
-        schema.refuse_forbidden(data.get("category"), data.get("purpose"))
+        hold = funding_review.check(data)            # refuses a payment to people; holds a doubtful use
         if over_balance_note(turn, data["amount"], ref):
             data["over_balance"] = True
     on_date = schema.entry_date(ledger, data)
@@ -213,7 +217,7 @@ def save(turn, ledger, answers, ref=None, file_ids=()):
             raise UserError(f"编号 {ref} 的台账已不存在（可能已删除）。")
         check_write(turn, entry)
         keep = {k: v for k, v in (entry.data or {}).items()
-                if k not in schema.form_keys(ledger) and k != "over_balance"}
+                if k not in schema.form_keys(ledger) and k not in ("over_balance", "hold", "hold_reason")}
         data = {**keep, **data}
         before = ledgers.update_entry(turn.session, entry, data, on_date, person_id)
         diff = schema.changes(ledger, before, data)
@@ -221,6 +225,8 @@ def save(turn, ledger, answers, ref=None, file_ids=()):
     else:
         entry = ledgers.add_entry(turn.session, studio.id, ledger, data, on_date, person_id)
         text = f"✓ 已记入{schema.TITLES[ledger]}（编号 {entry.id}）：{schema.describe(ledger, data)}。"
+    if hold:
+        text += "\n" + funding_review.hold_for_union(turn, studio, entry, hold)
     for file_id in file_ids:
         ledgers.attach(turn.session, entry.id, file_id, person_id)
     if file_ids:
