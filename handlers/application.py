@@ -219,6 +219,9 @@ def start(turn, args):
     elif app.status == "returned":
         from handlers import review
         header += f"。审批退回，意见：{comment}。{review.RETURN_TODO}改好后请说「提交」"
+    from handlers import ledger_waiting
+    if ledger_waiting.count(turn):
+        turn.reply(ledger_waiting.reminder(turn))
     # the walker leads through every flagged field first (ApplicationHost.lead)
     forms.begin(turn, HOST, {"ref": app.id, "year": app.year}, header)
 
