@@ -15,6 +15,7 @@ from storage.models import Application, Attachment, Studio
 
 DRAFT_PREFIX = "（待定名）"
 STATISTICAL_BLOCKS = ("funding.", "innovation.", "benefit.", "talent.")
+IN_REVIEW = ("submitted", "returned", "approved")
 
 
 def application_year(config, today=None):
@@ -192,10 +193,18 @@ def current_application(turn, create=False):
     if studio is None:
         return None
     year = application_year(turn.config)
-    if create:
-        return applications.get_or_create(turn.session, studio, year)
-    return turn.session.scalar(select(Application).where(Application.studio_id == studio.id,
-                                                         Application.year == year))
+    app = turn.session.scalar(select(Application).where(Application.studio_id == studio.id,
+                                                        Application.year == year))
+    if app is None:
+        # after the deadline the last year's application is still under review (or back for
+        # changes, or waiting for naming): that is the one the leader means until it ends
+        last = turn.session.scalar(select(Application).where(Application.studio_id == studio.id,
+                                                             Application.year == year - 1))
+        if last is not None and last.status in IN_REVIEW:
+            return last
+    if app is None and create:
+        app = applications.get_or_create(turn.session, studio, year)
+    return app
 
 
 def start(turn, args):

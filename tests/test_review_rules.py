@@ -143,3 +143,22 @@ def test_a_field_level_return_leads_through_every_flagged_field(bot, chat, submi
     assert "已按审批意见修改" in reply and "领衔人联系电话当前为" in reply
     reply = submitted.send("13912345678")
     assert "已按审批意见修改" in reply and "全部" in reply
+
+
+# -- after the deadline the application under review is still the leader's ---------------------------
+
+def test_after_the_deadline_the_leader_still_sees_and_fixes_the_application_under_review(bot, chat, submitted):
+    clock.set_now(datetime(2025, 6, 10, 10, 0))            # the application year is now 2026
+    assert "第 1 步 所在单位工会审批中" in submitted.send("进度")
+    union = chat("union")
+    union.inbox()
+    union.send("审批")
+    union.press("退回修改")
+    union.send("领衔人联系电话有误")
+    reply = submitted.send("申报")
+    assert "2025 年度" in reply and "领衔人联系电话当前为" in reply
+    submitted.send("13912345678")
+    submitted.send("提交")
+    assert "已重新提交 2025 年度申报表" in submitted.press("确认提交")
+    with bot.db.session() as s:
+        assert [a.year for a in s.scalars(select(Application))] == [2025]
