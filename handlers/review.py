@@ -24,6 +24,7 @@ STEP_NAMES = {"union": "所在单位工会", "tech": "所在单位技术部门",
 STATUS = {"draft": "填写中", "submitted": "审批中", "returned": "已退回修改", "approved": "审批通过",
           "rejected": "未通过", "named": "已命名", "withdrawn": "已撤回"}
 DECISIONS = {"approve": "同意", "return": "退回修改", "reject": "不同意"}
+NO_REVIEWER_NOTE = "注意：{step}还没有绑定审批人员，申报暂时无法继续，已通知所在单位工会、集团工会和管理员。"
 RETURN_TODO = ("请按意见补充或更正：证明材料（如加盖财务章的原件扫描件）可在「申报」中进入相应字段后"
                "直接发送照片或文件；需要改的内容发送「修改 字段名」。")
 
@@ -99,7 +100,8 @@ def submit(turn, app, walker):
     verb = "已重新提交" if action == "resubmit" else "已提交"
     turn.reply(f"{verb} {app.year} 年度申报表，现由第 {current.step} 步 {STEP_NAMES[current.role]}审批。"
                "每一步有结果都会通知您；审批开始前可以说「撤回」。")
-    prompt_reviewers(turn.bot, session, app, current)
+    if not prompt_reviewers(turn.bot, session, app, current):
+        turn.reply(NO_REVIEWER_NOTE.format(step=STEP_NAMES[current.role]))
 
 
 def _reset_steps(steps):
@@ -305,7 +307,8 @@ def decide(turn, pending, opinion):
         _tell_applicant(session, app, f"第 {step.step} 步 {name}已同意（{turn.person.name}：{opinion}）。"
                                       f"现由第 {following.step} 步 {STEP_NAMES[following.role]}审批。",
                         key=f"result:{step.id}:{step.version}")
-        prompt_reviewers(turn.bot, session, app, following)
+        if not prompt_reviewers(turn.bot, session, app, following):
+            turn.reply(NO_REVIEWER_NOTE.format(step=STEP_NAMES[following.role]))
     elif kind == "return":
         app.status = "returned"
         labels = [application_form(app.year).by_key[k].qualified for k in revise]

@@ -103,7 +103,7 @@ def test_a_step_without_a_reviewer_is_reported_to_the_unit_union_and_the_group_u
             s.delete(role)
     union, group = chat("union"), chat("group")
     group.inbox()
-    decide(union, "同意", "同意")
+    assert "所在单位技术部门还没有绑定审批人员" in decide(union, "同意", "同意")
     warning = [t for t in union.inbox() if "缺少审批人" in t]
     assert warning and "所在单位技术部门" in warning[0] and "中交示范工程局有限公司" in warning[0]
     assert any("缺少审批人" in t and "所在单位技术部门" in t for t in group.inbox())
