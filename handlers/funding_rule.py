@@ -22,6 +22,8 @@ PEOPLE_PAYMENTS = (
     "交通费补", "车补", "房补", "住房补", "现金发放", "发放给", "发给", "人均", "每人", "个人所得",
     "讲课费", "评审费", "专家费", "稿费", "稿酬", "润笔",
 )
+# Phrases that name a rule, not a payment (制度上墙 is one of the 七有): taken out before matching.
+NOT_PAYMENTS = ("奖励激励制度", "奖励制度", "激励制度", "奖励办法")
 # Spending outside the studio.
 OUTSIDE = ("工作室以外", "工作室之外", "外单位", "捐赠", "捐款", "赞助", "借给", "借款", "私人", "个人使用")
 
@@ -58,6 +60,8 @@ def _compact(*texts):
 def people_payment(*texts):
     """The first word naming a payment to people (or a use outside the studio), or None."""
     text = _compact(*texts)
+    for phrase in NOT_PAYMENTS:
+        text = text.replace(phrase, "")
     return next((w for w in PEOPLE_PAYMENTS + OUTSIDE if w in text), None)
 
 
