@@ -48,8 +48,9 @@ def flow(turn):
 
 
 def _back_to_form(turn):
-    """A ledger line typed in the middle of a form was saved: the next message goes back to the form."""
-    if not turn.state.get("form") or turn.bot.router.match(turn.text)[0] is not None:
+    """A ledger line typed in the middle of a form was saved: the next message goes back to the form
+    (as it would have without the ledger line: the form answers 提交, 进度 … itself)."""
+    if not turn.state.get("form"):
         return False
     from handlers import forms
     turn.state["flow"] = "form"

@@ -43,6 +43,9 @@ def test_a_ledger_line_in_the_middle_of_the_form_goes_to_the_ledger(bot, chat, l
     assert [e[0] for e in entries(bot)] == [ledger]
     assert "✓ 单位类型：施工企业" in leader.send("施工企业")            # back in the form where it was
     assert answers(bot)["cover.unit_type"] == "施工企业"
+    leader.send(line)
+    leader.press("确认")
+    assert "暂不能提交" in leader.send("提交")                          # the form's own 提交
 
 
 def test_the_form_still_takes_a_word_that_is_no_ledger_entry(bot, chat):
