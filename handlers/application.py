@@ -7,7 +7,7 @@ from bot import clock
 from bot import files
 from bot.errors import UserError
 from bot.forms.walker import Host, Store
-from handlers import forms, seven
+from handlers import forms, ledger_waiting, seven
 from handlers.application_schema import application_form
 from storage import applications, planning
 from storage.fast import raw
@@ -228,7 +228,6 @@ def start(turn, args):
     elif app.status == "returned":
         from handlers import review
         header += f"。审批退回，意见：{comment}。{review.RETURN_TODO}改好后请说「提交」"
-    from handlers import ledger_waiting
     if ledger_waiting.count(turn):
         turn.reply(ledger_waiting.reminder(turn))
     # the walker leads through every flagged field first (ApplicationHost.lead)
