@@ -3,8 +3,10 @@ import sys
 
 import click
 
+from bot import clock, workdays
 from bot.config import Config
 from bot.errors import ConfigError
+from bot.holidays_cli import holidays
 
 
 def make_bot():
@@ -117,12 +119,18 @@ def dingtalk_stream(watchdog):
 def check_config():
     """Validate the configuration and exit (non-zero with the reasons when invalid)."""
     make_bot()
+    for year in workdays.missing_years(clock.today()):
+        click.echo(f"警告：还没有 {year} 年的国务院节假日安排，通知日期暂按周一至周五并避开元旦、劳动节、国庆估算，"
+                   f"可能落在假日或调休日。请在安排公布后运行 python -m bot holidays load {year}.json。")
     click.echo("配置有效。")
 
 
 @cli.group()
 def export():
     """Export documents (application DOCX/JSON, 附件2 materials, ledgers XLSX)."""
+
+
+cli.add_command(holidays)
 
 
 def _add_handler_commands():

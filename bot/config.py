@@ -44,6 +44,7 @@ class Config:
     countdown_days: str = "30,14,7,3,1"      # BOT_COUNTDOWN_DAYS
     remind_after_working_days: int = 3       # BOT_REMIND_AFTER_DAYS
     grant_wan: str = "5"                     # BOT_NAMING_GRANT_WAN
+    naming_quota: int = 10                   # BOT_NAMING_QUOTA: studios named per year at most (每年10个)
     # delivery
     delivery_interval: float = 1.0           # BOT_DELIVERY_INTERVAL (seconds between outbox polls)
     delivery_max_attempts: int = 8           # BOT_DELIVERY_MAX_ATTEMPTS
@@ -71,7 +72,8 @@ class Config:
         "deadline": "BOT_DEADLINE", "review_period": "BOT_REVIEW_PERIOD",
         "naming_from": "BOT_NAMING_FROM", "notice_hour": "BOT_NOTICE_TIME",
         "countdown_days": "BOT_COUNTDOWN_DAYS", "remind_after_working_days": "BOT_REMIND_AFTER_DAYS",
-        "grant_wan": "BOT_NAMING_GRANT_WAN", "delivery_interval": "BOT_DELIVERY_INTERVAL",
+        "grant_wan": "BOT_NAMING_GRANT_WAN", "naming_quota": "BOT_NAMING_QUOTA",
+        "delivery_interval": "BOT_DELIVERY_INTERVAL",
         "delivery_max_attempts": "BOT_DELIVERY_MAX_ATTEMPTS",
         "wecom_corp_id": "WECOM_CORP_ID", "wecom_agent_id": "WECOM_AGENT_ID",
         "wecom_secret": "WECOM_SECRET", "wecom_token": "WECOM_TOKEN",
@@ -137,6 +139,10 @@ class Config:
                 problems.append(f"{name} 应写成 MM-DD，例如 05-31")
         if not re.fullmatch(r"(0[1-9]|1[0-2])-\d\d\.\.(0[1-9]|1[0-2])-\d\d", self.review_period):
             problems.append("BOT_REVIEW_PERIOD 应写成 MM-DD..MM-DD，例如 06-01..08-31")
+        if not 1 <= self.naming_quota <= 1000:
+            problems.append("BOT_NAMING_QUOTA 应是 1 到 1000 之间的整数（每年命名的工作室数）")
+        if self.naming_from < "07-01":
+            problems.append("BOT_NAMING_FROM 应在下半年（07-01 或以后），命名在考核验收之后的下半年进行")
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", self.notice_hour):
             problems.append("BOT_NOTICE_TIME 应写成 HH:MM，例如 09:00")
         if not re.fullmatch(r"\d+(,\d+)*", self.countdown_days.replace(" ", "")):

@@ -25,6 +25,7 @@ class YearCalendar:
     naming_from: date
     quarter_checks: tuple      # first working day of Jan, Apr, Jul, Oct
     q4_warning: date           # first working day of December
+    project_warnings: tuple    # the 立项 warning: first working day of September (time to act) and December
     review_reminders: tuple    # first working day of each week inside the review period
 
     def quarter_of_check(self, day):
@@ -93,6 +94,7 @@ def _calendar(deadline_text, review_text, naming_text, countdown_days, year):
         naming_from=month_day(year, naming_text),
         quarter_checks=tuple(first_workday_from(date(year, m, 1)) for m in QUARTER_MONTHS),
         q4_warning=first_workday_from(date(year, 12, 1)),
+        project_warnings=(first_workday_from(date(year, 9, 1)), first_workday_from(date(year, 12, 1))),
         review_reminders=tuple(_weekly_first_workdays(review_start, review_end)))
 
 

@@ -1,8 +1,8 @@
 """Demo data: one unit, one studio, one person per role, bound on the try-out channel.
 
-Loading it twice changes nothing.
+Loading it twice changes nothing, even after the leader renamed the studio in the form.
 """
-from storage.people import bind, get_studio, get_unit, upsert_person
+from storage.people import account_owner, bind, find_person, get_studio, get_unit, upsert_person
 
 UNIT = "中交示范工程局有限公司"
 GROUP_UNIT = "集团总部"
@@ -21,16 +21,27 @@ PEOPLE = [
 
 
 def load(session):
-    """Create what is missing; returns the number of people now bound on the try-out channel."""
+    """Create what is missing; returns the number of try-out identities.
+
+    Idempotent for real: a person who exists keeps their roles, studio and accounts; a studio is
+    created only while the demo leader has none (the leader may have renamed it in the form), and
+    nobody is ever moved to another studio."""
     unit = get_unit(session, UNIT, "施工企业")
     group_unit = get_unit(session, GROUP_UNIT, "集团")
     units = {UNIT: unit, GROUP_UNIT: group_unit}
     people = {}
     for try_id, name, unit_name, roles, mobile in PEOPLE:
-        person = upsert_person(session, name, units[unit_name], roles, mobile)
-        bind(session, person, "web", try_id)
+        person = find_person(session, name, units[unit_name])
+        if person is None:
+            person = upsert_person(session, name, units[unit_name], roles, mobile)
+        if account_owner(session, "web", try_id) is None:
+            bind(session, person, "web", try_id)
         people[try_id] = person
-    studio = get_studio(session, STUDIO, unit, people["leader"])
-    for key in ("leader", "member"):
-        people[key].studio_id = studio.id
+    leader, member = people["leader"], people["member"]
+    studio_id = leader.studio_id or member.studio_id
+    if studio_id is None:
+        studio_id = get_studio(session, STUDIO, unit, leader).id
+    for person in (leader, member):
+        if person.studio_id is None:
+            person.studio_id = studio_id
     return len(people)

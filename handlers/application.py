@@ -7,13 +7,14 @@ from bot import clock
 from bot import files
 from bot.errors import UserError
 from bot.forms.walker import Host, Store
-from handlers import forms, seven
+from handlers import forms, ledger_waiting, seven
 from handlers.application_schema import application_form, cross_check
 from storage import applications
 from storage.models import Application, Attachment, Studio
 
 DRAFT_PREFIX = "（待定名）"
 STATISTICAL_BLOCKS = ("funding.", "innovation.", "benefit.", "talent.")
+IN_REVIEW = ("submitted", "returned", "approved")
 
 
 def application_year(config, today=None):
@@ -101,16 +102,25 @@ class ApplicationHost(Host):
     def on_answer(self, turn, walker, item, value):
         if item.key == "cover.name":
             rename_studio(turn.session, walker.store.head()[0], value)
+        notes = []
         if item.key == "basics.area":
-            ok = float(value) >= 20
-            return f"七有要求一般不少于 20 平方米，{'已满足' if ok else '尚未满足'}"
+            notes.append(f"七有要求一般不少于 20 平方米，{'已满足' if float(value) >= 20 else '尚未满足'}")
         if item.key == "basics.members":
-            return "七有要求 3 人以上，" + ("已满足" if value >= 3 else "尚未满足")
+            notes.append("七有要求 3 人以上，" + ("已满足" if value >= 3 else "尚未满足"))
         revise = set(walker.store.flags().get("revise", []))
         if item.key in revise:
             applications.set_flag(walker.store.app, "revise", sorted(revise - {item.key}))
-            return "已按审批意见修改"
-        return ""
+            notes.append("已按审批意见修改")
+        return "；".join(notes)
+
+    def lead(self, turn, walker):
+        """Each field a reviewer flagged, once per visit of the form, before anything else."""
+        led = walker.fstate.setdefault("led", [])
+        for key in walker.store.flags().get("revise") or []:
+            if key not in led and key in walker.form.by_key:
+                led.append(key)
+                return walker.form.by_key[key].qualified
+        return None
 
     def offer(self, turn, walker, item):
         if not item.key.startswith(STATISTICAL_BLOCKS):
@@ -183,10 +193,18 @@ def current_application(turn, create=False):
     if studio is None:
         return None
     year = application_year(turn.config)
-    if create:
-        return applications.get_or_create(turn.session, studio, year)
-    return turn.session.scalar(select(Application).where(Application.studio_id == studio.id,
-                                                         Application.year == year))
+    app = turn.session.scalar(select(Application).where(Application.studio_id == studio.id,
+                                                        Application.year == year))
+    if app is None:
+        # after the deadline the last year's application is still under review (or back for
+        # changes, or waiting for naming): that is the one the leader means until it ends
+        last = turn.session.scalar(select(Application).where(Application.studio_id == studio.id,
+                                                             Application.year == year - 1))
+        if last is not None and last.status in IN_REVIEW:
+            return last
+    if app is None and create:
+        app = applications.get_or_create(turn.session, studio, year)
+    return app
 
 
 def start(turn, args):
@@ -195,17 +213,25 @@ def start(turn, args):
         from handlers import review
         turn.reply(f"{app.year} 年度申报已提交，当前：{review.status_text(turn.session, app)}。")
         return
+    if app.status == "rejected":
+        from handlers import review
+        turn.reply(review.rejected_text(turn.session, app))       # 不同意 ends the year's application
+        return
     if app.status == "withdrawn":
         app.status = "draft"
     verb = "开始填写" if not applications.load_answers(turn.session, app.id) else "继续填写"
     header = f"好的，{verb} {app.year} 年度创新工作室申报表"
     revise = (app.flags or {}).get("revise") or []
+    comment = (app.flags or {}).get("revise_comment", "")
     if revise:
-        header += f"。审批退回，需修改：{'、'.join(revise_labels(app, revise))}；意见：{(app.flags or {}).get('revise_comment', '')}"
-    walker = forms.begin(turn, HOST, {"ref": app.id, "year": app.year}, header)
-    if revise:
-        walker.edit(revise_labels(app, revise)[0])
-        turn.state["form"] = walker.fstate
+        header += f"。审批退回，需修改：{'、'.join(revise_labels(app, revise))}；意见：{comment}"
+    elif app.status == "returned":
+        from handlers import review
+        header += f"。审批退回，意见：{comment}。{review.RETURN_TODO}改好后请说「提交」"
+    if ledger_waiting.count(turn):
+        turn.reply(ledger_waiting.reminder(turn))
+    # the walker leads through every flagged field first (ApplicationHost.lead)
+    forms.begin(turn, HOST, {"ref": app.id, "year": app.year}, header)
 
 
 def revise_labels(app, keys):

@@ -5,7 +5,7 @@ from bot import clock, files
 from bot.errors import UserError
 from bot.forms.parsers import format_wan
 from bot.forms.walker import Host, StateStore
-from handlers import forms, ledger_quick as quick, ledger_schema as schema
+from handlers import forms, funding_review, ledger_quick as quick, ledger_schema as schema, ledger_waiting
 from handlers.ledger_access import check_write, own_studio
 from handlers.ledger_funding import over_balance_note
 from storage import ledgers
@@ -37,6 +37,7 @@ class LedgerHost(Host):
         turn.state.pop("flow", None)
         word = f"记{schema.SHORT[walker.fstate['ledger']]}"
         turn.reply(f"已取消，这条台账没有保存。需要时再发送「{word}」。")
+        ledger_waiting.show_next(turn)
 
     def submit_label(self):
         return "保存"
@@ -72,6 +73,8 @@ HOST = forms.add_host(LedgerHost())
 def begin_form(turn, ledger, answers, *, ref=None, file_ids=(), header=None):
     """Enter a mini-form; with answers beyond the kind (an entry being corrected or completed) only the
     required fields still empty are asked, optional ones left empty count as skipped."""
+    if ledger_waiting.current(turn) is not None and ledger_waiting.current(turn).get("data") != answers:
+        ledger_waiting.park_current(turn)           # kept, shown again after this one
     turn.state.pop("ledger", None)
     skipped = []
     if set(answers) - {schema.kind_key(ledger)}:
@@ -102,10 +105,37 @@ def guided(ledger):
 
 # --- quick entry and its confirmation ------------------------------------------------------------
 
+def _not_an_entry(ledger, args):
+    """True when the words after 活动/成果/成员/经费 do not start with one of the ledger's kinds."""
+    words = (args or "").split()
+    if not words:
+        return True
+    try:
+        schema.parse_kind(ledger, words[0])
+    except UserError:
+        return True
+    return False
+
+
 def quick_entry(ledger):
+    """A one-line entry; registered ``preempt`` so it wins over a form's pending question, yet a
+    line that is no entry (「成果」 alone, 「成员 管理」) stays the form's answer."""
     def command(turn, args):
+        flow_name = turn.state.get("flow")
+        if flow_name and flow_name != "ledger" and _not_an_entry(ledger, args):
+            flow = turn.bot.router.flows.get(flow_name)
+            if flow is not None and flow(turn):
+                return
         own_studio(turn)
         data = quick.parse_line(ledger, args)
+        waiting = ledger_waiting.current(turn)
+        if waiting is not None and not schema.missing(ledger, data):
+            ledger_waiting.park(turn, {"ledger": ledger, "data": data, "ref": None, "files": []})
+            show_pending(turn, waiting["ledger"], waiting["data"], waiting.get("ref"), waiting.get("files", []),
+                         lead=f"已收到新的一条（{schema.describe(ledger, data)}），排在后面。请先确认上一条：")
+            return
+        if waiting is not None:
+            ledger_waiting.park_current(turn)
         missing = schema.missing(ledger, data)
         if missing:
             form = schema.form_for(ledger, data.get(schema.kind_key(ledger)))
@@ -118,15 +148,18 @@ def quick_entry(ledger):
     return command
 
 
-def show_pending(turn, ledger, data, ref=None, file_ids=()):
+def show_pending(turn, ledger, data, ref=None, file_ids=(), lead=""):
     turn.state["ledger"] = {"pending": {"ledger": ledger, "data": data, "ref": ref, "files": list(file_ids)}}
     turn.state["flow"] = "ledger"
     verb = f"修改台账（编号 {ref}）为" if ref else f"记一条{schema.NOUN[ledger]}"
-    lines = [f"{verb}：{schema.describe(ledger, data)}。"]
+    lines = [f"{lead}{verb}：{schema.describe(ledger, data)}。"]
     note = schema.later_note(ledger, data)
     if ledger == "funding":
         if data.get("direction") == "支出":
             note = over_balance_note(turn, data["amount"], ref) or note
+            doubt = funding_review.doubt(data)
+            if doubt:
+                lines.append(f"注意：{doubt}；确认后会记入台账并交所在单位工会核实。")
         note = note or f"当前经费余额 {format_wan(ledgers.balance(turn.session, own_studio(turn).id))} 万元。"
     if note:
         lines.append(note if note.endswith("。") else note + "。")
@@ -167,6 +200,7 @@ def cancel_pending(turn):
     turn.state.pop("ledger", None)
     turn.state.pop("flow", None)
     turn.reply("已取消，这条台账没有保存。")
+    ledger_waiting.show_next(turn)
 
 
 def apply_labelled(ledger, data, text):
@@ -201,8 +235,9 @@ def save(turn, ledger, answers, ref=None, file_ids=()):
     missing = schema.missing(ledger, data)
     if missing:
         raise UserError(f"这条台账还缺少：{'、'.join(missing)}，暂不能保存。")
+    hold = None
     if ledger == "funding" and data.get("direction") == "支出":
-        schema.refuse_forbidden(data.get("category"), data.get("purpose"))
+        hold = funding_review.check(data)            # refuses a payment to people; holds a doubtful use
         if over_balance_note(turn, data["amount"], ref):
             data["over_balance"] = True
     on_date = schema.entry_date(ledger, data)
@@ -213,7 +248,7 @@ def save(turn, ledger, answers, ref=None, file_ids=()):
             raise UserError(f"编号 {ref} 的台账已不存在（可能已删除）。")
         check_write(turn, entry)
         keep = {k: v for k, v in (entry.data or {}).items()
-                if k not in schema.form_keys(ledger) and k != "over_balance"}
+                if k not in schema.form_keys(ledger) and k not in ("over_balance", "hold", "hold_reason")}
         data = {**keep, **data}
         before = ledgers.update_entry(turn.session, entry, data, on_date, person_id)
         diff = schema.changes(ledger, before, data)
@@ -221,6 +256,8 @@ def save(turn, ledger, answers, ref=None, file_ids=()):
     else:
         entry = ledgers.add_entry(turn.session, studio.id, ledger, data, on_date, person_id)
         text = f"✓ 已记入{schema.TITLES[ledger]}（编号 {entry.id}）：{schema.describe(ledger, data)}。"
+    if hold:
+        text += "\n" + funding_review.hold_for_union(turn, studio, entry, hold)
     for file_id in file_ids:
         ledgers.attach(turn.session, entry.id, file_id, person_id)
     if file_ids:
@@ -232,11 +269,14 @@ def save(turn, ledger, answers, ref=None, file_ids=()):
     if note:
         text += f"\n{note}"
     text += "\n如有照片或文件，现在直接发送即可附在这条台账下。"
+    if (turn.state.get("form") or {}).get("host") == "application":
+        text += "\n申报表还没填完，直接回答刚才的问题即可继续，或发送「继续」。"
     until = (clock.utcnow() + ledgers.recent_window()).isoformat()
     turn.state["ledger"] = {"last": {"id": entry.id, "until": until}}
     turn.state["flow"] = "ledger"
     short = schema.SHORT[ledger]
     turn.reply(text, [(f"再记一条{short}", f"记{short}"), ("查看台账", f"台账 {short}")])
+    ledger_waiting.show_next(turn)
 
 
 def attach_to_last(turn, last):

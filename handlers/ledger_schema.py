@@ -13,6 +13,7 @@ from functools import lru_cache
 from bot.errors import InvalidInput
 from bot.forms import parsers as p
 from bot.forms.schema import Field, Form
+from handlers import funding_rule
 from handlers.application_schema import HONOURS, SKILL_GRADES
 
 TITLES = {"activity": "创建活动台账", "achievement": "创新成果台账", "member": "成员发展台账", "funding": "经费台账"}
@@ -42,8 +43,7 @@ KIND_ALIASES = {
 
 FUNDING_RULE = ("不能记录：工作室经费仅限用于与工作有关的设备购置、研究费用和成果推广，"
                 "不得作为奖金津贴发放，不得用于创新工作室以外支出。")
-FORBIDDEN = ("奖金", "津贴", "补贴", "福利", "礼品", "聚餐", "旅游", "慰问",
-             "工作室以外", "工作室之外", "外单位", "招待", "宴请")
+FORBIDDEN = funding_rule.PEOPLE_PAYMENTS + funding_rule.OUTSIDE     # the refusal words: handlers/funding_rule.py
 
 
 def kind_key(ledger):
@@ -60,13 +60,14 @@ def parse_kind(ledger, text):
 
 def forbidden_word(text):
     """The first forbidden spending word in ``text``, or None."""
-    return next((w for w in FORBIDDEN if w in (text or "")), None)
+    return funding_rule.people_payment(text or "")
 
 
 def refuse_forbidden(*texts):
-    """Raise the funding rule when any text names a forbidden use of studio money."""
-    if any(forbidden_word(t) for t in texts if t):
-        raise InvalidInput(FUNDING_RULE)
+    """Raise the funding rule (with the reason) when any text names a forbidden use of studio money."""
+    for text in texts:
+        if text and forbidden_word(text):
+            raise InvalidInput(FUNDING_RULE + "\n" + funding_rule.judge("", text).reason)
 
 
 # --- fields with their own parsing ----------------------------------------------------------
@@ -300,7 +301,11 @@ def describe(ledger, data):
     if d.get("direction") == "收入":
         return f"收入 {wan_text(d.get('amount'))} 万元，来源 {d.get('unit')}，日期 {d.get('date')}"
     return (f"支出 {wan_text(d.get('amount'))} 万元，{d.get('category')}：{d.get('purpose')}，日期 {d.get('date')}"
-            + ("（超出当时余额）" if d.get("over_balance") else ""))
+            + ("（超出当时余额）" if d.get("over_balance") else "")
+            + (f"（{HOLD_LABELS[d['hold']]}）" if d.get("hold") in HOLD_LABELS else ""))
+
+
+HOLD_LABELS = {"pending": "待单位工会确认", "confirmed": "单位工会已确认"}
 
 
 def member_detail(data):

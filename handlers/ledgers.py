@@ -13,7 +13,7 @@ what: handlers/ledger_access.py; the funding balance rule: handlers/ledger_fundi
 """
 from bot import clock
 from bot.errors import UserError
-from handlers import ledger_quick as quick, ledger_schema as schema
+from handlers import ledger_quick as quick, ledger_schema as schema, ledger_waiting
 from handlers.ledger_access import READERS, WRITERS
 from handlers.ledger_edit import answer_delete, delete_confirmed, delete_entry, edit_entry, history, keep_entry
 from handlers.ledger_entry import (answer_kind, answer_pending, attach_to_last, cancel_pending, confirm,
@@ -42,10 +42,20 @@ def flow(turn):
         if attachments:
             attach_to_last(turn, last)
             return True
-        return False
+        return _back_to_form(turn)
     turn.state.pop("ledger", None)
     turn.state.pop("flow", None)
-    return False
+    return _back_to_form(turn)
+
+
+def _back_to_form(turn):
+    """A ledger line typed in the middle of a form was saved: the next message goes back to the form
+    (as it would have without the ledger line: the form answers 提交, 进度 … itself)."""
+    if not turn.state.get("form"):
+        return False
+    from handlers import forms
+    turn.state["flow"] = "form"
+    return forms.run(turn)
 
 
 def on_action(turn, arg):
@@ -74,7 +84,7 @@ def register(router):
     router.add_flow("ledger", flow)
     for ledger in schema.TITLES:
         short = schema.SHORT[ledger]
-        router.add_command(short, quick_entry(ledger), roles=WRITERS,
+        router.add_command(short, quick_entry(ledger), roles=WRITERS, preempt=True,
                            help=f"快速记{schema.NOUN[ledger]}，如：{quick.EXAMPLES[ledger]}")
     for ledger in schema.TITLES:
         router.add_command(f"记{schema.SHORT[ledger]}", guided(ledger), roles=WRITERS,
@@ -89,3 +99,5 @@ def register(router):
     router.add_command("导出台账", export, roles=READERS, help="导出台账（Excel 文件），如：导出台账 2024",
                        preempt=True)
     router.add_command("台账帮助", grammar, roles=READERS, help="台账快速记录的写法")
+    router.add_command("待确认台账", ledger_waiting.resume, roles=WRITERS, help="继续确认还没保存的台账",
+                       preempt=True)

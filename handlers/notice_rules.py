@@ -32,6 +32,7 @@ ALIASES = {"截止": "deadline", "申报": "deadline", "审批": "review", "待�
            "命名": "naming", "抽查": "spotcheck", "结果": "spotcheck_result"}
 SUBMITTED = ("submitted", "approved", "rejected", "named")
 UNFINISHED = ("draft", "returned")
+UNIT_ROLES = ("union", "tech", "party")
 MAX_MISSING_NAMES = 8
 FAR_FUTURE = datetime(9999, 12, 31)        # expiry of cache rows that must never expire (pause flags, once-only claims)
 
@@ -109,8 +110,9 @@ def decide_deadline(bot, session, now, forced=False):
     submitted = sum(a.status in SUBMITTED for a in apps)
     unfinished = [a for a in apps if a.status in UNFINISHED]
     ends = cycle.chinese_date(cal.deadline)
+    package = package_line(config, ends)
     text = (f"【申报提醒】{year} 年{config.org_name}劳模（工匠人才）创新工作室申报将于 {ends} 截止，还有 {left} 天。"
-            f"请各单位工会督促领衔人在机器人中完成申报表。已提交 {submitted} 家，填写中 {len(unfinished)} 家。")
+            f"请各单位工会督促领衔人在机器人中完成申报表。已提交 {submitted} 家，填写中 {len(unfinished)} 家。{package}")
     notices = to_groups(session, "deadline", f"deadline:{year}:{occasion}", Outgoing(text=text))
     by_leader = {}
     for app in unfinished:
@@ -119,9 +121,45 @@ def decide_deadline(bot, session, now, forced=False):
     for leader_id, leader_apps in by_leader.items():
         leader = session.get(Person, leader_id)
         lines = [draft_status(session, app) for app in leader_apps]
-        msg = Outgoing(text=f"{leader.name}您好，" + "\n".join(lines) + f"\n{ends}截止，还有 {left} 天。",
+        msg = Outgoing(text=f"{leader.name}您好，" + "\n".join(lines) + f"\n{ends}截止，还有 {left} 天。{package}",
                        buttons=[Button("继续填写", "申报")])
         notices.append(Notice("deadline", f"deadline:{year}:{occasion}:{leader.id}", msg, person=leader))
+    notices += _unit_countdown(session, year, apps, unfinished, f"deadline:{year}:{occasion}", ends, left)
+    return notices
+
+
+def package_line(config, ends):
+    """What goes with the form by the deadline (五（五）: 装订成册一式两份，同时报送电子版)."""
+    return (f"申报材料（申报表、附件2 材料和证明材料）须装订成册一式两份，同时报送电子版，"
+            f"{ends}前报送{config.union_name}办公室。")
+
+
+def _unit_countdown(session, year, apps, unfinished, key, ends, left):
+    """The countdown for unit reviewers: the applications waiting on them, and the unit's drafts."""
+    from handlers import review
+    todo = {}
+    for app in apps:
+        for step in review.steps_of(session, app):
+            if step.status == "pending" and step.role in UNIT_ROLES:
+                for person in review.reviewers_for(session, app, step):
+                    todo.setdefault(person.id, [person, [], []])[1].append((step, app))
+    for app in unfinished:
+        for person in unit_unions(session, app.studio.unit_id):
+            if person.studio_id != app.studio_id:
+                todo.setdefault(person.id, [person, [], []])[2].append(app)
+    notices = []
+    for person, waiting, drafts in todo.values():
+        lines = [f"【申报截止提醒】{person.name}您好，{year} 年度申报将于 {ends} 截止，还有 {left} 天。"]
+        if waiting:
+            lines.append(f"以下 {len(waiting)} 份申报正在等待您审批：")
+            lines += [f"{i}. {app.studio.name}（第 {step.step} 步 {ROLES.get(step.role, step.role)}）"
+                      for i, (step, app) in enumerate(waiting, 1)]
+        if drafts:
+            lines.append(f"本单位还有 {len(drafts)} 家在填写中：" + "、".join(a.studio.name for a in drafts[:MAX_MISSING_NAMES]))
+        lines.append("请在截止前审批并督促领衔人提交。")
+        buttons = [Button("去审批", "审批")] if waiting else []
+        notices.append(Notice("deadline", f"{key}:unit:{person.id}", Outgoing(text="\n".join(lines), buttons=buttons),
+                              person=person))
     return notices
 
 
@@ -252,20 +290,31 @@ def decide_selfcheck(bot, session, now, forced=False):
     return notices
 
 
+def project_studios(session, today):
+    """Every studio the 每年立项 rule concerns: named, or applying (an application this year or next)."""
+    applying = set(session.scalars(select(Application.studio_id).where(
+        Application.year.in_([today.year, today.year + 1]), Application.status != "rejected")))
+    studios = session.scalars(select(Studio).where(Studio.status != "revoked").order_by(Studio.id)).all()
+    return [s for s in studios if s.status == "named" or s.id in applying]
+
+
 def decide_project(bot, session, now, forced=False):
     today = now.date()
-    scheduled = today == cycle.calendar(bot.config, today.year).q4_warning
+    warnings = cycle.calendar(bot.config, today.year).project_warnings
+    scheduled = today in warnings
     if not scheduled and not forced:
         return []
-    occasion = f"{today.year}" if scheduled else f"now{today:%Y%m%d}"
+    occasion = f"{today:%Y%m%d}" if scheduled else f"now{today:%Y%m%d}"
     notices = []
-    for studio in named_studios(session):
+    for studio in project_studios(session, today):
         if ledger_counts(session, studio.id, date(today.year, 1, 1), today).get("project") or not studio.leader_id:
             continue
         leader = session.get(Person, studio.leader_id)
-        text = (f"【立项提醒】{leader.name}您好，七有要求每年至少立项 1 项创新课题或攻关项目，"
-                f"「{studio.name}」{today.year} 年的创新成果台账中还没有立项记录。"
-                f"请在年底前完成立项（含计划和目标），并记入创新成果台账。")
+        why = "" if studio.status == "named" else \
+            f"申报时将逐年核对近两年（{today.year} 年是 {today.year + 1}、{today.year + 2} 年度申报的近两年之一）。"
+        text = (f"【立项提醒】{leader.name}您好，七有要求每年至少立项 1 项创新课题或攻关项目（含推进计划和目标），"
+                f"「{studio.name}」{today.year} 年的创新成果台账中还没有立项记录。{why}"
+                f"请在 12月31日前完成立项，并记入创新成果台账（例如「成果 立项 课题名称 日期」）。")
         notices.append(Notice("project", f"project:{occasion}:{studio.id}:{leader.id}", Outgoing(text=text), person=leader))
     return notices
 

@@ -5,9 +5,9 @@ reviewers get a prompt with buttons; a decision needs the step to be pending and
 version to match, so a stale card changes nothing. Every action is in ``review_log``.
 """
 import re
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot import clock
 from bot.errors import UserError
@@ -17,13 +17,16 @@ from bot.workdays import workdays_between
 from handlers import document_tasks, seven
 from handlers.application_schema import application_form
 from storage import applications, ledgers
-from storage.models import Application, Person, PersonRole, ReviewLog, ReviewStep
+from storage.models import ROLES, Application, Person, PersonRole, ReviewLog, ReviewStep, Studio
 
 STEPS = ((1, "union"), (2, "tech"), (3, "party"), (4, "group"))
 STEP_NAMES = {"union": "所在单位工会", "tech": "所在单位技术部门", "party": "所在单位党委", "group": "集团工会联合会"}
 STATUS = {"draft": "填写中", "submitted": "审批中", "returned": "已退回修改", "approved": "审批通过",
           "rejected": "未通过", "named": "已命名", "withdrawn": "已撤回"}
 DECISIONS = {"approve": "同意", "return": "退回修改", "reject": "不同意"}
+NO_REVIEWER_NOTE = "注意：{step}还没有绑定审批人员，申报暂时无法继续，已通知所在单位工会、集团工会和管理员。"
+RETURN_TODO = ("请按意见补充或更正：证明材料（如加盖财务章的原件扫描件）可在「申报」中进入相应字段后"
+               "直接发送照片或文件；需要改的内容发送「修改 字段名」。")
 
 
 def _log(session, app, person, action, step=None, opinion=""):
@@ -71,19 +74,22 @@ def pending_steps(session):
 # -- submission ---------------------------------------------------------------------------
 
 def submit(turn, app, walker):
-    """The applicant confirmed 提交: start the chain, or resume it at the step that returned it."""
+    """The applicant confirmed 提交: start the chain, or resume it at the step that returned it.
+
+    The steps are created once and never deleted (撤回 and 重新开放 set them back to waiting), so
+    every round's step versions are new and each round's prompt reaches its reviewer."""
     session = turn.session
+    if app.status == "rejected":
+        raise UserError(rejected_text(session, app))
     steps = steps_of(session, app)
     if not steps:
         steps = [ReviewStep(application_id=app.id, step=n, role=role, status="waiting", opinion="",
                             reminders=0, version=0) for n, role in STEPS]
         session.add_all(steps)
         session.flush()
-        current = steps[0]
-        action = "submit"
-    else:
-        current = next((s for s in steps if s.status in ("returned", "pending")), steps[0])
-        action = "resubmit"
+    current = next((s for s in steps if s.status in ("returned", "pending")), None)
+    action = "resubmit" if current is not None and current.status == "returned" else "submit"
+    current = current or steps[0]
     app.status = "submitted"
     app.submitted_at = clock.utcnow()
     applications.set_flag(app, "revise", [])
@@ -94,7 +100,25 @@ def submit(turn, app, walker):
     verb = "已重新提交" if action == "resubmit" else "已提交"
     turn.reply(f"{verb} {app.year} 年度申报表，现由第 {current.step} 步 {STEP_NAMES[current.role]}审批。"
                "每一步有结果都会通知您；审批开始前可以说「撤回」。")
-    prompt_reviewers(turn.bot, session, app, current)
+    if not prompt_reviewers(turn.bot, session, app, current):
+        turn.reply(NO_REVIEWER_NOTE.format(step=STEP_NAMES[current.role]))
+
+
+def _reset_steps(steps):
+    """Every step back to waiting; versions go on growing, so old cards and prompt keys stay stale."""
+    for step in steps:
+        step.status, step.assignee_id, step.reminders = "waiting", None, 0
+        step.decided_by, step.decided_at, step.opinion, step.pending_since = None, None, "", None
+        step.version += 1
+
+
+def rejected_text(session, app):
+    """What the applicant is told about a rejected application: final for the year, who may reopen."""
+    step = next((s for s in steps_of(session, app) if s.status == "rejected"), None)
+    where = f"第 {step.step} 步 {STEP_NAMES[step.role]}" if step else "审批"
+    opinion = f"（意见：{step.opinion}）" if step and step.opinion else ""
+    return (f"您的 {app.year} 年度申报未通过{where}{opinion}，本年度申报流程已结束，不能再修改或提交。"
+            "如有异议，请联系集团工会联合会办公室；只有集团工会可以重新开放本年度申报。")
 
 
 def _make_pending(session, step):
@@ -142,7 +166,22 @@ def prompt_reviewers(bot, session, app, step):
             text="申报表：", dedupe_key=f"review:{step.id}:{step.version}:doc")
     else:
         _log(session, app, None, "no_reviewer", step.step)
+        _report_missing_reviewer(session, app, step)
     return reviewers
+
+
+def _report_missing_reviewer(session, app, step):
+    """Nobody can decide ``step``: tell the unit union, the group union and the admins at once."""
+    unit = app.studio.unit.name if app.studio.unit else "（未设置单位）"
+    where = f"{unit}的{STEP_NAMES[step.role]}" if step.role != "group" else STEP_NAMES[step.role]
+    text = (f"【缺少审批人】{app.studio.name} {app.year} 年申报已到第 {step.step} 步 {STEP_NAMES[step.role]}，"
+            f"但{where}还没有绑定任何审批人员，申报无法继续。请管理员为{where}绑定人员并分配"
+            f"「{ROLES[step.role]}」角色；绑定后发送「审批」即可处理。")
+    people = {p.id: p for role in ("union", "group", "admin")
+              for p in role_holders(session, role, app.studio.unit_id if role == "union" else None)}
+    for person in people.values():
+        push_to_person(session, person, Outgoing(text=text),
+                       dedupe_key=f"no_reviewer:{step.id}:{step.version}:{person.id}", notice="review_prompt")
 
 
 def _tell_applicant(session, app, text, buttons=(), key=None):
@@ -193,7 +232,8 @@ def on_action(turn, rest):
     if kind == "approve":
         turn.reply("请输入审批意见（可选），或直接点「确认同意」。", [("确认同意", "review_ok:")])
     elif kind == "return":
-        turn.reply("请说明需要修改的内容（请写出字段名，例如「2024年经费来源请补充来源单位和金额」）：")
+        turn.reply("请说明需要修改或补充的内容（写出字段名会标注给领衔人，例如「2024年经费来源请补充来源单位和金额」；"
+                   "也可以只写要求，例如「经济效益证明材料须加盖单位财务章原件」）：")
     else:
         turn.reply("请输入不同意的理由：")
 
@@ -237,9 +277,9 @@ def decide(turn, pending, opinion):
     revise = []
     if kind == "return":
         revise = fields_named(app, opinion)
-        if not revise:
-            turn.reply("没能从意见中识别出要修改的字段。请写出字段名，例如「2024年经费来源请补充来源单位和金额」"
-                       "或「骨干成员请补充出生年月」。")
+        if not revise and len(re.sub(r"\s", "", opinion)) < 4:
+            turn.reply("请写明需要修改或补充的内容，例如「2024年经费来源请补充来源单位和金额」"
+                       "或「经济效益证明材料须加盖单位财务章原件」。")
             return
     turn.state.pop("flow", None)
     turn.state.pop("review", None)
@@ -262,20 +302,25 @@ def decide(turn, pending, opinion):
         _tell_applicant(session, app, f"第 {step.step} 步 {name}已同意（{turn.person.name}：{opinion}）。"
                                       f"现由第 {following.step} 步 {STEP_NAMES[following.role]}审批。",
                         key=f"result:{step.id}:{step.version}")
-        prompt_reviewers(turn.bot, session, app, following)
+        if not prompt_reviewers(turn.bot, session, app, following):
+            turn.reply(NO_REVIEWER_NOTE.format(step=STEP_NAMES[following.role]))
     elif kind == "return":
         app.status = "returned"
         labels = [application_form(app.year).by_key[k].qualified for k in revise]
         applications.set_flag(app, "revise", revise)
         applications.set_flag(app, "revise_comment", opinion)
-        turn.reply(f"已退回给{app.studio.name}，并标注字段「{'、'.join(labels)}」。重新提交后会回到您这一步。")
+        marked = f"，并标注字段「{'、'.join(labels)}」" if labels else "，附上您的意见（未指明字段）"
+        turn.reply(f"已退回给{app.studio.name}{marked}。重新提交后会回到您这一步。")
+        todo = f"需修改：{'、'.join(labels)}。" if labels else RETURN_TODO
         _tell_applicant(session, app, f"您的 {app.year} 年度申报被 {name}退回修改。\n意见：{opinion}\n"
-                                      f"需修改：{'、'.join(labels)}。改好后请再次「提交」。",
+                                      f"{todo}改好后请再次「提交」。",
                         [Button("修改申报表", "申报")], key=f"result:{step.id}:{step.version}")
     else:
         app.status = "rejected"
-        turn.reply("已记录不同意意见，申报流程结束。")
-        _tell_applicant(session, app, f"很遗憾，您的 {app.year} 年度申报未通过 {name}审批。\n意见：{opinion}",
+        turn.reply(f"已记录不同意意见，{app.studio.name} {app.year} 年度申报流程结束。"
+                   "如需重新开放，由集团工会发送「重新开放 工作室名称 理由」。")
+        _tell_applicant(session, app, f"很遗憾，您的 {app.year} 年度申报未通过 {name}审批。\n意见：{opinion}\n"
+                                      "本年度申报流程已结束；如有异议，请联系集团工会联合会办公室。",
                         key=f"result:{step.id}:{step.version}")
 
 
@@ -393,11 +438,49 @@ def withdraw(turn, args):
     steps = steps_of(turn.session, app)
     if any(s.decided_at for s in steps):
         raise UserError("审批已经开始，不能撤回。如需修改，请联系审批人退回。")
-    for step in steps:
-        turn.session.delete(step)
+    _reset_steps(steps)
     app.status = "withdrawn"
     _log(turn.session, app, turn.person, "withdraw")
     turn.reply("已撤回申报，可以继续修改后再「提交」。", [("继续填写", "申报")])
+
+
+def reopen(turn, args):
+    """重新开放 工作室名称 理由: only the group union reopens a rejected application of this year."""
+    from handlers.application import application_year
+    session = turn.session
+    name, _, reason = args.strip().partition(" ")
+    reason = reason.strip()
+    if not name:
+        raise UserError("用法：重新开放 工作室名称 理由，例如「重新开放 王海隧道掘进劳模创新工作室 复核后场所已达标」。")
+    year = application_year(turn.config)
+    app = session.scalar(select(Application).join(Studio).where(Studio.name == name, Application.year == year))
+    if app is None or app.status != "rejected":
+        raise UserError(f"没有未通过的「{name}」{year} 年度申报，无需重新开放。")
+    if not reason:
+        raise UserError("请写明理由（会记入审批记录并告知领衔人），例如「重新开放 工作室名称 复核后场所已达标」。")
+    steps = steps_of(session, app)
+    _reset_steps(steps)
+    app.status = "draft"
+    _log(session, app, turn.person, "reopen", None, reason)
+    first = STEP_NAMES[STEPS[0][1]]
+    turn.reply(f"已重新开放「{name}」{year} 年度申报（理由：{reason}）。领衔人再次提交后，从第 1 步 {first}重新审批。")
+    _tell_applicant(session, app, f"集团工会联合会已重新开放您的 {year} 年度申报（理由：{reason}）。"
+                                  f"请发送「申报」修改后再次提交，将从第 1 步 {first}重新审批。",
+                    [Button("修改申报表", "申报")], key=f"reopen:{app.id}:{steps[0].version if steps else 0}")
+
+
+def submit_outside(turn, args):
+    """提交 outside the form: say where the application is and what to do."""
+    from handlers.application import current_application
+    app = current_application(turn)
+    if app is None:
+        turn.reply("还没有申报表。发送「申报」开始填写。", [("申报", "申报")])
+    elif app.status == "rejected":
+        turn.reply(rejected_text(turn.session, app))
+    elif app.status in ("draft", "withdrawn", "returned"):
+        turn.reply("请先发送「申报」打开申报表，核对后再说「提交」。", [("继续填写", "申报")])
+    else:
+        turn.reply(f"{app.year} 年度申报已提交，当前：{status_text(turn.session, app)}。")
 
 
 # -- 催办 -------------------------------------------------------------------------------------
@@ -434,8 +517,30 @@ def chase_overdue(bot, session, today=None):
 
 # -- naming ------------------------------------------------------------------------------------
 
+def naming_window(config, year):
+    """(first, last) day a ``year`` application may be named: from BOT_NAMING_FROM, after the
+    deadline and once 考核验收 has begun, to the year's end (下半年适时进行命名)."""
+    from bot.cycle import calendar
+    cal = calendar(config, year)
+    first = max(cal.naming_from, cal.review_start, cal.deadline + timedelta(days=1))
+    return first, date(year, 12, 31)
+
+
+def names_left(session, config, year):
+    """(named so far, left) of ``year``'s quota (BOT_NAMING_QUOTA, 每年10个)."""
+    named = session.scalar(select(func.count(Application.id)).where(Application.year == year,
+                                                                     Application.status == "named")) or 0
+    return named, max(0, config.naming_quota - named)
+
+
+def _quota_line(session, config, year):
+    named, left = names_left(session, config, year)
+    return f"{year} 年度命名名额 {config.naming_quota} 个，已命名 {named} 个，剩余 {left} 个。"
+
+
 def naming(turn, args):
-    """命名 [工作室名] [日期]: the group union names an approved studio."""
+    """命名 [工作室名] [日期]: the group union names an approved studio, within the year's quota,
+    in the second half of the application's year."""
     session = turn.session
     approved = session.scalars(select(Application).where(Application.status == "approved")
                                .order_by(Application.id)).all()
@@ -444,8 +549,10 @@ def naming(turn, args):
         if not approved:
             turn.reply("目前没有审批通过、待命名的申报。")
             return
+        years = sorted({a.year for a in approved})
+        quota = "\n".join(_quota_line(session, turn.config, y) for y in years)
         listing = "\n".join(f"{n}. {a.studio.name}（{a.year} 年）" for n, a in enumerate(approved, 1))
-        turn.reply(f"审批通过、待命名的工作室：\n{listing}\n请选择（也可以发送「命名 工作室名称 日期」）：",
+        turn.reply(f"审批通过、待命名的工作室：\n{listing}\n{quota}\n请选择（也可以发送「命名 工作室名称 日期」）：",
                    [(a.studio.name[:20], f"命名 {a.studio.name}") for a in approved[:6]])
         return
     name = parts[0]
@@ -457,12 +564,21 @@ def naming(turn, args):
         from bot.forms.parsers import parse_date
         text = parse_date(" ".join(parts[1:]), allow_future=False)
         named_on = date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    first, last = naming_window(turn.config, app.year)
+    if not first <= named_on <= last:
+        raise UserError(f"不能在 {named_on:%Y%m%d} 命名：{app.year} 年度申报在 5 月底截止、6 至 8 月考核验收，"
+                        f"下半年适时命名，命名日期应在 {first:%Y%m%d} 至 {last:%Y%m%d} 之间。")
+    named, left = names_left(session, turn.config, app.year)
+    if left <= 0:
+        raise UserError(f"{app.year} 年度命名名额（{turn.config.naming_quota} 个）已用完，已命名 {named} 个，"
+                        "不能再命名。")
     studio = app.studio
     app.status, studio.status, studio.named_on = "named", "named", named_on
     _log(session, app, turn.person, "name", None, named_on.strftime("%Y%m%d"))
     grant = turn.config.grant_wan
     ledgers.record_grant(session, studio.id, grant, named_on, turn.person.id, unit=turn.config.union_name)
-    turn.reply(f"已命名「{studio.name}」（{named_on:%Y%m%d}），经费台账已记入一次性经费支持 {grant} 万元。")
+    turn.reply(f"已命名「{studio.name}」（{named_on:%Y%m%d}），经费台账已记入一次性经费支持 {grant} 万元。"
+               f"{app.year} 年度命名名额还剩 {left - 1} 个（共 {turn.config.naming_quota} 个）。")
     # the announcement congratulates the studio's leader and tells the groups, once per (studio, date)
     from handlers import notices
     notices.announce_naming(session, turn.config, [studio], named_on)
@@ -491,3 +607,6 @@ def register(router):
     router.add_command(("进度", "申报进度"), progress, roles=["leader", "member"], help="查看申报填写和审批进度")
     router.add_command("撤回", withdraw, roles=["leader", "member"], help="在审批开始前撤回申报")
     router.add_command("命名", naming, roles=["group"], help="为审批通过的工作室命名", preempt=True)
+    router.add_command("重新开放", reopen, roles=["group"], help="重新开放未通过的本年度申报：重新开放 工作室名称 理由",
+                       preempt=True)
+    router.add_command("提交", submit_outside, roles=["leader", "member"])

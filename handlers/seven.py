@@ -72,23 +72,41 @@ def check(values, ledger=None, year=None):
     else:
         haves.append(Have("有经费保障", NOT_MET, f"{year - 1 if year else '近一'}年经费投入为 0"))
 
+    haves.append(_results(values, ledger, year))
+    return haves
+
+
+def _results(values, ledger, year):
+    """有创新成果 — 每年: each of the 近两年 needs a 立项 and a result of 省级/行业 level or above."""
     high_awards = sum(_int(values.get(k)) or 0 for k in
                       ("innovation.award_intl", "innovation.award_national", "innovation.award_provincial"))
-    projects = ledger.get("projects_this_year")
     award_known = values.get("innovation.award_provincial") not in (None, "")
-    parts = []
-    if projects is not None:
-        parts.append(f"今年立项 {projects} 项")
-    if award_known:
-        parts.append(f"省部级及以上奖 {high_awards} 项")
-    if not parts:
-        haves.append(Have("有创新成果", UNKNOWN, "获奖情况尚未填写，台账也没有立项记录"))
-    else:
-        ok = (projects is None or projects >= 1) and (not award_known or high_awards >= 1)
-        bad = (projects == 0) or (award_known and high_awards == 0)
-        status = NOT_MET if bad else (MET if ok and projects is not None and award_known else UNKNOWN)
-        haves.append(Have("有创新成果", status, "，".join(parts) + ("" if projects is not None else "；台账尚无立项记录")))
-    return haves
+    by_year = ledger.get("results_by_year")
+    if not by_year:
+        if not award_known:
+            return Have("有创新成果", UNKNOWN, "获奖情况尚未填写，台账也没有立项记录")
+        if high_awards == 0:
+            return Have("有创新成果", NOT_MET, "近两年省部级及以上奖 0 项；台账尚无立项记录")
+        return Have("有创新成果", UNKNOWN, f"近两年省部级及以上奖 {high_awards} 项；台账尚无立项记录，"
+                                         "无法逐年核对每年立项")
+    lines, missing, unknown = [], [], []
+    for y in sorted(by_year, key=int):
+        projects, high = by_year[y]["projects"], by_year[y]["high"]
+        lines.append(f"{y} 年立项 {len(projects)} 项" + (f"（{'、'.join(projects[:3])}）" if projects else "")
+                     + f"、省级或行业以上成果 {len(high)} 项" + (f"（{'、'.join(high[:3])}）" if high else ""))
+        if not projects:
+            missing.append(f"{y} 年没有立项")
+        if not high:
+            if award_known and high_awards > 0:
+                unknown.append(f"{y} 年台账没有省级或行业以上成果（申报表只填了近两年合计 {high_awards} 项）")
+            else:
+                missing.append(f"{y} 年没有省级或行业以上成果")
+    reason = "；".join(lines)
+    if missing:
+        return Have("有创新成果", NOT_MET, f"{reason}。未满足（每年都要有）：{'，'.join(missing + unknown)}")
+    if unknown:
+        return Have("有创新成果", UNKNOWN, f"{reason}。待核实：{'，'.join(unknown)}")
+    return Have("有创新成果", MET, reason)
 
 
 def summary(haves):

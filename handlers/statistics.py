@@ -23,10 +23,18 @@ def _sum(values):
     return sum((Decimal(str(v or 0)) for v in values), Decimal(0))
 
 
+def is_naming_grant(entry):
+    """The one-off naming grant is the studio's income, not the units' 经费投入 of the application years."""
+    data = entry.data or {}
+    return bool(data.get("grant")) or ledgers.GRANT_NOTE in (data.get("notes") or "") \
+        or "命名" in (data.get("unit") or "")
+
+
 def _funding(entries, years):
     result = {}
     for tag, year in zip(("y1", "y2"), years):
-        income = [e for e in entries if e.data.get("direction") == "收入" and e.entry_date.year == year]
+        income = [e for e in entries if e.data.get("direction") == "收入" and e.entry_date.year == year
+                  and not is_naming_grant(e)]
         result[f"funding.{tag}.amount"] = format_wan(_sum(e.data.get("amount") for e in income))
         units = OrderedDict()
         for e in income:
@@ -102,18 +110,31 @@ def compute(session, studio_id, year):
     return result
 
 
+HIGH_LEVELS = ("国际", "国家", "省部")     # 省级或行业（系统）以上
+
+
 def facts(session, studio_id, year):
-    """Ledger facts for the 七有 check; empty while the studio keeps no ledgers (so: unknown)."""
+    """Ledger facts for the 七有 check; empty while the studio keeps no ledgers (so: unknown).
+
+    有创新成果 is 每年: for each of the two years before ``year``, the 立项 and the results recognised
+    at 省级/行业 level or above (awards of level 国际/国家/省部), by name."""
     if not ledgers.count(session, studio_id):
         return {}
     this_year = min(year, clock.today().year)
     funding = ledgers.entries(session, studio_id, "funding")
+    achievements = ledgers.entries(session, studio_id, "achievement", years=[year - 2, year - 1, this_year])
+    by_year = {}
+    for y in (year - 2, year - 1):
+        of_year = [e for e in achievements if e.entry_date.year == y]
+        by_year[y] = {"projects": [e.data.get("title", "") for e in of_year if e.data.get("kind") == "立项"],
+                      "high": [e.data.get("title", "") for e in of_year
+                               if e.data.get("kind") == "获奖" and e.data.get("level") in HIGH_LEVELS]}
     return {
         "equipment_entries": sum(e.data.get("direction") == "支出" and e.data.get("category") == "设备购置"
-                                 for e in funding),
+                                 and e.data.get("hold") != "pending" for e in funding),
         "activities_last_year": len(ledgers.entries(session, studio_id, "activity", years=[year - 1])),
-        "projects_this_year": sum(e.data.get("kind") == "立项" for e in
-                                  ledgers.entries(session, studio_id, "achievement", years=[this_year])),
+        "projects_this_year": sum(e.data.get("kind") == "立项" for e in achievements if e.entry_date.year == this_year),
+        "results_by_year": by_year,
     }
 
 

@@ -57,11 +57,11 @@ def test_two_offsets_on_the_same_working_day_send_once(tmp_path):
     assert cal.countdown == {date(2025, 9, 30): 2}
 
 
-def test_unknown_years_fall_back_to_monday_to_friday(tmp_path):
+def test_unknown_years_fall_back_to_monday_to_friday_without_the_fixed_days_off(tmp_path):
     cal = cycle.calendar(config(tmp_path), 2099)
     assert cal.deadline == date(2099, 5, 31)            # a Sunday
     assert date(2099, 5, 29) in cal.countdown            # 1 day before (Sat May 30) → Fri May 29
-    assert cal.quarter_checks[0] == date(2099, 1, 1)     # a Thursday; no holiday data
+    assert cal.quarter_checks[0] == date(2099, 1, 2)     # Jan 1 (a Thursday) is 元旦 in any year
     assert all(d.weekday() < 5 for d in cal.countdown)
 
 

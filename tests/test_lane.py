@@ -121,7 +121,7 @@ def test_two_web_processes_and_one_worker_on_one_database(bot, tmp_path):
         for web in webs:
             assert post_json(web.url + "/try/api/messages", {"user": "leader", "text": "帮助"})["replies"]
         post_json(webs[0].url + "/try/api/messages", {"user": "leader", "text": "申报", "id": "start"})
-        answers = [(f"a{n}", f"成员总数：{n}人") for n in range(10, 30)]
+        answers = [(f"ans-{n}", f"成员总数：{n}人") for n in range(10, 30)]
 
         def send(item, web):
             (ident, text) = item
@@ -131,7 +131,7 @@ def test_two_web_processes_and_one_worker_on_one_database(bot, tmp_path):
             jobs = [pool.submit(send, item, web) for item in answers for web in webs for _ in range(2)]
             results = [job.result() for job in jobs]
         assert sum(not r["duplicate"] for r in results) == len(answers)
-        assert count(bot, InboxEntry, InboxEntry.message_id.like("leader:a%")) == len(answers)
+        assert count(bot, InboxEntry, InboxEntry.message_id.like("leader:ans-%")) == len(answers)
         with bot.db.session() as s:
             changes = s.scalar(select(func.count()).select_from(AnswerHistory)
                                .where(AnswerHistory.key == "basics.members"))

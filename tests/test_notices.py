@@ -94,14 +94,16 @@ def test_a_simulated_year(bot):
     assert days_of(bot, "selfcheck", "leader2") == quarters      # the named studio's leader
     assert days_of(bot, "selfcheck", "union") == quarters        # the unit union's summary
     assert days_of(bot, "selfcheck", "leader") == []             # not named
-    assert days_of(bot, "project", "leader2") == [date(2025, 12, 1)]
+    assert days_of(bot, "project", "leader2") == [date(2025, 9, 1), date(2025, 12, 1)]
     assert days_of(bot, "review", "union") == list(cal.review_reminders)
     assert days_of(bot, "review", "tech") == []
     assert all(r.status == "sent" for r in rows(bot))
     texts = [m["text"] for m in bot.channels["web"].take_inbox(GROUP)]
     assert len(texts) == 5
     assert texts[2] == ("【申报提醒】2025 年中国交建劳模（工匠人才）创新工作室申报将于 5月31日 截止，还有 8 天。"
-                        "请各单位工会督促领衔人在机器人中完成申报表。已提交 1 家，填写中 1 家。")
+                        "请各单位工会督促领衔人在机器人中完成申报表。已提交 1 家，填写中 1 家。"
+                        "申报材料（申报表、附件2 材料和证明材料）须装订成册一式两份，同时报送电子版，"
+                        "5月31日前报送中国交建工会联合会办公室。")
     personal = [m for m in bot.channels["web"].take_inbox("leader") if m["text"].startswith("王海您好")]
     missing = re.search(r"您的 2025 年度申报表还差 (\d+) 项：所在单位、单位类型", personal[0]["text"])
     assert missing and f" 等 {missing[1]} 项" in personal[0]["text"]       # at most 8 names, then the count
@@ -119,10 +121,10 @@ def test_same_day_twice_day_off_and_catch_up(bot):
     assert notices.run(bot, at(2025, 5, 16, 8, 59)).skipped.startswith("还没到通知时间")
     assert rows(bot) == []
     late = notices.run(bot, at(2025, 5, 16, 11))      # the worker was down at 09:00
-    assert late.written["deadline"] == 2
+    assert late.written["deadline"] == 3          # the group, the leader, the unit union
     again = notices.run(bot, at(2025, 5, 16, 12))
     assert sum(again.written.values()) == 0
-    assert len(rows(bot, notice="deadline")) == 2
+    assert len(rows(bot, notice="deadline")) == 3
 
 
 def test_ledgers_silence_the_gaps_and_the_fourth_quarter_warning(bot):
@@ -132,7 +134,8 @@ def test_ledgers_silence_the_gaps_and_the_fourth_quarter_warning(bot):
                                   ("achievement", date(2025, 3, 1), {"kind": "立项", "name": "智能掘进"})):
             s.add(LedgerEntry(studio_id=ids["named"], ledger=ledger, entry_date=day, data=data,
                               created_at=datetime(2025, 1, 1), updated_at=datetime(2025, 1, 1)))
-    assert notices.run(bot, at(2025, 12, 1)).decided["project"] == []
+    warned = [n.person.name for n, _ in notices.run(bot, at(2025, 12, 1)).decided["project"]]
+    assert "李明" not in warned and warned == ["王海", "周强"]      # the named studio has its 立项
     decided = notices.run(bot, at(2025, 10, 9), dry_run=True).decided["selfcheck"]
     leader_text = decided[0][0].message.text
     assert "上季度活动 1 次；2025 年成果 1 项，其中立项 1 项" in leader_text
@@ -250,7 +253,7 @@ def test_operators_preview_pause_resume_send_now_and_log(bot, chat):
     admin = chat("admin")
     at(2025, 5, 23, 8)
     preview = admin.send("通知预览")
-    assert "申报截止提醒：2 条，其中未发送过 2 条" in preview and "→ 群「全体工会」" in preview
+    assert "申报截止提醒：3 条，其中未发送过 3 条" in preview and "→ 群「全体工会」" in preview
     assert "（定时任务将于 09:00 发送。）" in preview
     assert rows(bot) == []
     assert "已暂停「申报截止提醒」" in admin.send("暂停通知 截止")
@@ -259,7 +262,7 @@ def test_operators_preview_pause_resume_send_now_and_log(bot, chat):
     assert rows(bot, notice="deadline") == []
     assert "已暂停，定时任务不会发送：申报截止提醒" in admin.send("通知预览 申报截止提醒")
     assert "已恢复" in admin.send("恢复通知 申报截止提醒")
-    assert notices.run(bot, at(2025, 5, 23, 10)).written["deadline"] == 2
+    assert notices.run(bot, at(2025, 5, 23, 10)).written["deadline"] == 3
     # send now: a self-check on an ordinary day, once however often it is asked for
     assert "新写入 2 条" in admin.send("立即发送 季度自查")
     assert "新写入 0 条" in admin.send("立即发送 季度自查")
@@ -277,7 +280,7 @@ def test_tick_uses_the_workers_bot_and_the_job_has_a_fixed_id(bot, monkeypatch):
     monkeypatch.setattr(notices, "CURRENT_BOT", bot)
     at(2025, 5, 30)
     notices.tick()
-    assert len(rows(bot, notice="deadline")) == 2
+    assert len(rows(bot, notice="deadline")) == 3
     for _ in range(2):                           # a restart registers the same job again, not a second one
         sched = scheduler.build(bot)
         sched.start(paused=True)
@@ -295,17 +298,17 @@ def test_cli_run_delivers_and_dry_run_writes_nothing(bot, tmp_path):
     runner = CliRunner()
     dry = runner.invoke(cli, ["notices", "run", "--now", "2025-05-23T09:00", "--dry-run"], env=env)
     assert dry.exit_code == 0, dry.output
-    assert "（预览，未发送）" in dry.output and "申报截止提醒：2 条，其中未发送过 2 条" in dry.output
+    assert "（预览，未发送）" in dry.output and "申报截止提醒：3 条，其中未发送过 3 条" in dry.output
     assert rows(bot) == []
     result = runner.invoke(cli, ["notices", "run", "--now", "2025-05-23T09:00"], env=env)
     assert result.exit_code == 0, result.output
-    assert "申报截止提醒：2 条，新写入发件箱 2 条" in result.output
+    assert "申报截止提醒：3 条，新写入发件箱 3 条" in result.output
     written = rows(bot)
     assert f"投递：已发送 {len(written)} 条，失败 0 条，稍后重试 0 条。" in result.output
     assert {r.status for r in written} == {"sent"}
     assert_delivered_once(bot)
     assert len(bot.channels["web"].take_inbox(GROUP)) == 1
     again = runner.invoke(cli, ["notices", "run", "--now", "2025-05-23T15:00"], env=env)
-    assert "申报截止提醒：2 条，新写入发件箱 0 条" in again.output and len(rows(bot)) == len(written)
+    assert "申报截止提醒：3 条，新写入发件箱 0 条" in again.output and len(rows(bot)) == len(written)
     off = runner.invoke(cli, ["notices", "run", "--now", "2025-05-24T09:00"], env=env)
     assert "今天不是工作日，没有通知。" in off.output

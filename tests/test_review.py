@@ -59,19 +59,20 @@ def test_whole_chain_to_naming_with_opinions_in_the_document(bot, chat, submitte
     group.press("同意")
     assert "已全部审批通过" in group.send("同意命名")
     assert app_of(bot)[0] == "approved"
-    assert "王海隧道掘进劳模创新工作室" in group.send("命名")
-    reply = group.press("王海隧道掘进")
-    assert "已命名「王海隧道掘进劳模创新工作室」（20250520）" in reply
-    assert any("祝贺" in t for t in submitted.inbox())
-    with bot.db.session() as s:
-        assert s.scalar(select(Studio)).status == "named"
-        actions = [r.action for r in s.scalars(select(ReviewLog).order_by(ReviewLog.id))]
-        assert actions == ["submit", "approve", "approve", "approve", "approve", "name"]
     assert "正在生成申报审批表" in submitted.send("导出")
     path = submitted.pushed_files()[0]["path"]
     text = "\n".join(c.text for t in docx.Document(path).tables for row in t.rows for c in row.cells)
     assert "同意推荐" in text and "负责人签名：李秀英" in text and "同意命名" in text
     assert "20250520" in text
+    clock.set_now(datetime(2025, 7, 15, 10, 0))     # naming is in the second half of the year
+    assert "王海隧道掘进劳模创新工作室" in group.send("命名")
+    reply = group.press("王海隧道掘进")
+    assert "已命名「王海隧道掘进劳模创新工作室」（20250715）" in reply
+    assert any("祝贺" in t for t in submitted.inbox())
+    with bot.db.session() as s:
+        assert s.scalar(select(Studio)).status == "named"
+        actions = [r.action for r in s.scalars(select(ReviewLog).order_by(ReviewLog.id))]
+        assert actions == ["submit", "approve", "approve", "approve", "approve", "name"]
 
 
 def test_return_marks_fields_and_resubmission_resumes_at_that_step(bot, chat, submitted):
@@ -83,7 +84,7 @@ def test_return_marks_fields_and_resubmission_resumes_at_that_step(bot, chat, su
     tech.inbox()
     tech.send("审批")
     tech.press("退回修改")
-    assert "没能从意见中识别出要修改的字段" in tech.send("请补充")
+    assert "请写明需要修改或补充的内容" in tech.send("请补充")
     reply = tech.send("2024年经费来源请补充来源单位和金额")
     assert "已退回给王海隧道掘进劳模创新工作室，并标注字段「2024年经费来源」" in reply
     news = submitted.inbox()
@@ -138,7 +139,7 @@ def test_transfer_to_a_colleague_with_the_same_role(bot, chat, submitted):
 
 def test_withdraw_only_before_the_first_decision(bot, chat, submitted):
     assert "已撤回申报" in submitted.send("撤回")
-    assert app_of(bot) == ("withdrawn", [])
+    assert app_of(bot) == ("withdrawn", [(1, "waiting"), (2, "waiting"), (3, "waiting"), (4, "waiting")])
     submitted.send("申报")
     submitted.send("提交")
     submitted.press("确认提交")

@@ -136,8 +136,10 @@ def test_facts_for_the_seven_haves(bot, chat):
         assert statistics.facts(s, studio_id(s), 2025) == {}
     sid = load(bot)
     with bot.db.session() as s:
-        assert statistics.facts(s, sid, 2025) == {"equipment_entries": 1, "activities_last_year": 2,
-                                                  "projects_this_year": 1}
+        assert statistics.facts(s, sid, 2025) == {
+            "equipment_entries": 1, "activities_last_year": 2, "projects_this_year": 1,
+            "results_by_year": {2023: {"projects": ["富水砂层始发风险控制"], "high": []},
+                                2024: {"projects": [], "high": ["纠偏辅助系统", "盾构新工法"]}}}
     leader = chat("leader")
     leader.send("申报")
     leader.send("取消")
@@ -145,7 +147,7 @@ def test_facts_for_the_seven_haves(bot, chat):
     reply = leader.send("七有")
     assert "✓ 有设备设施：经费台账记录设备购置 1 笔" in reply
     assert "✓ 有工作制度：活动台账近一年记录 2 次活动" in reply
-    assert "今年立项 1 项" in reply
+    assert "✗ 有创新成果" in reply and "2023 年没有省级或行业以上成果" in reply and "2024 年没有立项" in reply
 
 
 def test_the_statistics_follow_ledger_entries_made_in_chat(bot, chat):

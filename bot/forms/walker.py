@@ -94,6 +94,10 @@ class Host:
         """Called after a value is stored; may return a note to add to the confirmation."""
         return ""
 
+    def lead(self, turn, walker):
+        """A field to take the user to before the missing ones (e.g. flagged by a reviewer), or None."""
+        return None
+
     def offer(self, turn, walker, item):
         """A suggested value for ``item`` (e.g. computed from ledgers): (value, reason) or None."""
         return None
@@ -385,6 +389,10 @@ class Walker(GroupMixin):
 
     # -- navigation --------------------------------------------------------------------
     def ask_next(self, after=None):
+        lead = self.host.lead(self.turn, self)
+        if lead is not None:
+            self.edit(lead)
+            return
         missing = self.missing()
         self.fstate["row"] = None
         if not missing:
