@@ -34,7 +34,7 @@ def check(data):
 
 def _unit_unions(session, studio):
     return session.scalars(select(Person).join(PersonRole).where(
-        PersonRole.role == "union", Person.unit_id == studio.unit_id, Person.studio_id.is_not(studio.id))
+        PersonRole.role == "union", Person.unit_id == studio.unit_id, Person.studio_id.is_distinct_from(studio.id))
         .order_by(Person.id)).all() if studio.unit_id else []
 
 
