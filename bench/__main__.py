@@ -372,7 +372,7 @@ def report(results):
         print(f"{engine}:")
         print(fmt("durable floor (1 insert)", floor))
         print(fmt("assistant", r["assistant"], floor))
-        print(fmt("assistant + 10 exporting", r["assistant_exports"], floor))
+        print(fmt(f"assistant + {EXPORT_USERS} exporting", r["assistant_exports"], floor))
         for n, (f, a, b) in enumerate(zip(r["floor_rounds"], r["assistant_rounds"], r["assistant_exports_rounds"]), 1):
             print(f"    round {n}: floor {f['rps']:.0f} req/s, assistant {a['rps']:.0f} ({a['rps'] / f['rps']:.0%}), "
                   f"with exports {b['rps']:.0f} ({b['rps'] / f['rps']:.0%})")
@@ -421,7 +421,8 @@ def run(work, wecom_api):
     print(f"load: wrk, {CONNECTIONS} connections, {DURATION} s each, {ROUNDS} rounds, on {os.cpu_count()} cores",
           flush=True)
     floor_env = dict(base_env, DATABASE_URL=f"sqlite:///{work}/floor-migrations.db")   # gunicorn.conf migrates
-    results = {"settings": {"duration_s": DURATION, "connections": CONNECTIONS, "users": USERS,
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
+    results = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "commit": commit.strip(), "settings": {"duration_s": DURATION, "connections": CONNECTIONS, "users": USERS,
                             "export_users": EXPORT_USERS, "rounds": ROUNDS, "cores": os.cpu_count()}}
     with serving("bench.baselines:bare()", floor_env) as (port, master):
         results["bare"] = wrk(port, requests_file, 0)
