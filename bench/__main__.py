@@ -293,7 +293,7 @@ def mean(rounds):
     for k in ("max", "rss_mb", "worker_rss_mb"):
         if k in merged:
             merged[k] = max(r[k] for r in rounds)
-    for k in ("errors", "non2xx", "requests"):
+    for k in ("errors", "connect", "read", "write", "timeout", "non2xx", "requests"):
         merged[k] = sum(r[k] for r in rounds)
     return merged
 
