@@ -1,8 +1,10 @@
-"""The two baselines served by the same gunicorn command line as the assistant.
+"""The baselines served by the same gunicorn command line as the assistant.
 
 - ``bare``: Flask answering an empty 200 — the ceiling of the web stack itself;
 - ``durable``: the same plus one committed SQLite insert per request (WAL, synchronous=NORMAL,
-  the assistant's own settings) — the least a bot that loses nothing must do.
+  the assistant's own settings) — the least a bot that loses nothing must do, on SQLite;
+- ``durable_postgres``: the same with one committed PostgreSQL insert per request (psycopg 3,
+  one connection per thread, the server's default synchronous_commit) — that least, on PostgreSQL.
 """
 import os
 import sqlite3
@@ -53,3 +55,35 @@ def durable():
     def health():
         return "ok"
     return app
+
+
+def durable_postgres():
+    """The PostgreSQL floor; its table is made by ``prepare_postgres_floor`` before gunicorn starts."""
+    import psycopg
+    url = os.environ["BENCH_PG_FLOOR_URL"]
+    local = threading.local()
+
+    def conn():
+        if not hasattr(local, "db"):
+            local.db = psycopg.connect(url)
+        return local.db
+
+    app = Flask("durable_postgres")
+
+    @app.post("/wecom/callback")
+    def callback():
+        db = conn()
+        with db.transaction():
+            db.execute("INSERT INTO inbox (body) VALUES (%s)", (request.get_data(),))
+        return "", 200
+
+    @app.get("/healthz")
+    def health():
+        return "ok"
+    return app
+
+
+def prepare_postgres_floor(url):
+    import psycopg
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute("CREATE TABLE IF NOT EXISTS inbox (id BIGSERIAL PRIMARY KEY, body BYTEA)")

@@ -31,8 +31,9 @@ function request()
 end
 
 function done(summary, latency, requests)
-  io.write(string.format("BENCH rps=%.1f p50=%.2f p99=%.2f errors=%d non2xx=%d requests=%d\n",
-    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
-    latency:percentile(99) / 1000, summary.errors.connect + summary.errors.read + summary.errors.write
-    + summary.errors.timeout, summary.errors.status, summary.requests))
+  local e = summary.errors
+  io.write(string.format("BENCH rps=%.1f p50=%.2f p99=%.2f max=%.2f errors=%d connect=%d read=%d write=%d "
+    .. "timeout=%d non2xx=%d requests=%d\n", summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
+    e.connect + e.read + e.write + e.timeout, e.connect, e.read, e.write, e.timeout, e.status, summary.requests))
 end
