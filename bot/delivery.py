@@ -2,12 +2,15 @@
 
 Rows are claimed (status ``sending`` with a short lease) in one transaction, sent outside any
 transaction so the database is never locked during an HTTP call, then marked ``sent`` or
-rescheduled. A row whose claim expired (the worker died mid-send) is claimed again.
+rescheduled. A row whose claim expired (the worker died mid-send) is claimed again. Different
+recipients are sent to concurrently (``SENDERS`` threads); one recipient's rows go out in order,
+one after another, on one thread.
 """
 import hashlib
 import logging
 import random
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -18,7 +21,8 @@ from storage.models import CacheEntry, OutboxMessage
 
 log = logging.getLogger("bot.delivery")
 
-CLAIM_SECONDS = 120
+CLAIM_SECONDS = 30          # longer than any send's timeouts: an expired claim means the sender died
+SENDERS = 8                 # recipients served at once (each API call waits on the network)
 WINDOW = timedelta(seconds=60)
 
 
@@ -39,25 +43,51 @@ class Delivery:
     def __init__(self, bot):
         self.bot = bot
         self._robots = {}       # robot-only channels for channels without app credentials
+        self._paused_now = {}   # (channel, recipient) paused during this round: later sends wait
 
     def drain(self, limit=2000):
         """Deliver what is due now; returns the number of rows marked sent."""
         claimed = self._claim(limit)
-        sent = 0
-        groups = defaultdict(list)
+        by_channel = defaultdict(list)
         for row in claimed:
-            groups[(row["channel"], row["batch_key"] or f"row:{row['id']}")].append(row)
-        for (channel_name, _), rows in groups.items():
+            by_channel[row["channel"]].append(row)
+        groups = defaultdict(list)
+        for channel_name, rows in by_channel.items():
             channel = self.bot.channels.get(channel_name) or self._robots_only(channel_name)
             if channel is None:
                 self._fail(rows, f"渠道 {channel_name} 未配置")
                 alerts.report(self.bot, channel_name, "该渠道未配置", len(rows))
                 continue
-            rows = self._apply_limits(channel, rows)
+            for row in self._apply_limits(channel, rows):      # limits over all of this round's rows
+                groups[(channel, row["batch_key"] or f"row:{row['id']}")].append(row)
+        self._paused_now = {}
+        lanes = defaultdict(list)           # one recipient's sends, in order; a batch is a lane of its own
+        for (channel, _), rows in groups.items():
+            channel_name = channel.name
             for start in range(0, len(rows), channel.max_batch):
                 chunk = rows[start:start + channel.max_batch]
-                sent += self._send(channel, chunk)
+                lane = (channel_name, chunk[0]["recipient"]) if len(chunk) == 1 else ("batch", chunk[0]["id"])
+                lanes[lane].append((channel, chunk))
+        if len(lanes) <= 1:
+            return sum(self._send_lane(work) for work in lanes.values())
+        with ThreadPoolExecutor(min(SENDERS, len(lanes)), thread_name_prefix="send") as pool:
+            return sum(pool.map(self._send_lane, lanes.values()))
+
+    def _send_lane(self, work):
+        sent = 0
+        for channel, chunk in work:
+            until = self._paused_now.get((channel.name, chunk[0]["recipient"])) if len(chunk) == 1 else None
+            if until is not None:           # paused by an earlier send of this lane (e.g. 130101)
+                self._postpone(chunk, until)
+                continue
+            sent += self._send(channel, chunk)
         return sent
+
+    def _postpone(self, rows, until):
+        with self.bot.db.transaction() as session:
+            for row in rows:
+                obj = session.get(OutboxMessage, row["id"])
+                obj.status, obj.attempts, obj.next_attempt_at = "pending", obj.attempts - 1, until
 
     def _robots_only(self, name):
         """Group robots need no app: a robot-only channel when the app is not configured."""
@@ -158,6 +188,7 @@ class Delivery:
     def pause(self, channel_name, recipient, seconds):
         """Hold every message to ``recipient`` for ``seconds`` (e.g. a throttled robot)."""
         until = clock.real_utcnow() + timedelta(seconds=seconds)
+        getattr(self, "_paused_now", {})[(channel_name, recipient)] = until
         key = f"pause:{channel_name}:{recipient}"
         with self.bot.db.transaction() as session:
             entry = session.get(CacheEntry, key)
