@@ -36,10 +36,12 @@ class Turn:
     """
     _UNREAD = object()
 
-    def __init__(self, bot, session, incoming, person=_UNREAD, state=None):
+    def __init__(self, bot, session, incoming, person=_UNREAD, state=None, person_id=_UNREAD):
         self.bot, self.session, self.incoming = bot, session, incoming
         self._person = person
         self._person_id = person.id if person is not None and person is not Turn._UNREAD else person
+        if person_id is not Turn._UNREAD:       # read with the conversation (bot/turns.py)
+            self._person_id = person_id
         self.state = {} if state is None else state
         self.replies, self.handler, self.args = [], "", ""
         self._key = None

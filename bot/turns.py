@@ -50,9 +50,13 @@ def _create_statement(dialect):
 
 
 _CONV = Conversation.__table__
-_LOAD = select(_CONV.c.id, _CONV.c.state, _CONV.c.version).where(
-    _CONV.c.channel == bindparam("channel"), _CONV.c.user_id == bindparam("user_id"))
-_LOAD_LOCKED = _LOAD.with_for_update()
+_ACCOUNT = Account.__table__
+# the conversation, and in the same round trip the id of the Person this account is bound to
+_LOAD = (select(_CONV.c.id, _CONV.c.state, _CONV.c.version, _ACCOUNT.c.person_id)
+         .select_from(_CONV.outerjoin(_ACCOUNT, (_ACCOUNT.c.channel == _CONV.c.channel)
+                                      & (_ACCOUNT.c.external_id == _CONV.c.user_id)))
+         .where(_CONV.c.channel == bindparam("channel"), _CONV.c.user_id == bindparam("user_id")))
+_LOAD_LOCKED = _LOAD.with_for_update(of=_CONV)
 _SAVE = (update(_CONV).where(_CONV.c.id == bindparam("conv_id"), _CONV.c.version == bindparam("seen"))
          .values(state=bindparam("state"), version=bindparam("seen") + 1, updated_at=bindparam("at")))
 _PERSON = (select(Person).join(Account)
@@ -82,10 +86,10 @@ def claim_message(session, channel, message_id):
 
 
 class ConversationRow:
-    __slots__ = ("id", "state", "version")
+    __slots__ = ("id", "state", "version", "person_id")
 
-    def __init__(self, id, state, version):
-        self.id, self.state, self.version = id, state or {}, version
+    def __init__(self, id, state, version, person_id=None):
+        self.id, self.state, self.version, self.person_id = id, state or {}, version, person_id
 
     def working_state(self):
         """A copy of the state for the turn to change (JSON in, JSON out: a round trip is the copy)."""
@@ -125,12 +129,27 @@ def resolve_person_id(session, channel, user_id):
 
 def handle(bot, incoming):
     """Process one incoming message in its own transaction; returns the replies, or None for a
-    duplicate delivery."""
+    duplicate delivery.
+
+    A refused (UserError) or failed handler's writes are rolled back with its transaction; a
+    second, short one then records the message id and the answer, and nothing else."""
     started = time.perf_counter()
-    with bot.db.transaction() as session:
-        replies, handler = run_turn(bot, session, incoming)
+    try:
+        with bot.db.transaction() as session:
+            replies, handler = run_turn(bot, session, incoming)
+    except _Refused as refused:
+        with bot.db.transaction() as session:
+            replies, handler = answer_only(bot, session, incoming, refused.replies, refused.handler)
     log_turn(incoming, handler, started)
     return replies
+
+
+class _Refused(Exception):
+    """The handler refused or failed: roll the turn back, then answer."""
+
+    def __init__(self, replies, handler):
+        super().__init__(handler)
+        self.replies, self.handler = replies, handler
 
 
 def log_turn(incoming, handler, started):
@@ -139,12 +158,8 @@ def log_turn(incoming, handler, started):
 
 
 def run_turn(bot, session, incoming):
-    """One turn inside the caller's transaction.
-
-    Returns (replies, handler name); replies is None for a duplicate delivery. A refused or
-    failed handler leaves nothing but the duplicate guard and its answer (its writes are rolled
-    back to a savepoint); an error of the storage itself is raised and the transaction ends.
-    """
+    """One turn inside the caller's transaction: (replies, handler name); replies is None for a
+    duplicate delivery. Raises _Refused when the handler refused or failed."""
     if incoming.message_id and not claim_message(session, incoming.channel, incoming.message_id):
         return None, "duplicate"
     channel = bot.channels.get(incoming.channel)
@@ -152,17 +167,21 @@ def run_turn(bot, session, incoming):
         channel.prepare(session, incoming)
     conv = load_conversation(session, incoming.channel, incoming.user)
     from bot.router import Turn
-    turn = Turn(bot=bot, session=session, incoming=incoming, state=conv.working_state())
-    savepoint = session.begin_nested()
+    turn = Turn(bot=bot, session=session, incoming=incoming, state=conv.working_state(),
+                person_id=conv.person_id)
     failed = dispatch(bot, turn)
     if failed is not None:
-        savepoint.rollback()
-        replies, handler = failed
-    else:
-        savepoint.commit()
-        if turn.state != conv.state:
-            save_conversation(session, conv, turn.state)
-        replies, handler = turn.replies, turn.handler or "none"
+        raise _Refused(*failed)
+    if turn.state != conv.state:
+        save_conversation(session, conv, turn.state)
+    send_replies(bot, session, incoming, turn.replies)
+    return turn.replies, turn.handler or "none"
+
+
+def answer_only(bot, session, incoming, replies, handler):
+    """After a refused or failed handler: the duplicate guard and the answer, nothing else."""
+    if incoming.message_id and not claim_message(session, incoming.channel, incoming.message_id):
+        return None, "duplicate"            # a copy of this message was answered meanwhile
     send_replies(bot, session, incoming, replies)
     return replies, handler
 
