@@ -48,3 +48,19 @@ def test_try_channel_is_off_in_production_unless_enabled(tmp_path, sqlite_url):
     on = create_app(make_config(tmp_path, sqlite_url, env="production", secret_key="s",
                                 try_enabled=True)).test_client()
     assert on.get("/try").status_code == 200
+
+
+def test_file_links_carry_a_name_and_never_a_server_path(bot, client):
+    from bot.delivery import Delivery
+    from bot.tasks import TaskRunner
+    client.post("/try/api/messages", json={"user": "leader", "text": "申报"})
+    reply = client.post("/try/api/messages", json={"user": "leader", "text": "导出"}).get_json()
+    assert any("正在生成申报审批表" in r["text"] for r in reply["replies"])
+    TaskRunner(bot).run_all()
+    Delivery(bot).drain()
+    [message] = [m for m in client.get("/try/api/inbox?user=leader").get_json()["messages"] if m.get("file")]
+    assert message["file"]["name"].endswith(".docx") and message["file"]["url"]
+    assert "path" not in message["file"] and bot.config.files_dir not in str(message)
+    again = client.post("/try/api/messages", json={"user": "leader", "text": "导出"}).get_json()
+    [kept] = [r for r in again["replies"] if r.get("file")]          # the kept document, in the reply
+    assert "path" not in kept["file"] and bot.config.files_dir not in str(again)

@@ -77,13 +77,20 @@ class WebChannel(Channel):
                                 action=action[:1024], message_id=f"{data['user'][:64]}:{str(message_id)[:120]}",
                                 kind="action" if action else "text")
             replies = self.bot.handle(incoming)
-            return jsonify(replies=[r.to_dict() for r in (replies or [])], duplicate=replies is None)
+            return jsonify(replies=[public(r.to_dict()) for r in (replies or [])], duplicate=replies is None)
 
         @bp.get("/try/api/inbox")
         def inbox():
             user = request.args.get("user", "")
             if not user:
                 return jsonify(error="请求需要 user"), 400
-            return jsonify(messages=self.take_inbox(user))
+            return jsonify(messages=[public(m) for m in self.take_inbox(user)])
 
         return bp
+
+
+def public(payload):
+    """A message as the page may see it: a file by its name and signed link, never a server path."""
+    if payload.get("file"):
+        payload = dict(payload, file={k: v for k, v in payload["file"].items() if k != "path"})
+    return payload
