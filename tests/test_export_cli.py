@@ -42,3 +42,23 @@ def test_export_commands_write_real_files(bot, chat, tmp_path, monkeypatch):
     assert "一种盾构管片拼装定位装置" in values and "20240312" in values
     result = runner.invoke(cli, ["export", "application", "--studio", "不存在", "--out", str(tmp_path / "x")])
     assert result.exit_code != 0 and "没有找到工作室「不存在」" in result.output
+
+
+def test_terminal_chat_ends_on_tuichu_keeps_logs_out_and_delivers_documents(bot, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("BOT_")}
+    env.update(DATABASE_URL=bot.config.database_url, BOT_FILES_DIR=bot.config.files_dir, BOT_LOG_LEVEL="INFO")
+    run = subprocess.run([sys.executable, "-m", "bot", "chat", "--user", "leader"],
+                         input="帮助\n申报\n导出\n退出\n帮助\n", capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).resolve().parent.parent, env=env)
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert "已退出。" in out and out.count("已退出。") == 1
+    assert out.rstrip().endswith("已退出。")              # nothing after 退出 was handled
+    assert "正在生成申报审批表" in out and "（推送）已生成申报审批表：" in out
+    assert "文件：" in out and ".docx" in out
+    assert "INFO" not in out and "bot.turn" not in out
+    log = (Path(bot.config.files_dir).parent / "chat.log").read_text(encoding="utf-8")
+    assert "bot.turn" in log
