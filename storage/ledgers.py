@@ -77,7 +77,7 @@ def entries(session, studio_id, ledger=None, years=None):
 
 def any_entry(session, studio_id):
     """Whether the studio keeps any live ledger entry (one indexed probe, no ORM)."""
-    return session.execute(_ANY_ENTRY, {"studio_id": studio_id}).first() is not None
+    return session.connection().execute(_ANY_ENTRY, {"studio_id": studio_id}).first() is not None
 
 
 _ANY_ENTRY = (select(LedgerEntry.id).where(LedgerEntry.studio_id == bindparam("studio_id"),
