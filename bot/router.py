@@ -98,7 +98,7 @@ class Router:
     def __init__(self):
         self.commands = []          # list[Command], in registration order
         self._by_word = {}
-        self.actions = {}           # action prefix -> fn
+        self.actions = {}           # action prefix -> Command (its words are the prefix)
         self.flows = {}             # flow name -> fn(turn) -> bool
         self.fallback_fn = None
 
@@ -123,14 +123,20 @@ class Router:
             return fn
         return deco
 
-    def add_action(self, prefix, fn):
+    def add_action(self, prefix, fn, *, roles=(), needs_person=True):
+        """A button's handler. Like a command, it declares who may press it: the router checks
+        that the sender is bound and holds one of ``roles`` before ``fn`` runs (the handler then
+        checks the object: this step's reviewer, this studio's people)."""
         if prefix in self.actions:
             raise ValueError(f"action {prefix!r} registered twice")
-        self.actions[prefix] = fn
+        unknown = set(roles) - set(ROLES)
+        if unknown:
+            raise ValueError(f"unknown roles {unknown} for action {prefix!r}")
+        self.actions[prefix] = Command((prefix,), fn, frozenset(roles), "", False, fn.__name__, needs_person)
 
-    def action(self, prefix):
+    def action(self, prefix, **kw):
         def deco(fn):
-            self.add_action(prefix, fn)
+            self.add_action(prefix, fn, **kw)
             return fn
         return deco
 
@@ -161,12 +167,16 @@ class Router:
     def available(self, turn):
         return [c for c in self.commands if c.help and self.allowed(c, turn)]
 
-    def run_command(self, cmd, turn, args):
+    def authorize(self, cmd, turn, what=None):
+        """The one check of who the sender is, for commands and buttons alike."""
         if cmd.needs_person and turn.person is None:
             raise UserError("您的账号还没有绑定到人员信息，请联系管理员绑定后再使用。")
         if not self.allowed(cmd, turn):
             names = "、".join(ROLES[r] for r in sorted(cmd.roles))
-            raise UserError(f"「{cmd.words[0]}」仅限{names}使用。发送「帮助」查看您可以使用的功能。")
+            raise UserError(f"{what or '「' + cmd.words[0] + '」'}仅限{names}使用。发送「帮助」查看您可以使用的功能。")
+
+    def run_command(self, cmd, turn, args):
+        self.authorize(cmd, turn)
         turn.handler, turn.args = cmd.name, args
         cmd.fn(turn, args)
 
@@ -177,10 +187,11 @@ class Router:
         flow = self.flows.get(flow_name) if flow_name else None
         if incoming.action:
             prefix, _, rest = incoming.action.partition(":")
-            fn = self.actions.get(prefix)
-            if fn:
+            action = self.actions.get(prefix)
+            if action:
                 turn.handler = f"action:{prefix}"
-                fn(turn, rest)
+                self.authorize(action, turn, "这个按钮")
+                action.fn(turn, rest)
                 return
             cmd, args = self.match(incoming.action)
             if cmd:

@@ -80,7 +80,7 @@ def on_action(turn, arg):
 # --- registration -------------------------------------------------------------------------------------
 
 def register(router):
-    router.add_action("ledger", on_action)
+    router.add_action("ledger", on_action, roles=WRITERS)
     router.add_flow("ledger", flow)
     for ledger in schema.TITLES:
         short = schema.SHORT[ledger]

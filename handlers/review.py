@@ -599,8 +599,9 @@ def opinions_for_document(session, app):
 
 
 def register(router):
-    router.add_action("review", on_action)
-    router.add_action("review_ok", on_confirm_approve)
+    # buttons of reviewers' prompts; 查看申报表 also for the studio's own people (checked per application)
+    router.add_action("review", on_action, roles=["union", "tech", "party", "group", "leader", "member"])
+    router.add_action("review_ok", on_confirm_approve, roles=["union", "tech", "party", "group"])
     router.add_flow("review", review_flow)
     router.add_command("审批", my_pending, roles=["union", "tech", "party", "group"], help="查看待我审批的申报",
                        preempt=True)
