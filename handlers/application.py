@@ -4,13 +4,12 @@ from datetime import date
 from sqlalchemy import select
 
 from bot import clock
-from bot import files
 from bot.errors import UserError
 from bot.forms.walker import Host, Store
 from handlers import forms, ledger_waiting, seven
 from handlers.application_schema import application_form, cross_check
 from storage import applications
-from storage.models import Application, Attachment, Studio
+from storage.models import Application, Studio
 
 DRAFT_PREFIX = "（待定名）"
 STATISTICAL_BLOCKS = ("funding.", "innovation.", "benefit.", "talent.")
@@ -89,8 +88,10 @@ class ApplicationHost(Host):
         return ApplicationStore(turn.session, fstate["ref"], turn.person_id)
 
     def commands(self):
+        from handlers import proofs
         return {"七有": lambda turn, walker, args: turn.reply(seven.report(self.haves(turn, walker))),
-                "导出": lambda turn, walker, args: export_to_chat(turn, walker.store.app)}
+                "导出": lambda turn, walker, args: export_to_chat(turn, walker.store.app),
+                **proofs.form_commands()}
 
     def haves(self, turn, walker):
         values = walker.form.complete_values(walker.answers)
@@ -100,6 +101,12 @@ class ApplicationHost(Host):
         return seven.report(self.haves(turn, walker))
 
     def on_answer(self, turn, walker, item, value):
+        # a file sent next proves this answer when it is starred (handlers/proofs.py)
+        turn.state.pop("proof", None)
+        if item.proof:
+            walker.fstate["proof_for"] = item.key
+        else:
+            walker.fstate.pop("proof_for", None)
         if item.key == "cover.name":
             rename_studio(turn.session, walker.store.head()[0], value)
         notes = []
@@ -137,18 +144,8 @@ class ApplicationHost(Host):
         review.submit(turn, walker.store.app, walker)
 
     def on_attachment(self, turn, walker, key, attachments):
-        app = walker.store.app
-        item = walker.item(key)
-        names = []
-        for att in attachments:
-            stored = files.lookup_in(turn.session, att.ref)
-            if stored is None:
-                continue
-            turn.session.add(Attachment(owner_kind="application", owner_id=app.id, field_key=key or "",
-                                        file_id=stored.id, person_id=turn.person.id, created_at=clock.utcnow()))
-            names.append(att.name or stored.name)
-        where = f"「{item.qualified}」" if item is not None else "申报表"
-        turn.reply(f"已收到证明材料 {'、'.join(names) or '1 份'}，已附在{where}下。")
+        from handlers import proofs
+        turn.reply(proofs.on_attachment(turn, attachments, walker=walker))
 
 
 HOST = forms.add_host(ApplicationHost())
