@@ -135,11 +135,29 @@ class ApplicationHost(Host):
         from handlers import statistics
         return statistics.offer(turn, walker, item)
 
+    def submit_check(self, turn, walker):
+        """提交 with starred items lacking proof: refused (BOT_PROOFS_REQUIRED) or listed for the confirmation."""
+        from handlers import proofs
+        lacking = proofs.missing(turn.session, walker.store.app)
+        if not lacking:
+            return None, ""
+        names = "、".join(i.qualified for i in lacking)
+        if turn.config.proofs_required:
+            return (f"以下 {len(lacking)} 项带 * 的内容还没有证明材料，暂不能提交：{names}。\n"
+                    "请发送「证明 项目名」后发送照片或文件，补齐后再说「提交」。",
+                    [("查看证明", "证明"), ("继续填写", "form:continue")]), ""
+        return None, (f"注意：以下 {len(lacking)} 项带 * 的内容还没有证明材料（填表说明 5：须提供证明复印件）：{names}。"
+                      "可以先补充（发送「证明 项目名」后发送照片或文件），也可以先提交。")
+
     def submit(self, turn, walker):
         from handlers import review
         problems = cross_check(walker.store.app.year, walker.answers, walker.skipped)
         if problems:            # the walker checks too; this holds for any way into submission
             turn.reply("以下内容前后不一致，暂不能提交：\n" + "\n".join(problems), [("继续填写", "form:continue")])
+            return
+        refusal, _ = self.submit_check(turn, walker)
+        if refusal and turn.config.proofs_required:
+            turn.reply(*refusal)
             return
         review.submit(turn, walker.store.app, walker)
 

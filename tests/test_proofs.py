@@ -121,3 +121,65 @@ def test_the_try_api_takes_a_file(bot, client):
 def test_the_try_page_has_an_upload_button(client):
     page = client.get("/try").get_data(as_text=True)
     assert 'type="file"' in page and "content_base64" in page
+
+
+# -- 2. checked at 提交, shown to reviewers ---------------------------------------------------------------
+
+def app_status(bot):
+    with bot.db.session() as s:
+        return s.scalar(select(Application.status))
+
+
+def test_submit_lists_the_starred_items_without_proof_and_asks_to_confirm(bot, chat):
+    leader = chat("leader")
+    leader.send("申报")
+    fill_all(leader)
+    leader.send("证明 命名单位")
+    send_file(bot, name="命名文件.jpg")
+    reply = leader.send("提交")
+    note = reply.split("注意：")[1]
+    assert "项带 * 的内容还没有证明材料" in note and "也可以先提交" in note and "确认提交吗" in note
+    assert "创新成果" in note and "2023年创收金额" in note and "获奖年份及荣誉称号" in note
+    assert "命名单位" not in note and "国际奖" not in note        # proved / answered 0
+    assert "确认提交" in leader.buttons()
+    assert "已提交" in leader.press("确认提交")
+    assert app_status(bot) == "submitted"
+    # after submission the proofs are the reviewers' to read, not to change
+    assert "不能再修改" in leader.send("删除证明 命名单位 1")
+
+    union = chat("union")
+    prompt = [t for t in union.inbox() if t.startswith("【待审批】")][0]
+    assert "证明材料：1 份" in prompt and "项缺少证明" in prompt
+    union.send("审批")
+    assert "查看证明" in union.buttons()
+    reply = union.press("查看证明")
+    assert "命名单位：1 份" in reply and "1. 命名单位：命名文件.jpg" in reply
+    assert [f["name"] for f in union.files()] == ["命名文件.jpg"]
+
+
+def test_only_its_readers_see_an_applications_proofs(bot, chat):
+    leader = chat("leader")
+    leader.send("申报")
+    leader.send("命名单位：省总工会")
+    send_file(bot, name="命名文件.jpg")
+    with bot.db.session() as s:
+        app_id = s.scalar(select(Application.id))
+    assert "无权查看" in chat("tech").action(f"review:proofs:{app_id}")        # not a step's reviewer yet
+    assert "命名单位：1 份" in chat("group").action(f"review:proofs:{app_id}")  # the group union
+    assert "命名单位：1 份" in chat("member").action(f"review:proofs:{app_id}")  # the studio's people
+    assert "已不存在" in chat("group").action("review:proofs:999")
+
+
+def test_missing_proof_blocks_submission_when_required(make_bot):
+    from tests.chat import Chat
+    bot = make_bot(proofs_required=True)
+    leader = Chat(bot, "leader")
+    leader.send("申报")
+    fill_all(leader)
+    reply = leader.send("提交")
+    assert "还没有证明材料，暂不能提交" in reply and "创新成果" in reply
+    assert "确认提交" not in leader.buttons() and "查看证明" in leader.buttons()
+    assert "缺少证明" in leader.press("查看证明")
+    leader.send("申报")
+    assert "暂不能提交" in leader.action("form:confirm_submit")      # a stale confirmation is checked too
+    assert app_status(bot) == "draft"
