@@ -88,9 +88,10 @@ class ApplicationHost(Host):
         return ApplicationStore(turn.session, fstate["ref"], turn.person_id)
 
     def commands(self):
-        from handlers import proofs
+        from handlers import document_tasks, proofs
         return {"七有": lambda turn, walker, args: turn.reply(seven.report(self.haves(turn, walker))),
                 "导出": lambda turn, walker, args: export_to_chat(turn, walker.store.app),
+                "导出材料包": lambda turn, walker, args: document_tasks.send_package(turn, walker.store.app),
                 **proofs.form_commands()}
 
     def haves(self, turn, walker):
@@ -281,6 +282,15 @@ def export_command(turn, args):
     export_to_chat(turn, app)
 
 
+def package_command(turn, args):
+    from handlers import document_tasks
+    app = current_application(turn)
+    if app is None:
+        turn.reply("还没有申报表。发送「申报」开始填写。")
+        return
+    document_tasks.send_package(turn, app)
+
+
 def render(session, config, app):
     """The application as (docx bytes, json dict)."""
     from handlers import documents, review
@@ -307,3 +317,5 @@ def register(router):
     router.add_command("七有", seven_haves, roles=["leader", "member"], help="七有自查")
     router.add_command(("导出", "导出申报表"), export_command, roles=["leader", "member"],
                        help="导出申报审批表（Word 文件）")
+    router.add_command(("导出材料包", "材料包"), package_command, roles=["leader", "member"],
+                       help="导出申报材料包：申报表、附件2、证明材料清单和证明材料合成一份 PDF，另附电子版 ZIP")
