@@ -124,3 +124,36 @@ def test_without_libreoffice_the_package_is_refused_in_chinese(bot, chat):
     leader.send("取消")
     assert "没有找到 LibreOffice" in leader.send("导出材料包")
     assert leader.pushed_files() == []
+
+
+@pytest.mark.parametrize("engine", ["sqlite"])
+def test_the_package_from_the_cli_and_check_config(bot, chat, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+    from bot.cli import cli
+    leader = chat("leader")
+    leader.send("申报")
+    leader.send("命名单位：省总工会")
+    send_file(bot, name="命名文件.jpg", data=jpeg())
+    monkeypatch.setenv("DATABASE_URL", bot.config.database_url)
+    monkeypatch.setenv("BOT_FILES_DIR", bot.config.files_dir)
+    runner = CliRunner()
+    from sqlalchemy import select
+    from storage.models import Studio
+    with bot.db.session() as s:
+        name = s.scalar(select(Studio.name).where(Studio.name.like("%王海%")))
+    out = tmp_path / "package.pdf"
+    result = runner.invoke(cli, ["export", "package", "--studio", name, "--year", "2025", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"已导出材料包：{out}" in result.output and "证明材料 1 份" in result.output
+    reader = PdfReader(out)
+    assert images_on(reader.pages[-1])
+    assert "命名文件.jpg" in text_of(out.read_bytes(), tmp_path, len(reader.pages) - 1)
+    assert any(m.endswith("命名文件.jpg") for m in zipfile.ZipFile(out.with_suffix(".zip")).namelist())
+    assert "LibreOffice" not in runner.invoke(cli, ["check-config"]).output
+
+    monkeypatch.setenv("BOT_SOFFICE", "no-such-soffice")
+    result = runner.invoke(cli, ["check-config"])
+    assert result.exit_code == 0 and "警告：没有找到 LibreOffice（no-such-soffice）" in result.output
+    result = runner.invoke(cli, ["export", "package", "--studio", name, "--out", str(tmp_path / "x.pdf")])
+    assert result.exit_code != 0 and "没有找到 LibreOffice" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "x.pdf").exists()
