@@ -111,11 +111,15 @@ def test_the_try_api_takes_a_file(bot, client):
                      ({"name": "x.jpg", "content_base64": ""}, "空的")):
         res = client.post("/try/api/messages", json={"user": "leader", "file": bad})
         assert res.status_code == 400 and why in res.get_json()["error"], bad
+    # a photo larger than BOT_MAX_BODY_BYTES (256 KB) still gets through: the try API allows its file
+    big = base64.b64encode(b"\xff\xd8" + b"x" * 400 * 1024).decode()
+    res = client.post("/try/api/messages", json={"user": "leader", "file": {"name": "照片.jpg", "content_base64": big}})
+    assert res.status_code == 200 and "该项共 2 份" in res.get_json()["replies"][0]["text"]
     bot.config.try_upload_bytes = 10
     res = client.post("/try/api/messages", json={"user": "leader", "file": {
         "name": "big.jpg", "content_base64": base64.b64encode(b"x" * 11).decode()}})
     assert res.status_code == 400 and "文件太大" in res.get_json()["error"]
-    assert len(stored_proofs(bot)) == 1
+    assert len(stored_proofs(bot)) == 2
 
 
 def test_the_try_page_has_an_upload_button(client):
