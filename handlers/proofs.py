@@ -302,8 +302,8 @@ def loose_attachment(turn):
         return False
     from handlers.application import current_application
     app = current_application(turn)
-    if app is None:
-        return False
+    if app is None or (app.status not in EDITABLE and _target(turn, app) is None):
+        return False            # nothing to prove any more: the general hint answers
     turn.reply(on_attachment(turn, turn.incoming.attachments, app=app))
     return True
 

@@ -122,6 +122,7 @@ def test_without_libreoffice_the_package_is_refused_in_chinese(bot, chat):
     reply = leader.send("导出材料包")
     assert "没有找到 LibreOffice（no-such-soffice）" in reply and "发送「导出」" in reply
     leader.send("取消")
+    leader.press("确认退出")
     assert "没有找到 LibreOffice" in leader.send("导出材料包")
     assert leader.pushed_files() == []
 

@@ -71,6 +71,7 @@ def test_proof_label_sets_the_target_at_any_time_and_the_list_counts(bot, chat):
     assert "缺少证明" not in listing.split("无需证明")[0].split("创新成果")[1].split("\n")[0]
     # outside the form too
     leader.send("取消")
+    leader.press("确认退出")
     assert "共 3 份" in leader.send("证明")
     assert "不是带 * 的项目" in leader.send("证明 专业领域")
 
@@ -150,6 +151,8 @@ def test_submit_lists_the_starred_items_without_proof_and_asks_to_confirm(bot, c
     assert app_status(bot) == "submitted"
     # after submission the proofs are the reviewers' to read, not to change
     assert "不能再修改" in leader.send("删除证明 命名单位 1")
+    assert "不能再修改" in send_file(bot, name="late.jpg")        # the 证明 target is still set
+    assert stored_proofs(bot) == [("basics.named_by", "命名文件.jpg")]
 
     union = chat("union")
     prompt = [t for t in union.inbox() if t.startswith("【待审批】")][0]
@@ -187,3 +190,17 @@ def test_missing_proof_blocks_submission_when_required(make_bot):
     leader.send("申报")
     assert "暂不能提交" in leader.action("form:confirm_submit")      # a stale confirmation is checked too
     assert app_status(bot) == "draft"
+
+
+def test_outside_the_form_a_file_waits_for_its_label(bot, chat):
+    leader = chat("leader")
+    leader.send("申报")
+    leader.send("成果转化：5")
+    leader.send("取消")
+    leader.press("确认退出")
+    assert "它是哪一项的证明材料" in send_file(bot, name="转化证明.jpg")
+    assert "它是哪一项的证明材料" in send_file(bot, name="转化证明2.jpg")
+    reply = leader.send("证明 成果转化")
+    assert "转化证明.jpg、转化证明2.jpg" in reply and "该项共 2 份" in reply
+    assert "该项共 3 份" in send_file(bot, name="转化证明3.jpg")       # the target takes the next ones
+    assert [k for k, _ in stored_proofs(bot)] == ["innovation.applied"] * 3
