@@ -158,3 +158,16 @@ def test_the_package_from_the_cli_and_check_config(bot, chat, tmp_path, monkeypa
     result = runner.invoke(cli, ["export", "package", "--studio", name, "--out", str(tmp_path / "x.pdf")])
     assert result.exit_code != 0 and "没有找到 LibreOffice" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "x.pdf").exists()
+
+
+def test_pictures_of_every_kind_become_one_a4_page_each():
+    from PIL import Image
+    from handlers import package
+    gif = io.BytesIO()
+    Image.new("P", (300, 200)).save(gif, "GIF", transparency=0)
+    for data in (png(), jpeg(), gif.getvalue()):
+        page = PdfReader(io.BytesIO(package.image_to_pdf(data))).pages
+        assert len(page) == 1 and images_on(page[0])
+        assert sorted(round(float(x)) for x in (page[0].mediabox.width, page[0].mediabox.height)) == [595, 842]
+    with pytest.raises(Exception):
+        package.image_to_pdf(b"not a picture")
