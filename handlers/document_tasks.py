@@ -142,8 +142,10 @@ def run_application_package(bot, payload):
     try:
         pdf, archive, pdf_name, zip_name, pages = package.build(contents, bot.config)
     except package.PackageError as refused:        # said in Chinese, not retried
+        reason = str(refused)
+
         def tell(session):
-            _deliver_text(session, payload["recipients"], str(refused), payload["dedupe_key"] + "|refused")
+            _deliver_text(session, payload["recipients"], reason, payload["dedupe_key"] + "|refused")
         return tell
     left_out = [p for p in contents.proofs if p.note]
 

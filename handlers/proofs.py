@@ -22,7 +22,7 @@ from bot.errors import UserError
 from bot.forms.schema import Group
 from handlers.application_schema import application_form
 from storage import applications
-from storage.models import Application, Attachment, StoredFile
+from storage.models import Attachment, StoredFile
 
 TARGET_MINUTES = 30          # a 证明 <标签> target keeps taking files this long
 EDITABLE = ("draft", "returned", "withdrawn")

@@ -171,3 +171,14 @@ def test_pictures_of_every_kind_become_one_a4_page_each():
         assert sorted(round(float(x)) for x in (page[0].mediabox.width, page[0].mediabox.height)) == [595, 842]
     with pytest.raises(Exception):
         package.image_to_pdf(b"not a picture")
+
+
+@pytest.mark.parametrize("engine", ["sqlite"])
+def test_a_worker_without_libreoffice_says_so_in_chinese(bot, chat):
+    leader = chat("leader")
+    leader.send("申报")
+    assert "正在生成申报材料包" in leader.send("导出材料包")
+    bot.config.soffice = "no-such-soffice"          # the worker's machine lacks it
+    said = leader.inbox()
+    assert len(said) == 1 and "没有找到 LibreOffice（no-such-soffice）" in said[0]
+    assert leader.pushed_files() == []
