@@ -27,8 +27,13 @@ def create_app(config=None, bot=None):
     def refuse_oversize():
         """Refuse a too-large body before any parsing or signature work."""
         from flask import request
+        limit = config.max_body_bytes
+        if config.try_enabled and request.path == "/try/api/messages":
+            # a try-out message may carry a file in base64 (BOT_TRY_UPLOAD_BYTES)
+            limit += config.try_upload_bytes * 4 // 3 + 1024
+            request.max_content_length = limit
         length = request.content_length
-        if length is not None and length > config.max_body_bytes:
+        if length is not None and length > limit:
             abort(413)
 
     @app.get("/healthz")

@@ -148,7 +148,11 @@ def dingtalk_stream(watchdog):
 @cli.command("check-config")
 def check_config():
     """Validate the configuration and exit (non-zero with the reasons when invalid)."""
-    make_bot()
+    bot = make_bot()
+    from handlers import package
+    if package.soffice_path(bot.config) is None:
+        click.echo(f"警告：没有找到 LibreOffice（{bot.config.soffice}），「导出材料包」不能生成 PDF。"
+                   "请安装 LibreOffice，或用 BOT_SOFFICE 指明 soffice 的位置。")
     for year in workdays.missing_years(clock.today()):
         click.echo(f"警告：还没有 {year} 年的国务院节假日安排，通知日期暂按周一至周五并避开元旦、劳动节、国庆估算，"
                    f"可能落在假日或调休日。请在安排公布后运行 python -m bot holidays load {year}.json。")

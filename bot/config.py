@@ -32,6 +32,9 @@ class Config:
     log_level: str = "INFO"                  # BOT_LOG_LEVEL
     files_dir: str = str(ROOT / "instance" / "files")   # BOT_FILES_DIR
     max_body_bytes: int = 256 * 1024         # BOT_MAX_BODY_BYTES
+    try_upload_bytes: int = 10 * 1024 * 1024  # BOT_TRY_UPLOAD_BYTES: a file sent on the /try page at most
+    proofs_required: bool = False            # BOT_PROOFS_REQUIRED: 提交 refused while a starred item lacks proof
+    soffice: str = "soffice"                 # BOT_SOFFICE: LibreOffice for the PDF package
     timezone: str = "Asia/Shanghai"          # BOT_TIMEZONE
     # the organisation (names are configuration, not code)
     org_name: str = "中国交建"                # BOT_ORG_NAME
@@ -68,6 +71,8 @@ class Config:
         "public_url": "BOT_PUBLIC_URL", "try_enabled": "BOT_TRY_ENABLED",
         "secret_key": "BOT_SECRET_KEY", "link_ttl_hours": "BOT_LINK_TTL_HOURS", "log_level": "BOT_LOG_LEVEL",
         "files_dir": "BOT_FILES_DIR", "max_body_bytes": "BOT_MAX_BODY_BYTES",
+        "try_upload_bytes": "BOT_TRY_UPLOAD_BYTES", "proofs_required": "BOT_PROOFS_REQUIRED",
+        "soffice": "BOT_SOFFICE",
         "timezone": "BOT_TIMEZONE", "org_name": "BOT_ORG_NAME", "union_name": "BOT_UNION_NAME",
         "deadline": "BOT_DEADLINE", "review_period": "BOT_REVIEW_PERIOD",
         "naming_from": "BOT_NAMING_FROM", "notice_hour": "BOT_NOTICE_TIME",
@@ -139,6 +144,8 @@ class Config:
                 problems.append(f"{name} 应写成 MM-DD，例如 05-31")
         if not re.fullmatch(r"(0[1-9]|1[0-2])-\d\d\.\.(0[1-9]|1[0-2])-\d\d", self.review_period):
             problems.append("BOT_REVIEW_PERIOD 应写成 MM-DD..MM-DD，例如 06-01..08-31")
+        if not 1 <= self.try_upload_bytes <= 200 * 1024 * 1024:
+            problems.append("BOT_TRY_UPLOAD_BYTES 应在 1 到 209715200（200 MB）之间")
         if not 1 <= self.naming_quota <= 1000:
             problems.append("BOT_NAMING_QUOTA 应是 1 到 1000 之间的整数（每年命名的工作室数）")
         if self.naming_from < "07-01":

@@ -4,13 +4,12 @@ from datetime import date
 from sqlalchemy import select
 
 from bot import clock
-from bot import files
 from bot.errors import UserError
 from bot.forms.walker import Host, Store
 from handlers import forms, ledger_waiting, seven
 from handlers.application_schema import application_form, cross_check
 from storage import applications
-from storage.models import Application, Attachment, Studio
+from storage.models import Application, Studio
 
 DRAFT_PREFIX = "（待定名）"
 STATISTICAL_BLOCKS = ("funding.", "innovation.", "benefit.", "talent.")
@@ -89,8 +88,11 @@ class ApplicationHost(Host):
         return ApplicationStore(turn.session, fstate["ref"], turn.person_id)
 
     def commands(self):
+        from handlers import document_tasks, proofs
         return {"七有": lambda turn, walker, args: turn.reply(seven.report(self.haves(turn, walker))),
-                "导出": lambda turn, walker, args: export_to_chat(turn, walker.store.app)}
+                "导出": lambda turn, walker, args: export_to_chat(turn, walker.store.app),
+                "导出材料包": lambda turn, walker, args: document_tasks.send_package(turn, walker.store.app),
+                **proofs.form_commands()}
 
     def haves(self, turn, walker):
         values = walker.form.complete_values(walker.answers)
@@ -100,6 +102,12 @@ class ApplicationHost(Host):
         return seven.report(self.haves(turn, walker))
 
     def on_answer(self, turn, walker, item, value):
+        # a file sent next proves this answer when it is starred (handlers/proofs.py)
+        turn.state.pop("proof", None)
+        if item.proof:
+            walker.fstate["proof_for"] = item.key
+        else:
+            walker.fstate.pop("proof_for", None)
         if item.key == "cover.name":
             rename_studio(turn.session, walker.store.head()[0], value)
         notes = []
@@ -128,27 +136,35 @@ class ApplicationHost(Host):
         from handlers import statistics
         return statistics.offer(turn, walker, item)
 
+    def submit_check(self, turn, walker):
+        """提交 with starred items lacking proof: refused (BOT_PROOFS_REQUIRED) or listed for the confirmation."""
+        from handlers import proofs
+        lacking = proofs.missing(turn.session, walker.store.app)
+        if not lacking:
+            return None, ""
+        names = "、".join(i.qualified for i in lacking)
+        if turn.config.proofs_required:
+            return (f"以下 {len(lacking)} 项带 * 的内容还没有证明材料，暂不能提交：{names}。\n"
+                    "请发送「证明 项目名」后发送照片或文件，补齐后再说「提交」。",
+                    [("查看证明", "证明"), ("继续填写", "form:continue")]), ""
+        return None, (f"注意：以下 {len(lacking)} 项带 * 的内容还没有证明材料（填表说明 5：须提供证明复印件）：{names}。"
+                      "可以先补充（发送「证明 项目名」后发送照片或文件），也可以先提交。")
+
     def submit(self, turn, walker):
         from handlers import review
         problems = cross_check(walker.store.app.year, walker.answers, walker.skipped)
         if problems:            # the walker checks too; this holds for any way into submission
             turn.reply("以下内容前后不一致，暂不能提交：\n" + "\n".join(problems), [("继续填写", "form:continue")])
             return
+        refusal, _ = self.submit_check(turn, walker)
+        if refusal and turn.config.proofs_required:
+            turn.reply(*refusal)
+            return
         review.submit(turn, walker.store.app, walker)
 
     def on_attachment(self, turn, walker, key, attachments):
-        app = walker.store.app
-        item = walker.item(key)
-        names = []
-        for att in attachments:
-            stored = files.lookup_in(turn.session, att.ref)
-            if stored is None:
-                continue
-            turn.session.add(Attachment(owner_kind="application", owner_id=app.id, field_key=key or "",
-                                        file_id=stored.id, person_id=turn.person.id, created_at=clock.utcnow()))
-            names.append(att.name or stored.name)
-        where = f"「{item.qualified}」" if item is not None else "申报表"
-        turn.reply(f"已收到证明材料 {'、'.join(names) or '1 份'}，已附在{where}下。")
+        from handlers import proofs
+        turn.reply(proofs.on_attachment(turn, attachments, walker=walker))
 
 
 HOST = forms.add_host(ApplicationHost())
@@ -266,6 +282,15 @@ def export_command(turn, args):
     export_to_chat(turn, app)
 
 
+def package_command(turn, args):
+    from handlers import document_tasks
+    app = current_application(turn)
+    if app is None:
+        turn.reply("还没有申报表。发送「申报」开始填写。")
+        return
+    document_tasks.send_package(turn, app)
+
+
 def render(session, config, app):
     """The application as (docx bytes, json dict)."""
     from handlers import documents, review
@@ -292,3 +317,5 @@ def register(router):
     router.add_command("七有", seven_haves, roles=["leader", "member"], help="七有自查")
     router.add_command(("导出", "导出申报表"), export_command, roles=["leader", "member"],
                        help="导出申报审批表（Word 文件）")
+    router.add_command(("导出材料包", "材料包"), package_command, roles=["leader", "member"],
+                       help="导出申报材料包：申报表、附件2、证明材料清单和证明材料合成一份 PDF，另附电子版 ZIP")

@@ -63,4 +63,32 @@ def materials_command(studio_name, year, out):
     click.echo(f"已导出附件2草稿：{path}")
 
 
-EXPORT_COMMANDS = [application_command, materials_command]
+@click.command("package")
+@click.option("--studio", "studio_name", required=True, help="studio name")
+@click.option("--year", type=int, default=None, help="application year (default: the current one)")
+@click.option("--out", required=True, help="output FILE.pdf (the ZIP 电子版 goes next to it as FILE.zip)")
+def package_command(studio_name, year, out):
+    """The 材料包: 申报审批表, 附件2, 证明材料清单 and the proofs in one page-numbered PDF, plus the ZIP."""
+    from bot.cli import make_bot
+    from handlers import package
+    bot = make_bot()
+    if package.soffice_path(bot.config) is None:
+        raise click.ClickException(package.no_soffice_text(bot.config))
+    with bot.db.session() as session:
+        _, app = _load(session, bot.config, studio_name, year)
+        contents = package.collect(session, bot.config, app)
+    try:
+        pdf, archive, _, _, pages = package.build(contents, bot.config)
+    except package.PackageError as refused:
+        raise click.ClickException(str(refused)) from None
+    path = Path(out) if Path(out).suffix == ".pdf" else Path(out).with_suffix(".pdf")
+    path.write_bytes(pdf)
+    path.with_suffix(".zip").write_bytes(archive)
+    left_out = [p for p in contents.proofs if p.note]
+    click.echo(f"已导出材料包：{path}（共 {pages} 页，证明材料 {len(contents.proofs) - len(left_out)} 份）；"
+               f"电子版：{path.with_suffix('.zip')}")
+    for proof in left_out:
+        click.echo(f"未放入 PDF：{proof.name}（{proof.note}）")
+
+
+EXPORT_COMMANDS = [application_command, materials_command, package_command]

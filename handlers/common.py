@@ -37,6 +37,9 @@ def greet(turn, args):
 
 def unknown(turn):
     if turn.incoming.attachments:
+        from handlers import proofs
+        if proofs.loose_attachment(turn):
+            return
         turn.reply("收到文件。请先进入要附证明材料的字段或台账条目，再发送文件。发送「帮助」查看可用功能。")
         return
     turn.reply("没太明白您的意思。可以试试：帮助 / 申报 / 进度。")

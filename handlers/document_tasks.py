@@ -60,6 +60,19 @@ def send_ledgers(turn, studio, year):
                                             "person_id": turn.person.id, "dedupe_key": key}, dedupe_key=key)
 
 
+def send_package(turn, app):
+    """导出材料包: the PDF package and the ZIP 电子版, built by the worker and sent to the asker."""
+    from handlers import package
+    if package.soffice_path(turn.config) is None:
+        turn.reply(package.no_soffice_text(turn.config))
+        return
+    turn.reply(PREPARING.format(what="申报材料包（PDF 和电子版 ZIP）"))
+    key = f"package:{turn.key}"
+    tasks.add(turn.session, "application_package", {"app_id": app.id, "recipients": [_asker(turn)],
+                                                    "person_id": turn.person.id, "dedupe_key": key},
+              dedupe_key=key)
+
+
 def _asker(turn):
     return {"channel": turn.incoming.channel, "user": turn.incoming.user}
 
@@ -119,6 +132,39 @@ def run_ledger_xlsx(bot, payload):
     return finish
 
 
+def run_application_package(bot, payload):
+    from handlers import package
+    with bot.db.reading() as session:
+        app = session.get(Application, payload["app_id"])
+        if app is None:
+            return None
+        contents = package.collect(session, bot.config, app)
+    try:
+        pdf, archive, pdf_name, zip_name, pages = package.build(contents, bot.config)
+    except package.PackageError as refused:        # said in Chinese, not retried
+        reason = str(refused)
+
+        def tell(session):
+            _deliver_text(session, payload["recipients"], reason, payload["dedupe_key"] + "|refused")
+        return tell
+    left_out = [p for p in contents.proofs if p.note]
+
+    def finish(session):
+        owner = payload.get("person_id")
+        stored_pdf = files.save(bot, session, pdf_name, pdf, owner_person_id=owner, content_type="application/pdf")
+        stored_zip = files.save(bot, session, zip_name, archive, owner_person_id=owner,
+                                content_type="application/zip")
+        text = (f"已生成申报材料包（PDF，共 {pages} 页：申报审批表、附件2 材料、证明材料清单和 "
+                f"{len(contents.proofs) - len(left_out)} 份证明材料）：{pdf_name}")
+        if left_out:
+            text += "\n未放入 PDF 的证明材料（在电子版中）：" + "、".join(f"{p.name}（{p.note}）" for p in left_out)
+        _deliver(bot, session, payload["recipients"], Outgoing(text=text), stored_pdf, payload["dedupe_key"] + "|pdf")
+        _deliver(bot, session, payload["recipients"],
+                 Outgoing(text=f"电子版（申报表 Word、材料包 PDF 和证明材料原件）：{zip_name}"), stored_zip,
+                 payload["dedupe_key"] + "|zip")
+    return finish
+
+
 def _failed(what, command):
     def tell(session, payload):
         _deliver_text(session, payload["recipients"], FAILED.format(what=what, command=command),
@@ -141,4 +187,5 @@ def _deliver_text(session, recipients, text, dedupe_key):
 def register(kinds):
     kinds.add("application_docx", run_application_docx, _failed("申报审批表", "导出"))
     kinds.add("ledger_xlsx", run_ledger_xlsx, _failed("台账", "导出台账"))
+    kinds.add("application_package", run_application_package, _failed("申报材料包", "导出材料包"))
 

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from bot import clock
+from bot import clock, files
 from bot.errors import UserError
 from bot.message import Button, Outgoing
 from bot.outbox import push_to_person
@@ -146,11 +146,13 @@ def summary_text(session, app):
 
 def prompt_message(session, app, step):
     title = f"【待审批】{app.studio.name} {app.year} 年申报（第 {step.step} 步：{STEP_NAMES[step.role]}）"
+    from handlers import proofs
     ref = f"{step.id}:{step.version}"
-    return Outgoing(text=f"{title}\n{summary_text(session, app)}", title=title, buttons=[
+    text = f"{title}\n{summary_text(session, app)}\n{proofs.summary_line(session, app)}"
+    return Outgoing(text=text, title=title, buttons=[
         Button("同意", f"review:approve:{ref}"), Button("退回修改", f"review:return:{ref}"),
         Button("不同意", f"review:reject:{ref}"), Button("查看申报表", f"review:doc:{app.id}"),
-        Button("转交同事", f"review:transfer:{ref}")])
+        Button("查看证明", f"review:proofs:{app.id}"), Button("转交同事", f"review:transfer:{ref}")])
 
 
 def prompt_reviewers(bot, session, app, step):
@@ -220,6 +222,8 @@ def on_action(turn, rest):
     kind, _, ref = rest.partition(":")
     if kind == "doc":
         return show_document(turn, ref)
+    if kind == "proofs":
+        return show_proofs(turn, ref)
     if kind == "to":
         return transfer_to(turn, ref)
     if kind not in DECISIONS and kind != "transfer":
@@ -370,7 +374,9 @@ def transfer_to(turn, ref):
     prompt_reviewers(turn.bot, turn.session, app, step)
 
 
-def show_document(turn, app_id):
+def readable_application(turn, app_id, refusal="您无权查看这份申报表。"):
+    """The application a button names, when this person may read it: a reviewer of one of its
+    steps (now or before), the studio's people, the group union."""
     app = turn.session.get(Application, int(app_id)) if app_id.isdigit() else None
     if app is None:
         raise UserError("这份申报表已不存在。")
@@ -380,7 +386,33 @@ def show_document(turn, app_id):
             for s in steps_of(turn.session, app))
         or person.studio_id == app.studio_id or "group" in turn.roles)
     if not may_read:
-        raise UserError("您无权查看这份申报表。")
+        raise UserError(refusal)
+    return app
+
+
+MAX_PROOF_FILES = 30      # files sent in one 查看证明 answer; the rest are in 导出材料包
+
+
+def show_proofs(turn, app_id):
+    """查看证明: the list of proofs by item, then the files themselves."""
+    from handlers import proofs
+    app = readable_application(turn, app_id, "您无权查看这份申报表的证明材料。")
+    turn.reply(f"{app.studio.name}\n" + proofs.listing(turn.session, app, how_to=False))
+    rows = proofs.proofs_of(turn.session, app.id)
+    form = application_form(app.year)
+    for n, (att, stored) in enumerate(rows[:MAX_PROOF_FILES], 1):
+        item = form.by_key.get(att.field_key)
+        label = item.qualified if item is not None else "其他"
+        if stored.path:
+            turn.reply(f"{n}. {label}：{stored.name}", file=files.as_outgoing_file(turn.bot, stored))
+        else:
+            turn.reply(f"{n}. {label}：{stored.name}（文件尚在接收中，请稍后再查看）")
+    if len(rows) > MAX_PROOF_FILES:
+        turn.reply(f"另有 {len(rows) - MAX_PROOF_FILES} 份未逐一发送，请领衔人「导出材料包」后查看完整的证明材料。")
+
+
+def show_document(turn, app_id):
+    app = readable_application(turn, app_id)
     document_tasks.send_application(turn.bot, turn.session, app, [], text="申报表：",
                                     dedupe_key=f"doc:{turn.key}", reply_to=turn)
 

@@ -62,3 +62,24 @@ def test_pushed_messages_appear(bot, browser):
             enqueue(s, "web", "union", Outgoing(text="【待审批】示例工作室"))
         Delivery(bot).drain()
         page.locator(".msg.push", has_text="【待审批】示例工作室").wait_for(timeout=8000)
+
+
+@pytest.mark.browser
+def test_the_upload_button_sends_a_proof(bot, browser, tmp_path):
+    from datetime import datetime
+    from bot import clock
+    clock.set_now(datetime(2025, 5, 20, 10, 0))
+    photo = tmp_path / "命名文件.jpg"
+    photo.write_bytes(b"\xff\xd8 a photo")
+    with LiveServer(create_app(bot.config, bot=bot)) as live:
+        page = browser.new_page()
+        page.goto(live.url + "/try")
+        page.wait_for_selector("#who option[value=leader]", state="attached")
+        page.select_option("#who", "leader")
+        page.fill("#text", "申报")
+        page.press("#text", "Enter")
+        page.locator(".msg.bot", has_text="开始填写").wait_for(timeout=5000)
+        page.fill("#text", "证明 命名单位")
+        page.set_input_files("#file", str(photo))
+        page.locator(".msg.me", has_text="证明 命名单位 📎 命名文件.jpg").wait_for(timeout=5000)
+        page.locator(".msg.bot", has_text="已附在「命名单位」下").wait_for(timeout=5000)

@@ -400,8 +400,8 @@ def test_a_pressed_button_is_authorised_on_the_sender_not_the_text(dbot, fake, h
     dbot.router.add_action("approve", approve)
     post(http, robot_message(fake, ACTION_MARKER + "approve:42", user="stranger", senderNick="王海"))
     drain(dbot)
-    # the same text from an unbound sender runs as that sender, whatever nick it carries
-    assert fake.texts_to("stranger") == ["未绑定的用户 按下了 42"]
+    # the same text from an unbound sender is that sender's, whatever nick it carries: refused
+    assert fake.texts_to("stranger") == ["您的账号还没有绑定到人员信息，请联系管理员绑定后再使用。"]
 
 
 # -- tokens and errors --------------------------------------------------------------------------

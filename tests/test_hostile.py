@@ -28,7 +28,7 @@ def hostile(make_bot):
                    wecom_aes_key=AES_KEY, wecom_api_base="http://127.0.0.1:9",
                    dingtalk_app_key="dingtestkey", dingtalk_app_secret="dingtestsecret",
                    dingtalk_api_base="http://127.0.0.1:9", dingtalk_oapi_base="http://127.0.0.1:9",
-                   max_body_bytes=64 * 1024)
+                   max_body_bytes=64 * 1024, try_upload_bytes=32 * 1024)
     return bot, create_app(bot.config, bot=bot).test_client()
 
 
@@ -112,7 +112,8 @@ def test_xml_bombs_and_external_entities_are_refused(hostile, body):
 def test_oversize_bodies_are_refused_early(hostile):
     bot, client = hostile
     before = state_counts(bot)
-    big = b"<xml>" + b"A" * (65 * 1024) + b"</xml>"
+    # over 64 KB, and over what /try/api/messages takes with a 32 KB file in base64 (about 108 KB)
+    big = b"<xml>" + b"A" * (120 * 1024) + b"</xml>"
     for path in ("/wecom/callback?msg_signature=x&timestamp=1&nonce=n", "/dingtalk/callback",
                  "/try/api/messages"):
         response = client.post(path, data=big, content_type="application/json")

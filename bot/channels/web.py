@@ -1,4 +1,7 @@
 """The try-out channel (`web`): the /try chat page and its JSON API, and pushes to web identities."""
+import base64
+import binascii
+import mimetypes
 import uuid
 
 from flask import Blueprint, jsonify, render_template, request
@@ -6,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot import clock
+from bot import clock, files
 from bot.channels.base import Channel
-from bot.message import Incoming
+from bot.message import Attachment, Incoming
 from storage.models import Account, Person, ROLES, WebMessage
 
 
@@ -17,6 +20,16 @@ class WebChannel(Channel):
     replies_via_outbox = False     # replies come back in the HTTP response
     max_batch = 1000
     accepts_keys = True
+
+    def prepare(self, session, incoming):
+        """In the turn: a file uploaded with the message is stored and becomes its attachment."""
+        upload = incoming.meta.pop("upload", None)
+        if not upload:
+            return
+        person_id = session.scalar(select(Account.person_id).where(
+            Account.channel == self.name, Account.external_id == incoming.user))
+        stored = files.save(self.bot, session, upload["name"], upload["data"], owner_person_id=person_id)
+        incoming.attachments.append(Attachment(kind=incoming.kind, ref=stored.token, name=stored.name))
 
     def push(self, recipients, payload, keys=None):
         """Pushed messages wait in web_messages until the page (or `chat`) reads them.
@@ -70,12 +83,20 @@ class WebChannel(Channel):
             if not isinstance(data, dict) or not isinstance(data.get("user"), str) or not data["user"]:
                 return jsonify(error="请求需要 user，以及 text 或 action"), 400
             text, action = data.get("text", ""), data.get("action", "")
-            if not isinstance(text, str) or not isinstance(action, str) or not (text.strip() or action):
-                return jsonify(error="请求需要 text 或 action（字符串）"), 400
+            upload = None
+            if data.get("file") is not None:
+                upload, problem = self._upload(data["file"])
+                if problem:
+                    return jsonify(error=problem), 400
+            if not isinstance(text, str) or not isinstance(action, str) or not (text.strip() or action or upload):
+                return jsonify(error="请求需要 text、action（字符串）或 file"), 400
             message_id = data.get("id") or uuid.uuid4().hex
+            kind = "action" if action else "text"
+            if upload:
+                kind = "image" if (mimetypes.guess_type(upload["name"])[0] or "").startswith("image/") else "file"
             incoming = Incoming(channel=self.name, user=data["user"][:128], text=text[:20000],
                                 action=action[:1024], message_id=f"{data['user'][:64]}:{str(message_id)[:120]}",
-                                kind="action" if action else "text")
+                                kind=kind, meta={"upload": upload} if upload else {})
             replies = self.bot.handle(incoming)
             return jsonify(replies=[public(r.to_dict()) for r in (replies or [])], duplicate=replies is None)
 
@@ -87,6 +108,27 @@ class WebChannel(Channel):
             return jsonify(messages=[public(m) for m in self.take_inbox(user)])
 
         return bp
+
+    def _upload(self, value):
+        """({"name", "data"}, None) of a try-out upload, or (None, the Chinese reason to refuse it)."""
+        if not isinstance(value, dict) or not isinstance(value.get("name"), str) or not value["name"].strip() \
+                or not isinstance(value.get("content_base64"), str):
+            return None, "file 需要 name（文件名）和 content_base64（base64 编码的内容）"
+        limit = self.bot.config.try_upload_bytes
+        encoded = value["content_base64"].strip()
+        if "," in encoded[:100] and encoded.startswith("data:"):
+            encoded = encoded.split(",", 1)[1]          # a data: URL as the page's FileReader gives it
+        if len(encoded) > (limit * 4) // 3 + 8:
+            return None, f"文件太大，最大 {limit / 1024 / 1024:g} MB。"
+        try:
+            data = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            return None, "文件内容不是有效的 base64 编码，请重新选择文件上传。"
+        if not data:
+            return None, "文件是空的，请重新选择文件。"
+        if len(data) > limit:
+            return None, f"文件太大，最大 {limit / 1024 / 1024:g} MB。"
+        return {"name": value["name"].strip()[:200], "data": data}, None
 
 
 def public(payload):

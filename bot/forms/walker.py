@@ -109,6 +109,11 @@ class Host:
     def submit_label(self):
         return "提交"
 
+    def submit_check(self, turn, walker):
+        """Before the confirmation is asked: (a refusal to reply instead, or None; a note for the
+        confirmation question, e.g. what still lacks proof)."""
+        return None, ""
+
     def on_attachment(self, turn, walker, key, attachments):
         turn.reply("这里暂不能接收文件。")
 
@@ -648,9 +653,16 @@ class Walker(GroupMixin):
             return
         if self._cross_problems():
             return
+        refusal, note = self.host.submit_check(self.turn, self)
+        if refusal:
+            self.turn.reply(refusal[0], refusal[1])
+            return
         self.preview()
         self.fstate["pending"] = {"confirm": "confirm_submit"}
-        self.turn.reply(f"请核对以上内容，确认{self.host.submit_label()}吗？",
+        question = f"请核对以上内容，确认{self.host.submit_label()}吗？"
+        if note:
+            question = f"{note}\n{question}"
+        self.turn.reply(question,
                         [(f"确认{self.host.submit_label()}", "form:confirm_submit"), ("再看看", "form:continue")])
 
     def _cross_problems(self):
