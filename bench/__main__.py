@@ -44,6 +44,8 @@ MIN_RPS_RATIO = {"postgresql": 0.5, "sqlite": 0.4}
 MAX_P99_RATIO = 3.0
 MAX_ACK_MS = 1000.0
 MAX_RSS_MB = 150.0
+MAX_REPLY_P99_MS = 2000.0      # acknowledged → delivered at the (fake) API
+REPLY_WAIT = float(os.environ.get("BENCH_REPLY_WAIT", "60"))   # seconds the worker may take to drain after a run
 FLOORS = {"sqlite": "bench.baselines:durable()", "postgresql": "bench.baselines:durable_postgres()"}
 UNIT = "压测单位"
 
@@ -232,6 +234,7 @@ def load_assistant(env, requests_file, skip, export_users=None):
     from bench.exports import ExportUsers
     with worker_process(env) as worker, serving("bot:create_app()", env) as (port, master):
         exporting = ExportUsers(port, export_users) if export_users else None
+        started = utcnow()
         if exporting:
             exporting.start()
         try:
@@ -241,9 +244,42 @@ def load_assistant(env, requests_file, skip, export_users=None):
                 exporting.stop()
         figures["rss_mb"] = max(rss_mb(children(master)) or [0])
         figures["worker_rss_mb"] = max(rss_mb([worker.pid]) or [0])
+        figures.update(reply_latency(env["DATABASE_URL"], started))
     if exporting:
         figures["exports"] = exporting.figures()
     return figures
+
+
+def utcnow():
+    from datetime import datetime, timezone
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def reply_latency(url, since, wait=REPLY_WAIT):
+    """How long replies took from the acknowledged turn (the outbox row, committed before the ack)
+    to their delivery at the (fake) WeCom API (marked sent right after it answered): p50, p99 and
+    the longest, in ms, over this run's WeCom replies, after letting the worker drain for ``wait`` s."""
+    from sqlalchemy import select
+    from storage.db import Database
+    from storage.models import OutboxMessage
+    db = Database(url)
+    query = select(OutboxMessage.created_at, OutboxMessage.sent_at, OutboxMessage.status).where(
+        OutboxMessage.channel == "wecom", OutboxMessage.created_at >= since)
+    deadline = time.monotonic() + wait
+    while True:
+        with db.session() as s:
+            rows = s.execute(query).all()
+        waiting = sum(1 for _c, _s, status in rows if status in ("pending", "sending"))
+        if not waiting or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    db.dispose()
+    took = sorted((sent - created).total_seconds() * 1000 for created, sent, status in rows
+                  if status == "sent" and sent is not None)
+    if not took:
+        return {"reply_p50_ms": 0.0, "reply_p99_ms": 0.0, "reply_max_ms": 0.0, "replies_waiting": waiting}
+    return {"reply_p50_ms": took[len(took) // 2], "reply_p99_ms": took[min(len(took) - 1, int(len(took) * 0.99))],
+            "reply_max_ms": took[-1], "replies_waiting": waiting}
 
 
 def committed(url):
@@ -290,11 +326,12 @@ def mean(rounds):
     """Figures averaged over rounds (the longest acknowledgement and memory: the largest)."""
     keys = [k for k, v in rounds[0].items() if isinstance(v, (int, float))]
     merged = {k: sum(r[k] for r in rounds) / len(rounds) for k in keys}
-    for k in ("max", "rss_mb", "worker_rss_mb"):
+    for k in ("max", "rss_mb", "worker_rss_mb", "reply_p99_ms", "reply_max_ms"):
         if k in merged:
             merged[k] = max(r[k] for r in rounds)
-    for k in ("errors", "connect", "read", "write", "timeout", "non2xx", "requests"):
-        merged[k] = sum(r[k] for r in rounds)
+    for k in ("errors", "connect", "read", "write", "timeout", "non2xx", "requests", "replies_waiting"):
+        if k in merged:
+            merged[k] = sum(r[k] for r in rounds)
     return merged
 
 
@@ -350,6 +387,9 @@ def targets(engine, r):
         "0 errors": plain["errors"] + plain["non2xx"] + busy["errors"] + busy["non2xx"] + ex["errors"] == 0,
         "every acknowledged callback committed": r["messages_committed"] >= r["acknowledged"],
         f"< {MAX_RSS_MB:.0f} MB per web process": max(plain["rss_mb"], busy["rss_mb"]) < MAX_RSS_MB,
+        f"reply latency p99 ≤ {MAX_REPLY_P99_MS / 1000:.0f} s, all delivered":
+            max(plain["reply_p99_ms"], busy["reply_p99_ms"]) <= MAX_REPLY_P99_MS
+            and plain["replies_waiting"] + busy["replies_waiting"] == 0,
     }
 
 
@@ -382,6 +422,10 @@ def report(results):
               f"arrived in {ex['document_p50_s']:.2f} s (median), {ex['document_max_s']:.2f} s at most; "
               f"errors {ex['errors']}" + (f" e.g. {ex['error_samples'][0]}" if ex["error_samples"] else ""))
         print("    longest per step: " + ", ".join(f"{k} {v['max_ms']:.0f} ms" for k, v in ex["steps"].items()))
+        print(f"    replies (acknowledged → delivered at the fake API): p50 {r['assistant']['reply_p50_ms']:.0f} ms, "
+              f"p99 {r['assistant']['reply_p99_ms']:.0f} ms; with exports p50 {r['assistant_exports']['reply_p50_ms']:.0f}"
+              f" ms, p99 {r['assistant_exports']['reply_p99_ms']:.0f} ms; undelivered after "
+              f"{REPLY_WAIT:.0f} s: {r['assistant']['replies_waiting'] + r['assistant_exports']['replies_waiting']}")
         print(f"    {int(r['acknowledged'])} callbacks acknowledged, {r['messages_committed']} messages committed "
               f"(inbox), {r['replies_committed']} replies queued (outbox); worker rss "
               f"{r['assistant_exports'].get('worker_rss_mb', 0):.0f} MB")
