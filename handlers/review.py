@@ -131,7 +131,8 @@ def summary_text(session, app):
     form = application_form(app.year)
     values = form.complete_values(applications.load_answers(session, app.id))
     from handlers import statistics
-    haves = seven.check(values, statistics.facts(session, app.studio_id, app.year), app.year)
+    from handlers import seven_record
+    haves = seven_record.check(session, app, values)
     unmet = [h.name.replace("有", "", 1) for h in haves if h.status == seven.NOT_MET]
     patents = sum(int(values.get(k) or 0) for k in ("innovation.utility", "innovation.invention"))
     high = sum(int(values.get(k) or 0) for k in ("innovation.award_provincial", "innovation.award_national",
