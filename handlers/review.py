@@ -142,7 +142,8 @@ def summary_text(session, app):
             f"场所 {values.get('basics.area', '?')}㎡ · {seven.summary(haves)}"
             + (f"（{'、'.join(unmet)}未满足）" if unmet else "")
             + f"\n近两年：专利 {patents} 项（发明 {values.get('innovation.invention', 0)}），"
-              f"省部级及以上奖 {high} 项，经济效益 {benefit:g} 万元")
+              f"省部级及以上奖 {high} 项，经济效益 {benefit:g} 万元"
+            + "\n" + seven.report(haves))          # each have with its reason, not only the count
 
 
 def prompt_message(session, app, step):

@@ -61,3 +61,85 @@ def test_one_activity_no_longer_makes_rules_met_the_six_kinds_are_asked(bot, cha
     assert kept_files(bot) == [("seven.rules.内部管理", "内部管理制度.jpg")]
     leader.send("制度 去掉 6")
     assert "缺少：内部管理" in line(leader.send("七有"), "有工作制度")
+
+
+def test_equipment_is_the_four_kinds_not_one_small_purchase(bot, chat):
+    leader = chat("leader")
+    leader.send("经费 收入 5万元 中交示范工程局 2024年1月5日")
+    leader.send("确认")
+    leader.send("经费 支出 2000元 设备购置 激光测距仪 2024-03-02")
+    leader.send("确认")
+    leader.send("申报")
+    leader.send("取消")
+    leader.press("确认退出")
+    have = line(leader.send("七有"), "有设备设施")
+    assert have.startswith("? 有设备设施：尚未登记设备设施") and "经费台账记录设备购置 1 笔（仅作佐证）" in have
+    reply = leader.send("设备")
+    assert "1. · 资料" in reply and "4. · 实验仪器" in reply
+    assert "已登记设备设施" not in reply
+    reply = send_file(bot, name="设备全景.jpg")
+    assert "已附在「设备」下（共 1 份）" in reply
+    reply = leader.send("资料 电脑")
+    assert "已登记设备：资料、电脑网络；尚缺：器材、实验仪器" in reply
+    have = line(leader.send("七有"), "有设备设施")
+    assert have.startswith("✗ 有设备设施") and "缺少：器材、实验仪器" in have and "附文件 1 份" in have
+    assert "已登记设备：资料、器材、电脑网络、实验仪器（齐全）" in leader.send("设备 全部")
+    assert line(leader.send("七有"), "有设备设施").startswith("✓ 有设备设施")
+
+
+def members_form(leader, rows, total="5人", area="30平方米"):
+    leader.send("申报")
+    leader.send(f"成员总数：{total}")
+    leader.send(f"场所面积：{area}")
+    leader.send("修改 骨干成员")
+    for member in rows:
+        leader.press("添加一位")
+        for value in member:
+            leader.send(value)
+    leader.press("完成骨干成员")
+
+
+def test_team_structure_and_venue_plaque_and_functions(bot, chat):
+    leader = chat("leader")
+    same = [("张一", "男", "1970年1月", "大学专科", "技师", "机电队", "设备维修"),
+            ("张二", "男", "1975年1月", "中专/高中", "高级工", "机电队", "设备维修"),
+            ("张三", "男", "1980年1月", "大学专科", "技师", "机电队", "设备维修")]
+    members_form(leader, same)
+    reply = leader.send("七有")
+    team = line(reply, "有创新团队")
+    assert team.startswith("✓ 有创新团队：5 人") and "结构偏弱" in team
+    assert "骨干成员都是同一专业（设备维修）" in team and "没有本科及以上学历的骨干成员" in team
+    assert "没有 35 岁以下的骨干成员" in team
+    venue = line(reply, "有固定场所")
+    assert venue.startswith("? 有固定场所：30 平方米") and "牌匾和场所功能尚未登记" in venue
+    reply = leader.send("场所")                        # in the form: the reply names the command
+    assert "场所挂牌（牌匾）了吗？用于哪些活动？可以回复「场所 1 3」" in reply
+    leader.send("场所 学习 研讨")
+    venue = line(leader.send("七有"), "有固定场所")
+    assert venue.startswith("✗ 有固定场所") and "未挂牌" in venue and "用于学习、研讨（未用于展示）" in venue
+    leader.send("场所 牌匾 展示")
+    venue = line(leader.send("七有"), "有固定场所")
+    assert venue.startswith("✓ 有固定场所") and "已挂牌；用于学习、研讨、展示" in venue
+
+
+def test_team_unknown_without_core_members(bot, chat):
+    leader = chat("leader")
+    leader.send("申报")
+    leader.send("成员总数：5人")
+    team = line(leader.send("七有"), "有创新团队")
+    assert team.startswith("? 有创新团队：5 人") and "骨干成员尚未填写" in team
+
+
+def test_reviewers_see_the_seven_haves_line_by_line(bot, chat):
+    leader = chat("leader")
+    leader.send("申报")
+    fill_all(leader)
+    leader.send("制度 1 2 3 4 5")
+    leader.send("提交")
+    leader.press("确认提交")
+    prompt = next(t for t in chat("union").inbox() if "【待审批】" in t)
+    assert "七有 " in prompt and "七有自查：" in prompt
+    assert "✗ 有工作制度：已有制度：团队学习、活动开展、创新计划、成果发布、奖励激励；缺少：内部管理" in prompt
+    assert "? 有设备设施：尚未登记设备设施" in prompt
+    assert "✓ 有劳模领衔：王海，2019 年全国五一劳动奖章" in prompt
+    assert "有创新团队：15 人（要求 3 人以上）；骨干成员 3 人" in prompt
