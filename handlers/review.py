@@ -404,7 +404,8 @@ def show_proofs(turn, app_id):
     form = application_form(app.year)
     for n, (att, stored) in enumerate(rows[:MAX_PROOF_FILES], 1):
         item = form.by_key.get(att.field_key)
-        label = item.qualified if item is not None else "其他"
+        from handlers import seven_record
+        label = item.qualified if item is not None else seven_record.key_label(att.field_key) or "其他"
         if stored.path:
             turn.reply(f"{n}. {label}：{stored.name}", file=files.as_outgoing_file(turn.bot, stored))
         else:

@@ -143,3 +143,36 @@ def test_reviewers_see_the_seven_haves_line_by_line(bot, chat):
     assert "? 有设备设施：尚未登记设备设施" in prompt
     assert "✓ 有劳模领衔：王海，2019 年全国五一劳动奖章" in prompt
     assert "有创新团队：15 人（要求 3 人以上）；骨干成员 3 人" in prompt
+
+
+def materials_text(bot):
+    from handlers import package
+    from storage.models import Application
+    with bot.db.session() as s:
+        contents = package.collect(s, bot.config, s.scalar(select(Application)))
+        doc = Document(io.BytesIO(contents.materials))
+        labels = [p.label for p in contents.proofs]
+    return [p.text for p in doc.paragraphs], labels
+
+
+def test_materials_rules_and_equipment_from_what_was_recorded(bot, chat):
+    leader = chat("leader")
+    leader.send("申报")
+    leader.send("场所面积：30平方米")
+    texts, _ = materials_text(bot)
+    at = texts.index("（一）制度建立情况")
+    assert texts[at + 1] == "（请补充）"
+    assert any("配套设备设施：（请补充）" in t for t in texts)
+    leader.send("制度 团队学习")
+    send_file(bot, name="学习制度.jpg")
+    leader.send("制度 3 6")
+    leader.send("设备 资料 电脑网络")
+    leader.send("场所 挂牌 学习 展示")
+    texts, labels = materials_text(bot)
+    at = texts.index("（一）制度建立情况")
+    assert texts[at + 1] == ("工作室建立了团队学习制度、创新计划制度、内部管理制度，制度文件 1 份附后。"
+                             "尚未建立：活动开展、成果发布、奖励激励制度。")
+    venue = next(t for t in texts if t.startswith("工作室有固定活动场所30平方米"))
+    assert venue == "工作室有固定活动场所30平方米，已挂牌，用于学习、展示；配备资料、电脑网络等设备设施。"
+    assert "（请补充）" not in venue and "（请补充）" not in texts[at + 1]
+    assert labels == ["制度（团队学习）"]
