@@ -4,12 +4,13 @@
 def register_all(router, kinds):
     """Commands, actions and flows into ``router``; the worker's task kinds into ``kinds``."""
     from handlers import (admin, application, common, document_tasks, forms, funding_review, ledgers, notices,
-                          proofs, review)
+                          proofs, review, seven_record)
     document_tasks.register(kinds)
     common.register(router)
     forms.register(router)
     application.register(router)
     proofs.register(router)
+    seven_record.register(router)
     ledgers.register(router)
     funding_review.register(router)
     review.register(router)

@@ -88,15 +88,17 @@ class ApplicationHost(Host):
         return ApplicationStore(turn.session, fstate["ref"], turn.person_id)
 
     def commands(self):
-        from handlers import document_tasks, proofs
-        return {"七有": lambda turn, walker, args: turn.reply(seven.report(self.haves(turn, walker))),
+        from handlers import document_tasks, proofs, seven_record
+        return {**seven_record.form_commands(),
+                "七有": lambda turn, walker, args: turn.reply(seven.report(self.haves(turn, walker))),
                 "导出": lambda turn, walker, args: export_to_chat(turn, walker.store.app),
                 "导出材料包": lambda turn, walker, args: document_tasks.send_package(turn, walker.store.app),
                 **proofs.form_commands()}
 
     def haves(self, turn, walker):
         values = walker.form.complete_values(walker.answers)
-        return seven.check(values, ledger_facts(turn, walker.store.app), walker.store.app.year)
+        from handlers import seven_record
+        return seven_record.check(turn.session, walker.store.app, values)
 
     def preview_extra(self, turn, walker):
         return seven.report(self.haves(turn, walker))
@@ -104,6 +106,7 @@ class ApplicationHost(Host):
     def on_answer(self, turn, walker, item, value):
         # a file sent next proves this answer when it is starred (handlers/proofs.py)
         turn.state.pop("proof", None)
+        turn.state.pop("seven_file", None)
         if item.proof:
             walker.fstate["proof_for"] = item.key
         else:
@@ -271,7 +274,8 @@ def seven_haves(turn, args):
         return
     form = application_form(app.year)
     values = form.complete_values(applications.load_answers(turn.session, app.id))
-    turn.reply(seven.report(seven.check(values, ledger_facts(turn, app), app.year)))
+    from handlers import seven_record
+    turn.reply(seven.report(seven_record.check(turn.session, app, values)))
 
 
 def export_command(turn, args):

@@ -48,6 +48,7 @@ def materials_command(studio_name, year, out):
     """Draft the 附件2 supporting materials from the application and the ledgers."""
     from bot.cli import make_bot
     from handlers.application_schema import application_form
+    from handlers import seven_record
     from handlers.documents import render_materials_docx
     from handlers.ledger_export import ledgers_for_materials
     from storage import applications
@@ -57,7 +58,8 @@ def materials_command(studio_name, year, out):
         form = application_form(app.year)
         values = form.complete_values(applications.load_answers(session, app.id))
         ledgers = ledgers_for_materials(session, studio.id, [app.year - 2, app.year - 1])
-        data = render_materials_docx(form, values, year=app.year, org_name=bot.config.org_name, ledgers=ledgers)
+        data = render_materials_docx(form, values, year=app.year, org_name=bot.config.org_name, ledgers=ledgers,
+                                     record=seven_record.facts(session, app))
     path = Path(out) if Path(out).suffix == ".docx" else Path(out).with_suffix(".docx")
     path.write_bytes(data)
     click.echo(f"已导出附件2草稿：{path}")

@@ -88,7 +88,48 @@ def _join(parts) -> str:
     return "".join(p for p in parts if p)
 
 
-def _basics_text(a: _Answers) -> list[str]:
+def _recorded(record, topic):
+    """(kinds, files) recorded in chat for ``topic`` (handlers/seven_record.py), or None."""
+    entry = (record or {}).get(topic)
+    return None if entry is None else (list(entry.get("kinds") or []), entry.get("files") or 0)
+
+
+def _venue_text(area, record) -> str:
+    venue, equipment = _recorded(record, "venue"), _recorded(record, "equipment")
+    if venue is None:
+        uses = f"用于学习研讨、创新实践和成果荣誉展示{TO_FILL}"
+    else:
+        kinds = [k for k in venue[0] if k != "挂牌"]
+        uses = ("已挂牌，" if "挂牌" in venue[0] else "尚未挂牌，") + (f"用于{'、'.join(kinds)}" if kinds else
+                                                                  f"场所功能{TO_FILL}")
+    if equipment is None:
+        kit = f"配套设备设施：{TO_FILL}"
+    elif equipment[0]:
+        kit = f"配备{'、'.join(equipment[0])}等设备设施" + (f"（照片 {equipment[1]} 份附后）" if equipment[1] else "") + "。"
+    else:
+        kit = f"尚未配备专门的设备设施{TO_FILL}"
+    return f"工作室有固定活动场所{area}平方米，{uses}；{kit}"
+
+
+RULE_KINDS = ("团队学习", "活动开展", "创新计划", "成果发布", "奖励激励", "内部管理")
+
+
+def _rules_text(record) -> str:
+    """（一）制度建立情况 from the 制度 recorded in chat; （请补充） only where nothing was recorded."""
+    rules = _recorded(record, "rules")
+    if rules is None:
+        return TO_FILL
+    kinds, n = rules
+    missing = [k for k in RULE_KINDS if k not in kinds]
+    if not kinds:
+        return f"工作室尚未建立成文的工作制度{TO_FILL}"
+    text = f"工作室建立了{'、'.join(k + '制度' for k in kinds)}" + (f"，制度文件 {n} 份附后" if n else "") + "。"
+    if missing:
+        text += f"尚未建立：{'、'.join(missing)}制度。"
+    return text
+
+
+def _basics_text(a: _Answers, record=None) -> list[str]:
     name, leader = a.get("cover.name", ""), a.get("leader.name", "")
     named = ""
     if a.get("basics.named_by"):
@@ -105,8 +146,7 @@ def _basics_text(a: _Answers) -> list[str]:
     field = a.get("basics.field") and _join([
         f"工作室重点研究、攻关的专业领域为{a.get('basics.field')}",
         kind and kind != "其他" and f"，属{kind}型创新工作室", "。"])
-    venue = a.get("basics.area") and (f"工作室有固定活动场所{a.get('basics.area')}平方米，"
-                                      f"用于学习研讨、创新实践和成果荣誉展示；配套设备设施：{TO_FILL}")
+    venue = a.get("basics.area") and _venue_text(a.get("basics.area"), record)
     return [background, opening, field, venue]
 
 
@@ -318,8 +358,9 @@ def _exchange_text(activities: list) -> str:
 
 
 def render_materials_docx(form, values: dict, *, year: int, org_name: str = "中国交建",
-                          ledgers: dict | None = None) -> bytes:
-    """A draft of the 附件2 申报材料 following its outline; gaps say （请补充）."""
+                          ledgers: dict | None = None, record: dict | None = None) -> bytes:
+    """A draft of the 附件2 申报材料 following its outline; gaps say （请补充）. ``record``: the 制度 /
+    设备 / 场所 recorded in chat (handlers/seven_record.py ``facts``)."""
     a = _Answers(form, values)
     ledgers = ledgers or {}
     years = _years(year)
@@ -335,7 +376,7 @@ def render_materials_docx(form, values: dict, *, year: int, org_name: str = "中
     _paragraph(doc)
 
     _heading(doc, "一、基本情况", 1)
-    for text in _basics_text(a):
+    for text in _basics_text(a, record):
         _body(doc, text)
     _body(doc, _funding_text(a, years, ledgers.get("funding")))
     _body(doc, _people_text(a, year))
@@ -344,7 +385,7 @@ def render_materials_docx(form, values: dict, *, year: int, org_name: str = "中
 
     _heading(doc, "二、近两年来活动开展情况", 1)
     _heading(doc, "（一）制度建立情况")
-    _body(doc, "")
+    _body(doc, _rules_text(record))
     _heading(doc, "（二）日常运作情况")
     _body(doc, _operation_text(a, activities, _of_kind(achievements, "立项")))
     _heading(doc, "（三）分工协作情况")

@@ -236,7 +236,9 @@ def studio_health(session, studio, today):
                          .order_by(Application.year.desc()).limit(1))
     values = application_form(app.year).complete_values(load_answers(session, app.id)) if app else {}
     # facts() looks back from an application year: ref_year + 1 makes "last year" the year under review
-    haves = seven.check(values, statistics.facts(session, studio.id, ref_year + 1), app.year if app else ref_year)
+    from handlers import seven_record
+    haves = seven.check(values, statistics.facts(session, studio.id, ref_year + 1), app.year if app else ref_year,
+                        record=seven_record.facts(session, app) if app else None)
     quarter = ledger_counts(session, studio.id, q_first, q_last)
     year = ledger_counts(session, studio.id, date(ref_year, 1, 1), today)
     gaps = []

@@ -66,6 +66,7 @@ def collect(session, config, app):
     """Everything the package is made of, read in the caller's (read-only) session."""
     from handlers.application import render
     from handlers.application_schema import application_form
+    from handlers import seven_record
     from handlers.documents import render_materials_docx
     from handlers.ledger_export import ledgers_for_materials
     from handlers.proofs import proofs_of
@@ -74,14 +75,16 @@ def collect(session, config, app):
     form = application_form(app.year)
     values = form.complete_values(applications.load_answers(session, app.id))
     ledgers = ledgers_for_materials(session, app.studio_id, [app.year - 2, app.year - 1])
-    materials = render_materials_docx(form, values, year=app.year, org_name=config.org_name, ledgers=ledgers)
+    materials = render_materials_docx(form, values, year=app.year, org_name=config.org_name, ledgers=ledgers,
+                                      record=seven_record.facts(session, app))
     order = {item.key: n for n, item in enumerate(form.items)}
     rows = sorted(proofs_of(session, app.id), key=lambda r: (order.get(r[0].field_key, len(order)), r[0].id))
     proofs = []
     for n, (att, stored) in enumerate(rows, 1):
         item = form.by_key.get(att.field_key)
         path = stored.path if stored.path and Path(stored.path).is_file() else ""
-        proofs.append(Proof(n, item.qualified if item is not None else "其他", stored.name, path))
+        label = item.qualified if item is not None else seven_record.key_label(att.field_key) or "其他"
+        proofs.append(Proof(n, label, stored.name, path))
     return Contents(app.studio.name, app.year, docx, materials, proofs)
 
 

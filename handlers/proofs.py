@@ -215,6 +215,10 @@ def on_attachment(turn, attachments, *, walker=None, app=None):
     app = app or _application(turn, walker)
     form = application_form(app.year)
     target = _target(turn, app)
+    from handlers import seven_record
+    recorded = seven_record.target(turn, app)
+    if recorded is not None and (target is None or recorded["at"] >= target.get("at", 0)):
+        return seven_record.attach(turn, app, attachments)
     key, replace = None, None
     if target is not None:
         key, replace = target["key"], target.get("replace")

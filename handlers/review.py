@@ -131,7 +131,8 @@ def summary_text(session, app):
     form = application_form(app.year)
     values = form.complete_values(applications.load_answers(session, app.id))
     from handlers import statistics
-    haves = seven.check(values, statistics.facts(session, app.studio_id, app.year), app.year)
+    from handlers import seven_record
+    haves = seven_record.check(session, app, values)
     unmet = [h.name.replace("有", "", 1) for h in haves if h.status == seven.NOT_MET]
     patents = sum(int(values.get(k) or 0) for k in ("innovation.utility", "innovation.invention"))
     high = sum(int(values.get(k) or 0) for k in ("innovation.award_provincial", "innovation.award_national",
@@ -141,7 +142,8 @@ def summary_text(session, app):
             f"场所 {values.get('basics.area', '?')}㎡ · {seven.summary(haves)}"
             + (f"（{'、'.join(unmet)}未满足）" if unmet else "")
             + f"\n近两年：专利 {patents} 项（发明 {values.get('innovation.invention', 0)}），"
-              f"省部级及以上奖 {high} 项，经济效益 {benefit:g} 万元")
+              f"省部级及以上奖 {high} 项，经济效益 {benefit:g} 万元"
+            + "\n" + seven.report(haves))          # each have with its reason, not only the count
 
 
 def prompt_message(session, app, step):
@@ -402,7 +404,8 @@ def show_proofs(turn, app_id):
     form = application_form(app.year)
     for n, (att, stored) in enumerate(rows[:MAX_PROOF_FILES], 1):
         item = form.by_key.get(att.field_key)
-        label = item.qualified if item is not None else "其他"
+        from handlers import seven_record
+        label = item.qualified if item is not None else seven_record.key_label(att.field_key) or "其他"
         if stored.path:
             turn.reply(f"{n}. {label}：{stored.name}", file=files.as_outgoing_file(turn.bot, stored))
         else:

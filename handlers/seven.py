@@ -22,8 +22,9 @@ def _int(v):
     return int(v) if v not in (None, "") else None
 
 
-def check(values, ledger=None, year=None):
-    """``values``: application answers (with computed fields); ``ledger``: facts from the ledgers."""
+def check(values, ledger=None, year=None, record=None):
+    """``values``: application answers (with computed fields); ``ledger``: facts from the ledgers;
+    ``record``: what the leader recorded in chat for 制度 / 设备 / 场所 (handlers/seven_record.py)."""
     ledger = ledger or {}
     haves = []
     honours = values.get("leader.honours") or []
@@ -37,32 +38,11 @@ def check(values, ledger=None, year=None):
     else:
         haves.append(Have("有劳模领衔", UNKNOWN, "领衔人荣誉尚未填写"))
 
-    members = _int(values.get("basics.members"))
-    if members is None:
-        haves.append(Have("有创新团队", UNKNOWN, "成员总数尚未填写"))
-    else:
-        haves.append(Have("有创新团队", MET if members >= 3 else NOT_MET, f"{members} 人（要求 3 人以上）"))
-
-    area = values.get("basics.area")
-    if area in (None, ""):
-        haves.append(Have("有固定场所", UNKNOWN, "场所面积尚未填写"))
-    else:
-        ok = Decimal(str(area)) >= 20
-        haves.append(Have("有固定场所", MET if ok else NOT_MET, f"{area} 平方米（一般不少于 20）"))
-
-    equipment = ledger.get("equipment_entries")
-    if equipment:
-        haves.append(Have("有设备设施", MET, f"经费台账记录设备购置 {equipment} 笔"))
-    else:
-        haves.append(Have("有设备设施", UNKNOWN, "申报表无此项；请在附件2中说明，或在经费台账记录设备购置"))
-
-    activities = ledger.get("activities_last_year")
-    if activities:
-        haves.append(Have("有工作制度", MET, f"活动台账近一年记录 {activities} 次活动"))
-    elif activities == 0:
-        haves.append(Have("有工作制度", NOT_MET, "近一年活动台账没有记录"))
-    else:
-        haves.append(Have("有工作制度", UNKNOWN, "尚无台账记录；制度材料请随申报材料装订"))
+    record = record or {}
+    haves.append(_team(values, year))
+    haves.append(_venue(values, record.get("venue")))
+    haves.append(_equipment(record.get("equipment"), ledger))
+    haves.append(_rules(record.get("rules"), ledger))
 
     funding = values.get("funding.y2.amount")
     if funding in (None, ""):
@@ -74,6 +54,103 @@ def check(values, ledger=None, year=None):
 
     haves.append(_results(values, ledger, year))
     return haves
+
+
+def _files(entry):
+    return f"，附文件 {entry['files']} 份" if entry.get("files") else ""
+
+
+def _kinds(have, entry, kinds, word, support, *, ask):
+    """A have the six (or four) kinds of which must all be recorded; ``support``: ledger evidence."""
+    support = f"；{support}（仅作佐证）" if support else ""
+    if entry is None:
+        return Have(have, UNKNOWN, f"尚未登记{word}（{'、'.join(kinds)}）；发送「{ask}」登记{support}")
+    present = [k for k in kinds if k in entry["kinds"]]
+    missing = [k for k in kinds if k not in present]
+    head = f"已有{word}：{'、'.join(present)}{_files(entry)}" if present else f"登记为没有{word}"
+    if missing:
+        return Have(have, NOT_MET, f"{head}；缺少：{'、'.join(missing)}{support}")
+    return Have(have, MET, f"{head}（{len(kinds)} 类齐全）{support}")
+
+
+RULE_KINDS = ("团队学习", "活动开展", "创新计划", "成果发布", "奖励激励", "内部管理")
+EQUIPMENT_KINDS = ("资料", "器材", "电脑网络", "实验仪器")
+VENUE_FUNCTIONS = ("学习", "研讨", "展示")          # what the rule names the place for
+
+
+def _rules(entry, ledger):
+    activities = ledger.get("activities_last_year")
+    support = (f"活动台账近一年记录 {activities} 次活动" if activities else
+               "近一年活动台账没有记录" if activities == 0 else "")
+    return _kinds("有工作制度", entry, RULE_KINDS, "制度", support, ask="制度")
+
+
+def _equipment(entry, ledger):
+    n = ledger.get("equipment_entries")
+    support = f"经费台账记录设备购置 {n} 笔" if n else ""
+    return _kinds("有设备设施", entry, EQUIPMENT_KINDS, "设备设施", support, ask="设备")
+
+
+def _venue(values, entry):
+    area = values.get("basics.area")
+    if area in (None, ""):
+        return Have("有固定场所", UNKNOWN, "场所面积尚未填写")
+    reason = f"{area} 平方米（一般不少于 20）"
+    if Decimal(str(area)) < 20:
+        return Have("有固定场所", NOT_MET, reason)
+    if entry is None:
+        return Have("有固定场所", UNKNOWN, f"{reason}；牌匾和场所功能尚未登记，发送「场所」登记")
+    uses = [k for k in entry["kinds"] if k != "挂牌"]
+    plaque = "挂牌" in entry["kinds"]
+    reason += "；" + ("已挂牌" if plaque else "未挂牌") + "；" + (f"用于{'、'.join(uses)}" if uses else "未登记场所功能")
+    lacking = [f for f in VENUE_FUNCTIONS if f not in uses]
+    if lacking and uses:
+        reason += f"（未用于{'、'.join(lacking)}）"
+    reason += _files(entry)
+    return Have("有固定场所", MET if plaque and uses else NOT_MET, reason)
+
+
+def _age(birth, year):
+    text = str(birth or "")
+    return year - int(text[:4]) if year and len(text) >= 4 and text[:4].isdigit() else None
+
+
+HIGHER = ("博士研究生", "硕士研究生", "大学本科")
+
+
+def _team(values, year):
+    """有创新团队: 3 人以上, and the core members' structure (专业/分工、学历、年龄) — what is weak."""
+    members = _int(values.get("basics.members"))
+    if members is None:
+        return Have("有创新团队", UNKNOWN, "成员总数尚未填写")
+    reason = f"{members} 人（要求 3 人以上）"
+    status = MET if members >= 3 else NOT_MET
+    rows = values.get("members") or []
+    if not rows:
+        return Have("有创新团队", status if status == NOT_MET else UNKNOWN,
+                    f"{reason}；骨干成员尚未填写，团队结构（专业、学历、年龄）无法核对")
+    profs = {(r.get("role") or "").strip() for r in rows if (r.get("role") or "").strip()}
+    educ = [r.get("education") for r in rows if r.get("education")]
+    ages = [a for a in (_age(r.get("birth"), year) for r in rows) if a is not None]
+    facts, weak = [], []
+    if profs:
+        facts.append(f"分工 {len(profs)} 种")
+        if len(profs) == 1 and len(rows) > 1:
+            weak.append(f"骨干成员都是同一专业（{next(iter(profs))}）")
+    if educ:
+        higher = sum(e in HIGHER for e in educ)
+        facts.append(f"本科及以上 {higher} 人")
+        if not higher:
+            weak.append("没有本科及以上学历的骨干成员")
+    if ages:
+        young = sum(a < 35 for a in ages)
+        facts.append(f"35 岁以下 {young} 人")
+        if not young:
+            weak.append("没有 35 岁以下的骨干成员")
+    reason += f"；骨干成员 {len(rows)} 人：{'，'.join(facts)}" if facts else f"；骨干成员 {len(rows)} 人"
+    if weak:
+        reason += f"；结构偏弱：{'；'.join(weak)}"
+    return Have("有创新团队", status, reason)
 
 
 def _results(values, ledger, year):
