@@ -3,12 +3,13 @@
 
 def register_all(router, kinds):
     """Commands, actions and flows into ``router``; the worker's task kinds into ``kinds``."""
-    from handlers import (admin, application, common, document_tasks, forms, funding_review, ledgers, notices,
-                          proofs, review, seven_record)
+    from handlers import (admin, application, application_carry, common, document_tasks, forms, funding_review,
+                          ledgers, notices, proofs, review, seven_record)
     document_tasks.register(kinds)
     common.register(router)
     forms.register(router)
     application.register(router)
+    application_carry.register(router)
     proofs.register(router)
     seven_record.register(router)
     ledgers.register(router)

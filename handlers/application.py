@@ -238,6 +238,11 @@ def start(turn, args):
         return
     if app.status == "withdrawn":
         app.status = "draft"
+    from handlers import application_carry
+    earlier = application_carry.wants_offer(turn.session, app)
+    if earlier is not None:
+        application_carry.offer(turn, app, earlier)     # 从去年的申报表开始 / 从头填写, then the form
+        return
     verb = "开始填写" if not applications.load_answers(turn.session, app.id) else "继续填写"
     header = f"好的，{verb} {app.year} 年度创新工作室申报表"
     revise = (app.flags or {}).get("revise") or []

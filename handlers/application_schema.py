@@ -1,7 +1,9 @@
 """The 附件1 申报审批表 as a declarative form: every field, its official label, help and proof star.
 
 ``application_form(year)`` builds it for an application year; the per-year blocks cover the two
-calendar years before it (an application in 2025 reports 2023 and 2024).
+calendar years before it (an application in 2025 reports 2023 and 2024). What belongs to those years
+(the 近两年 figures: funding, innovation counts, benefits, talents, social benefit, the filing date)
+is declared ``yearly``: a new year's application may start from an earlier one's other answers.
 """
 from decimal import Decimal
 from functools import lru_cache
@@ -29,7 +31,7 @@ def _sum_of(*keys):
 
 def _count(key, label, block, unit, help_, aliases=(), proof=False, minimum=0):
     return Field(key, label, "count", help=help_, block=block, proof=proof, aliases=aliases,
-                 example=f"3{unit}", opts={"unit": unit, "minimum": minimum})
+                 example=f"3{unit}", opts={"unit": unit, "minimum": minimum}, yearly=True)
 
 
 def _not_above_total(value, answers):
@@ -53,7 +55,7 @@ def application_form(year: int) -> Form:
         Field("cover.recommender", "推荐单位", help="请填写推荐单位的全称", example="中交示范工程局有限公司工会",
               block=cover, opts={"max_len": 100}),
         Field("cover.filled_on", "填报日期", "date", help="请填写填报日期（可以说「今天」）", example="2025年5月20日",
-              block=cover, opts={"today_button": True}),
+              block=cover, opts={"today_button": True}, yearly=True),
         Field("basics.created_on", "创建日期", "date", help="以团队模式规范开展工作或被命名的日期",
               example="2018年4月20日", block=basics),
         Field("basics.named_by", "命名单位", help="曾为工作室命名的单位（需提供证明复印件）；没有可说「跳过」",
@@ -73,12 +75,12 @@ def application_form(year: int) -> Form:
         block = f"经费投入（{y}年）"
         items += [
             Field(f"funding.{tag}.amount", "投入金额", "money", help=f"{y}年经费投入金额（万元）",
-                  example="5万元", block=block, aliases=(f"{y}年投入金额", f"投入金额（{y}年）")),
+                  example="5万元", block=block, aliases=(f"{y}年投入金额", f"投入金额（{y}年）"), yearly=True),
             Field(f"funding.{tag}.sources", "经费来源", "sources",
                   help=f"{y}年经费来源单位；两个以上单位投入时分别注明金额",
                   example="中交示范工程局 3万元；中交隧道局 2万元", block=block,
                   aliases=(f"{y}年经费来源", f"经费来源（{y}年）"),
-                  opts={"amount_key": f"funding.{tag}.amount"}),
+                  opts={"amount_key": f"funding.{tag}.amount"}, yearly=True),
         ]
     inno = "技术创新"
     items += [
@@ -97,32 +99,33 @@ def application_form(year: int) -> Form:
         block = f"经济效益（{y}年）"
         items += [
             Field(f"benefit.{tag}.income", "创收金额", "money", help=f"{y}年创收金额（万元，需加盖财务章的证明）",
-                  example="35.5万元", block=block, proof=True, aliases=(f"{y}年创收金额", f"创收金额（{y}年）")),
+                  example="35.5万元", block=block, proof=True, aliases=(f"{y}年创收金额", f"创收金额（{y}年）"), yearly=True),
             Field(f"benefit.{tag}.savings", "节资金额", "money", help=f"{y}年节资金额（万元）",
-                  example="60万元", block=block, proof=True, aliases=(f"{y}年节资金额", f"节资金额（{y}年）")),
+                  example="60万元", block=block, proof=True, aliases=(f"{y}年节资金额", f"节资金额（{y}年）"), yearly=True),
             Field(f"benefit.{tag}.total", "合计", "money", block=block, aliases=(f"{y}年合计", f"合计（{y}年）"),
-                  compute=_sum_of(f"benefit.{tag}.income", f"benefit.{tag}.savings")),
+                  compute=_sum_of(f"benefit.{tag}.income", f"benefit.{tag}.savings"), yearly=True),
         ]
     talent = "培养人才"
     items.append(Field("talent.total", "总数", "count", help=f"{y1}—{y2}年培养人才总数", example="8人",
-                       block=talent, proof=True, aliases=("培养人才总数", "人才总数"), opts={"unit": "人"}))
+                       block=talent, proof=True, aliases=("培养人才总数", "人才总数"), opts={"unit": "人"}, yearly=True))
     for i, grade in enumerate(SKILL_GRADES):
         items.append(Field(f"talent.grade{i}", grade, "count", help=f"培养人才中技术等级为「{grade}」的人数",
                            example="2人", block=talent, proof=True,
                            aliases=((f"技术等级{grade}",) if grade == "其他" else ()),
-                           opts={"unit": "人", "check": _not_above_total}))
+                           opts={"unit": "人", "check": _not_above_total}, yearly=True))
     for i, honour in enumerate(HONOURS):
         items.append(Field(f"talent.honour{i}", honour, "count", help=f"培养人才中获「{honour}」称号的人数",
-                           example="1人", block=talent, proof=True, opts={"unit": "人", "check": _not_above_total}))
+                           example="1人", block=talent, proof=True, opts={"unit": "人", "check": _not_above_total},
+                           yearly=True))
     items += [
         Group("talent.list", "培养人才明细", [
             Field("name", "姓名", help="人员姓名", example="赵磊", opts={"max_len": 20}),
             Field("promotion", "晋升情况", help="何时晋升为何种等级；没有请回复「无」", example="2023年晋升为高级技师"),
             Field("honour", "荣誉情况", help="何时获何种荣誉称号；没有请回复「无」", example="2024年获企业劳模"),
         ], help="培养人才需列表详细说明：人员名单、何时晋升为何种等级、何时获何种荣誉称号。",
-            unit="人", block=talent, aliases=("人才明细",), proof=True),
+            unit="人", block=talent, aliases=("人才明细",), proof=True, yearly=True),
         Field("social", "社会效益", help=f"{y1}—{y2}年取得的社会效益", example="培训职工 600 人次，成果在行业内推广应用",
-              block="社会效益", opts={"max_len": 1000}),
+              block="社会效益", opts={"max_len": 1000}, yearly=True),
         Field("leader.name", "姓名", help="领衔人姓名", example="王海", block=leader, aliases=("领衔人姓名",),
               opts={"max_len": 20}),
         Field("leader.gender", "性别", "gender", help="领衔人性别（男/女）", block=leader, aliases=("领衔人性别",),

@@ -18,6 +18,7 @@ from storage.models import Person
 
 COLUMNS = ("姓名", "单位", "角色", "企业微信账号", "钉钉账号", "试用账号", "手机")
 ACCOUNT_COLUMNS = {"企业微信账号": "wecom", "钉钉账号": "dingtalk", "试用账号": "web"}
+REQUIRED_COLUMNS = ("姓名", "单位", "角色")    # and at least one of ACCOUNT_COLUMNS; the others may be left out
 STUDIO_COLUMN = "工作室"
 HEADER_ALIASES = {"所在单位": "单位", "手机号": "手机", "手机号码": "手机", "工作室名称": "工作室"}
 ROLE_HELP = "领衔人、成员（骨干成员）、单位工会、技术部门、党委、集团工会、管理员"
@@ -81,16 +82,20 @@ def read_people(path):
     if not table:
         raise ImportRefused(["文件是空的。第 1 行应是表头：" + "、".join(COLUMNS)])
     header = [HEADER_ALIASES.get(h, h) for h in (c.replace(" ", "").replace("帐", "账") for c in table[0])]
-    missing = [c for c in COLUMNS if c not in header]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if not any(c in header for c in ACCOUNT_COLUMNS):
+        missing.append("账号列（" + "、".join(ACCOUNT_COLUMNS) + "至少一列）")
     if missing:
-        raise ImportRefused([f"第 1 行表头缺少列：{'、'.join(missing)}。表头应为：{'、'.join(COLUMNS)}"
-                             f"（可另加一列「{STUDIO_COLUMN}」）。"])
+        raise ImportRefused([f"第 1 行表头缺少列：{'、'.join(missing)}。表头应含：{'、'.join(REQUIRED_COLUMNS)}，"
+                             f"以及{'、'.join(ACCOUNT_COLUMNS)}中至少一列；「手机」「{STUDIO_COLUMN}」可选，"
+                             "没有的列按空白处理。"])
     index = {name: header.index(name) for name in header}
+    index.update({name: None for name in COLUMNS if name not in index})   # a missing column reads as empty
     rows, problems = [], []
     for number, cells in enumerate(table[1:], start=2):
         if not any(cells):
             continue
-        record = {name: cells[i] if i < len(cells) else "" for name, i in index.items()}
+        record = {name: cells[i] if i is not None and i < len(cells) else "" for name, i in index.items()}
         row, reasons = parse_row(number, record)
         rows.append(row)
         if reasons:
@@ -233,7 +238,7 @@ def import_():
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="only check the file, write nothing")
 def import_people(file, dry_run):
-    """Import people (姓名, 单位, 角色, 企业微信账号, 钉钉账号, 试用账号, 手机[, 工作室]) from CSV or XLSX."""
+    """Import people (姓名, 单位, 角色, at least one of 企业微信账号/钉钉账号/试用账号[, 手机][, 工作室]) from CSV or XLSX."""
     from bot.cli import make_bot
     try:
         rows, problems = read_people(file)      # a malformed file is refused before the database

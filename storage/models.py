@@ -219,7 +219,7 @@ class Answer(Base):
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(100))
     value: Mapped[object] = mapped_column(JSON, nullable=True)
-    source: Mapped[str] = mapped_column(String(20), default="user")   # user | ledger | override
+    source: Mapped[str] = mapped_column(String(20), default="user")   # user | ledger | override | copied
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 

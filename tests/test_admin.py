@@ -148,7 +148,43 @@ def test_cross_row_problems_and_missing_columns_are_refused(bot, run, tmp_path):
     missing = run("import", "people", write_csv(tmp_path / "cols.csv", [["甲", UNIT, "成员"]],
                                                 header=["姓名", "单位", "角色"]))
     assert missing.exit_code == 1
-    assert "缺少列：企业微信账号、钉钉账号、试用账号、手机" in missing.output
+    assert "缺少列：账号列（企业微信账号、钉钉账号、试用账号至少一列）" in missing.output
+    assert snapshot(bot) == before
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_import_takes_only_the_columns_a_union_has(bot, run, tmp_path, kind):
+    """姓名、单位、角色 and one account column are enough; 手机, the other accounts, 工作室 read as empty."""
+    write = write_csv if kind == "csv" else write_xlsx
+    header = ["角色", "姓名", "钉钉账号", "单位"]                       # any order, only what this union uses
+    rows = [["单位工会", "冯涛", "fengtao-dd", UNIT], ["成员", "陈静", "", UNIT]]
+    result = run("import", "people", write(tmp_path / f"few.{kind}", rows, header=header))
+    assert result.exit_code == 0, result.output
+    assert "新增 2 人，更新 0 人，绑定账号 1 个" in result.output
+    people = snapshot(bot)
+    assert people[("冯涛", UNIT)] == (["union"], [("dingtalk", "fengtao-dd")], "", None)
+    assert people[("陈静", UNIT)] == (["member"], [], "", None)
+
+    wecom_only = run("import", "people", write(tmp_path / f"wecom.{kind}", [["韩梅", UNIT, "党委", "hanmei"]],
+                                               header=["姓名", "所在单位", "角色", "企业微信帐号"]))
+    assert wecom_only.exit_code == 0, wecom_only.output
+    assert snapshot(bot)[("韩梅", UNIT)] == (["party"], [("wecom", "hanmei")], "", None)
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+@pytest.mark.parametrize("header, named", [
+    (["姓名", "角色", "企业微信账号", "手机"], "缺少列：单位。"),
+    (["单位", "试用账号"], "缺少列：姓名、角色。"),
+    (["姓名", "单位", "角色", "手机", "工作室"], "缺少列：账号列（企业微信账号、钉钉账号、试用账号至少一列）。"),
+    (["单位", "手机"], "缺少列：姓名、角色、账号列（企业微信账号、钉钉账号、试用账号至少一列）。"),
+])
+def test_import_without_name_unit_role_or_any_account_column_is_refused(bot, run, tmp_path, kind, header, named):
+    write = write_csv if kind == "csv" else write_xlsx
+    before = snapshot(bot)
+    result = run("import", "people", write(tmp_path / f"cols.{kind}", [["甲"] * len(header)], header=header))
+    assert result.exit_code == 1
+    assert "第 1 行表头" + named in result.output
+    assert "表头应含：姓名、单位、角色，以及企业微信账号、钉钉账号、试用账号中至少一列" in result.output
     assert snapshot(bot) == before
 
 

@@ -26,6 +26,7 @@ class Field:
     block: str = ""             # the block it belongs to, e.g. "工作室领衔人情况"
     compute: object = None      # fn(answers) -> value for computed fields (not asked)
     opts: dict = dc_field(default_factory=dict)   # parser options (minimum, min_age, …)
+    yearly: bool = False        # bound to the year applied for: never carried over from an earlier year
 
     @property
     def computed(self):
@@ -64,6 +65,7 @@ class Group:
     aliases: tuple = ()
     proof: bool = False
     optional: bool = False
+    yearly: bool = False        # as Field.yearly
     kind: str = "group"
 
     @property
