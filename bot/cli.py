@@ -153,9 +153,9 @@ def check_config():
     if package.soffice_path(bot.config) is None:
         click.echo(f"警告：没有找到 LibreOffice（{bot.config.soffice}），「导出材料包」不能生成 PDF。"
                    "请安装 LibreOffice，或用 BOT_SOFFICE 指明 soffice 的位置。")
+    from handlers.notice_rules import holidays_text
     for year in workdays.missing_years(clock.today()):
-        click.echo(f"警告：还没有 {year} 年的国务院节假日安排，通知日期暂按周一至周五并避开元旦、劳动节、国庆估算，"
-                   f"可能落在假日或调休日。请在安排公布后运行 python -m bot holidays load {year}.json。")
+        click.echo(holidays_text(year))
     click.echo("配置有效。")
 
 

@@ -14,19 +14,19 @@ from bot import cycle
 from bot.clock import TZ
 from bot.message import Button, Outgoing
 from bot.outbox import enqueue, push_to_person
-from bot.workdays import workdays_between
+from bot.workdays import missing_years, workdays_between
 from storage.models import (ROLES, Application, LedgerEntry, OutboxMessage, Person, PersonRole, RobotGroup,
                             Studio)
 
 TYPES = {
     "deadline": "申报截止提醒", "review": "审批待办提醒", "chase": "审批催办", "selfcheck": "季度自查",
-    "project": "立项提醒", "spotcheck_due": "抽查到期提醒",
+    "project": "立项提醒", "spotcheck_due": "抽查到期提醒", "holidays": "节假日安排缺失",
     "naming": "命名公告", "spotcheck": "抽查通知", "spotcheck_result": "抽查结果",
     # written by the approval chain (handlers/review.py), shown by 通知记录
     "review_prompt": "审批待办", "review_chase": "审批催办", "review_result": "审批结果",
 }
 ROW_TYPES = {"chase": ("chase", "review_chase"), "review": ("review", "review_prompt")}   # kind -> outbox notice values
-SCHEDULED = ("deadline", "review", "chase", "selfcheck", "project", "spotcheck_due")   # decided by tick
+SCHEDULED = ("deadline", "review", "chase", "selfcheck", "project", "spotcheck_due", "holidays")   # decided by tick
 ALIASES = {"截止": "deadline", "申报": "deadline", "审批": "review", "待办": "review", "催办": "chase",
            "自查": "selfcheck", "立项": "project", "抽查提醒": "spotcheck_due", "到期": "spotcheck_due",
            "命名": "naming", "抽查": "spotcheck", "结果": "spotcheck_result"}
@@ -326,5 +326,20 @@ def decide_spotcheck_due(bot, session, now, forced=False):
     return spotcheck.decide_due(bot, session, now, forced)
 
 
+def holidays_text(year):
+    """The warning while a year has no official holiday schedule (chat and check-config alike)."""
+    return (f"警告：还没有 {year} 年的国务院节假日安排，通知日期暂按周一至周五并避开元旦、劳动节、国庆估算，"
+            f"可能落在假日或调休日。请在安排公布后运行 python -m bot holidays load {year}.json。")
+
+
+def decide_holidays(bot, session, now, forced=False):
+    """The admins hear once per year that the coming year's schedule is missing (bot/workdays.py)."""
+    admins = session.scalars(select(Person).join(PersonRole).where(PersonRole.role == "admin")
+                             .order_by(Person.id)).all()
+    return [Notice("holidays", f"holidays:{year}:{admin.id}", Outgoing(text="【节假日安排】" + holidays_text(year)),
+                   person=admin)
+            for year in missing_years(now.date()) for admin in admins]
+
+
 DECIDERS = {"deadline": decide_deadline, "review": decide_review, "selfcheck": decide_selfcheck,
-            "project": decide_project, "spotcheck_due": decide_spotcheck_due}
+            "project": decide_project, "spotcheck_due": decide_spotcheck_due, "holidays": decide_holidays}

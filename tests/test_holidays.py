@@ -86,3 +86,21 @@ def test_no_notice_goes_out_on_a_day_the_schedule_marks_off(schedules, bot):
     report = notices.run(bot, datetime(2027, 1, 9, 9, 30), dry_run=True)     # a Saturday worked
     assert report.skipped != "今天不是工作日"
     assert cycle.calendar(bot.config, 2027).quarter_checks[0] == date(2027, 1, 5)
+
+
+def test_the_admin_is_told_in_chat_once_when_the_coming_year_has_no_schedule(bot, chat):
+    from datetime import datetime
+    from bot import clock
+    from handlers import notices
+    admin = chat("admin")
+    admin.inbox()
+    clock.set_now(datetime(2026, 12, 1, 10, 0))           # chinesecalendar knows 2026, not 2027
+    notices.run(bot, clock.now())
+    texts = [t for t in admin.inbox() if t.startswith("【节假日安排】")]
+    assert len(texts) == 1 and "还没有 2027 年的国务院节假日安排" in texts[0]
+    assert "holidays load 2027.json" in texts[0]
+    notices.run(bot, clock.now())                          # the next run writes nothing new
+    clock.set_now(datetime(2026, 12, 2, 10, 0))
+    notices.run(bot, clock.now())
+    assert not [t for t in admin.inbox() if t.startswith("【节假日安排】")]
+    assert not [t for t in chat("leader").inbox() if t.startswith("【节假日安排】")]
