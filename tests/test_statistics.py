@@ -234,3 +234,55 @@ def test_no_offer_without_ledgers(bot, chat):
     reply = leader.send("25平米")
     assert "2023年投入金额" in reply and "根据台账统计" not in reply
     assert "offered" not in answer_rows(bot)[2]
+
+
+# --- 说明6: the 培养人才明细 rows from the member ledger ----------------------------------------------
+
+def test_the_talent_list_is_offered_from_the_member_ledger_and_adopted(bot, chat):
+    leader = chat("leader")
+    for line in ("成员 晋升 赵磊 高级技师 2023年3月5日", "成员 荣誉 赵磊 企业劳模 2024-05-01",
+                 "成员 晋升 钱芳 技师 2024年11月20日", "成员 加入 周强 2024-03-01",
+                 "成员 晋升 吴刚 技师 2022年5月1日"):               # 2022: outside the two years
+        leader.send(line)
+        leader.send("确认")
+    leader.send("申报")
+    leader.send("修改 培养人才总数")
+    for _ in range(10):                        # 总数, five grades, four honours: all offered
+        reply = leader.press("采用")
+    assert "培养人才明细" in reply and "根据台账统计（2 人）：" in reply
+    assert "1. 赵磊，2023年3月晋升为高级技师，2024年获企业劳模" in reply
+    assert "2. 钱芳，2024年11月晋升为技师，无" in reply and "吴刚" not in reply and "周强" not in reply
+    assert leader.buttons()[:2] == ["采用", "添加一人"]
+    reply = leader.press("采用")
+    assert "✓ 培养人才明细：2 人" in reply
+    values, sources, _ = answer_rows(bot)
+    assert values["talent.list"] == [
+        {"name": "赵磊", "promotion": "2023年3月晋升为高级技师", "honour": "2024年获企业劳模"},
+        {"name": "钱芳", "promotion": "2024年11月晋升为技师", "honour": "无"}]
+    assert sources["talent.list"] == "ledger"
+    reply = leader.send("修改 培养人才明细")     # rows there now: no second offer
+    assert "已添加 2 人" in reply and "根据台账统计" not in reply
+
+
+def test_the_talent_list_can_still_be_typed_instead_of_the_offer(bot, chat):
+    load(bot)
+    leader = chat("leader")
+    leader.send("申报")
+    reply = leader.send("修改 培养人才明细")
+    assert "根据台账统计（3 人）：" in reply and "3. 孙立，无，2024年获地市级劳模" in reply
+    assert leader.buttons()[0] == "采用"
+    leader.send("赵磊 2024年3月晋升为高级技师 无")
+    leader.send("完成")
+    values, sources, _ = answer_rows(bot)
+    assert values["talent.list"] == [{"name": "赵磊", "promotion": "2024年3月晋升为高级技师", "honour": "无"}]
+    assert sources["talent.list"] == "override"
+
+
+def test_no_talent_list_offer_without_member_entries_of_the_two_years(bot, chat):
+    load(bot, rows=[r for r in FIXTURE if r[0] != "member"] + [
+        ("member", "20220501", {"kind": "晋升", "name": "吴刚", "grade": "技师"}),
+        ("member", "20240301", {"kind": "加入", "name": "周强"})])
+    leader = chat("leader")
+    leader.send("申报")
+    reply = leader.send("修改 培养人才明细")
+    assert "已添加 0 人" in reply and "根据台账统计" not in reply and "采用" not in leader.buttons()

@@ -300,7 +300,7 @@ class Walker(GroupMixin):
         old = self._save(item.key, value)
         self.store.set_skipped(item.key, False)
         shown = item.display(value)
-        if old not in (None, "") and old != value:
+        if old not in (None, "", []) and old != value:
             line = f"✓ {item.qualified}：{item.display(old)} → {shown}"
         else:
             line = f"✓ {item.qualified}：{shown}"
@@ -424,8 +424,8 @@ class Walker(GroupMixin):
         self.fstate.pop("row_pick", None)
         number = self.form.number(item)
         if isinstance(item, Group):
-            self.turn.reply(prefix + f"{lead} {number} 项 {item.label}：{item.question()}\n"
-                            + self._group_menu_text(item), self._group_buttons(item))
+            text, buttons = self._group_offer(item, self._group_menu_text(item), self._group_buttons(item))
+            self.turn.reply(prefix + f"{lead} {number} 项 {item.label}：{item.question()}\n" + text, buttons)
             return
         if item.kind == "longtext":
             current = self.answers.get(key) or ""
@@ -443,6 +443,20 @@ class Walker(GroupMixin):
             text += f"\n{reason}：{item.display(value)}。采用请点「采用」，或直接输入其他数值。"
             buttons = [("采用", "form:accept_offer")] + buttons
         self.turn.reply(text, buttons)
+
+    def _group_offer(self, group, text, buttons):
+        """The rows the host offers for a still empty ``group`` (listed, with [采用] first), if any."""
+        if self._rows(group):
+            return text, buttons
+        offer = self.host.offer(self.turn, self, group)
+        if offer is None or not offer[0]:
+            return text, buttons
+        rows, reason = offer
+        self.fstate["offer"] = {"key": group.key, "value": rows}
+        listed = "\n".join(f"{n}. {group.row_summary(r)}" for n, r in enumerate(rows, 1))
+        text += (f"\n{reason}（{group.display(rows)}）：\n{listed}\n"
+                 f"采用请点「采用」，或按上面的方式自己逐{group.unit}填写。")
+        return text, [("采用", "form:accept_offer")] + buttons
 
     def _field_buttons(self, item):
         if isinstance(item, Group):
@@ -522,8 +536,9 @@ class Walker(GroupMixin):
         self.fstate["cursor"], self.fstate["row"] = item.key, None
         current = self.answers.get(item.key)
         if isinstance(item, Group):
-            self.turn.reply(f"{item.label}：" + self._group_menu_text(item) + "\n" + item.row_hint(),
-                            self._group_buttons(item))
+            text, buttons = self._group_offer(item, self._group_menu_text(item) + "\n" + item.row_hint(),
+                                              self._group_buttons(item))
+            self.turn.reply(f"{item.label}：" + text, buttons)
             return
         if item.kind == "longtext":
             self.turn.reply(f"{item.qualified}当前 {kinds.char_count(current)} 字。继续发送会接在后面；"
