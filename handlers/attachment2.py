@@ -19,6 +19,7 @@ from handlers.application_docx import _member_header, _member_row
 from handlers.application_schema import HONOURS, SKILL_GRADES
 from handlers.document_values import _Answers, _cn_date, _honours_text, _money, _sources_text, _years
 from handlers.docx_layout import FONT, _new_document, _paragraph, _table, _to_bytes
+from handlers.statistics import is_grant_data
 
 TO_FILL = "（请补充）"
 TITLE_SIZE = Pt(18)                         # 小二
@@ -36,7 +37,12 @@ def _in_years(entries, years) -> list:
 
 # the ledgers' kind names (handlers/ledger_schema.py) for the outline's short ones
 KIND_NAMES = {"培训": ("培训", "技能培训"), "成果": ("成果", "创新成果"),
-              "实用新型": ("实用新型", "实用新型专利"), "发明": ("发明", "发明专利")}
+              "实用新型": ("实用新型", "实用新型专利"), "发明": ("发明", "发明专利"),
+              "获奖": ("获奖", "奖项"), "成果转化": ("成果转化", "转化")}
+# 三（一）创新成果情况: every kind of the 创新成果台账, in this order (经济效益 is detailed in 三（三）)
+ACHIEVEMENT_KINDS = (("立项", "立项课题", "项"), ("成果", "创新成果", "项"), ("成果转化", "成果转化", "项"),
+                     ("实用新型", "实用新型专利", "个"), ("发明", "发明专利", "个"), ("获奖", "获奖", "项"),
+                     ("经济效益", "产生经济效益的成果", "项"))
 
 
 def _of_kind(entries, *kinds) -> list:
@@ -173,13 +179,14 @@ def _funding_text(a: _Answers, years, ledger: list) -> str:
             sources = _sources_text(a.get(f"funding.{tag}.sources"))
             parts.append(f"{year}年投入经费{amount}万元" + (f"（{sources}）" if sources else ""))
     text = "；".join(parts) + ("。" if parts else "")
+    amounts = [_number(_money(a.get(f"funding.{tag}.amount"))) for tag in ("y1", "y2")]
+    if len(parts) == 2:
+        text += f"近两年共投入经费{_fmt(sum(amounts, Decimal(0)))}万元。"
     entries = _in_years(ledger, years)
-    received = [e for e in entries if not _is_expense(e)]
-    if received:
-        units = "、".join(dict.fromkeys(str(e.get("unit") or e.get("source")) for e in received
-                                        if e.get("unit") or e.get("source")))
-        text += (f"近两年经费到账{len(received)}笔，共{_fmt(_sum(received, 'amount'))}万元"
-                 + (f"，来源于{units}" if units else "") + "。")
+    # 近两年经费投入 are the units' funds as answered in 附件1; the naming grant is not one of them
+    for grant in (e for e in entries if not _is_expense(e) and is_grant_data(e)):
+        text += (f"另，{_cn_date(grant.get('date')) or ''}收到{grant.get('unit') or '上级工会'}命名一次性经费支持"
+                 f"{_fmt(_number(grant.get('amount')))}万元，不计入上述经费投入。")
     spent = [e for e in entries if _is_expense(e)]
     if spent:
         total = _fmt(_sum(spent, "amount"))
@@ -269,28 +276,31 @@ def _division_text(members: list) -> str:
 def _achievement_line(entry: dict) -> str:
     parts = [str(entry.get("title") or "")]
     if entry.get("level"):
-        parts.append(f"（{entry['level']}）")
+        level = str(entry["level"])
+        parts.append(f"（{level if level.endswith('级') else level + '级'}）")
     if entry.get("number"):
         parts.append(f"，编号{entry['number']}")
-    if entry.get("date"):
+    if entry.get("amount") and entry.get("kind") == "经济效益":
+        parts.append(f"，效益{_money(entry['amount'])}万元")
+    elif entry.get("date"):
         parts.append(f"，{_cn_date(entry['date'])}")
     return "".join(parts)
 
 
 def _innovation_text(a: _Answers, achievements: list) -> str:
+    """The 附件1 counts, then every 创新成果台账 entry of the two years by name, kind by kind."""
     parts = [_innovation_counts(a) and f"近两年来，工作室{_innovation_counts(a)}。"]
-    if achievements:
-        kinds = Counter(e.get("kind") for e in achievements)
-        parts.append("台账记录：" + "，".join(
-            f"{label}{kinds[kind]}{unit}" for kind, label, unit in
-            (("立项", "立项课题", "项"), ("成果", "创新成果", "项"), ("实用新型", "实用新型专利", "个"),
-             ("发明", "发明专利", "个"), ("获奖", "获奖", "项"), ("成果转化", "成果转化", "项"))
-            if kinds[kind]) + "。")
-        for kind, label in (("实用新型", "实用新型专利"), ("发明", "发明专利"), ("获奖", "获奖"),
-                            ("成果转化", "成果转化")):
-            entries = _of_kind(achievements, kind)
-            if entries:
-                parts.append(f"{label}：" + "；".join(map(_achievement_line, entries)) + "。")
+    groups = [(label, unit, _of_kind(achievements, kind)) for kind, label, unit in ACHIEVEMENT_KINDS]
+    known = {name for kind, _, _ in ACHIEVEMENT_KINDS for name in KIND_NAMES.get(kind, (kind,))}
+    other = [e for e in achievements if e.get("kind") not in known]
+    if other:
+        groups.append(("其他成果", "项", other))
+    groups = [g for g in groups if g[2]]
+    if groups:
+        parts.append("台账记录：" + "，".join(f"{label}{len(entries)}{unit}" for label, unit, entries in groups)
+                     + "。")
+        for label, _, entries in groups:
+            parts.append(f"{label}：" + "；".join(map(_achievement_line, entries)) + "。")
     return _join(parts)
 
 

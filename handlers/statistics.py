@@ -25,7 +25,11 @@ def _sum(values):
 
 def is_naming_grant(entry):
     """The one-off naming grant is the studio's income, not the units' 经费投入 of the application years."""
-    data = entry.data or {}
+    return is_grant_data(entry.data or {})
+
+
+def is_grant_data(data):
+    """``is_naming_grant`` for a ledger entry's data (or the row ledgers_for_materials makes of it)."""
     return bool(data.get("grant")) or ledgers.GRANT_NOTE in (data.get("notes") or "") \
         or "命名" in (data.get("unit") or "")
 

@@ -155,3 +155,60 @@ def test_rows_for_the_materials_draft(bot, kept):
     draft = render_materials_docx(application_form(2025), {"cover.name": STUDIO}, year=2025, ledgers=data)
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(draft)).paragraphs)
     assert "盾构操作培训" in text and "激光测距仪" in text and "赵磊晋升为高级技师" in text
+
+
+# --- 附件2 agrees with 附件1: funding from the answers (not the naming grant), every 成果 named ---------
+
+MATERIAL_ACHIEVEMENTS = [
+    ("20230201", {"kind": "立项", "title": "富水砂层始发风险控制", "plan": "样机", "target": "20231231"}),
+    ("20230401", {"kind": "创新成果", "title": "管片快速拼装工法"}),
+    ("20240501", {"kind": "创新成果", "title": "盾构同步注浆参数优化论文"}),
+    ("20240601", {"kind": "成果转化", "title": "管片拼装定位装置推广"}),
+    ("20230812", {"kind": "实用新型专利", "title": "一种管片拼装定位装置", "number": "ZL202320000001.1"}),
+    ("20231020", {"kind": "实用新型专利", "title": "一种同步注浆监测装置"}),
+    ("20241020", {"kind": "发明专利", "title": "盾构姿态智能纠偏方法", "number": "ZL202410000001.1"}),
+    ("20240901", {"kind": "获奖", "title": "纠偏辅助系统", "level": "省部", "issuer": "中施企协"}),
+    ("20220101", {"kind": "创新成果", "title": "早年成果"}),                    # outside the two years
+]
+
+
+def test_materials_agree_with_the_form_and_name_every_achievement(bot):
+    from datetime import date
+
+    from handlers.application_schema import application_form
+    from handlers.documents import render_materials_docx
+    from storage import ledgers
+    with bot.db.transaction() as s:
+        sid = s.scalar(select(Studio.id).where(Studio.name == STUDIO))
+        for day, data in MATERIAL_ACHIEVEMENTS:
+            ledgers.add_entry(s, sid, "achievement", dict(data, date=day),
+                              date(int(day[:4]), int(day[4:6]), int(day[6:])), None)
+        for day, amount, unit in (("20230110", "3", "中交示范工程局"), ("20240201", "4", "中交示范工程局")):
+            ledgers.add_entry(s, sid, "funding", {"direction": "收入", "amount": amount, "unit": unit, "date": day},
+                              date(int(day[:4]), int(day[4:6]), int(day[6:])), None)
+        ledgers.record_grant(s, sid, 5, date(2024, 6, 1), None)
+    with bot.db.session() as s:
+        data = ledgers_for_materials(s, sid, [2023, 2024])
+    values = {"cover.name": STUDIO,
+              "funding.y1.amount": "3", "funding.y1.sources": [{"unit": "中交示范工程局", "amount": "3"}],
+              "funding.y2.amount": "4", "funding.y2.sources": [{"unit": "中交示范工程局", "amount": "4"}],
+              "innovation.results": 2, "innovation.applied": 1, "innovation.utility": 2, "innovation.invention": 1,
+              "innovation.award_intl": 0, "innovation.award_national": 0, "innovation.award_provincial": 1,
+              "innovation.award_city": 0}
+    draft = docx.Document(io.BytesIO(render_materials_docx(application_form(2025), values, year=2025,
+                                                           ledgers=data)))
+    texts = [p.text for p in draft.paragraphs]
+    funding = next(t for t in texts if "投入经费" in t)
+    assert "2023年投入经费3万元（中交示范工程局 3万元）；2024年投入经费4万元（中交示范工程局 4万元）。" in funding
+    assert "近两年共投入经费7万元" in funding
+    assert "12万元" not in funding and "到账" not in funding               # 3 + 4 + the 5 grant
+    assert "命名一次性经费支持5万元，不计入上述经费投入" in funding
+    results = texts[texts.index("（一）创新成果情况") + 1]
+    assert results.startswith("近两年来，工作室取得创新成果2项，成果转化1项，获实用新型专利2个，获发明专利1个，获省部级奖1个。")
+    assert ("台账记录：立项课题1项，创新成果2项，成果转化1项，实用新型专利2个，发明专利1个，获奖1项。"
+            in results)
+    for _, entry in MATERIAL_ACHIEVEMENTS[:-1]:
+        assert entry["title"] in results, entry["title"]
+    assert "早年成果" not in results
+    assert "创新成果：管片快速拼装工法，2023年4月1日；盾构同步注浆参数优化论文，2024年5月1日。" in results
+    assert "获奖：纠偏辅助系统（省部级），2024年9月1日。" in results
