@@ -1,6 +1,6 @@
 """The 附件2 申报材料 draft (``render_materials_docx``) from the application values and the ledgers.
 
-It follows the 附件2 outline; sections without data say "（请补充）". The organisation's name is a
+It follows the 附件2 outline; sections without data say "（待补充）". The organisation's name is a
 parameter (configuration), never a constant in the text. It reads as prose: the narrative is
 quoted in whole sentences (never cut with 「……」), the studio's full name is written once (then
 「工作室」), and the outline's headings are Word headings (标题 1 / 标题 2) in bold 仿宋 三号 / 四号.
@@ -21,7 +21,7 @@ from handlers.document_values import _Answers, _cn_date, _honours_text, _money, 
 from handlers.docx_layout import FONT, _new_document, _paragraph, _table, _to_bytes
 from handlers.statistics import is_grant_data
 
-TO_FILL = "（请补充）"
+TO_FILL = "（待补充）"
 TITLE_SIZE = Pt(18)                         # 小二
 HEADING_SIZES = {1: Pt(16), 2: Pt(14)}      # 三号 for 一、…, 四号 for （一）…
 SENTENCE = re.compile(r".+?(?:[。！？][”’」』）]*|$)", re.DOTALL)
@@ -121,7 +121,7 @@ RULE_KINDS = ("团队学习", "活动开展", "创新计划", "成果发布", "�
 
 
 def _rules_text(record) -> str:
-    """（一）制度建立情况 from the 制度 recorded in chat; （请补充） only where nothing was recorded."""
+    """（一）制度建立情况 from the 制度 recorded in chat; （待补充） only where nothing was recorded."""
     rules = _recorded(record, "rules")
     if rules is None:
         return TO_FILL
@@ -369,7 +369,7 @@ def _exchange_text(activities: list) -> str:
 
 def render_materials_docx(form, values: dict, *, year: int, org_name: str = "中国交建",
                           ledgers: dict | None = None, record: dict | None = None) -> bytes:
-    """A draft of the 附件2 申报材料 following its outline; gaps say （请补充）. ``record``: the 制度 /
+    """A draft of the 附件2 申报材料 following its outline; gaps say （待补充）. ``record``: the 制度 /
     设备 / 场所 recorded in chat (handlers/seven_record.py ``facts``)."""
     a = _Answers(form, values)
     ledgers = ledgers or {}

@@ -514,7 +514,7 @@ def test_materials_from_values_and_ledgers(form):
     assert doc.tables and _rows(doc.tables[0])[1][0] == "孙立"
     assert len(doc.tables[0].rows) == 21
     index = texts.index("（一）制度建立情况")
-    assert texts[index + 1] == "（请补充）"
+    assert texts[index + 1] == "（待补充）"
 
 
 def test_materials_read_as_prose(form):
@@ -540,7 +540,7 @@ def test_materials_without_ledgers_ask_to_fill_in(form):
     doc = _read(render_materials_docx(form, {"cover.name": "张三工作室"}, year=YEAR))
     texts = [p.text for p in doc.paragraphs]
     for heading in OUTLINE[2:5] + OUTLINE[6:]:
-        assert texts[texts.index(heading) + 1] == "（请补充）", heading
+        assert texts[texts.index(heading) + 1] == "（待补充）", heading
     sizes = {"中国交建劳模（工匠人才）创新工作室": 18, "张三工作室申报材料": 18,
              **{h: 14 if h.startswith("（") else 16 for h in OUTLINE}}
     for r in doc.element.body.iter(qn("w:r")):

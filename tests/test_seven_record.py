@@ -161,8 +161,8 @@ def test_materials_rules_and_equipment_from_what_was_recorded(bot, chat):
     leader.send("场所面积：30平方米")
     texts, _ = materials_text(bot)
     at = texts.index("（一）制度建立情况")
-    assert texts[at + 1] == "（请补充）"
-    assert any("配套设备设施：（请补充）" in t for t in texts)
+    assert texts[at + 1] == "（待补充）"
+    assert any("配套设备设施：（待补充）" in t for t in texts)
     leader.send("制度 团队学习")
     send_file(bot, name="学习制度.jpg")
     leader.send("制度 3 6")
@@ -174,5 +174,5 @@ def test_materials_rules_and_equipment_from_what_was_recorded(bot, chat):
                              "尚未建立：活动开展、成果发布、奖励激励制度。")
     venue = next(t for t in texts if t.startswith("工作室有固定活动场所30平方米"))
     assert venue == "工作室有固定活动场所30平方米，已挂牌，用于学习、展示；配备资料、电脑网络等设备设施。"
-    assert "（请补充）" not in venue and "（请补充）" not in texts[at + 1]
+    assert "（待补充）" not in venue and "（待补充）" not in texts[at + 1]
     assert labels == ["制度（团队学习）"]
