@@ -1,8 +1,12 @@
 """Access tokens cached in the database, so every process shares one and refreshes it once."""
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from bot import clock
 from storage.models import CacheEntry
+
+NEVER_VALID = datetime(1970, 1, 1)      # the expiry of a row made only to be locked
 
 
 class TokenCache:
@@ -21,10 +25,13 @@ class TokenCache:
             entry = session.get(CacheEntry, self.key)
             if entry is not None and entry.expires_at - timedelta(seconds=self.margin) > now:
                 return entry.value
-        # single flight: the row lock (PostgreSQL) / write lock (SQLite) serialises refreshers
+        # single flight: the row lock (PostgreSQL) / write lock (SQLite) serialises refreshers; on
+        # PostgreSQL an expired row is made first, so there is a row to lock even before the first token
         with self.db.transaction() as session:
             query = session.query(CacheEntry).filter(CacheEntry.key == self.key)
             if not self.db.is_sqlite:
+                session.execute(pg_insert(CacheEntry).values(key=self.key, value="", expires_at=NEVER_VALID)
+                                .on_conflict_do_nothing(index_elements=["key"]))
                 query = query.with_for_update()
             entry = query.one_or_none()
             if entry is not None and entry.expires_at - timedelta(seconds=self.margin) > clock.real_utcnow():

@@ -146,3 +146,27 @@ def test_the_scheduler_job_table_comes_from_the_migrations_and_apscheduler_uses_
         scheduler.shutdown(wait=False)
     with any_bot.db.session() as s:
         assert s.execute(text("SELECT id FROM scheduler_jobs")).scalars().all() == ["probe"]
+
+
+def test_concurrent_token_refreshes_fetch_once_and_write_no_duplicate(any_bot):
+    import threading
+    from bot.tokens import TokenCache
+    fetched, tokens, errors = [], [], []
+    gate = threading.Barrier(6)
+
+    def fetch():
+        fetched.append(1)
+        return f"tok{len(fetched)}", 7200
+
+    def one():
+        gate.wait()
+        try:
+            tokens.append(TokenCache(any_bot.db, "race").get(fetch))
+        except Exception as exc:     # the failure this test is about: a duplicate key on insert
+            errors.append(exc)
+    threads = [threading.Thread(target=one) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(fetched) == 1 and set(tokens) == {"tok1"}
