@@ -18,6 +18,7 @@ class Bot:
         self.tasks = tasks.Kinds()
         handlers.register_all(self.router, self.tasks)
         self.channels = ChannelRegistry()
+        self._robots = {}
         from bot.channels.web import WebChannel
         self.channels.add(WebChannel(self))
         if config.wecom_enabled:
@@ -26,6 +27,14 @@ class Bot:
         if config.dingtalk_enabled:
             from bot.channels.dingtalk import DingTalkChannel
             self.channels.add(DingTalkChannel(self))
+
+    def robots_only(self, name):
+        """A channel that only posts to group robots, for a messenger whose app is not configured
+        (bot/channels/robots.py); made once, None for a channel without group robots."""
+        if name not in self._robots:
+            from bot.channels.robots import robots_only
+            self._robots[name] = robots_only(self, name)
+        return self._robots[name]
 
     def handle(self, incoming):
         """Run one turn; returns the replies, or None for a duplicate delivery."""

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from bot.clock import TZ
-from bot.workdays import is_workday, previous_workday
+from bot.workdays import generation, is_workday, previous_workday
 
 QUARTER_MONTHS = (1, 4, 7, 10)
 QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
@@ -73,11 +73,11 @@ def at_notice_time(config, day):
 def calendar(config, year):
     """The calendar of ``year`` under ``config`` (cached: the inputs are a handful of strings)."""
     return _calendar(config.deadline, config.review_period, config.naming_from,
-                     tuple(config.countdown), year)
+                     tuple(config.countdown), year, generation())
 
 
 @lru_cache(maxsize=64)
-def _calendar(deadline_text, review_text, naming_text, countdown_days, year):
+def _calendar(deadline_text, review_text, naming_text, countdown_days, year, _schedules_read):
     deadline = month_day(year, deadline_text)
     countdown = {}
     for days in sorted(countdown_days, reverse=True):

@@ -15,9 +15,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from bot import alerts, clock
+from bot import alerts, clock, pauses
 from bot.errors import ChannelError
-from storage.models import CacheEntry, OutboxMessage
+from storage.models import OutboxMessage
 
 log = logging.getLogger("bot.delivery")
 
@@ -42,7 +42,6 @@ def backoff(attempts, base=2.0, cap=1800.0):
 class Delivery:
     def __init__(self, bot):
         self.bot = bot
-        self._robots = {}       # robot-only channels for channels without app credentials
         self._paused_now = {}   # (channel, recipient) paused during this round: later sends wait
 
     def drain(self, limit=2000):
@@ -53,7 +52,7 @@ class Delivery:
             by_channel[row["channel"]].append(row)
         groups = defaultdict(list)
         for channel_name, rows in by_channel.items():
-            channel = self.bot.channels.get(channel_name) or self._robots_only(channel_name)
+            channel = self.bot.channels.get(channel_name) or self.bot.robots_only(channel_name)
             if channel is None:
                 self._fail(rows, f"渠道 {channel_name} 未配置")
                 alerts.report(self.bot, channel_name, "该渠道未配置", len(rows))
@@ -88,13 +87,6 @@ class Delivery:
             for row in rows:
                 obj = session.get(OutboxMessage, row["id"])
                 obj.status, obj.attempts, obj.next_attempt_at = "pending", obj.attempts - 1, until
-
-    def _robots_only(self, name):
-        """Group robots need no app: a robot-only channel when the app is not configured."""
-        if name not in self._robots:
-            from bot.channels.robots import robots_only      # here: the channel modules import this one
-            self._robots[name] = robots_only(self.bot, name)
-        return self._robots[name]
 
     def pending(self):
         with self.bot.db.session() as session:
@@ -179,23 +171,11 @@ class Delivery:
         return counts
 
     def _paused_recipients(self, channel, recipients, now):
-        keys = {f"pause:{channel.name}:{r}": r for r in recipients}
-        with self.bot.db.session() as session:
-            rows = session.scalars(select(CacheEntry).where(CacheEntry.key.in_(list(keys)),
-                                                            CacheEntry.expires_at > now)).all()
-            return {keys[row.key]: row.expires_at for row in rows}
+        return pauses.paused(self.bot.db, channel.name, recipients, now)
 
     def pause(self, channel_name, recipient, seconds):
         """Hold every message to ``recipient`` for ``seconds`` (e.g. a throttled robot)."""
-        until = clock.real_utcnow() + timedelta(seconds=seconds)
-        getattr(self, "_paused_now", {})[(channel_name, recipient)] = until
-        key = f"pause:{channel_name}:{recipient}"
-        with self.bot.db.transaction() as session:
-            entry = session.get(CacheEntry, key)
-            if entry is None:
-                session.add(CacheEntry(key=key, value="paused", expires_at=until))
-            else:
-                entry.expires_at = until
+        self._paused_now[(channel_name, recipient)] = pauses.pause(self.bot.db, channel_name, recipient, seconds)
 
     def _send(self, channel, rows):
         if not rows:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from bot.errors import UserError
 from bot.message import Button, Outgoing
 from storage.models import ROLES
+from storage.people import resolve_person, resolve_person_id
 
 _SPACES = re.compile(r"\s+")
 
@@ -49,7 +50,6 @@ class Turn:
     @property
     def person(self):
         if self._person is Turn._UNREAD:
-            from bot.turns import resolve_person
             self._person = resolve_person(self.session, self.incoming.channel, self.incoming.user)
             self._person_id = self._person.id if self._person is not None else None
         return self._person
@@ -57,7 +57,6 @@ class Turn:
     @property
     def person_id(self):
         if self._person_id is Turn._UNREAD:
-            from bot.turns import resolve_person_id
             self._person_id = resolve_person_id(self.session, self.incoming.channel, self.incoming.user)
         return self._person_id
 

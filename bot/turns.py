@@ -14,13 +14,13 @@ import time
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload
 
 from bot import clock
 from bot.errors import UserError
 from bot.message import Outgoing, coalesce
 from bot.outbox import enqueue
-from storage.models import Account, Conversation, InboxEntry, Person
+from bot.router import Turn
+from storage.models import Account, Conversation, InboxEntry
 
 log = logging.getLogger("bot.turn")
 
@@ -59,11 +59,6 @@ _LOAD = (select(_CONV.c.id, _CONV.c.state, _CONV.c.version, _ACCOUNT.c.person_id
 _LOAD_LOCKED = _LOAD.with_for_update(of=_CONV)
 _SAVE = (update(_CONV).where(_CONV.c.id == bindparam("conv_id"), _CONV.c.version == bindparam("seen"))
          .values(state=bindparam("state"), version=bindparam("seen") + 1, updated_at=bindparam("at")))
-_PERSON = (select(Person).join(Account)
-           .where(Account.channel == bindparam("channel"), Account.external_id == bindparam("user_id"))
-           .options(joinedload(Person.roles)))
-_PERSON_ID = select(Account.person_id).where(Account.channel == bindparam("channel"),
-                                             Account.external_id == bindparam("user_id"))
 _STATEMENTS = {}
 
 
@@ -117,16 +112,6 @@ def save_conversation(session, conv, state):
         raise StaleState(f"conversation {conv.id} changed under a locked turn")
 
 
-def resolve_person(session, channel, user_id):
-    """The Person bound to this messenger account, with roles; None when unbound."""
-    return session.scalars(_PERSON, {"channel": channel, "user_id": user_id}).unique().first()
-
-
-def resolve_person_id(session, channel, user_id):
-    """The bound Person's id only (most form answers need no more): one Core statement."""
-    return session.connection().execute(_PERSON_ID, {"channel": channel, "user_id": user_id}).scalar()
-
-
 def handle(bot, incoming):
     """Process one incoming message in its own transaction; returns the replies, or None for a
     duplicate delivery.
@@ -166,7 +151,6 @@ def run_turn(bot, session, incoming):
     if channel is not None:
         channel.prepare(session, incoming)
     conv = load_conversation(session, incoming.channel, incoming.user)
-    from bot.router import Turn
     turn = Turn(bot=bot, session=session, incoming=incoming, state=conv.working_state(),
                 person_id=conv.person_id)
     failed = dispatch(bot, turn)

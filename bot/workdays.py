@@ -54,11 +54,18 @@ def _schedules():
     return found
 
 
+_generation = [0]          # bumped by reload(): calendars cached on an older one are recomputed
+
+
 def reload():
     """Forget what was read (after a schedule was loaded); the yearly calendars are recomputed."""
     _schedules.cache_clear()
-    from bot import cycle
-    cycle._calendar.cache_clear()
+    _generation[0] += 1
+
+
+def generation():
+    """Which reading of the schedules is current (a cache key for what is computed from them)."""
+    return _generation[0]
 
 
 def schedule_for(year):

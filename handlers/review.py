@@ -130,7 +130,6 @@ def _make_pending(session, step):
 def summary_text(session, app):
     form = application_form(app.year)
     values = form.complete_values(applications.load_answers(session, app.id))
-    from handlers import statistics
     from handlers import seven_record
     haves = seven_record.check(session, app, values)
     unmet = [h.name.replace("有", "", 1) for h in haves if h.status == seven.NOT_MET]

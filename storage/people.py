@@ -4,10 +4,28 @@ Shared by the demo, the people import and the admin commands.
 """
 import re
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from bot import clock
 from storage.models import ROLES, Account, Person, PersonRole, RobotGroup, Studio, Unit
+
+
+_PERSON = (select(Person).join(Account)
+           .where(Account.channel == bindparam("channel"), Account.external_id == bindparam("user_id"))
+           .options(joinedload(Person.roles)))
+_PERSON_ID = select(Account.person_id).where(Account.channel == bindparam("channel"),
+                                             Account.external_id == bindparam("user_id"))
+
+
+def resolve_person(session, channel, user_id):
+    """The Person bound to this messenger account, with roles; None when unbound."""
+    return session.scalars(_PERSON, {"channel": channel, "user_id": user_id}).unique().first()
+
+
+def resolve_person_id(session, channel, user_id):
+    """The bound Person's id only (most form answers need no more): one Core statement."""
+    return session.connection().execute(_PERSON_ID, {"channel": channel, "user_id": user_id}).scalar()
 
 
 def find_unit(session, name):

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot import clock, tasks
+from bot import clock, pauses, tasks
 from bot import files as stored_files
 from bot.channels import dingtalk_chats
 from bot.channels.base import Channel
@@ -357,8 +357,7 @@ class DingTalkChannel(Channel):
                     raise
                 # several recipients: report this one alone, and pause a throttled robot ourselves
                 if exc.code in self.pausing_codes:
-                    from bot.delivery import Delivery
-                    Delivery(self.bot).pause(self.name, group, exc.delay)
+                    pauses.pause(self.bot.db, self.name, group, exc.delay)
                 (retry if exc.retry else invalid).add(group)
         if invalid or retry:
             return {"invalid_recipients": sorted(invalid), "retry_recipients": sorted(retry)}

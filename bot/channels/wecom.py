@@ -21,10 +21,9 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, request
 from sqlalchemy import delete, select
 
-from bot import clock, files, inbox, tasks
+from bot import clock, files, inbox, pauses, tasks
 from bot.channels.base import Channel
 from bot.channels.wecom_api import WeComClient
-from bot.delivery import Delivery
 from bot.crypto import Envelope, parse_xml_fields, wecom_encrypted_field
 from bot.errors import ChannelError, DecryptError, SignatureError
 from bot.http_errors import json_error
@@ -254,7 +253,7 @@ class WeComChannel(Channel):
                 log.warning("wecom: group %s failed: %s", recipient, exc)
                 if exc.retry:
                     if exc.code in self.pausing_codes and exc.delay:
-                        Delivery(self.bot).pause(self.name, recipient, exc.delay)
+                        pauses.pause(self.bot.db, self.name, recipient, exc.delay)
                     retry.append(recipient)
                 else:
                     invalid.append(recipient)
