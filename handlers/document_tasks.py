@@ -78,7 +78,9 @@ def _asker(turn):
 
 
 def _deliver(bot, session, recipients, message, stored, dedupe_key):
-    message.file = files.as_outgoing_file(bot, stored)
+    """``message`` (with ``stored`` as its file, when there is one) to each recipient, once per key."""
+    if stored is not None:
+        message.file = files.as_outgoing_file(bot, stored)
     for recipient in recipients:
         if "person_id" in recipient:
             person = session.get(Person, recipient["person_id"])
@@ -145,7 +147,7 @@ def run_application_package(bot, payload):
         reason = str(refused)
 
         def tell(session):
-            _deliver_text(session, payload["recipients"], reason, payload["dedupe_key"] + "|refused")
+            _deliver(bot, session, payload["recipients"], Outgoing(text=reason), None, payload["dedupe_key"] + "|refused")
         return tell
     left_out = [p for p in contents.proofs if p.note]
 
@@ -167,21 +169,9 @@ def run_application_package(bot, payload):
 
 def _failed(what, command):
     def tell(session, payload):
-        _deliver_text(session, payload["recipients"], FAILED.format(what=what, command=command),
-                      payload["dedupe_key"] + "|failed")
+        _deliver(None, session, payload["recipients"], Outgoing(text=FAILED.format(what=what, command=command)),
+                 None, payload["dedupe_key"] + "|failed")
     return tell
-
-
-def _deliver_text(session, recipients, text, dedupe_key):
-    for recipient in recipients:
-        message = Outgoing(text=text)
-        if "person_id" in recipient:
-            person = session.get(Person, recipient["person_id"])
-            if person is not None:
-                push_to_person(session, person, message, dedupe_key=f"{dedupe_key}|p{person.id}")
-        else:
-            enqueue(session, recipient["channel"], recipient["user"], message,
-                    dedupe_key=f"{dedupe_key}|{recipient['channel']}:{recipient['user']}")
 
 
 def register(kinds):

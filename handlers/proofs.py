@@ -266,8 +266,8 @@ def proof_command(turn, args, walker=None):
     turn.reply(f"{item_listing(turn.session, app, item)}\n请发送「{item.qualified}」的证明照片或文件（可以发多份）。")
 
 
-def remove_command(turn, args, walker=None):
-    """删除证明 <标签> <序号>."""
+def _numbered_proof(turn, args, walker):
+    """(application, item, attachment, stored file, number) that 「<标签> <序号>」 names."""
     app = _application(turn, walker)
     _editable(app)
     label, number = _split_index(args)
@@ -276,6 +276,12 @@ def remove_command(turn, args, walker=None):
     if not 1 <= number <= len(rows):
         raise UserError(f"「{item.qualified}」只有 {len(rows)} 份证明材料，没有第 {number} 份。")
     att, stored = rows[number - 1]
+    return app, item, att, stored, number
+
+
+def remove_command(turn, args, walker=None):
+    """删除证明 <标签> <序号>."""
+    app, item, att, stored, number = _numbered_proof(turn, args, walker)
     turn.session.delete(att)
     turn.session.flush()
     turn.reply(f"已删除「{item.qualified}」的第 {number} 份证明材料：{stored.name}。\n"
@@ -284,14 +290,7 @@ def remove_command(turn, args, walker=None):
 
 def replace_command(turn, args, walker=None):
     """替换证明 <标签> <序号>: the file sent with it, or the next one, takes that proof's place."""
-    app = _application(turn, walker)
-    _editable(app)
-    label, number = _split_index(args)
-    item = resolve(application_form(app.year), label)
-    rows = proofs_of(turn.session, app.id, item.key)
-    if not 1 <= number <= len(rows):
-        raise UserError(f"「{item.qualified}」只有 {len(rows)} 份证明材料，没有第 {number} 份。")
-    att, stored = rows[number - 1]
+    app, item, att, stored, number = _numbered_proof(turn, args, walker)
     if turn.incoming.attachments:
         turn.reply(attach(turn, app, item, turn.incoming.attachments[:1], replace=att.id))
         _set_target(turn, app, item.key)

@@ -63,7 +63,6 @@ def read_file(pushed):
         return f.read()
 
 
-@pytest.mark.parametrize("engine", ["sqlite"])       # LibreOffice is slow: one engine is enough
 def test_the_package_in_chat_is_one_numbered_pdf_and_a_zip(bot, chat, tmp_path):
     leader = chat("leader")
     leader.send("申报")
@@ -114,7 +113,6 @@ def test_the_package_in_chat_is_one_numbered_pdf_and_a_zip(bot, chat, tmp_path):
     assert archive.read("证明材料/04-2023年创收金额-财务证明.jpg") == jpeg()
 
 
-@pytest.mark.parametrize("engine", ["sqlite"])
 def test_without_libreoffice_the_package_is_refused_in_chinese(bot, chat):
     bot.config.soffice = "no-such-soffice"
     leader = chat("leader")
@@ -127,7 +125,6 @@ def test_without_libreoffice_the_package_is_refused_in_chinese(bot, chat):
     assert leader.pushed_files() == []
 
 
-@pytest.mark.parametrize("engine", ["sqlite"])
 def test_the_package_from_the_cli_and_check_config(bot, chat, tmp_path, monkeypatch):
     from click.testing import CliRunner
     from bot.cli import cli
@@ -173,7 +170,6 @@ def test_pictures_of_every_kind_become_one_a4_page_each():
         package.image_to_pdf(b"not a picture")
 
 
-@pytest.mark.parametrize("engine", ["sqlite"])
 def test_a_worker_without_libreoffice_says_so_in_chinese(bot, chat):
     leader = chat("leader")
     leader.send("申报")
