@@ -3,12 +3,12 @@
 
 def create_app(config=None, bot=None):
     """Flask factory: wires configuration, storage, channels and the router."""
-    from flask import Flask, jsonify, redirect, send_file, abort
+    from flask import Flask, abort, jsonify, redirect, request, send_file
     from werkzeug.exceptions import HTTPException
 
     from bot.config import Config
     from bot.core import Bot, configure_logging
-    from bot import files
+    from bot import files, links
     from bot.http_errors import HTTP_ERRORS
 
     config = config or Config.from_env()
@@ -26,7 +26,6 @@ def create_app(config=None, bot=None):
     @app.before_request
     def refuse_oversize():
         """Refuse a too-large body before any parsing or signature work."""
-        from flask import request
         limit = config.max_body_bytes
         if config.try_enabled and request.path == "/try/api/messages":
             # a try-out message may carry a file in base64 (BOT_TRY_UPLOAD_BYTES)
@@ -55,6 +54,10 @@ def create_app(config=None, bot=None):
 
     @app.get("/files/<token>")
     def download(token):
+        try:        # the signature and expiry first, before any lookup: 403 / 410 with a Chinese message
+            links.check(bot.config, token, request.args)
+        except links.LinkRefused as refused:
+            return jsonify(error=refused.message), refused.status
         stored = files.lookup(bot, token)
         if stored is None:
             abort(404)

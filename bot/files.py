@@ -3,7 +3,6 @@ import mimetypes
 import secrets
 from pathlib import Path
 
-from flask import abort, jsonify, request
 from sqlalchemy import select
 
 from bot import clock, links
@@ -62,18 +61,8 @@ def as_outgoing_file(bot, stored):
     return {"name": stored.name, "url": url_for(bot, stored), "token": stored.token, "path": stored.path}
 
 
-def lookup(bot, token, args=None):
-    """The StoredFile a download request names (None if unknown), once its link is checked.
-
-    ``args`` is the query (default: the current request's); a missing or wrong signature is
-    refused with 403, an expired link with 410, each with a Chinese message and before any lookup.
-    """
-    try:
-        links.check(bot.config, token, request.args if args is None else args)
-    except links.LinkRefused as refused:
-        response = jsonify(error=refused.message)
-        response.status_code = refused.status
-        abort(response)
+def lookup(bot, token):
+    """The StoredFile a (checked, bot/links.py) download link names, or None when unknown or not on disk."""
     with bot.db.session() as session:
         stored = session.scalar(select(StoredFile).where(StoredFile.token == token))
         if stored is None or not stored.path or not Path(stored.path).is_file():

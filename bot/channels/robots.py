@@ -24,9 +24,6 @@ class _RobotsOnly:
     def blueprint(self):
         return None
 
-    def fast_routes(self):
-        return {}
-
     def push(self, recipients, payload, **options):
         people = [r for r in recipients if not r.startswith("group:")]
         if people:
