@@ -250,7 +250,9 @@ def command(turn, topic, args, walker=None):
         return
     turn.reply(listing(turn.session, app, topic, in_form=walker is not None))
     _set_target(turn, app, topic, [])
-    if walker is None and not turn.state.get("flow"):
+    if turn.state.get("flow") in (None, "form"):
+        # the next reply (「1 3 5」, names, 无) answers this list; inside the form, the form resumes after it
+        turn.state["seven_resume"] = turn.state.get("flow")
         turn.state["flow"] = FLAG
         turn.state["seven_pending"] = topic.key
 
@@ -261,30 +263,39 @@ def flow(turn):
     from handlers.application import current_application
     app = current_application(turn) if topic and turn.person else None
     if app is None:
-        _end(turn)
-        return False
+        return _end(turn, turn)
     if turn.incoming.attachments and not turn.incoming.text.strip():
         reply = attach(turn, app, turn.incoming.attachments)
         if reply:
             turn.reply(reply)
             return True
-        _end(turn)
-        return False
+        return _end(turn, turn)
     try:
         reply = answer(turn, app, topic, turn.incoming.text)
     except UserError:
-        _end(turn)
-        return False            # not an answer: a command or anything else goes its way
+        return _end(turn, turn)     # not an answer: the interrupted form, a command or anything else takes it
     if turn.incoming.attachments:
         reply += "\n" + attach(turn, app, turn.incoming.attachments)
     turn.reply(reply)
+    if _end(turn) == "form":
+        from handlers.application import resume
+        resume(turn, "")            # and back to the question the form was asking
     return True
 
 
-def _end(turn):
+def _end(turn, hand_over=None):
+    """Leave the list's flow, back to the flow it interrupted (the form); with ``hand_over`` (the
+    turn), that flow gets this message: returns its answer, or False when nobody took it."""
+    resumed = turn.state.pop("seven_resume", None)
     if turn.state.get("flow") == FLAG:
         turn.state.pop("flow", None)
+        if resumed:
+            turn.state["flow"] = resumed
     turn.state.pop("seven_pending", None)
+    if hand_over is None:
+        return resumed
+    flow = turn.bot.router.flows.get(resumed) if resumed else None
+    return bool(flow and flow(turn))
 
 
 def form_commands():

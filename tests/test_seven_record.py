@@ -176,3 +176,21 @@ def test_materials_rules_and_equipment_from_what_was_recorded(bot, chat):
     assert venue == "工作室有固定活动场所30平方米，已挂牌，用于学习、展示；配备资料、电脑网络等设备设施。"
     assert "（待补充）" not in venue and "（待补充）" not in texts[at + 1]
     assert labels == ["制度（团队学习）"]
+
+
+def test_inside_the_form_a_bare_reply_to_the_list_is_recorded_not_stored_as_the_asked_field(bot, chat):
+    from storage import applications
+    from storage.models import Application
+    leader = chat("leader")
+    leader.send("申报")
+    leader.send("制度")
+    reply = leader.send("1 3 5")
+    assert "已登记制度：团队学习、创新计划、奖励激励" in reply
+    assert "第 1 项 创新工作室名称" in reply                 # back to the question the form was asking
+    leader.send("设备")
+    assert "✓ 创新工作室名称：测试名称劳模创新工作室" in leader.send("测试名称劳模创新工作室")   # not a list answer
+    with bot.db.session() as s:
+        app = s.scalar(select(Application))
+        answers = applications.load_answers(s, app.id)
+        assert answers.get("cover.name") == "测试名称劳模创新工作室"
+        assert sorted(app.flags["seven"]["rules"]) == sorted(["团队学习", "创新计划", "奖励激励"])
