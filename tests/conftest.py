@@ -20,6 +20,7 @@ from bot.core import Bot
 from storage.db import Database, normalise_url
 from storage.migrate import upgrade
 from tests.chat import Chat
+from tests.form_data import fill_all
 
 
 def pytest_configure(config):
@@ -208,3 +209,15 @@ def client(bot):
     from bot import create_app
     app = create_app(bot.config, bot=bot)
     return app.test_client()
+
+
+@pytest.fixture
+def submitted(bot, chat):
+    """The demo leader's whole 2025 application, submitted (the test fixes the clock in May 2025)."""
+    leader = chat("leader")
+    leader.send("申报")
+    fill_all(leader)
+    leader.send("提交")
+    reply = leader.press("确认提交")
+    assert "已提交 2025 年度申报表，现由第 1 步 所在单位工会审批" in reply
+    return leader

@@ -1,7 +1,6 @@
 """The four-step approval chain with the demo identities: prompts, decisions, returns, transfer,
 withdraw, 催办 on a controllable clock, naming, and who may do what."""
-import io
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import docx
 import pytest
@@ -9,25 +8,13 @@ from sqlalchemy import select
 
 from bot import clock
 from handlers import review
-from storage.models import Application, Person, ReviewLog, ReviewStep, Studio
+from storage.models import Application, Person, ReviewLog, Studio
 from storage.people import bind, get_unit, upsert_person
-from tests.form_data import fill_all
 
 
 @pytest.fixture(autouse=True)
 def may_2025():
     clock.set_now(datetime(2025, 5, 20, 10, 0))
-
-
-@pytest.fixture
-def submitted(bot, chat):
-    leader = chat("leader")
-    leader.send("申报")
-    fill_all(leader)
-    leader.send("提交")
-    reply = leader.press("确认提交")
-    assert "已提交 2025 年度申报表，现由第 1 步 所在单位工会审批" in reply
-    return leader
 
 
 def app_of(bot):

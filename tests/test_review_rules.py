@@ -9,22 +9,11 @@ from sqlalchemy import select
 from bot import clock
 from handlers import review
 from storage.models import Application, Person, PersonRole, ReviewLog
-from tests.form_data import fill_all
 
 
 @pytest.fixture(autouse=True)
 def may_2025():
     clock.set_now(datetime(2025, 5, 20, 10, 0))
-
-
-@pytest.fixture
-def submitted(bot, chat):
-    leader = chat("leader")
-    leader.send("申报")
-    fill_all(leader)
-    leader.send("提交")
-    assert "已提交" in leader.press("确认提交")
-    return leader
 
 
 def state(bot):
