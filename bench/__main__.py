@@ -58,7 +58,7 @@ def free_port():
 
 def form_year():
     from bot.config import Config
-    from handlers.application import application_year
+    from handlers.application.current import application_year
     return application_year(Config.from_env(environ={}))
 
 
@@ -232,7 +232,7 @@ def load_floor(engine, env, requests_file):
 def load_assistant(env, requests_file, skip, export_users=None):
     """The assistant and its worker under wrk; with ``export_users``, those press their loop meanwhile."""
     from bench.exports import ExportUsers
-    with worker_process(env) as worker, serving("bot:create_app()", env) as (port, master):
+    with worker_process(env) as worker, serving("bot.app:create_app()", env) as (port, master):
         exporting = ExportUsers(port, export_users) if export_users else None
         started = utcnow()
         if exporting:

@@ -10,8 +10,8 @@ RENDERS = 10
 
 
 def run(renders=RENDERS):
-    from handlers.application_docx import render_application_docx
-    from handlers.application_schema import application_form
+    from handlers.application.docx_render import render_application_docx
+    from handlers.application.schema import application_form
     from tests.test_documents import OPINIONS, YEAR, _answers
     form, values = application_form(YEAR), _answers()
     assert len(values["members"]) == 20

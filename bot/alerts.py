@@ -8,7 +8,7 @@ import hashlib
 
 from sqlalchemy import select
 
-from bot import clock
+from storage import clock
 from bot.message import Outgoing
 from bot.outbox import push_to_person
 from storage.models import Person, PersonRole

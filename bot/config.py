@@ -62,7 +62,6 @@ class Config:
     dingtalk_app_key: str = ""               # DINGTALK_APP_KEY
     dingtalk_app_secret: str = ""            # DINGTALK_APP_SECRET
     dingtalk_robot_code: str = ""            # DINGTALK_ROBOT_CODE
-    dingtalk_agent_id: str = ""              # DINGTALK_AGENT_ID
     dingtalk_api_base: str = "https://api.dingtalk.com"   # DINGTALK_API_BASE
     dingtalk_oapi_base: str = "https://oapi.dingtalk.com"  # DINGTALK_OAPI_BASE
 
@@ -84,7 +83,7 @@ class Config:
         "wecom_secret": "WECOM_SECRET", "wecom_token": "WECOM_TOKEN",
         "wecom_aes_key": "WECOM_AES_KEY", "wecom_api_base": "WECOM_API_BASE",
         "dingtalk_app_key": "DINGTALK_APP_KEY", "dingtalk_app_secret": "DINGTALK_APP_SECRET",
-        "dingtalk_robot_code": "DINGTALK_ROBOT_CODE", "dingtalk_agent_id": "DINGTALK_AGENT_ID",
+        "dingtalk_robot_code": "DINGTALK_ROBOT_CODE",
         "dingtalk_api_base": "DINGTALK_API_BASE", "dingtalk_oapi_base": "DINGTALK_OAPI_BASE",
     }
 

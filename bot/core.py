@@ -1,10 +1,16 @@
 """The Bot: configuration, database, router and channels wired together, with or without Flask."""
 import logging
 
+from bot import scheduler, tasks, turns
 from bot.channels.base import ChannelRegistry
-from bot import tasks, turns
+from bot.channels.dingtalk import DingTalkChannel
+from bot.channels.robots import robots_only
+from bot.channels.web import WebChannel
+from bot.channels.wecom import WeComChannel
 from bot.router import Router
+from handlers.registry import register_all
 from storage.db import Database
+from storage.migrate import upgrade
 
 
 class Bot:
@@ -14,25 +20,21 @@ class Bot:
         self.config = config
         self.db = Database(config.database_url)
         self.router = Router()
-        import handlers
         self.tasks = tasks.Kinds()
-        handlers.register_all(self.router, self.tasks)
+        self.jobs = scheduler.Jobs()
+        register_all(self.router, self.tasks, self.jobs, config)
         self.channels = ChannelRegistry()
         self._robots = {}
-        from bot.channels.web import WebChannel
         self.channels.add(WebChannel(self))
         if config.wecom_enabled:
-            from bot.channels.wecom import WeComChannel
             self.channels.add(WeComChannel(self))
         if config.dingtalk_enabled:
-            from bot.channels.dingtalk import DingTalkChannel
             self.channels.add(DingTalkChannel(self))
 
     def robots_only(self, name):
         """A channel that only posts to group robots, for a messenger whose app is not configured
         (bot/channels/robots.py); made once, None for a channel without group robots."""
         if name not in self._robots:
-            from bot.channels.robots import robots_only
             self._robots[name] = robots_only(self, name)
         return self._robots[name]
 
@@ -41,7 +43,6 @@ class Bot:
         return turns.handle(self, incoming)
 
     def migrate(self):
-        from storage.migrate import upgrade
         upgrade(self.db)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from bot.clock import TZ
+from storage.clock import TZ
 from bot.workdays import generation, is_workday, previous_workday
 
 QUARTER_MONTHS = (1, 4, 7, 10)
@@ -31,9 +31,6 @@ class YearCalendar:
     def quarter_of_check(self, day):
         """1..4 when ``day`` is a quarter self-check date, else None."""
         return self.quarter_checks.index(day) + 1 if day in self.quarter_checks else None
-
-    def in_review_period(self, day):
-        return self.review_start <= day <= self.review_end
 
 
 def month_day(year, text):

@@ -15,7 +15,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from bot import alerts, clock, pauses
+from bot import alerts, pauses
+from storage import clock
 from bot.errors import ChannelError
 from storage.models import OutboxMessage
 

@@ -5,7 +5,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot import clock, links
+from bot import links
+from storage import clock
 from bot.markup import safe_filename
 from storage.models import StoredFile
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
-from bot import clock
+from storage import clock
 from storage.models import InboxEntry
 
 KEEP = timedelta(days=1)

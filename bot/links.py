@@ -9,7 +9,7 @@ import hashlib
 import hmac
 from datetime import timedelta
 
-from bot import clock
+from storage import clock
 
 
 class LinkRefused(Exception):

@@ -5,9 +5,9 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot import clock
 from bot.message import Outgoing
-from storage.models import OutboxMessage, Account
+from storage import clock
+from storage.models import Account, OutboxMessage
 
 
 def enqueue(session, channel, recipient, message: Outgoing, *, dedupe_key=None, batch_key=None,

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot import clock
+from storage import clock
 from storage.models import CacheEntry
 
 

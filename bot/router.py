@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.errors import UserError
 from bot.message import Button, Outgoing
+from bot.outbox import push_to_person
 from storage.models import ROLES
 from storage.people import resolve_person, resolve_person_id
 
@@ -80,16 +81,12 @@ class Turn:
     def config(self):
         return self.bot.config
 
-    def has_role(self, *roles):
-        return bool(self.roles & set(roles))
-
     def reply(self, text, buttons=(), *, file=None, markdown=False, title=""):
         buttons = [b if isinstance(b, Button) else Button(*b) for b in buttons]
         self.replies.append(Outgoing(text=text, buttons=buttons, file=file, markdown=markdown, title=title))
 
     def push(self, person, message, *, dedupe_key=None):
         """Send to another person on every channel they are bound on (through the outbox)."""
-        from bot.outbox import push_to_person
         return push_to_person(self.session, person, message, dedupe_key=dedupe_key)
 
 
@@ -177,6 +174,13 @@ class Router:
     def run_command(self, cmd, turn, args):
         self.authorize(cmd, turn)
         turn.handler, turn.args = cmd.name, args
+        cmd.fn(turn, args)
+
+    def hand_over(self, word, turn, args=""):
+        """Run the command registered as ``word`` within this turn, as if the user had typed it:
+        one handler passes the conversation to another's command without importing it."""
+        cmd = self._by_word[word]
+        self.authorize(cmd, turn)
         cmd.fn(turn, args)
 
     # dispatch ----------------------------------------------------------------

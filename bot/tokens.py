@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from bot import clock
+from storage import clock
 from storage.models import CacheEntry
 
 NEVER_VALID = datetime(1970, 1, 1)      # the expiry of a row made only to be locked

@@ -15,7 +15,7 @@ import time
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot import clock
+from storage import clock
 from bot.errors import UserError
 from bot.message import Outgoing, coalesce
 from bot.outbox import enqueue

@@ -4,7 +4,7 @@ import signal
 import threading
 import time
 
-from bot import inbox
+from bot import inbox, scheduler
 from bot.delivery import Delivery
 from bot.lease import DatabaseLease
 from bot.tasks import TaskRunner
@@ -76,9 +76,6 @@ class Worker:
                 log.info("pruned %d inbox rows older than %s", pruned, inbox.KEEP)
 
     def _start_scheduler(self):
-        from bot import scheduler
-        from handlers import notices
-        notices.CURRENT_BOT = self.bot       # jobs use this process's bot, not a second engine
         self.scheduler = scheduler.build(self.bot)
         self.scheduler.start()
 

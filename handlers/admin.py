@@ -1,27 +1,13 @@
-"""The admin chat commands: bind accounts, change roles, list people, manage robot groups.
-
-Also the handler module that hands bot/cli.py its ``CLI_COMMANDS``: the people import
-(handlers.people_import) and the robot groups (handlers.groups_cli), re-exported from here.
-"""
+"""The admin chat commands: bind accounts, change roles, list people, manage robot groups."""
 from sqlalchemy import select
 
 from bot.errors import UserError
 from bot.message import Button
-from handlers.groups_cli import (  # noqa: F401  (re-exported)
-    _group_line, _groups_text, groups, groups_add, groups_list, groups_remove,
-)
-from handlers.people_import import (  # noqa: F401  (re-exported)
-    ACCOUNT_COLUMNS, COLUMNS, HEADER_ALIASES, ROLE_HELP, STUDIO_COLUMN, ImportRefused, PersonRow,
-    apply_rows, check_rows, import_, import_people, import_people_rows, parse_row, read_people,
-    read_table,
-)
+from handlers.people_import import ROLE_HELP
 from storage import people as store
 from storage.models import ROLES, Studio
 
 ADMIN = ["admin"]
-
-CLI_COMMANDS = [import_, groups]
-
 
 # --- chat: accounts, roles, people --------------------------------------------------
 
@@ -179,7 +165,7 @@ def _group_named(turn, name, verb):
 
 
 def group_list(turn, args):
-    turn.reply(_groups_text(store.list_groups(turn.session)))
+    turn.reply(groups_text(store.list_groups(turn.session)))
 
 
 def group_add(turn, args):
@@ -192,7 +178,7 @@ def group_add(turn, args):
     if problems:
         raise UserError("；".join(problems) + "。")
     group, created = store.save_group(turn.session, name, channel, webhook, secret)
-    turn.reply(f"✓ {'已添加' if created else '已更新'}群机器人：{_group_line(group)}")
+    turn.reply(f"✓ {'已添加' if created else '已更新'}群机器人：{group_line(group)}")
 
 
 def group_remove(turn, args):
@@ -231,3 +217,16 @@ def register(router):
     router.add_command("群", robot_groups, roles=ADMIN, help=f"群机器人：{GROUP_USAGE}")
     for sub in GROUP_ACTIONS:
         router.add_command(f"群{sub}", _group_alias(sub), roles=ADMIN)
+
+
+def group_line(group):
+    """One robot group as a line: name, messenger, subscribed or not, the webhook masked."""
+    state = "已订阅" if group.subscribed else "已退订"
+    return f"{group.name}｜{store.CHANNEL_LABELS[group.channel]}｜{state}｜{store.masked_webhook(group.webhook)}"
+
+
+def groups_text(rows):
+    if not rows:
+        return "还没有群机器人。添加：群 添加 名称 企业微信 webhook地址"
+    lines = [f"群机器人（共 {len(rows)} 个，通知只发给已订阅的群）："]
+    return "\n".join(lines + ["· " + group_line(g) for g in rows])

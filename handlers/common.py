@@ -1,4 +1,5 @@
 """Help, greetings, who-am-I, and the hint for input nobody understood."""
+from handlers.application import proofs
 from storage.models import ROLES
 
 
@@ -37,7 +38,6 @@ def greet(turn, args):
 
 def unknown(turn):
     if turn.incoming.attachments:
-        from handlers import proofs
         if proofs.loose_attachment(turn):
             return
         turn.reply("收到文件。请先进入要附证明材料的字段或台账条目，再发送文件。发送「帮助」查看可用功能。")

@@ -1,15 +1,12 @@
-"""The people import: reading CSV/XLSX people files, checking the rows, writing them; `import people`.
+"""The people import: reading CSV/XLSX people files, checking the rows, writing them.
 
-`python -m bot import people FILE` checks the whole file first and writes nothing when any row
-is wrong.
+`python -m bot import people FILE` (bot/cli/people.py) checks the whole file first and writes
+nothing when any row is wrong.
 """
 import csv
 import io
 import re
-import sys
 from dataclasses import dataclass, field
-
-import click
 
 from storage import people as store
 from storage.models import Person
@@ -220,37 +217,3 @@ def import_people_rows(session, rows, problems=(), dry_run=False):
     if counts["units"]:
         text += f"\n新建单位：{'、'.join(dict.fromkeys(counts['units']))}（如是错别字，请修改文件后重新导入）。"
     return text
-
-
-# --- command line -------------------------------------------------------------------
-
-def _fail(message):
-    click.echo(message, err=True)
-    sys.exit(1)
-
-
-@click.group(name="import")
-def import_():
-    """Import data from spreadsheets."""
-
-
-@import_.command("people")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="only check the file, write nothing")
-def import_people(file, dry_run):
-    """Import people (姓名, 单位, 角色, at least one of 企业微信账号/钉钉账号/试用账号[, 手机][, 工作室]) from CSV or XLSX."""
-    from bot.cli import make_bot
-    try:
-        rows, problems = read_people(file)      # a malformed file is refused before the database
-    except ImportRefused as exc:
-        _fail(str(exc))
-    bot = make_bot()
-    try:
-        bot.migrate()
-        with bot.db.transaction() as session:
-            summary = import_people_rows(session, rows, problems, dry_run=dry_run)
-    except ImportRefused as exc:
-        _fail(str(exc))
-    finally:
-        bot.db.dispose()
-    click.echo(summary)

@@ -4,7 +4,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot import clock
+from storage import clock
 from storage.models import Answer, AnswerHistory, Application
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import bindparam, func, select
 
-from bot import clock
+from storage import clock
 from storage.models import Attachment, LedgerAudit, LedgerEntry
 
 GRANT_NOTE = "命名一次性经费支持"
@@ -108,13 +108,13 @@ def balance(session, studio_id, until=None):
 
 
 def record_grant(session, studio_id, amount_wan, on_date, person_id, unit="工会联合会"):
-    """The one-off grant on naming as funding income; recording it twice returns the first entry."""
-    from bot.forms.parsers import format_wan
+    """The one-off grant on naming as funding income (``amount_wan`` as the ledger writes it, e.g. "5");
+    recording it twice returns the first entry."""
     for entry in entries(session, studio_id, "funding"):
         if entry.data.get("grant"):
             return entry
     on_date = _as_date(on_date)
-    data = {"direction": "收入", "amount": format_wan(Decimal(str(amount_wan))), "unit": unit,
+    data = {"direction": "收入", "amount": str(amount_wan), "unit": unit,
             "date": on_date.strftime("%Y%m%d"), "notes": GRANT_NOTE, "grant": True}
     return add_entry(session, studio_id, "funding", data, on_date, person_id)
 

@@ -1,6 +1,6 @@
 """Tables: people and organisation, conversations, the inbox guard, the outbox, shared caches.
 
-Timestamps are naive UTC (``bot.clock.utcnow``); dates the user sees are Asia/Shanghai.
+Timestamps are naive UTC (``storage.clock.utcnow``); dates the user sees are Asia/Shanghai.
 """
 from datetime import date, datetime
 

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from bot import clock
+from storage import clock
 from storage.models import ROLES, Account, Person, PersonRole, RobotGroup, Studio, Unit
 
 

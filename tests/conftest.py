@@ -14,7 +14,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot import clock
+from storage import clock
 from bot.config import Config
 from bot.core import Bot
 from storage.db import Database, normalise_url
@@ -206,7 +206,7 @@ def chat(bot):
 
 @pytest.fixture
 def client(bot):
-    from bot import create_app
+    from bot.app import create_app
     app = create_app(bot.config, bot=bot)
     return app.test_client()
 

@@ -43,7 +43,7 @@ class Web:
 
     def start(self):
         self.log = open(self.log_path, "a")
-        self.proc = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", "bot:create_app()"],
+        self.proc = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", "bot.app:create_app()"],
                                      cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         for _ in range(150):

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.core import Bot
-from handlers.application_schema import application_form
+from handlers.application.schema import application_form
 from storage import applications
 from storage.models import AnswerHistory, Application
 from tests.chat import Chat

@@ -2,7 +2,7 @@
 from datetime import date, datetime
 
 from bot import cycle
-from bot.clock import TZ
+from storage.clock import TZ
 from bot.workdays import is_workday
 from tests.conftest import make_config
 

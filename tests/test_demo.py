@@ -5,7 +5,7 @@ from datetime import datetime
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from bot import clock
+from storage import clock
 from bot.cli import cli
 from storage.models import Application, Person, PersonRole, Studio
 

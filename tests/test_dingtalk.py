@@ -11,7 +11,8 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from bot import clock, create_app
+from bot.app import create_app
+from storage import clock
 from bot.channels import dingtalk_stream
 from bot.channels.dingtalk import ACTION_MARKER, DingTalkChannel, parse_robot_message
 from bot.channels.dingtalk_api import signed_webhook

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot import clock
+from storage import clock
 from bot.crypto import dingtalk_sign
 from storage.models import Conversation, InboxEntry, OutboxMessage
 from storage.signatures import UsedSignature

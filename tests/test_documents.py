@@ -10,8 +10,8 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
-from handlers.application_schema import application_form
-from handlers.documents import (
+from handlers.application.schema import application_form
+from handlers.application.materials import (
     application_json,
     render_application_docx,
     render_materials_docx,

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from bot import clock
+from storage import clock
 from bot.channels.dingtalk import ACTION_MARKER
 from bot.delivery import Delivery
 from bot.message import Button

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import clock
+from storage import clock
 from bot.delivery import Delivery
 from bot.message import Button
 from storage import applications

@@ -6,7 +6,7 @@ import docx
 import openpyxl
 from click.testing import CliRunner
 
-from bot import clock
+from storage import clock
 from bot.cli import cli
 from tests.form_data import fill_all
 

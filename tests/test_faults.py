@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from bot.message import Outgoing
 from bot.outbox import enqueue
-from handlers.application import application_year
-from handlers.application_schema import application_form
+from handlers.application.current import application_year
+from handlers.application.schema import application_form
 from storage import applications
 from storage.models import Application, OutboxMessage, Person, WebMessage
 from storage.people import bind, get_studio, get_unit, upsert_person
@@ -99,7 +99,7 @@ def test_kill_worker_mid_broadcast_sends_each_notice_once(bot, tmp_path):
         time.sleep(random.uniform(1.0, 2.5))
         worker.kill9()
     # the killed worker's lease must expire before another takes over
-    from bot import clock
+    from storage import clock
     from storage.models import Lease
     with bot.db.transaction() as s:
         for lease in s.scalars(select(Lease)):

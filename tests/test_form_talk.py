@@ -259,7 +259,7 @@ def test_an_honour_before_the_leaders_birth_is_refused(bot, leader):
 
 
 def test_the_submit_check_names_what_contradicts(bot):
-    from handlers.application_schema import cross_check
+    from handlers.application.schema import cross_check
     values = {"basics.named_on": "20190501", "basics.created_on": "20180420", "basics.members": 3,
               "members": [{"name": str(n)} for n in range(3)]}
     problems = cross_check(2025, values)

@@ -4,7 +4,7 @@ its category is saved held for the unit union, who confirms or rejects it."""
 import pytest
 from sqlalchemy import select
 
-from handlers.ledger_schema import FUNDING_RULE
+from handlers.ledgers.schema import FUNDING_RULE
 from storage.models import LedgerAudit, LedgerEntry
 
 REFUSED = [

@@ -8,7 +8,8 @@ import chinese_calendar
 import pytest
 from click.testing import CliRunner
 
-from bot import clock, cycle, workdays
+from bot import cycle, workdays
+from storage import clock
 from bot.cli import cli
 from tests.conftest import make_config
 
@@ -77,7 +78,7 @@ def test_a_bad_schedule_is_refused_and_nothing_is_kept(schedules, tmp_path, cont
 
 
 def test_no_notice_goes_out_on_a_day_the_schedule_marks_off(schedules, bot):
-    from handlers import notices
+    from handlers.notices import run as notices
     schedules.mkdir()
     (schedules / "2027.json").write_text(json.dumps(TEST_2027), encoding="utf-8")
     workdays.reload()
@@ -90,8 +91,8 @@ def test_no_notice_goes_out_on_a_day_the_schedule_marks_off(schedules, bot):
 
 def test_the_admin_is_told_in_chat_once_when_the_coming_year_has_no_schedule(bot, chat):
     from datetime import datetime
-    from bot import clock
-    from handlers import notices
+    from storage import clock
+    from handlers.notices import run as notices
     admin = chat("admin")
     admin.inbox()
     clock.set_now(datetime(2026, 12, 1, 10, 0))           # chinesecalendar knows 2026, not 2027

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import func, select
 
-from bot import create_app
+from bot.app import create_app
 from bot.errors import InvalidInput
 from bot.forms import parsers
 from storage.models import Conversation, InboxEntry, OutboxMessage

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot import clock
+from storage import clock
 from bot.message import Incoming
 from bot.tasks import LEASE, TaskRunner
 from storage.db import NestedTransaction
@@ -87,7 +87,7 @@ def test_a_failing_task_is_retried_then_the_user_is_told(bot, chat, monkeypatch)
     def broken(*_args):
         runs.append(1)
         raise RuntimeError("render crashed")
-    monkeypatch.setattr("handlers.application.render", broken)
+    monkeypatch.setattr("handlers.application.document_tasks.render", broken)
     for _ in range(8):
         TaskRunner(bot).run_all()
         clock.advance(timedelta(minutes=11))

@@ -4,7 +4,7 @@ import re
 import pytest
 from sqlalchemy import select, update
 
-from handlers.application_schema import application_form
+from handlers.application.schema import application_form
 from storage import applications
 from storage.models import Answer, AnswerHistory, Application
 from tests.form_data import fill_all

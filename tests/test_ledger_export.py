@@ -8,8 +8,8 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot import clock
-from handlers.ledger_export import ledgers_for_materials, render_ledgers_xlsx
+from storage import clock
+from handlers.ledgers.export import ledgers_for_materials, render_ledgers_xlsx
 from storage.models import Studio
 
 STUDIO = "王海隧道掘进劳模创新工作室"
@@ -150,8 +150,8 @@ def test_rows_for_the_materials_draft(bot, kept):
     assert data["funding"][2] == {"date": "20240302", "direction": "支出", "amount": "0.2", "unit": "",
                                   "category": "设备购置", "purpose": "激光测距仪", "notes": ""}
 
-    from handlers.application_schema import application_form
-    from handlers.documents import render_materials_docx
+    from handlers.application.schema import application_form
+    from handlers.application.materials import render_materials_docx
     draft = render_materials_docx(application_form(2025), {"cover.name": STUDIO}, year=2025, ledgers=data)
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(draft)).paragraphs)
     assert "盾构操作培训" in text and "激光测距仪" in text and "赵磊晋升为高级技师" in text
@@ -175,8 +175,8 @@ MATERIAL_ACHIEVEMENTS = [
 def test_materials_agree_with_the_form_and_name_every_achievement(bot):
     from datetime import date
 
-    from handlers.application_schema import application_form
-    from handlers.documents import render_materials_docx
+    from handlers.application.schema import application_form
+    from handlers.application.materials import render_materials_docx
     from storage import ledgers
     with bot.db.transaction() as s:
         sid = s.scalar(select(Studio.id).where(Studio.name == STUDIO))

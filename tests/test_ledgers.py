@@ -5,9 +5,10 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from bot import clock, files
+from bot import files
+from storage import clock
 from bot.message import Attachment as Incoming_Attachment, Incoming
-from handlers.ledger_schema import FORBIDDEN, FUNDING_RULE
+from handlers.ledgers.schema import FORBIDDEN, FUNDING_RULE
 from storage import ledgers
 from storage.models import Attachment, LedgerAudit, LedgerEntry, Studio
 from storage.people import bind, get_studio, get_unit, upsert_person

@@ -7,7 +7,8 @@ import pytest
 from bot.delivery import Delivery
 from bot.tasks import TaskRunner
 
-from bot import clock, files
+from bot import files
+from storage import clock
 from bot.config import Config
 from bot.errors import ConfigError
 
@@ -44,7 +45,7 @@ def test_an_unsigned_or_altered_link_is_refused(bot, client, tamper):
 
 
 def test_a_link_expires_after_the_configured_hours(make_bot):
-    from bot import create_app
+    from bot.app import create_app
     bot = make_bot(link_ttl_hours=2)
     client = create_app(bot.config, bot=bot).test_client()
     _, url = stored_file(bot)
@@ -57,7 +58,7 @@ def test_a_link_expires_after_the_configured_hours(make_bot):
 
 
 def test_a_key_change_invalidates_old_links(make_bot):
-    from bot import create_app
+    from bot.app import create_app
     bot = make_bot(secret_key="old-key")
     _, url = stored_file(bot)
     bot.config.secret_key = "new-key"

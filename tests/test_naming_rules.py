@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from bot import clock
+from storage import clock
 from storage.models import Application, LedgerEntry, ReviewLog, Studio
 from storage.people import get_studio, get_unit
 

@@ -3,7 +3,7 @@ deadline notices say how the package is handed in, and the 立项 warning reache
 from datetime import date
 
 from bot.delivery import Delivery
-from handlers import notices
+from handlers.notices import run as notices
 from tests.test_notices import GROUP, at, days_of, setup_cycle
 
 PACKAGE = "装订成册一式两份，同时报送电子版"

@@ -8,10 +8,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from bot import clock, cycle, demo
+from bot import cycle, demo
+from storage import clock
 from bot.delivery import Delivery
 from bot.errors import ChannelError
-from handlers import notices
+from handlers.notices import run as notices
 from storage import applications
 from storage.models import (Application, LedgerEntry, OutboxMessage, ReviewStep, RobotGroup, Studio,
                             WebMessage)
@@ -277,9 +278,8 @@ def test_operators_preview_pause_resume_send_now_and_log(bot, chat):
 def test_tick_uses_the_workers_bot_and_the_job_has_a_fixed_id(bot, monkeypatch):
     from bot import scheduler
     setup_cycle(bot)
-    monkeypatch.setattr(notices, "CURRENT_BOT", bot)
     at(2025, 5, 30)
-    notices.tick()
+    notices.tick(bot)
     assert len(rows(bot, notice="deadline")) == 3
     for _ in range(2):                           # a restart registers the same job again, not a second one
         sched = scheduler.build(bot)
@@ -287,7 +287,7 @@ def test_tick_uses_the_workers_bot_and_the_job_has_a_fixed_id(bot, monkeypatch):
         jobs = sched.get_jobs()
         sched.shutdown(wait=False)
     assert [j.id for j in jobs] == ["notices.tick"]
-    assert jobs[0].func_ref == "handlers.notices:tick"
+    assert jobs[0].func is notices.tick and jobs[0].args == (bot,)     # the worker's bot is passed in
     assert "hour='9-23'" in str(jobs[0].trigger) and "minute='0'" in str(jobs[0].trigger)
 
 

@@ -159,7 +159,7 @@ def test_the_package_from_the_cli_and_check_config(bot, chat, tmp_path, monkeypa
 
 def test_pictures_of_every_kind_become_one_a4_page_each():
     from PIL import Image
-    from handlers import package
+    from handlers.application import package
     gif = io.BytesIO()
     Image.new("P", (300, 200)).save(gif, "GIF", transparency=0)
     for data in (png(), jpeg(), gif.getvalue()):

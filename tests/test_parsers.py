@@ -284,7 +284,7 @@ def test_today_defaults_to_project_clock():
 # --- choices and numbers as people say them (the application form's own vocabularies) -------------
 
 from bot.forms.parsers import NearMiss, edit_distance, is_estimate   # noqa: E402
-from handlers.application_choices import (   # noqa: E402
+from handlers.application.choices import (   # noqa: E402
     EDUCATION, EDUCATION_WORDS, ETHNIC_GROUPS, ETHNIC_WORDS, GENDER_WORDS, POLITICAL, POLITICAL_WORDS,
     STUDIO_TYPE_WORDS, STUDIO_TYPES,
 )

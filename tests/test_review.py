@@ -6,8 +6,9 @@ import docx
 import pytest
 from sqlalchemy import select
 
-from bot import clock
-from handlers import review
+from storage import clock
+from handlers.review.prompts import chase_overdue
+from handlers.review.steps import steps_of
 from storage.models import Application, Person, ReviewLog, Studio
 from storage.people import bind, get_unit, upsert_person
 
@@ -20,7 +21,7 @@ def may_2025():
 def app_of(bot):
     with bot.db.session() as s:
         app = s.scalar(select(Application))
-        return app.status, [(st.step, st.status) for st in review.steps_of(s, app)]
+        return app.status, [(st.step, st.status) for st in steps_of(s, app)]
 
 
 def test_whole_chain_to_naming_with_opinions_in_the_document(bot, chat, submitted):
@@ -156,8 +157,8 @@ def test_chase_reminds_reviewer_then_colleagues_then_group(bot, chat, submitted)
     for day in days:
         clock.set_now(day)
         with bot.db.transaction() as s:
-            review.chase_overdue(bot, s)
-            review.chase_overdue(bot, s)      # twice the same day: nothing new
+            chase_overdue(bot, s)
+            chase_overdue(bot, s)      # twice the same day: nothing new
         for name, who in (("union", union), ("union2", union2), ("group", group)):
             for text in who.inbox():
                 if text.startswith("【催办】"):

@@ -6,8 +6,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from bot import clock
-from handlers import review
+from storage import clock
+from handlers.review.steps import steps_of
 from storage.models import Application, Person, PersonRole, ReviewLog
 
 
@@ -19,7 +19,7 @@ def may_2025():
 def state(bot):
     with bot.db.session() as s:
         app = s.scalar(select(Application))
-        return app.status, [(st.step, st.status) for st in review.steps_of(s, app)]
+        return app.status, [(st.step, st.status) for st in steps_of(s, app)]
 
 
 def decide(reviewer, button, opinion):

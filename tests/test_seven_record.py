@@ -146,7 +146,7 @@ def test_reviewers_see_the_seven_haves_line_by_line(bot, chat):
 
 
 def materials_text(bot):
-    from handlers import package
+    from handlers.application import package
     from storage.models import Application
     with bot.db.session() as s:
         contents = package.collect(s, bot.config, s.scalar(select(Application)))

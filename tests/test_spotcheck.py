@@ -5,9 +5,11 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot import clock, cycle, demo
+from bot import cycle, demo
+from storage import clock
 from bot.delivery import Delivery
-from handlers import notices, spotcheck
+from handlers.notices import run as notices
+from handlers.notices import spotcheck
 from storage.models import OutboxMessage, SpotCheck, SpotCheckResult, Studio
 from storage.people import bind, get_studio, get_unit, upsert_person
 

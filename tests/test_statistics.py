@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from handlers import statistics
+from handlers.ledgers import statistics
 from storage import applications, ledgers
 from storage.models import Application, Studio
 
@@ -99,7 +99,7 @@ def test_compute_matches_the_hand_computed_fixture(bot):
 
 
 def test_values_have_the_shapes_the_form_parsers_produce(bot):
-    from handlers.application_schema import application_form
+    from handlers.application.schema import application_form
     sid = load(bot)
     form = application_form(2025)
     with bot.db.session() as s:
@@ -145,7 +145,7 @@ def test_facts_for_the_seven_haves(bot, chat):
     leader.send("取消")
     leader.press("确认退出")
     reply = leader.send("七有")
-    # ledger entries support 设备/制度, they are not the verdict (handlers/seven_record.py asks)
+    # ledger entries support 设备/制度, they are not the verdict (handlers/application/seven_record.py asks)
     assert "? 有设备设施：尚未登记设备设施" in reply and "经费台账记录设备购置 1 笔（仅作佐证）" in reply
     assert "? 有工作制度：尚未登记制度" in reply and "活动台账近一年记录 2 次活动（仅作佐证）" in reply
     assert "✗ 有创新成果" in reply and "2023 年没有省级或行业以上成果" in reply and "2024 年没有立项" in reply

@@ -5,7 +5,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
-from bot import clock
+from storage import clock
 from storage import ledgers
 from storage.models import Studio
 

@@ -92,7 +92,7 @@ def test_the_turns_own_sql_stores_what_the_orm_reads_back(any_bot):
     """Answers, history, state and outbox rows written by the hot path's SQL read back through the
     ORM as the same Python values, on both engines (JSON of every shape, datetimes)."""
     from datetime import datetime
-    from bot import clock
+    from storage import clock
     from storage.models import Answer, AnswerHistory, Application
     from tests.chat import Chat
     from tests.form_data import SCALARS
@@ -127,26 +127,10 @@ def test_the_turns_own_sql_stores_what_the_orm_reads_back(any_bot):
     clock.set_now(None)
 
 
-def test_the_scheduler_job_table_comes_from_the_migrations_and_apscheduler_uses_it(any_bot):
-    from datetime import datetime, timezone
-    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-    from apscheduler.schedulers.background import BackgroundScheduler
+def test_no_scheduler_job_table_is_left(any_bot):
+    """Jobs are declared in code and given the worker's Bot (bot/scheduler.py): nothing is pickled."""
     from sqlalchemy import inspect
-    inspector = inspect(any_bot.db.engine)
-    assert inspector.has_table("scheduler_jobs")
-    assert [ix["column_names"] for ix in inspector.get_indexes("scheduler_jobs")] == [["next_run_time"]]
-    scheduler = BackgroundScheduler(jobstores={"default": SQLAlchemyJobStore(engine=any_bot.db.engine,
-                                                                             tablename="scheduler_jobs")},
-                                    timezone="Asia/Shanghai")
-    scheduler.start(paused=True)
-    try:
-        scheduler.add_job(print, "date", run_date=datetime(2030, 1, 1, tzinfo=timezone.utc), id="probe")
-        assert scheduler.get_job("probe").id == "probe"
-    finally:
-        scheduler.shutdown(wait=False)
-    with any_bot.db.session() as s:
-        assert s.execute(text("SELECT id FROM scheduler_jobs")).scalars().all() == ["probe"]
-
+    assert not inspect(any_bot.db.engine).has_table("scheduler_jobs")
 
 def test_concurrent_token_refreshes_fetch_once_and_write_no_duplicate(any_bot):
     import threading

@@ -40,7 +40,7 @@ def test_retried_message_id_is_not_processed_twice(client):
 
 
 def test_try_channel_is_off_in_production_unless_enabled(tmp_path, sqlite_url):
-    from bot import create_app
+    from bot.app import create_app
     from tests.conftest import make_config
     off = create_app(make_config(tmp_path, sqlite_url, env="production", secret_key="s",
                                  try_enabled=False)).test_client()

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
-from bot import clock, create_app
+from bot.app import create_app
+from storage import clock
 from bot.crypto import parse_xml_fields
 from bot.delivery import Delivery
 from bot.tasks import TaskRunner

@@ -27,7 +27,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot import clock, pauses, tasks
+from bot import pauses, tasks
+from storage import clock
 from bot import files as stored_files
 from bot.channels import dingtalk_chats
 from bot.channels.base import Channel

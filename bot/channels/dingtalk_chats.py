@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot import clock
+from storage import clock
 from storage.models import CacheEntry
 
 CHAT_PREFIX = "chat:"               # outbox recipients that are the group a question came from

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot import clock, files
+from bot import files
+from storage import clock
 from bot.channels.base import Channel
 from bot.message import Attachment, Incoming
 from storage.models import Account, Person, ROLES, WebMessage

@@ -21,7 +21,8 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, request
 from sqlalchemy import delete, select
 
-from bot import clock, files, inbox, pauses, tasks
+from bot import files, inbox, pauses, tasks
+from storage import clock
 from bot.channels.base import Channel
 from bot.channels.wecom_api import WeComClient
 from bot.crypto import Envelope, parse_xml_fields, wecom_encrypted_field

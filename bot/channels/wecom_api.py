@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 
-from bot import clock
+from storage import clock
 from bot.channels.http import Transport
 from bot.errors import ChannelError
 from bot.tokens import TokenCache
@@ -286,10 +286,6 @@ def _is_json(response):
         except ValueError:
             return False
     return False
-
-
-def _path_of(url):
-    return url.split("/cgi-bin/", 1)[-1].split("?", 1)[0]
 
 
 def _robot_key(url):

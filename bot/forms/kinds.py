@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from bot.errors import InvalidInput
 from bot.forms import parsers as p
+from storage import clock
 
 
 def char_count(text):
@@ -45,7 +46,6 @@ def _show_sources(sources):
 
 def _parse_date(field, text):
     if text.strip() in ("今天", "今日"):
-        from bot import clock
         return clock.today().strftime("%Y%m%d")
     return p.parse_date(text, allow_future=field.opts.get("allow_future", False))
 

@@ -6,7 +6,7 @@ an example. Full-width characters are folded to half-width first (except in
 ``parse_text``, which keeps the user's prose as written), and Chinese numerals
 (二十五, 两, 二〇一八) are turned into Arabic digits with ``cn2an``.
 
-"Today" defaults to ``bot.clock.today()`` (Asia/Shanghai, fixable in tests).
+"Today" defaults to ``storage.clock.today()`` (Asia/Shanghai, fixable in tests).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import cn2an
 
-from bot import clock
+from storage import clock
 from bot.errors import InvalidInput
 
 __all__ = [

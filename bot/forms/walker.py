@@ -75,7 +75,6 @@ class StateStore(Store):
 class Host:
     """What a form needs from its owner; override the hooks that apply."""
     name = ""
-    intro_noun = "表单"
 
     def form(self, turn, fstate):
         raise NotImplementedError

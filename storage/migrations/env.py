@@ -1,4 +1,6 @@
-"""Alembic environment: migrates the database named by DATABASE_URL (or the caller's connection)."""
+"""Alembic environment: migrates the caller's connection (`python -m bot db upgrade`), or DATABASE_URL for `alembic upgrade`."""
+import os
+
 from alembic import context
 
 from storage.db import Database
@@ -13,8 +15,9 @@ def run_migrations_online():
     if connection is not None:
         _run(connection)
         return
-    from bot.config import Config
-    url = config.get_main_option("sqlalchemy.url") or Config.from_env().database_url
+    url = config.get_main_option("sqlalchemy.url") or os.environ.get("DATABASE_URL")
+    if not url:
+        raise SystemExit("set DATABASE_URL, or run `python -m bot db upgrade`")
     db = Database(url)
     with db.engine.connect() as conn:
         _run(conn)

@@ -1,0 +1,41 @@
+"""What every command shares: the Bot built from the environment, a migrated transaction, a failure exit."""
+import sys
+
+import click
+
+from bot.config import Config
+from bot.core import Bot, configure_logging
+from bot.errors import ConfigError
+
+
+def make_bot():
+    """The Bot from the environment; an invalid configuration exits with its reasons (status 2)."""
+    try:
+        config = Config.from_env()
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    configure_logging(config.log_level)
+    return Bot(config)
+
+
+def fail(message):
+    """Say why on stderr and exit with status 1."""
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+class migrated_transaction:
+    """A migrated database transaction for one command, the database disposed afterwards."""
+
+    def __enter__(self):
+        self.bot = make_bot()
+        self.bot.migrate()
+        self.tx = self.bot.db.transaction()
+        return self.tx.__enter__()
+
+    def __exit__(self, *exc):
+        try:
+            return self.tx.__exit__(*exc)
+        finally:
+            self.bot.db.dispose()

@@ -1,0 +1,67 @@
+"""Which application a message is about: the year being applied for, the sender's studio and its application."""
+from datetime import date
+
+from sqlalchemy import select
+
+from storage import clock
+from bot.errors import UserError
+from storage import applications
+from storage.models import Application, Studio
+
+DRAFT_PREFIX = "（待定名）"
+IN_REVIEW = ("submitted", "returned", "approved")
+
+
+def application_year(config, today=None):
+    """The year being applied for: this year until the deadline has passed, then the next."""
+    today = today or clock.today()
+    month, day = (int(x) for x in config.deadline.split("-"))
+    return today.year if today <= date(today.year, month, day) else today.year + 1
+
+
+def rename_studio(session, studio_id, name):
+    """A studio created from the answers takes the name the leader typed, if it is free.
+
+    A name taken by another studio is left alone (the studio keeps its name)."""
+    studio = session.get(Studio, studio_id)
+    if studio is None or studio.name == name:
+        return
+    taken = session.scalar(select(Studio.id).where(Studio.name == name, Studio.id != studio_id))
+    if taken is None and (studio.name.startswith(DRAFT_PREFIX) or studio.status == "active"):
+        studio.name = name
+
+
+def studio_of(turn, create=False):
+    """The studio the user belongs to; a leader without one gets a draft studio when ``create``."""
+    person = turn.person
+    if person.studio_id:
+        return turn.session.get(Studio, person.studio_id)
+    if not create:
+        return None
+    if "leader" not in turn.roles:
+        raise UserError("您还没有关联到任何工作室，请联系管理员或领衔人。")
+    studio = Studio(name=f"{DRAFT_PREFIX}{person.name}的工作室#{person.id}", unit_id=person.unit_id,
+                    leader_id=person.id, status="active")
+    turn.session.add(studio)
+    turn.session.flush()
+    person.studio_id = studio.id
+    return studio
+
+
+def current_application(turn, create=False):
+    studio = studio_of(turn, create=create)
+    if studio is None:
+        return None
+    year = application_year(turn.config)
+    app = turn.session.scalar(select(Application).where(Application.studio_id == studio.id,
+                                                        Application.year == year))
+    if app is None:
+        # after the deadline the last year's application is still under review (or back for
+        # changes, or waiting for naming): that is the one the leader means until it ends
+        last = turn.session.scalar(select(Application).where(Application.studio_id == studio.id,
+                                                             Application.year == year - 1))
+        if last is not None and last.status in IN_REVIEW:
+            return last
+    if app is None and create:
+        app = applications.get_or_create(turn.session, studio, year)
+    return app

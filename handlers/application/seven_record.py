@@ -1,0 +1,318 @@
+"""What the 七有 rule asks that the 申报表 has no field for, asked in chat and kept per application.
+
+* ``制度`` — which of the six kinds of 工作制度 exist (团队学习、活动开展、创新计划、成果发布、奖励激励、
+  内部管理), each with optional 制度文件 or photos;
+* ``设备`` — which of 资料、器材、电脑网络、实验仪器 the studio has, with optional photos;
+* ``场所`` — whether the place carries the 牌匾 (挂牌) and what it serves (学习、研讨、展示 …).
+
+The answer is kept in the application's ``flags["seven"]`` as ``{topic: [kinds present]}``; a topic
+missing from it is not answered yet (七有 says ?), an empty list is answered "none". Files are
+proofs (``Attachment`` rows, owner ``application``) under the declared keys ``seven.<topic>`` or
+``seven.<topic>.<kind>`` when the message named one kind.
+"""
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from bot import files
+from storage import clock
+from bot.errors import UserError
+from handlers.application import seven
+from handlers.application.current import current_application
+from handlers.ledgers import statistics
+from storage import applications
+from storage.models import Attachment
+
+FLAG = "seven"
+TARGET_MINUTES = 30
+EDITABLE = ("draft", "returned", "withdrawn")
+
+
+@dataclass(frozen=True)
+class Topic:
+    key: str
+    word: str               # the command
+    have: str               # the 七有 item it feeds
+    kinds: tuple
+    question: str
+    files: str              # what to send
+
+    def label(self, kind=None):
+        return f"{self.word}（{kind}）" if kind else self.word
+
+
+RULES = Topic("rules", "制度", "有工作制度", ("团队学习", "活动开展", "创新计划", "成果发布", "奖励激励", "内部管理"),
+              "已有哪些制度？", "制度文件或照片（制度上墙的照片也可以）")
+EQUIPMENT = Topic("equipment", "设备", "有设备设施", ("资料", "器材", "电脑网络", "实验仪器"),
+                  "工作室有哪些设备设施？", "设备设施的照片")
+VENUE = Topic("venue", "场所", "有固定场所", ("挂牌", "学习", "研讨", "展示", "创新实践", "技能培训"),
+              "场所挂牌（牌匾）了吗？用于哪些活动？", "牌匾或场所的照片")
+TOPICS = {t.key: t for t in (RULES, EQUIPMENT, VENUE)}
+BY_WORD = {t.word: t for t in TOPICS.values()}
+ALIASES = {"rules": {"学习": "团队学习", "活动": "活动开展", "计划": "创新计划", "发布": "成果发布",
+                     "奖励": "奖励激励", "激励": "奖励激励", "管理": "内部管理"},
+           "equipment": {"图书": "资料", "书籍": "资料", "工具": "器材", "电脑": "电脑网络", "网络": "电脑网络",
+                         "计算机": "电脑网络", "仪器": "实验仪器", "实验": "实验仪器"},
+           "venue": {"牌匾": "挂牌", "已挂牌": "挂牌", "有牌匾": "挂牌", "实践": "创新实践", "攻关": "创新实践",
+                     "培训": "技能培训", "荣誉展示": "展示", "成果展示": "展示"}}
+NONE_WORDS = ("无", "没有", "都没有", "暂无")
+ALL_WORDS = ("全部", "都有", "全有")
+REMOVE_WORDS = ("去掉", "删除", "取消")
+_SPLIT = re.compile(r"[\s,，、;；/]+")
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+def record(app):
+    """{topic: [kinds]} as kept on the application (a copy)."""
+    return {k: list(v) for k, v in ((app.flags or {}).get(FLAG) or {}).items()}
+
+
+def file_counts(session, app_id):
+    """{topic: {kind or "": number of files}}."""
+    rows = session.execute(select(Attachment.field_key, func.count(Attachment.id))
+                           .where(Attachment.owner_kind == "application", Attachment.owner_id == app_id,
+                                  Attachment.field_key.like(f"{FLAG}.%"))
+                           .group_by(Attachment.field_key)).all()
+    counts = {}
+    for key, n in rows:
+        _, topic, *kind = key.split(".", 2)
+        counts.setdefault(topic, {})[kind[0] if kind else ""] = n
+    return counts
+
+
+def key_label(key):
+    """The name a proof kept under ``seven.…`` is listed with, or None for other keys."""
+    parts = (key or "").split(".", 2)
+    if len(parts) < 2 or parts[0] != FLAG or parts[1] not in TOPICS:
+        return None
+    return TOPICS[parts[1]].label(parts[2] if len(parts) == 3 else None)
+
+
+def facts(session, app):
+    """What the 七有 check reads: {topic: {"kinds": [...], "files": n}} for the answered topics."""
+    kept, counts = record(app), file_counts(session, app.id)
+    return {topic: {"kinds": kinds, "files": sum(counts.get(topic, {}).values())} for topic, kinds in kept.items()}
+
+
+# -- parsing an answer ---------------------------------------------------------------------------
+
+def parse(topic, text):
+    """('add' | 'remove' | 'none', [kinds]) from ``1 3 5`` / names / 无 / 去掉 2; UserError when unclear."""
+    text = text.strip()
+    mode = "add"
+    for word in REMOVE_WORDS:
+        if text.startswith(word):
+            mode, text = "remove", text[len(word):]
+            break
+    if mode == "add" and text in NONE_WORDS:
+        return "none", []
+    if mode == "add" and text in ALL_WORDS:
+        return "add", list(topic.kinds)
+    kinds = []
+    for token in (t for t in _SPLIT.split(text) if t):
+        kind = _kind(topic, token)
+        if kind is None:
+            raise UserError(f"没有「{token}」这一项。{choices(topic)}")
+        if kind not in kinds:
+            kinds.append(kind)
+    if not kinds:
+        raise UserError(choices(topic))
+    return mode, kinds
+
+
+def _kind(topic, token):
+    token = token.strip("「」“”\"'。.")
+    if token.isdigit():
+        n = int(token)
+        return topic.kinds[n - 1] if 1 <= n <= len(topic.kinds) else None
+    for word in (token, token.removesuffix("制度"), token.removeprefix("有")):
+        if word in topic.kinds:
+            return word
+        if word in ALIASES[topic.key]:
+            return ALIASES[topic.key][word]
+    near = [k for k in topic.kinds if token in k or k in token]
+    return near[0] if len(near) == 1 else None
+
+
+def choices(topic):
+    return "可选：" + " ".join(f"{n}. {k}" for n, k in enumerate(topic.kinds, 1))
+
+
+# -- the conversation ----------------------------------------------------------------------------
+
+def _application(turn, walker=None):
+    if walker is not None and getattr(walker.store, "app_id", None):
+        return walker.store.app
+    app = current_application(turn, create=True)
+    if app is None:
+        raise UserError("还没有申报表。发送「申报」开始填写。")
+    return app
+
+
+def _editable(app):
+    if app.status not in EDITABLE:
+        raise UserError("申报已提交审批，七有材料不能再修改。如需补充，请等审批退回后再发送。")
+
+
+def listing(session, app, topic, in_form=False):
+    kept = record(app).get(topic.key)
+    counts = file_counts(session, app.id).get(topic.key, {})
+    lines = [f"{topic.have}（{topic.word}）："]
+    for n, kind in enumerate(topic.kinds, 1):
+        mark = "✓" if kept and kind in kept else ("✗" if kept is not None else "·")
+        files = counts.get(kind, 0)
+        lines.append(f"{n}. {mark} {kind}" + (f"（{files} 份文件）" if files else ""))
+    if counts.get(""):
+        lines.append(f"另有文件 {counts['']} 份。")
+    if kept is None:
+        lines.append("尚未登记。")
+    reply = f"「{topic.word} 1 3」" if in_form else "编号或名称，如 1 3"
+    lines.append(f"{topic.question}可以回复{reply}，并发送{topic.files}；全部没有请回复"
+                 f"{'「' + topic.word + ' 无」' if in_form else '「无」'}，去掉一项：「{topic.word} 去掉 编号」。")
+    return "\n".join(lines)
+
+
+def _summary(topic, kinds):
+    if not kinds:
+        return f"已登记：{topic.word}——没有。"
+    missing = [k for k in topic.kinds if k not in kinds]
+    return (f"已登记{topic.word}：{'、'.join(kinds)}" + (f"；尚缺：{'、'.join(missing)}" if missing else "（齐全）")
+            + "。")
+
+
+def answer(turn, app, topic, text):
+    """Record what ``text`` says of ``topic``; the reply."""
+    _editable(app)
+    mode, kinds = parse(topic, text)
+    kept = record(app)
+    current = kept.get(topic.key) or []
+    if mode == "none":
+        new = []
+    elif mode == "remove":
+        new = [k for k in current if k not in kinds]
+    else:
+        new = [k for k in topic.kinds if k in current or k in kinds]
+    kept[topic.key] = new
+    applications.set_flag(app, FLAG, kept)
+    named = kinds if mode == "add" else []
+    _set_target(turn, app, topic, named)
+    reply = _summary(topic, new)
+    if named:
+        reply += f"\n可以接着发送{topic.files}，会附在「{topic.label(named[0]) if len(named) == 1 else topic.word}」下。"
+    return reply
+
+
+def _set_target(turn, app, topic, kinds):
+    turn.state["seven_file"] = {"app": app.id, "topic": topic.key, "kinds": kinds,
+                                "at": clock.utcnow().timestamp()}
+
+
+def target(turn, app):
+    t = turn.state.get("seven_file")
+    if not isinstance(t, dict) or t.get("app") != app.id or t.get("topic") not in TOPICS:
+        return None
+    if clock.utcnow().timestamp() - t.get("at", 0) > TARGET_MINUTES * 60:
+        turn.state.pop("seven_file", None)
+        return None
+    return t
+
+
+def attach(turn, app, attachments):
+    """Files sent after (or with) a 制度 / 设备 / 场所 answer, kept as proofs; the reply, or None."""
+    t = target(turn, app)
+    if t is None:
+        return None
+    _editable(app)
+    topic, kinds = TOPICS[t["topic"]], t.get("kinds") or []
+    key = f"{FLAG}.{topic.key}" + (f".{kinds[0]}" if len(kinds) == 1 else "")
+    names = []
+    for att in attachments:
+        stored = files.lookup_in(turn.session, att.ref)
+        if stored is None:
+            continue
+        turn.session.add(Attachment(owner_kind="application", owner_id=app.id, field_key=key, file_id=stored.id,
+                                    person_id=turn.person.id, created_at=clock.utcnow()))
+        names.append(att.name or stored.name)
+    turn.session.flush()
+    t["at"] = clock.utcnow().timestamp()
+    n = file_counts(turn.session, app.id).get(topic.key, {}).get(kinds[0] if len(kinds) == 1 else "", 0)
+    label = topic.label(kinds[0] if len(kinds) == 1 else None)
+    return f"已收到 {'、'.join(names) or '文件'}，已附在「{label}」下（共 {n} 份）。"
+
+
+def command(turn, topic, args, walker=None):
+    app = _application(turn, walker)
+    if args.strip():
+        reply = answer(turn, app, topic, args)
+        if turn.incoming.attachments:
+            reply += "\n" + attach(turn, app, turn.incoming.attachments)
+        turn.reply(reply)
+        return
+    turn.reply(listing(turn.session, app, topic, in_form=walker is not None))
+    _set_target(turn, app, topic, [])
+    if turn.state.get("flow") in (None, "form"):
+        # the next reply (「1 3 5」, names, 无) answers this list; inside the form, the form resumes after it
+        turn.state["seven_resume"] = turn.state.get("flow")
+        turn.state["flow"] = FLAG
+        turn.state["seven_pending"] = topic.key
+
+
+def flow(turn):
+    """The reply to a bare 制度 / 设备 / 场所 question: numbers or names, or files. False: not an answer."""
+    topic = TOPICS.get(turn.state.get("seven_pending"))
+    app = current_application(turn) if topic and turn.person else None
+    if app is None:
+        return _end(turn, turn)
+    if turn.incoming.attachments and not turn.incoming.text.strip():
+        reply = attach(turn, app, turn.incoming.attachments)
+        if reply:
+            turn.reply(reply)
+            return True
+        return _end(turn, turn)
+    try:
+        reply = answer(turn, app, topic, turn.incoming.text)
+    except UserError:
+        return _end(turn, turn)     # not an answer: the interrupted form, a command or anything else takes it
+    if turn.incoming.attachments:
+        reply += "\n" + attach(turn, app, turn.incoming.attachments)
+    turn.reply(reply)
+    if _end(turn) == "form":
+        turn.bot.router.hand_over("继续", turn)      # and back to the question the form was asking
+    return True
+
+
+def _end(turn, hand_over=None):
+    """Leave the list's flow, back to the flow it interrupted (the form); with ``hand_over`` (the
+    turn), that flow gets this message: returns its answer, or False when nobody took it."""
+    resumed = turn.state.pop("seven_resume", None)
+    if turn.state.get("flow") == FLAG:
+        turn.state.pop("flow", None)
+        if resumed:
+            turn.state["flow"] = resumed
+    turn.state.pop("seven_pending", None)
+    if hand_over is None:
+        return resumed
+    flow = turn.bot.router.flows.get(resumed) if resumed else None
+    return bool(flow and flow(turn))
+
+
+def form_commands():
+    return {t.word: (lambda topic: lambda turn, walker, args: command(turn, topic, args, walker))(t)
+            for t in TOPICS.values()}
+
+
+def register(router):
+    router.add_flow(FLAG, flow)
+    helps = {"rules": "登记工作制度（六类）：制度 / 制度 1 3 5", "equipment": "登记设备设施：设备 / 设备 1 2",
+             "venue": "登记场所挂牌和功能：场所 / 场所 挂牌 学习 展示"}
+    for topic in TOPICS.values():
+        router.add_command(topic.word, (lambda t: lambda turn, args: command(turn, t, args))(topic),
+                           roles=["leader", "member"], help=helps[topic.key])
+
+
+def check(session, app, values):
+    """The 七有 of ``app``: its answers, its studio's ledgers and what was recorded here."""
+    return seven.check(values, statistics.facts(session, app.studio_id, app.year), app.year,
+                       record=facts(session, app))

@@ -1,0 +1,1 @@
+"""The studio ledgers (台账): recording in chat, corrections, queries, the funding rule, statistics, exports."""

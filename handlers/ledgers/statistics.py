@@ -1,0 +1,167 @@
+"""Facts and statistics drawn from the ledgers for the application and the 七有 check.
+
+``compute`` turns the last two years of ledger entries into application answers (same JSON
+shapes the form's parsers produce); ``offer`` proposes them in the form with an [采用] button
+and records what was offered; ``facts`` feeds the 七有 check.
+"""
+from collections import OrderedDict
+from decimal import Decimal
+
+from storage import clock
+from bot.forms.parsers import format_wan
+from handlers.application.schema import HONOURS, SKILL_GRADES
+from storage import applications, ledgers
+
+REASON = "根据台账统计"
+AWARD_KEYS = {"国际": "innovation.award_intl", "国家": "innovation.award_national",
+              "省部": "innovation.award_provincial", "地市": "innovation.award_city"}
+COUNT_KEYS = {"创新成果": "innovation.results", "成果转化": "innovation.applied",
+              "实用新型专利": "innovation.utility", "发明专利": "innovation.invention"}
+
+
+def _sum(values):
+    return sum((Decimal(str(v or 0)) for v in values), Decimal(0))
+
+
+def is_naming_grant(entry):
+    """The one-off naming grant is the studio's income, not the units' 经费投入 of the application years."""
+    return is_grant_data(entry.data or {})
+
+
+def is_grant_data(data):
+    """``is_naming_grant`` for a ledger entry's data (or the row ledgers_for_materials makes of it)."""
+    return bool(data.get("grant")) or ledgers.GRANT_NOTE in (data.get("notes") or "") \
+        or "命名" in (data.get("unit") or "")
+
+
+def _funding(entries, years):
+    result = {}
+    for tag, year in zip(("y1", "y2"), years):
+        income = [e for e in entries if e.data.get("direction") == "收入" and e.entry_date.year == year
+                  and not is_naming_grant(e)]
+        result[f"funding.{tag}.amount"] = format_wan(_sum(e.data.get("amount") for e in income))
+        units = OrderedDict()
+        for e in income:
+            unit = e.data.get("unit") or "未注明单位"
+            units[unit] = units.get(unit, Decimal(0)) + Decimal(str(e.data.get("amount") or 0))
+        if units:
+            result[f"funding.{tag}.sources"] = [{"unit": u, "amount": format_wan(a)} for u, a in units.items()]
+    return result
+
+
+def _innovation(entries, years):
+    period = [e for e in entries if e.entry_date.year in years]
+    result = {key: sum(e.data.get("kind") == kind for e in period) for kind, key in COUNT_KEYS.items()}
+    for level, key in AWARD_KEYS.items():
+        result[key] = sum(e.data.get("kind") == "获奖" and e.data.get("level") == level for e in period)
+    return result
+
+
+def _benefit(entries, years):
+    benefit = [e for e in entries if e.data.get("kind") == "经济效益"]
+    if not benefit:
+        return {}
+    result = {}
+    for tag, year in zip(("y1", "y2"), years):
+        of_year = [e for e in benefit if int(e.data.get("year") or e.entry_date.year) == year]
+        result[f"benefit.{tag}.income"] = format_wan(_sum(e.data.get("income") for e in of_year))
+        result[f"benefit.{tag}.savings"] = format_wan(_sum(e.data.get("savings") for e in of_year))
+    return result
+
+
+def _talent(entries, years):
+    period = [e for e in entries if e.entry_date.year in years and e.data.get("kind") in ("晋升", "荣誉")]
+    people = OrderedDict()
+    for e in period:
+        person = people.setdefault(e.data.get("name"), {"promotions": [], "honours": []})
+        if e.data.get("kind") == "晋升":
+            person["promotions"].append((e.entry_date, e.data.get("grade")))
+        else:
+            person["honours"].append((e.entry_date, e.data.get("level")))
+    result = {"talent.total": len(people)}
+    latest = {name: max(p["promotions"])[1] for name, p in people.items() if p["promotions"]}
+    for i, grade in enumerate(SKILL_GRADES):
+        result[f"talent.grade{i}"] = sum(g == grade for g in latest.values())
+    for i, honour in enumerate(HONOURS):
+        result[f"talent.honour{i}"] = sum(any(level == honour for _, level in p["honours"])
+                                          for p in people.values())
+    result["talent.list"] = [{
+        "name": name,
+        "promotion": "；".join(f"{d.year}年{d.month}月晋升为{g}" for d, g in sorted(p["promotions"])) or "无",
+        "honour": "；".join(f"{d.year}年获{h}" for d, h in sorted(p["honours"])) or "无",
+    } for name, p in people.items()]
+    return result
+
+
+def compute(session, studio_id, year):
+    """{application field key: value} from the ledgers for the two years before ``year``.
+
+    A block is present only when the studio keeps the ledger it comes from (funding ledger;
+    achievement ledger; 经济效益 entries; member ledger), so an unused ledger never offers zeros.
+    """
+    years = (year - 2, year - 1)
+    result = {}
+    funding = ledgers.entries(session, studio_id, "funding")
+    if funding:
+        result.update(_funding(funding, years))
+    achievements = ledgers.entries(session, studio_id, "achievement")
+    if achievements:
+        result.update(_innovation(achievements, years))
+        result.update(_benefit(achievements, years))
+    members = ledgers.entries(session, studio_id, "member")
+    if members:
+        result.update(_talent(members, years))
+    return result
+
+
+HIGH_LEVELS = ("国际", "国家", "省部")     # 省级或行业（系统）以上
+
+
+def facts(session, studio_id, year):
+    """Ledger facts for the 七有 check; empty while the studio keeps no ledgers (so: unknown).
+
+    有创新成果 is 每年: for each of the two years before ``year``, the 立项 and the results recognised
+    at 省级/行业 level or above (awards of level 国际/国家/省部), by name."""
+    if not ledgers.count(session, studio_id):
+        return {}
+    this_year = min(year, clock.today().year)
+    funding = ledgers.entries(session, studio_id, "funding")
+    achievements = ledgers.entries(session, studio_id, "achievement", years=[year - 2, year - 1, this_year])
+    by_year = {}
+    for y in (year - 2, year - 1):
+        of_year = [e for e in achievements if e.entry_date.year == y]
+        by_year[y] = {"projects": [e.data.get("title", "") for e in of_year if e.data.get("kind") == "立项"],
+                      "high": [e.data.get("title", "") for e in of_year
+                               if e.data.get("kind") == "获奖" and e.data.get("level") in HIGH_LEVELS]}
+    return {
+        "equipment_entries": sum(e.data.get("direction") == "支出" and e.data.get("category") == "设备购置"
+                                 and e.data.get("hold") != "pending" for e in funding),
+        "activities_last_year": len(ledgers.entries(session, studio_id, "activity", years=[year - 1])),
+        "projects_this_year": sum(e.data.get("kind") == "立项" for e in achievements if e.entry_date.year == this_year),
+        "results_by_year": by_year,
+    }
+
+
+def offer(turn, walker, item):
+    """A value for ``item`` computed from the ledgers, with the reason, or None.
+
+    What is offered is recorded in the application's ``flags["offered"]``, so the stored answer
+    is marked ``ledger`` when taken as offered and ``override`` when the leader typed another.
+    """
+    store = walker.store
+    studio_id, year, flags = store.head()
+    if studio_id is None:
+        return None
+    stats = getattr(walker, "_ledger_stats", None)
+    if stats is None:
+        # one cheap count first: most studios answering the form keep no ledgers at all
+        stats = compute(turn.session, studio_id, year) if ledgers.any_entry(turn.session, studio_id) else {}
+        walker._ledger_stats = stats
+    if item.key not in stats:
+        return None
+    value = stats[item.key]
+    offered = dict(flags.get("offered", {}))
+    if offered.get(item.key) != value or item.key not in offered:
+        offered[item.key] = value
+        applications.set_flag(store.app, "offered", offered)
+    return value, REASON

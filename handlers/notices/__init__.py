@@ -1,0 +1,1 @@
+"""The yearly cycle's notices: decisions, runs, operator commands, spot checks."""

@@ -1,0 +1,109 @@
+"""What reviewers and applicants are sent: the prompt with its summary and buttons, a missing reviewer, 催办."""
+
+from sqlalchemy import select
+
+from storage import clock
+from bot.message import Button, Outgoing
+from bot.outbox import push_to_person
+from bot.workdays import workdays_between
+from handlers.application import document_tasks, proofs, seven, seven_record
+from handlers.application.schema import application_form
+from handlers.review.steps import STEP_NAMES, log_action, pending_steps, reviewers_for, role_holders
+from storage import applications
+from storage.models import ROLES, Person
+
+
+def summary_text(session, app):
+    form = application_form(app.year)
+    values = form.complete_values(applications.load_answers(session, app.id))
+    haves = seven_record.check(session, app, values)
+    unmet = [h.name.replace("有", "", 1) for h in haves if h.status == seven.NOT_MET]
+    patents = sum(int(values.get(k) or 0) for k in ("innovation.utility", "innovation.invention"))
+    high = sum(int(values.get(k) or 0) for k in ("innovation.award_provincial", "innovation.award_national",
+                                                  "innovation.award_intl"))
+    benefit = sum(float(values.get(f"benefit.{y}.total") or 0) for y in ("y1", "y2"))
+    return (f"领衔人：{values.get('leader.name', '')} · 成员 {values.get('basics.members', '?')} 人 · "
+            f"场所 {values.get('basics.area', '?')}㎡ · {seven.summary(haves)}"
+            + (f"（{'、'.join(unmet)}未满足）" if unmet else "")
+            + f"\n近两年：专利 {patents} 项（发明 {values.get('innovation.invention', 0)}），"
+              f"省部级及以上奖 {high} 项，经济效益 {benefit:g} 万元"
+            + "\n" + seven.report(haves))          # each have with its reason, not only the count
+
+
+def prompt_message(session, app, step):
+    title = f"【待审批】{app.studio.name} {app.year} 年申报（第 {step.step} 步：{STEP_NAMES[step.role]}）"
+    ref = f"{step.id}:{step.version}"
+    text = f"{title}\n{summary_text(session, app)}\n{proofs.summary_line(session, app)}"
+    return Outgoing(text=text, title=title, buttons=[
+        Button("同意", f"review:approve:{ref}"), Button("退回修改", f"review:return:{ref}"),
+        Button("不同意", f"review:reject:{ref}"), Button("查看申报表", f"review:doc:{app.id}"),
+        Button("查看证明", f"review:proofs:{app.id}"), Button("转交同事", f"review:transfer:{ref}")])
+
+
+def prompt_reviewers(bot, session, app, step):
+    """Send the step's prompt (summary, 七有, the DOCX, buttons) to each of its reviewers."""
+    message = prompt_message(session, app, step)
+    reviewers = reviewers_for(session, app, step)
+    for person in reviewers:
+        key = f"review:{step.id}:{step.version}:{person.id}"
+        push_to_person(session, person, message, dedupe_key=key, notice="review_prompt")
+    if reviewers:
+        document_tasks.send_application(
+            bot, session, app, [{"person_id": p.id, "notice": "review_prompt"} for p in reviewers],
+            text="申报表：", dedupe_key=f"review:{step.id}:{step.version}:doc")
+    else:
+        log_action(session, app, None, "no_reviewer", step.step)
+        _report_missing_reviewer(session, app, step)
+    return reviewers
+
+
+def _report_missing_reviewer(session, app, step):
+    """Nobody can decide ``step``: tell the unit union, the group union and the admins at once."""
+    unit = app.studio.unit.name if app.studio.unit else "（未设置单位）"
+    where = f"{unit}的{STEP_NAMES[step.role]}" if step.role != "group" else STEP_NAMES[step.role]
+    text = (f"【缺少审批人】{app.studio.name} {app.year} 年申报已到第 {step.step} 步 {STEP_NAMES[step.role]}，"
+            f"但{where}还没有绑定任何审批人员，申报无法继续。请管理员为{where}绑定人员并分配"
+            f"「{ROLES[step.role]}」角色；绑定后发送「审批」即可处理。")
+    people = {p.id: p for role in ("union", "group", "admin")
+              for p in role_holders(session, role, app.studio.unit_id if role == "union" else None)}
+    for person in people.values():
+        push_to_person(session, person, Outgoing(text=text),
+                       dedupe_key=f"no_reviewer:{step.id}:{step.version}:{person.id}", notice="review_prompt")
+
+
+def tell_applicant(session, app, text, buttons=(), key=None):
+    people = session.scalars(select(Person).where(Person.studio_id == app.studio_id)).all()
+    for person in people:
+        if {"leader", "member"} & person.role_names:
+            push_to_person(session, person, Outgoing(text=text, buttons=list(buttons)),
+                           dedupe_key=f"{key}:{person.id}" if key else None, notice="review_result")
+
+
+def chase_overdue(bot, session, today=None):
+    """Remind reviewers of steps pending more than N working days: the reviewer, then their
+    colleagues with the same role, then the group union. Returns the number of reminders written."""
+    today = today or clock.today()
+    limit = bot.config.remind_after_working_days
+    written = 0
+    for step, app in pending_steps(session):
+        since = (step.pending_since or clock.utcnow()).date()
+        late = workdays_between(since, today)
+        level = min(3, late // limit) if limit else 0
+        if level <= step.reminders:
+            continue
+        if level == 1:
+            people = reviewers_for(session, app, step)
+        elif level == 2:
+            people = [p for p in role_holders(session, step.role, app.studio.unit_id) if p.studio_id != app.studio_id]
+        else:
+            people = role_holders(session, "group")
+        text = (f"【催办】{app.studio.name} {app.year} 年申报在第 {step.step} 步 {STEP_NAMES[step.role]}"
+                f"已等待 {late} 个工作日，请尽快处理。")
+        message = Outgoing(text=text, buttons=prompt_message(session, app, step).buttons)
+        for person in people:
+            written += push_to_person(session, person, message,
+                                      dedupe_key=f"chase:{step.id}:{step.version}:{level}:{person.id}",
+                                      notice="review_chase")
+        step.reminders = level
+        log_action(session, app, None, f"chase_{level}", step.step, f"已等待 {late} 个工作日")
+    return written

@@ -1,0 +1,123 @@
+"""The approval chain's state: its four steps, who reviews each, what the applicant and documents are told.
+
+Read by the decisions (handlers/review/flow.py), the prompts (handlers/review/prompts.py), the
+documents and the notices; it writes only the review log and step fields it is handed.
+"""
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from storage import clock
+from bot.cycle import calendar
+from storage.models import Application, Person, PersonRole, ReviewLog, ReviewStep
+
+STEPS = ((1, "union"), (2, "tech"), (3, "party"), (4, "group"))
+
+
+STEP_NAMES = {"union": "所在单位工会", "tech": "所在单位技术部门", "party": "所在单位党委", "group": "集团工会联合会"}
+
+
+STATUS = {"draft": "填写中", "submitted": "审批中", "returned": "已退回修改", "approved": "审批通过",
+          "rejected": "未通过", "named": "已命名", "withdrawn": "已撤回"}
+
+
+DECISIONS = {"approve": "同意", "return": "退回修改", "reject": "不同意"}
+
+
+NO_REVIEWER_NOTE = "注意：{step}还没有绑定审批人员，申报暂时无法继续，已通知所在单位工会、集团工会和管理员。"
+
+
+RETURN_TODO = ("请按意见补充或更正：证明材料（如加盖财务章的原件扫描件）可在「申报」中进入相应字段后"
+               "直接发送照片或文件；需要改的内容发送「修改 字段名」。")
+
+
+def log_action(session, app, person, action, step=None, opinion=""):
+    session.add(ReviewLog(application_id=app.id, person_id=person.id if person else None, action=action,
+                          step=step, opinion=opinion, at=clock.utcnow()))
+
+
+def role_holders(session, role, unit_id=None):
+    query = select(Person).join(PersonRole).where(PersonRole.role == role)
+    if unit_id is not None and role != "group":
+        query = query.where(Person.unit_id == unit_id)
+    return session.scalars(query.order_by(Person.id)).all()
+
+
+def reviewers_for(session, app, step):
+    """The people who decide ``step``: its assignee after a transfer, else every holder of the role."""
+    if step.assignee_id:
+        return [session.get(Person, step.assignee_id)]
+    people = role_holders(session, step.role, app.studio.unit_id)
+    return [p for p in people if p.studio_id != app.studio_id]
+
+
+def may_decide(session, person, app, step):
+    if person is None or step.role not in person.role_names:
+        return False
+    if person.studio_id == app.studio_id:
+        return False                       # nobody reviews their own studio's application
+    if step.assignee_id:
+        return step.assignee_id == person.id
+    return step.role == "group" or person.unit_id == app.studio.unit_id
+
+
+def steps_of(session, app):
+    return session.scalars(select(ReviewStep).where(ReviewStep.application_id == app.id)
+                           .order_by(ReviewStep.step)).all()
+
+
+def pending_steps(session):
+    return session.execute(select(ReviewStep, Application).join(Application)
+                           .where(ReviewStep.status == "pending").order_by(ReviewStep.id)).all()
+
+
+def rejected_text(session, app):
+    """What the applicant is told about a rejected application: final for the year, who may reopen."""
+    step = next((s for s in steps_of(session, app) if s.status == "rejected"), None)
+    where = f"第 {step.step} 步 {STEP_NAMES[step.role]}" if step else "审批"
+    opinion = f"（意见：{step.opinion}）" if step and step.opinion else ""
+    return (f"您的 {app.year} 年度申报未通过{where}{opinion}，本年度申报流程已结束，不能再修改或提交。"
+            "如有异议，请联系集团工会联合会办公室；只有集团工会可以重新开放本年度申报。")
+
+
+def make_pending(session, step):
+    step.status, step.pending_since, step.reminders = "pending", clock.utcnow(), 0
+    step.decided_by, step.decided_at, step.opinion = None, None, ""
+    step.version += 1
+
+
+def status_text(session, app):
+    if app.status not in ("submitted", "returned"):
+        return STATUS.get(app.status, app.status)
+    current = next((s for s in steps_of(session, app) if s.status in ("pending", "returned")), None)
+    if current is None:
+        return STATUS.get(app.status, app.status)
+    verb = "审批中" if current.status == "pending" else "退回修改"
+    return f"第 {current.step} 步 {STEP_NAMES[current.role]}{verb}"
+
+
+def naming_window(config, year):
+    """(first, last) day a ``year`` application may be named: from BOT_NAMING_FROM, after the
+    deadline and once 考核验收 has begun, to the year's end (下半年适时进行命名)."""
+    cal = calendar(config, year)
+    first = max(cal.naming_from, cal.review_start, cal.deadline + timedelta(days=1))
+    return first, date(year, 12, 31)
+
+
+def names_left(session, config, year):
+    """(named so far, left) of ``year``'s quota (BOT_NAMING_QUOTA, 每年10个)."""
+    named = session.scalar(select(func.count(Application.id)).where(Application.year == year,
+                                                                     Application.status == "named")) or 0
+    return named, max(0, config.naming_quota - named)
+
+
+def opinions_for_document(session, app):
+    """Each decided step's opinion, reviewer name and date, for the DOCX opinion boxes."""
+    result = {}
+    for step in steps_of(session, app):
+        if step.decided_at and step.status in ("approved", "returned", "rejected"):
+            person = session.get(Person, step.decided_by)
+            local = step.decided_at.replace(tzinfo=clock.timezone.utc).astimezone(clock.TZ)
+            result[step.role] = {"opinion": step.opinion if step.status != "returned" else f"退回修改：{step.opinion}",
+                                 "name": person.name if person else "", "date": local.strftime("%Y%m%d")}
+    return result
