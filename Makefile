@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test bench clean-venv
+.PHONY: run test bench clean-venv system
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 	touch $@
 
 run: $(VENV)/.runtime
+	@$(MAKE) --no-print-directory system SYSTEM_TOOLS="$(RUN_TOOLS)"
 	$(PY) -m bot db upgrade
 	$(PY) -m bot demo
 	@echo "试用页面：http://127.0.0.1:$(PORT)/try   （按 Ctrl-C 停止 web 和 worker）"
@@ -25,7 +26,20 @@ run: $(VENV)/.runtime
 # the suite runs on SQLite and on PostgreSQL (this machine's server, unless TEST_POSTGRES_URL says otherwise)
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-test: $(VENV)/.dev
+# what the suite runs besides Python: Chromium (the try-out page), LibreOffice (documents to PDF),
+# pdftotext (reading PDFs back), CJK fonts, and PostgreSQL answering; installed from Debian when missing
+RUN_TOOLS := soffice:libreoffice-writer-nogui
+SYSTEM_TOOLS := chromium:chromium pdftotext:poppler-utils $(RUN_TOOLS)
+
+system:
+	@missing=""; for pair in $(SYSTEM_TOOLS); do command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing fonts-noto-cjk >/dev/null; fi
+	@if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then \
+	  pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | head -n1)" main start; \
+	  for _ in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; fi
+
+test: $(VENV)/.dev system
 	TEST_POSTGRES_URL="$(TEST_POSTGRES_URL)" $(PY) -m pytest
 
 bench: $(VENV)/.dev

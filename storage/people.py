@@ -10,7 +10,6 @@ from sqlalchemy.orm import joinedload
 from storage import clock
 from storage.models import ROLES, Account, Person, PersonRole, RobotGroup, Studio, Unit
 
-
 _PERSON = (select(Person).join(Account)
            .where(Account.channel == bindparam("channel"), Account.external_id == bindparam("user_id"))
            .options(joinedload(Person.roles)))
@@ -207,6 +206,14 @@ def group_problems(channel, webhook, secret=""):
 
 def get_group(session, name):
     return session.scalar(select(RobotGroup).where(RobotGroup.name == name))
+
+
+def subscribed_robot(session, channel, name):
+    """(webhook, secret) of the subscribed robot group ``name`` on ``channel``, or None."""
+    group = session.scalar(select(RobotGroup).where(RobotGroup.name == name, RobotGroup.channel == channel))
+    if group is None or not group.subscribed:
+        return None
+    return group.webhook, group.secret or ""
 
 
 def list_groups(session):

@@ -1,11 +1,21 @@
-"""The Channel interface every messenger implements, and the registry of channels by name."""
+"""The Channel interface every messenger implements, the one push loop, and the registry of channels by name."""
+import logging
+
+from bot import pauses
+from bot.errors import ChannelError
+from storage.people import subscribed_robot
+
+log = logging.getLogger("bot.channels")
+
+GROUP_PREFIX = "group:"         # outbox recipients that are group robots (群机器人 / 自定义机器人)
 
 
 class Channel:
     """One messenger. Subclasses set ``name`` and implement what their platform supports.
 
     - ``blueprint()``: the Flask routes that receive callbacks (verify, parse, ack);
-    - ``push(recipient, payloads)``: deliver outbox payloads to one recipient (or a batch);
+    - ``push_users(users, payload, **options)`` and ``push_robot(webhook, secret, payload)``: one
+      API send, called by the one ``push`` loop below;
     - ``replies_via_outbox``: replies to a turn are delivered by the worker, not in the response.
     """
     name = ""
@@ -19,13 +29,54 @@ class Channel:
     def blueprint(self):
         return None
 
-    def push(self, recipients, payload):
-        """Deliver ``payload`` (an Outgoing dict) to ``recipients`` (list of ids).
+    def push(self, recipients, payload, **options):
+        """Deliver ``payload`` (an Outgoing dict) to ``recipients`` (list of ids): the people in one
+        ``push_users`` call, then each group robot.
 
-        Raise ``ChannelError`` on failure; return None when the platform accepted it, or a dict
-        with ``invalid_recipients`` (never deliverable) / ``retry_recipients`` (try again later).
+        Raise ``ChannelError`` on failure of a single recipient; return None when the platform
+        accepted everything, or a dict with ``invalid_recipients`` (never deliverable) /
+        ``retry_recipients`` (try again later). A throttled robot among several is paused here.
         """
+        users = list(dict.fromkeys(r for r in recipients if not r.startswith(GROUP_PREFIX)))
+        groups = [r for r in recipients if r.startswith(GROUP_PREFIX)]
+        invalid, retry = [], []
+        if users:
+            bad, later = self.push_users(users, payload, **options)
+            invalid += bad
+            retry += later
+        for recipient in groups:
+            try:
+                if not self._push_group(recipient, payload):
+                    invalid.append(recipient)
+            except ChannelError as exc:
+                if len(recipients) == 1:
+                    raise
+                log.warning("%s: group %s failed: %s", self.name, recipient, exc)
+                if exc.code in self.pausing_codes and exc.delay:
+                    pauses.pause(self.bot.db, self.name, recipient, exc.delay)
+                (retry if exc.retry else invalid).append(recipient)
+        if invalid or retry:
+            return {"invalid_recipients": sorted(set(invalid)), "retry_recipients": sorted(set(retry))}
+        return None
+
+    def push_users(self, users, payload, **options):
+        """Send to people; returns (ids the platform calls invalid, ids to retry later)."""
         raise NotImplementedError
+
+    def push_robot(self, webhook, secret, payload):
+        """Post to one group robot."""
+        raise NotImplementedError
+
+    def _push_group(self, recipient, payload):
+        """Post to the subscribed robot group ``group:<name>``; False when there is none."""
+        name = recipient[len(GROUP_PREFIX):]
+        with self.bot.db.session() as session:
+            robot = subscribed_robot(session, self.name, name)
+        if robot is None:
+            log.warning("%s: no subscribed group robot named %r", self.name, name)
+            return False
+        self.push_robot(*robot, payload)
+        return True
 
     def prepare(self, session, incoming):
         """In the turn, before its handler: channel work that must be in the same transaction

@@ -23,28 +23,20 @@ from pathlib import Path
 from urllib.parse import quote
 
 from flask import Blueprint, jsonify, request
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot import pauses, tasks
-from storage import clock
-from bot import files as stored_files
+from bot import received
 from bot.channels import dingtalk_chats
-from bot.channels.base import Channel
+from bot.channels.base import GROUP_PREFIX, Channel
 from bot.channels.dingtalk_api import DingTalkClient
 from bot.crypto import verify_dingtalk
 from bot.errors import ChannelError, SignatureError
 from bot.markup import escape_markdown, safe_filename
-from bot.message import Attachment, Incoming, Outgoing
-from bot.outbox import enqueue
-from storage import signatures
-from storage.models import Account, CacheEntry, RobotGroup
+from bot.message import Attachment, Incoming
+from storage import cache, clock, signatures
 
 log = logging.getLogger("bot.channels.dingtalk")
 
 ACTION_MARKER = "#act "             # the text a button link makes the client send, before the action
-GROUP_PREFIX = "group:"             # outbox recipients that are custom group robots
 PENDING_PREFIX = "dingtalk:"        # Attachment.ref until the file is downloaded: dingtalk:<downloadCode>
 SESSION_KEY = "dtsession:"          # cache key prefix of a user's latest 1:1 sessionWebhook
 SESSION_MARGIN = timedelta(seconds=60)
@@ -275,34 +267,22 @@ class DingTalkChannel(Channel):
 
         ``ref`` becomes the reserved file's token at once, so the turn can attach it; the worker
         fetches the bytes (a file that never arrives is reported to the sender)."""
-        person_id = None
         for attachment in incoming.attachments:
             if not attachment.ref.startswith(PENDING_PREFIX):
                 continue
-            if person_id is None:
-                person_id = session.scalar(select(Account.person_id).where(
-                    Account.channel == self.name, Account.external_id == incoming.user))
             name = attachment.name or f"{'图片' if attachment.kind == 'image' else '文件'}-{clock.now():%Y%m%d-%H%M%S}"
-            stored = stored_files.reserve(session, name, owner_person_id=person_id)
-            tasks.add(session, "dingtalk.media", {"token": stored.token, "code": attachment.ref[len(PENDING_PREFIX):],
-                                                  "name": attachment.name, "user": incoming.user},
-                      dedupe_key=f"dingtalk.media:{stored.token}")
+            stored = received.reserve_download(session, incoming, name, "dingtalk.media", {
+                "code": attachment.ref[len(PENDING_PREFIX):], "name": attachment.name})
             attachment.ref, attachment.name = stored.token, name
 
     def fetch_media_task(self, bot, payload):
         """The worker's download of what the user sent into its reserved file."""
         data, name = self.api.download(payload["code"], payload.get("name") or "")
 
-        def finish(session):
-            stored = stored_files.lookup_in(session, payload["token"])
-            if stored is not None:
-                stored_files.fill(bot, stored, data, name=None if payload.get("name") else name)
-        return finish
+        return received.fill_reserved(bot, payload["token"], data, name=None if payload.get("name") else name)
 
     def media_failed(self, session, payload):
-        enqueue(session, self.name, payload["user"],
-                Outgoing(text="抱歉，您发送的文件没能接收成功（可能已过期），请重新发送一次。"),
-                dedupe_key=f"dingtalk.media.failed:{payload['token']}")
+        received.tell_not_received(session, self.name, payload)
 
     def reply_recipient(self, incoming, reply):
         """A group question is answered in the group (bot/channels/dingtalk_chats.py)."""
@@ -326,57 +306,35 @@ class DingTalkChannel(Channel):
             log.warning("ignored a sessionWebhook on an unexpected host for %s", incoming.user)
             return
         key = SESSION_KEY + incoming.user
-        if len(key) > 128:
+        if len(key) > cache.KEY_CHARS:
             return
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        stmt = insert(CacheEntry).values(key=key, value=url, expires_at=_utc_from_ms(expires))
-        session.execute(stmt.on_conflict_do_update(
-            index_elements=["key"], set_={"value": stmt.excluded.value, "expires_at": stmt.excluded.expires_at}))
+        cache.put(session, key, url, _utc_from_ms(expires))
 
     # -- sending -------------------------------------------------------------------------------
-    def push(self, recipients, payload):
-        """Users first (one call for all, nothing sent before it can fail), then group robots."""
+    def push(self, recipients, payload, **options):
+        """Replies into a group chat first (bot/channels/dingtalk_chats.py), then people and group robots."""
         chats = [r for r in recipients if r.startswith(dingtalk_chats.CHAT_PREFIX)]
-        users = list(dict.fromkeys(r for r in recipients if not r.startswith(GROUP_PREFIX) and r not in chats))
-        groups = [r for r in recipients if r.startswith(GROUP_PREFIX)]
-        for chat in chats:           # replies to a question asked in a group (bot/channels/dingtalk_chats.py)
+        for chat in chats:
             dingtalk_chats.push(self, chat, payload, robot_body, openapi_message)
-        invalid, retry = set(), set()
-        if users:
-            if len(users) == 1 and self._push_session(users[0], payload):
-                pass
-            else:
-                bad, later = self._push_openapi(users, payload)
-                invalid.update(bad)
-                retry.update(later)
-        for group in groups:
-            try:
-                if not self._push_group(group, payload):
-                    invalid.add(group)
-            except ChannelError as exc:
-                if len(recipients) == 1:
-                    raise
-                # several recipients: report this one alone, and pause a throttled robot ourselves
-                if exc.code in self.pausing_codes:
-                    pauses.pause(self.bot.db, self.name, group, exc.delay)
-                (retry if exc.retry else invalid).add(group)
-        if invalid or retry:
-            return {"invalid_recipients": sorted(invalid), "retry_recipients": sorted(retry)}
-        return None
+        others = [r for r in recipients if r not in chats]
+        return super().push(others, payload, **options) if others else None
+
+    def push_users(self, users, payload):
+        """One user: the remembered 1:1 sessionWebhook when it takes the message; else
+        oToMessages/batchSend (nothing sent to anyone before it can fail)."""
+        if len(users) == 1 and self._push_session(users[0], payload):
+            return [], []
+        bad, later = self._push_openapi(users, payload)
+        return sorted(bad), sorted(later)
 
     def session_webhook(self, user):
         """The user's remembered 1:1 sessionWebhook, or None when there is none or it expired."""
         with self.bot.db.session() as session:
-            entry = session.get(CacheEntry, SESSION_KEY + user)
-            if entry is None or entry.expires_at - SESSION_MARGIN <= clock.real_utcnow():
-                return None
-            return entry.value
+            return cache.get(session, SESSION_KEY + user, clock.real_utcnow() + SESSION_MARGIN)
 
     def _forget_session(self, user):
         with self.bot.db.transaction() as session:
-            entry = session.get(CacheEntry, SESSION_KEY + user)
-            if entry is not None:
-                session.delete(entry)
+            cache.remove(session, SESSION_KEY + user)
 
     def _push_session(self, user, payload):
         """Reply through the sessionWebhook; False when there is none or DingTalk refused it."""
@@ -430,16 +388,6 @@ class DingTalkChannel(Channel):
             return None
         return path, name, ext
 
-    def _push_group(self, recipient, payload):
-        """Post to a custom group robot; False when no such DingTalk group is configured."""
-        name = recipient[len(GROUP_PREFIX):]
-        with self.bot.db.session() as session:
-            group = session.scalar(select(RobotGroup).where(RobotGroup.name == name,
-                                                            RobotGroup.channel == self.name))
-            if group is None or not group.subscribed:
-                log.warning("no subscribed DingTalk robot group %r", name)
-                return False
-            webhook, secret = group.webhook, group.secret
-        # custom robots only send: buttons could not be answered there
+    def push_robot(self, webhook, secret, payload):
+        """Post to a custom group robot, signed with its secret; buttons could not be answered there."""
         self.api.robot_webhook_send(webhook, secret, robot_body(payload, buttons=False), now_ms())
-        return True

@@ -16,9 +16,8 @@ import logging
 import mimetypes
 from urllib.parse import quote_plus, urlsplit
 
-
-from bot.crypto import dingtalk_sign
 from bot.channels.http import Transport
+from bot.crypto import dingtalk_sign
 from bot.errors import ChannelError
 from bot.tokens import TokenCache
 

@@ -9,11 +9,7 @@ button in a group would reach the robot without the @mention it needs.
 """
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-from storage import clock
-from storage.models import CacheEntry
+from storage import cache, clock
 
 CHAT_PREFIX = "chat:"               # outbox recipients that are the group a question came from
 CHAT_KEY = "dtchat:"                # cache key prefix of a group's latest sessionWebhook
@@ -34,23 +30,19 @@ def remember(session, channel, incoming):
     meta = incoming.meta or {}
     cid, url = meta.get("conversation_id") or "", meta.get("session_webhook") or ""
     expires = meta.get("session_webhook_expires") or 0
-    if not cid or len(CHAT_KEY + cid) > 128 or not (url and expires):
+    if not cid or len(CHAT_KEY + cid) > cache.KEY_CHARS or not (url and expires):
         return
     if not url.startswith(f"{channel.oapi}/robot/sendBySession?"):
         return
     until = datetime.fromtimestamp(expires / 1000, timezone.utc).replace(tzinfo=None)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(CacheEntry).values(key=CHAT_KEY + cid, value=url, expires_at=until)
-    session.execute(stmt.on_conflict_do_update(
-        index_elements=["key"], set_={"value": stmt.excluded.value, "expires_at": stmt.excluded.expires_at}))
+    cache.put(session, CHAT_KEY + cid, url, until)
 
 
 def push(channel, recipient, payload, robot_body, openapi_message):
     """Post one reply into the group: its sessionWebhook while valid, else groupMessages/send."""
     cid = recipient[len(CHAT_PREFIX):]
     with channel.bot.db.session() as session:
-        entry = session.get(CacheEntry, CHAT_KEY + cid)
-        url = entry.value if entry is not None and entry.expires_at - MARGIN > clock.real_utcnow() else None
+        url = cache.get(session, CHAT_KEY + cid, clock.real_utcnow() + MARGIN)
     if url:
         channel.api.session_send(url, robot_body(payload, buttons=False))
     else:

@@ -5,7 +5,7 @@ robot added with ``groups add`` can still post: delivery uses these robot-only c
 channel's rows. They receive nothing (no callback route); a row for a person fails at once with a
 configuration error, which the delivery reports to the admins in chat (bot/alerts.py).
 """
-from bot.channels.base import Channel
+from bot.channels.base import GROUP_PREFIX, Channel
 from bot.channels.dingtalk import DingTalkChannel
 from bot.channels.dingtalk_api import DingTalkClient
 from bot.channels.wecom import WeComChannel
@@ -25,7 +25,7 @@ class _RobotsOnly:
         return None
 
     def push(self, recipients, payload, **options):
-        people = [r for r in recipients if not r.startswith("group:")]
+        people = [r for r in recipients if not r.startswith(GROUP_PREFIX)]
         if people:
             raise ChannelError("not_configured", NOT_CONFIGURED[self.name], fatal_config=True)
         return super().push(recipients, payload, **options)

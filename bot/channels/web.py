@@ -5,15 +5,12 @@ import mimetypes
 import uuid
 
 from flask import Blueprint, jsonify, render_template, request
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot import files
-from storage import clock
+from bot import files, received
 from bot.channels.base import Channel
 from bot.message import Attachment, Incoming
-from storage.models import Account, Person, ROLES, WebMessage
+from storage import clock, web_messages
+from storage.models import ROLES
 
 
 class WebChannel(Channel):
@@ -27,9 +24,8 @@ class WebChannel(Channel):
         upload = incoming.meta.pop("upload", None)
         if not upload:
             return
-        person_id = session.scalar(select(Account.person_id).where(
-            Account.channel == self.name, Account.external_id == incoming.user))
-        stored = files.save(self.bot, session, upload["name"], upload["data"], owner_person_id=person_id)
+        stored = files.save(self.bot, session, upload["name"], upload["data"],
+                            owner_person_id=received.owner_of(session, incoming))
         incoming.attachments.append(Attachment(kind=incoming.kind, ref=stored.token, name=stored.name))
 
     def push(self, recipients, payload, keys=None):
@@ -39,31 +35,19 @@ class WebChannel(Channel):
         """
         keys = keys or [None] * len(recipients)
         with self.bot.db.transaction() as session:
-            insert = sqlite_insert if self.bot.db.is_sqlite else pg_insert
-            rows = [dict(user_id=user, payload=payload, created_at=clock.utcnow(), outbox_id=key)
-                    for user, key in zip(recipients, keys)]
-            session.execute(insert(WebMessage).values(rows).on_conflict_do_nothing(index_elements=["outbox_id"]))
+            web_messages.deliver(session, recipients, payload, keys, clock.utcnow())
 
     # -- reading what was pushed ------------------------------------------------------
     def take_inbox(self, user):
         with self.bot.db.transaction() as session:
-            rows = session.scalars(select(WebMessage).where(WebMessage.user_id == user,
-                                                            WebMessage.read_at.is_(None))
-                                   .order_by(WebMessage.id)).all()
-            now = clock.utcnow()
-            for row in rows:
-                row.read_at = now
-            return [row.payload for row in rows]
+            return web_messages.take(session, user, clock.utcnow())
 
     def identities(self):
         with self.bot.db.session() as session:
-            rows = session.execute(select(Account.external_id, Person)
-                                   .join(Person, Person.id == Account.person_id)
-                                   .where(Account.channel == self.name)
-                                   .order_by(Account.id)).all()
             return [{"id": ext, "name": person.name,
                      "roles": [ROLES[r] for r in sorted(person.role_names)],
-                     "unit": person.unit.name if person.unit else ""} for ext, person in rows]
+                     "unit": person.unit.name if person.unit else ""}
+                    for ext, person in web_messages.identities(session, self.name)]
 
     def blueprint(self):
         if not self.bot.config.try_enabled:

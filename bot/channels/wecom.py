@@ -19,23 +19,19 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, request
-from sqlalchemy import delete, select
 
-from bot import files, inbox, pauses, tasks
-from storage import clock
-from bot.channels.base import Channel
+from bot import inbox, received, tasks
+from bot.channels.base import GROUP_PREFIX, Channel
 from bot.channels.wecom_api import WeComClient
 from bot.crypto import Envelope, parse_xml_fields, wecom_encrypted_field
 from bot.errors import ChannelError, DecryptError, SignatureError
 from bot.http_errors import json_error
 from bot.markup import escape_markdown, escape_text, safe_filename
-from bot.message import Attachment, Incoming, Outgoing
-from bot.outbox import enqueue
-from storage.models import Account, CacheEntry, RobotGroup
+from bot.message import Attachment, Incoming
+from storage import cache, clock
 
 log = logging.getLogger("bot.channels.wecom")
 
-GROUP_PREFIX = "group:"
 TEXT_LIMIT = 2048                 # bytes of text / markdown in message/send and robot text
 ROBOT_MARKDOWN_LIMIT = 4096       # bytes of robot markdown
 TITLE_CHARS = 36                  # template_card main_title.title
@@ -50,6 +46,7 @@ UPLOAD_MIN, UPLOAD_MAX = 6, 20 * 1024 * 1024
 MEDIA_TIMEOUT = (2, 3)            # callbacks must be answered within WeCom's 5 seconds
 CARD_UPDATE_TIMEOUT = (1, 2)
 CARD_LABELS_TTL = timedelta(hours=73)    # response codes live 72 h
+CARD_KEY = "wecom:card:"             # cache key prefix of a card's button labels
 DUPLICATE_SECONDS = 1800          # message/send duplicate check: longer than all retries of a row
 TASK_ID_USED = 42016              # template_card task_id already used
 
@@ -188,13 +185,9 @@ class WeComChannel(Channel):
         media_id = incoming.meta.get("media_id")
         if incoming.kind not in MEDIA_KINDS or not media_id:
             return
-        person_id = session.scalar(select(Account.person_id).where(
-            Account.channel == self.name, Account.external_id == incoming.user))
         name = incoming.meta.get("file_name") or _default_name(incoming, "")
-        stored = files.reserve(session, name, owner_person_id=person_id)
-        tasks.add(session, "wecom.media", {"token": stored.token, "media_id": media_id, "user": incoming.user,
-                                           "kind": incoming.kind, "named": bool(incoming.meta.get("file_name"))},
-                  dedupe_key=f"wecom.media:{stored.token}")
+        stored = received.reserve_download(session, incoming, name, "wecom.media", {
+            "media_id": media_id, "kind": incoming.kind, "named": bool(incoming.meta.get("file_name"))})
         incoming.attachments.append(Attachment(kind=incoming.kind, ref=stored.token, name=name))
 
     def after_turn(self, session, incoming, replies):
@@ -213,19 +206,12 @@ class WeComChannel(Channel):
                 raise tasks.GiveUp(str(exc)) from exc
             raise
 
-        def finish(session):
-            stored = files.lookup_in(session, payload["token"])
-            if stored is not None:
-                better = name if name and not payload.get("named") else None
-                files.fill(bot, stored, data, name=better, content_type=content_type)
-        return finish
+        better = name if name and not payload.get("named") else None
+        return received.fill_reserved(bot, payload["token"], data, name=better, content_type=content_type)
 
     def media_failed(self, session, payload):
         """Given up: the sender hears that the file did not arrive."""
-        what = MEDIA_NAMES.get(payload.get("kind"), "文件")
-        enqueue(session, self.name, payload["user"],
-                Outgoing(text=f"抱歉，您发送的{what}没能接收成功（可能已过期），请重新发送一次。"),
-                dedupe_key=f"wecom.media.failed:{payload['token']}")
+        received.tell_not_received(session, self.name, payload, MEDIA_NAMES.get(payload.get("kind"), "文件"))
 
     def grey_out_card(self, bot, payload):
         """Replace the clicked card's buttons by the pressed label (best effort: one try)."""
@@ -238,33 +224,9 @@ class WeComChannel(Channel):
         return None
 
     # ======================================================================== outbound
-    def push(self, recipients, payload, once=False):
-        users = [r for r in recipients if not r.startswith(GROUP_PREFIX)]
-        groups = [r for r in recipients if r.startswith(GROUP_PREFIX)]
-        invalid, retry = [], []
-        if users:
-            invalid += self._push_users(users, payload, once)
-        for recipient in groups:
-            try:
-                if not self._push_group(recipient, payload):
-                    invalid.append(recipient)
-            except ChannelError as exc:
-                if len(recipients) == 1:
-                    raise
-                log.warning("wecom: group %s failed: %s", recipient, exc)
-                if exc.retry:
-                    if exc.code in self.pausing_codes and exc.delay:
-                        pauses.pause(self.bot.db, self.name, recipient, exc.delay)
-                    retry.append(recipient)
-                else:
-                    invalid.append(recipient)
-        if invalid or retry:
-            return {"invalid_recipients": invalid, "retry_recipients": retry}
-        return None
-
     # -- app messages to users ----------------------------------------------------------
-    def _push_users(self, users, payload, once=False):
-        """Send every message of ``payload``; returns the users WeCom called invalid.
+    def push_users(self, users, payload, once=False):
+        """Send every message of ``payload``; returns (the users WeCom called invalid, none to retry).
 
         ``once`` (a key stable across retries, or None): WeCom drops an identical message within
         DUPLICATE_SECONDS, so a notice resent after an ambiguous failure (a timeout after WeCom
@@ -296,7 +258,7 @@ class WeComChannel(Channel):
                 log.warning("wecom: invalid recipients %s", sorted(refused))
             if not live:
                 break
-        return invalid
+        return invalid, []
 
     def _with_file(self, payload, upload):
         """The text to send (with the file's name) and the uploaded media id, if any."""
@@ -318,37 +280,26 @@ class WeComChannel(Channel):
         """Keep the card's key → label, so a click greys out with the pressed label."""
         now = clock.real_utcnow()
         with self.bot.db.transaction() as session:
-            session.execute(delete(CacheEntry).where(CacheEntry.key.like("wecom:card:%"),
-                                                     CacheEntry.expires_at < now))
-            # merge: a notice's card keeps its task id when it is sent again after a failure
-            session.merge(CacheEntry(key=f"wecom:card:{task_id}", value=json.dumps(labels, ensure_ascii=False),
-                                     expires_at=now + CARD_LABELS_TTL))
+            cache.prune(session, CARD_KEY, now)
+            # a notice's card keeps its task id when it is sent again after a failure: the value is replaced
+            cache.put(session, CARD_KEY + task_id, json.dumps(labels, ensure_ascii=False), now + CARD_LABELS_TTL)
 
     def _card_labels(self, task_id):
         if not task_id:
             return {}
         with self.bot.db.session() as session:
-            entry = session.get(CacheEntry, f"wecom:card:{task_id}"[:128])
-            return json.loads(entry.value) if entry is not None else {}
+            value = cache.get(session, CARD_KEY + task_id, clock.real_utcnow())
+        return json.loads(value) if value is not None else {}
 
     # -- group robots -------------------------------------------------------------------
-    def _push_group(self, recipient, payload):
-        """Send to a group robot; False when the group is unknown or unsubscribed."""
-        name = recipient[len(GROUP_PREFIX):]
-        with self.bot.db.session() as session:
-            group = session.scalar(select(RobotGroup).where(RobotGroup.name == name,
-                                                            RobotGroup.channel == self.name))
-            webhook = group.webhook if group is not None and group.subscribed else None
-        if not webhook:
-            log.warning("wecom: no subscribed group robot named %r", name)
-            return False
+    def push_robot(self, webhook, secret, payload):
+        """Post to a group robot (its key is in the webhook; WeCom robots have no secret)."""
         text, media_id = self._with_file(
             payload, lambda path, fname: self.client.robot_upload_media(webhook, path, fname))
         for body in render_robot(dict(payload, text=text)):
             self.client.robot_send(webhook, body)
         if media_id:
             self.client.robot_send(webhook, {"msgtype": "file", "file": {"media_id": media_id}})
-        return True
 
 
 # ============================================================================ rendering

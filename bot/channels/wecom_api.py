@@ -15,16 +15,14 @@ import json as jsonlib
 import logging
 import mimetypes
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
-
-from storage import clock
 from bot.channels.http import Transport
 from bot.errors import ChannelError
 from bot.tokens import TokenCache
-from storage.models import CacheEntry
+from storage import cache, clock
 
 log = logging.getLogger("bot.channels.wecom")
 
@@ -92,27 +90,21 @@ class WeComClient:
     # -- configuration failures, shared by every process -------------------------------------
     def _blocked(self):
         with self.bot.db.session() as session:
-            entry = session.get(CacheEntry, self._block_key)
-            if entry is None or entry.expires_at <= clock.real_utcnow():
-                return None
-            return entry
+            value = cache.get(session, self._block_key, clock.real_utcnow())
+        return jsonlib.loads(value) if value is not None else None
 
     def _block(self, code, message):
         until = clock.real_utcnow() + timedelta(seconds=CONFIG_BLOCK_SECONDS)
-        value = jsonlib.dumps({"code": code, "message": message}, ensure_ascii=False)
+        value = jsonlib.dumps({"code": code, "message": message, "until": until.isoformat()}, ensure_ascii=False)
         with self.bot.db.transaction() as session:
-            entry = session.get(CacheEntry, self._block_key)
-            if entry is None:
-                session.add(CacheEntry(key=self._block_key, value=value, expires_at=until))
-            else:
-                entry.value, entry.expires_at = value, until
+            cache.put(session, self._block_key, value, until)
 
     def _raise_if_blocked(self):
-        entry = self._blocked()
-        if entry is None:
+        data = self._blocked()
+        if data is None:
             return
-        data = jsonlib.loads(entry.value)
-        wait = max(1.0, (entry.expires_at - clock.real_utcnow()).total_seconds())
+        until = datetime.fromisoformat(data["until"])
+        wait = max(1.0, (until - clock.real_utcnow()).total_seconds())
         raise ChannelError(data["code"], data["message"], retry=True, delay=wait, fatal_config=True)
 
     @staticmethod
