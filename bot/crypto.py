@@ -22,11 +22,9 @@ import re
 import secrets
 import struct
 from xml.etree.ElementTree import ParseError
-from xml.sax.saxutils import escape
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from defusedxml import DefusedXmlException
-from defusedxml import ElementTree as defused_etree
+from defusedxml import DefusedXmlException, ElementTree as defused_etree
 
 from bot.errors import ConfigError, DecryptError, SignatureError
 
@@ -179,21 +177,6 @@ def parse_xml_fields(xml: bytes | str) -> dict[str, str | list]:
     return _fields(_parse_xml(xml))
 
 
-def _cdata(text: str) -> str:
-    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
-
-
-def wecom_reply_xml(envelope: Envelope, inner_xml: str, timestamp: str, nonce: str) -> str:
-    """The encrypted passive-reply body for a WeCom callback (wecom.md §4)."""
-    encrypted, signature = envelope.seal(inner_xml, timestamp, nonce)
-    return ("<xml>"
-            f"<Encrypt>{_cdata(encrypted)}</Encrypt>"
-            f"<MsgSignature>{_cdata(signature)}</MsgSignature>"
-            f"<TimeStamp>{escape(timestamp)}</TimeStamp>"
-            f"<Nonce>{_cdata(nonce)}</Nonce>"
-            "</xml>")
-
-
 # --- DingTalk ---------------------------------------------------------------------
 
 def dingtalk_sign(secret: str, timestamp: str) -> str:
@@ -223,8 +206,3 @@ def verify_dingtalk(timestamp: str | None, sign: str | None, secret: str, now_ms
         raise SignatureError("DingTalk sign does not match")
 
 
-def dingtalk_event_reply(envelope: Envelope, timestamp: str, nonce: str) -> dict:
-    """The JSON body that acknowledges a DingTalk event callback: encrypted "success"."""
-    encrypted, signature = envelope.seal("success", timestamp, nonce)
-    return {"msg_signature": signature, "timeStamp": timestamp, "nonce": nonce,
-            "encrypt": encrypted}

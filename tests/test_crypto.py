@@ -2,20 +2,37 @@
 import base64
 import re
 import struct
+from xml.sax.saxutils import escape
 
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from bot.crypto import (
-    Envelope,
-    dingtalk_event_reply,
-    dingtalk_sign,
-    parse_xml_fields,
-    verify_dingtalk,
-    wecom_encrypted_field,
-    wecom_reply_xml,
-)
+from bot.crypto import Envelope, dingtalk_sign, parse_xml_fields, verify_dingtalk, wecom_encrypted_field
 from bot.errors import ConfigError, DecryptError, SignatureError
+
+
+# --- the other direction, which the assistant never sends: built here to check Envelope.seal ----
+def _cdata(text: str) -> str:
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def wecom_reply_xml(envelope: Envelope, inner_xml: str, timestamp: str, nonce: str) -> str:
+    """The encrypted passive-reply body for a WeCom callback (wecom.md §4)."""
+    encrypted, signature = envelope.seal(inner_xml, timestamp, nonce)
+    return ("<xml>"
+            f"<Encrypt>{_cdata(encrypted)}</Encrypt>"
+            f"<MsgSignature>{_cdata(signature)}</MsgSignature>"
+            f"<TimeStamp>{escape(timestamp)}</TimeStamp>"
+            f"<Nonce>{_cdata(nonce)}</Nonce>"
+            "</xml>")
+
+
+def dingtalk_event_reply(envelope: Envelope, timestamp: str, nonce: str) -> dict:
+    """The JSON body that acknowledges a DingTalk event callback: encrypted "success"."""
+    encrypted, signature = envelope.seal("success", timestamp, nonce)
+    return {"msg_signature": signature, "timeStamp": timestamp, "nonce": nonce,
+            "encrypt": encrypted}
+
 
 # --- vectors (shared/protocols/wecom.md §2.5, dingtalk.md §6 and §8) ------------------
 
