@@ -4,7 +4,7 @@ from flask import Flask, abort, jsonify, redirect, request, send_file
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
-from bot import files, links
+from bot import files, links, webhook
 from bot.config import Config
 from bot.core import Bot, configure_logging
 from bot.http_errors import HTTP_ERRORS
@@ -20,6 +20,7 @@ def create_app(config=None, bot=None):
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.config["SECRET_KEY"] = config.secret_key
     app.extensions["bot"] = bot
+    app.register_blueprint(webhook.blueprint(bot))
     for channel in bot.channels.values():
         blueprint = channel.blueprint()
         if blueprint is not None:

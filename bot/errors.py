@@ -23,6 +23,15 @@ class DecryptError(Exception):
     """A callback body that cannot be decrypted, decoded or parsed (HTTP 400)."""
 
 
+class Refused(Exception):
+    """An inbound request refused before any turn: its HTTP status, the Chinese ``message`` the caller
+    gets, and the ``reason`` logged (never shown)."""
+
+    def __init__(self, status, message, reason=""):
+        super().__init__(f"{status} {message}: {reason}")
+        self.status, self.message, self.reason = status, message, reason
+
+
 class ConfigError(Exception):
     """Configuration that cannot work; raised at start-up with a clear message."""
 

@@ -26,7 +26,27 @@ class Channel:
     def __init__(self, bot):
         self.bot = bot
 
+    # -- inbound (bot/webhook.py runs the turns) --------------------------------------------
+    callback_path = None        # where the platform POSTs its callbacks; None: this channel receives none
+    has_handshake = False       # a GET on callback_path proves the URL (WeCom's echostr)
+
+    def handshake(self, inbound):
+        """The body that answers the platform's URL check; raise ``Refused``."""
+        raise NotImplementedError
+
+    def parse_callback(self, inbound):
+        """Verify one callback (a ``bot.webhook.Inbound``) and parse it: the ``Incoming`` messages
+        it carries (none for what the assistant ignores); raise ``Refused`` for a forged, stale or
+        malformed one. Runs before any turn and writes nothing but replay guards."""
+        raise NotImplementedError
+
+    def ack(self, results):
+        """(status, content type, body) acknowledging the callback, given each turn's replies
+        (None for a duplicate delivery)."""
+        return 200, "application/json", b"{}"
+
     def blueprint(self):
+        """Pages of the channel's own (the try-out chat), besides its callbacks."""
         return None
 
     def push(self, recipients, payload, **options):

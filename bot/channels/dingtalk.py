@@ -16,20 +16,19 @@ valid (remembered in the cache table by ``after_turn``), otherwise through
 ``oToMessages/batchSend`` (≤ 20 users a call); ``group:<name>`` recipients are custom group
 robots (``RobotGroup``, signed webhooks, 20 messages a minute, 130101 pauses the robot 10 min).
 """
+import json
 import logging
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import Blueprint, jsonify, request
-
 from bot import received
 from bot.channels import dingtalk_chats
 from bot.channels.base import GROUP_PREFIX, Channel
 from bot.channels.dingtalk_api import DingTalkClient
 from bot.crypto import verify_dingtalk
-from bot.errors import ChannelError, SignatureError
+from bot.errors import ChannelError, Refused, SignatureError
 from bot.markup import escape_markdown, safe_filename
 from bot.message import Attachment, Incoming
 from storage import cache, clock, signatures
@@ -222,39 +221,34 @@ class DingTalkChannel(Channel):
         return 2 if (payload.get("text", "").strip() or payload.get("buttons")) else 1
 
     # -- receiving ------------------------------------------------------------------------------
-    def blueprint(self):
-        bp = Blueprint("dingtalk", __name__)
+    # -- receiving (HTTP mode; Stream mode: bot/channels/dingtalk_stream.py) ----------------------
+    callback_path = "/dingtalk/callback"
 
-        @bp.post("/dingtalk/callback")
-        def callback():
-            try:
-                verify_dingtalk(request.headers.get("timestamp"), request.headers.get("sign"),
-                                self.config.dingtalk_app_secret, now_ms())
-            except SignatureError as exc:
-                log.warning("rejected a DingTalk callback from %s: %s", request.remote_addr, exc)
-                return jsonify(error="签名校验失败，请求已拒绝"), 403
-            data = request.get_json(silent=True, force=True)
-            if not isinstance(data, dict):
-                return jsonify(error="请求内容不是有效的 JSON 对象"), 400
-            message_id = data.get("msgId")
-            if not isinstance(message_id, str) or not message_id.strip():
-                return jsonify(error="消息缺少 msgId，无法识别重复投递，请求已拒绝"), 400
-            if not self._claim_signature(request.headers["timestamp"], request.headers["sign"], message_id):
-                log.warning("rejected a DingTalk callback from %s: its signature was used for another message",
-                            request.remote_addr)
-                return jsonify(error="该签名已用于另一条消息，请求已拒绝"), 403
-            try:
-                self.receive(data)
-            except UnknownSender:
-                log.info("ignored a DingTalk message without senderStaffId (not an org member)")
-                return jsonify(error="无法确认发送人是本组织成员，消息已忽略"), 403
-            return jsonify(msgtype="empty")     # replies leave through the outbox
+    def parse_callback(self, inbound):
+        """The robot's POST: the HMAC headers, a JSON body with a msgId, the signature's single use."""
+        timestamp, sign = inbound.headers.get("timestamp"), inbound.headers.get("sign")
+        try:
+            verify_dingtalk(timestamp, sign, self.config.dingtalk_app_secret, now_ms())
+        except SignatureError as exc:
+            raise Refused(403, "签名校验失败，请求已拒绝", str(exc)) from None
+        try:
+            data = json.loads(inbound.body)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise Refused(400, "请求内容不是有效的 JSON 对象")
+        message_id = data.get("msgId")
+        if not isinstance(message_id, str) or not message_id.strip():
+            raise Refused(400, "消息缺少 msgId，无法识别重复投递，请求已拒绝")
+        if not self._claim_signature(timestamp, sign, message_id):
+            raise Refused(403, "该签名已用于另一条消息，请求已拒绝", "its signature was used for another message")
+        try:
+            return [parse_robot_message(data)]
+        except UnknownSender:
+            raise Refused(403, "无法确认发送人是本组织成员，消息已忽略", "no senderStaffId (not an org member)") from None
 
-        return bp
-
-    def receive(self, data):
-        """Parse and run the turn; returns the replies (None for a duplicate)."""
-        return self.bot.handle(parse_robot_message(data))
+    def ack(self, results):
+        return 200, "application/json", b'{"msgtype": "empty"}'     # replies leave through the outbox
 
     def _claim_signature(self, timestamp, sign, message_id):
         """True when this (timestamp, sign) pair is new or already belongs to ``message_id``."""

@@ -25,7 +25,7 @@ from urllib.parse import quote_plus
 
 import requests
 
-from bot.channels.dingtalk import UnknownSender
+from bot.channels.dingtalk import UnknownSender, parse_robot_message
 from bot.errors import ConfigError
 
 log = logging.getLogger("bot.channels.dingtalk.stream")
@@ -100,7 +100,7 @@ class StreamRunner:
         client = sdk.DingTalkStreamClient(sdk.Credential(self.config.dingtalk_app_key,
                                                          self.config.dingtalk_app_secret),
                                           logger=logging.getLogger("dingtalk_stream.client"))
-        client.register_callback_handler(sdk.ChatbotMessage.TOPIC, _robot_handler(sdk, self.channel))
+        client.register_callback_handler(sdk.ChatbotMessage.TOPIC, _robot_handler(sdk, self.bot.handle))
         client.pre_start()
         try:
             asyncio.run(self._loop(sdk, client))
@@ -256,14 +256,14 @@ class StreamRunner:
             log.exception("DingTalk Stream: a frame could not be handled")
 
 
-def _robot_handler(sdk, channel):
-    """A ChatbotHandler that runs each robot message as a turn (in a thread) and acks it."""
+def _robot_handler(sdk, handle):
+    """A ChatbotHandler that hands each robot message to ``handle`` (the Bot's turn, in a thread) and acks it."""
 
     class RobotHandler(sdk.ChatbotHandler):
         async def process(self, callback):
             data = callback.data if isinstance(callback.data, dict) else {}
             try:
-                await asyncio.to_thread(channel.receive, data)
+                await asyncio.to_thread(handle, parse_robot_message(data))
             except UnknownSender:
                 log.info("ignored a DingTalk Stream message without senderStaffId")
             except Exception:

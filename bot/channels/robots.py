@@ -21,8 +21,7 @@ NOT_CONFIGURED = {
 class _RobotsOnly:
     """Mixed into a channel: group recipients as usual, people refused as a configuration error."""
 
-    def blueprint(self):
-        return None
+    callback_path = None            # no app: nothing arrives
 
     def push(self, recipients, payload, **options):
         people = [r for r in recipients if not r.startswith(GROUP_PREFIX)]

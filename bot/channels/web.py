@@ -1,6 +1,7 @@
 """The try-out channel (`web`): the /try chat page and its JSON API, and pushes to web identities."""
 import base64
 import binascii
+import json
 import mimetypes
 import uuid
 
@@ -8,6 +9,7 @@ from flask import Blueprint, jsonify, render_template, request
 
 from bot import files, received
 from bot.channels.base import Channel
+from bot.errors import Refused
 from bot.message import Attachment, Incoming
 from storage import clock, web_messages
 from storage.models import ROLES
@@ -49,6 +51,41 @@ class WebChannel(Channel):
                      "unit": person.unit.name if person.unit else ""}
                     for ext, person in web_messages.identities(session, self.name)]
 
+    # -- the try-out API's messages (bot/webhook.py runs the turn) --------------------------
+    @property
+    def callback_path(self):
+        return "/try/api/messages" if self.bot.config.try_enabled else None
+
+    def parse_callback(self, inbound):
+        """{"user", "text" | "action" | "file", "id"?} from the page (or any HTTP client)."""
+        try:
+            data = json.loads(inbound.body or b"null")
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or not isinstance(data.get("user"), str) or not data["user"]:
+            raise Refused(400, "请求需要 user，以及 text 或 action")
+        text, action = data.get("text", ""), data.get("action", "")
+        upload = None
+        if data.get("file") is not None:
+            upload, problem = self._upload(data["file"])
+            if problem:
+                raise Refused(400, problem)
+        if not isinstance(text, str) or not isinstance(action, str) or not (text.strip() or action or upload):
+            raise Refused(400, "请求需要 text、action（字符串）或 file")
+        message_id = data.get("id") or uuid.uuid4().hex
+        kind = "action" if action else "text"
+        if upload:
+            kind = "image" if (mimetypes.guess_type(upload["name"])[0] or "").startswith("image/") else "file"
+        return [Incoming(channel=self.name, user=data["user"][:128], text=text[:20000],
+                         action=action[:1024], message_id=f"{data['user'][:64]}:{str(message_id)[:120]}",
+                         kind=kind, meta={"upload": upload} if upload else {})]
+
+    def ack(self, results):
+        """The turn's replies in the response; ``duplicate`` when this id was seen before."""
+        replies = results[0] if results else None
+        body = {"replies": [public(r.to_dict()) for r in (replies or [])], "duplicate": replies is None}
+        return 200, "application/json", json.dumps(body, ensure_ascii=False).encode("utf-8")
+
     def blueprint(self):
         if not self.bot.config.try_enabled:
             return None
@@ -61,29 +98,6 @@ class WebChannel(Channel):
         @bp.get("/try/api/identities")
         def identities():
             return jsonify(identities=self.identities())
-
-        @bp.post("/try/api/messages")
-        def messages():
-            data = request.get_json(silent=True)
-            if not isinstance(data, dict) or not isinstance(data.get("user"), str) or not data["user"]:
-                return jsonify(error="请求需要 user，以及 text 或 action"), 400
-            text, action = data.get("text", ""), data.get("action", "")
-            upload = None
-            if data.get("file") is not None:
-                upload, problem = self._upload(data["file"])
-                if problem:
-                    return jsonify(error=problem), 400
-            if not isinstance(text, str) or not isinstance(action, str) or not (text.strip() or action or upload):
-                return jsonify(error="请求需要 text、action（字符串）或 file"), 400
-            message_id = data.get("id") or uuid.uuid4().hex
-            kind = "action" if action else "text"
-            if upload:
-                kind = "image" if (mimetypes.guess_type(upload["name"])[0] or "").startswith("image/") else "file"
-            incoming = Incoming(channel=self.name, user=data["user"][:128], text=text[:20000],
-                                action=action[:1024], message_id=f"{data['user'][:64]}:{str(message_id)[:120]}",
-                                kind=kind, meta={"upload": upload} if upload else {})
-            replies = self.bot.handle(incoming)
-            return jsonify(replies=[public(r.to_dict()) for r in (replies or [])], duplicate=replies is None)
 
         @bp.get("/try/api/inbox")
         def inbox():

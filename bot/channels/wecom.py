@@ -18,14 +18,11 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, request
-
 from bot import inbox, received, tasks
 from bot.channels.base import GROUP_PREFIX, Channel
 from bot.channels.wecom_api import WeComClient
 from bot.crypto import Envelope, parse_xml_fields, wecom_encrypted_field
-from bot.errors import ChannelError, DecryptError, SignatureError
-from bot.http_errors import json_error
+from bot.errors import ChannelError, DecryptError, Refused, SignatureError
 from bot.markup import escape_markdown, escape_text, safe_filename
 from bot.message import Attachment, Incoming
 from storage import cache, clock
@@ -88,49 +85,41 @@ class WeComChannel(Channel):
         return len(bodies) + (1 if media else 0)
 
     # ======================================================================== inbound
-    def blueprint(self):
-        bp = Blueprint("wecom", __name__)
+    callback_path = "/wecom/callback"
+    has_handshake = True
 
-        @bp.get("/wecom/callback")
-        def verify_url():
-            args = request.args
-            try:
-                echo = self.envelope.open(args.get("msg_signature", ""), args.get("timestamp", ""),
-                                          args.get("nonce", ""), args.get("echostr", ""))
-            except SignatureError as exc:
-                return _response(_refused(403, "签名校验失败", exc, request.remote_addr))
-            except DecryptError as exc:
-                return _response(_refused(400, "回调内容无法解密", exc, request.remote_addr))
-            return Response(echo, 200, content_type="text/plain; charset=utf-8")
-
-        @bp.post("/wecom/callback")
-        def callback():
-            # read only up to the limit, even without a Content-Length: one more byte is a 413
-            body = request.stream.read(self.bot.config.max_body_bytes)
-            if request.stream.read(1):
-                abort(413)
-            return _response(self.receive(request.args, body, request.remote_addr))
-
-        return bp
-
-    def receive(self, args, body, remote_addr=None):
-        """One POSTed callback: (HTTP status, content type, body)."""
+    def handshake(self, inbound):
+        """The URL check: the decrypted echostr, in plain text."""
+        args = inbound.args
         try:
-            encrypted = wecom_encrypted_field(body)
+            return self.envelope.open(args.get("msg_signature", ""), args.get("timestamp", ""),
+                                      args.get("nonce", ""), args.get("echostr", ""))
+        except SignatureError as exc:
+            raise Refused(403, "签名校验失败", str(exc)) from None
+        except DecryptError as exc:
+            raise Refused(400, "回调内容无法解密", str(exc)) from None
+
+    def parse_callback(self, inbound):
+        """One POSTed callback: signature, AES envelope, defusedxml, freshness; then its message."""
+        args = inbound.args
+        try:
+            encrypted = wecom_encrypted_field(inbound.body)
             inner = self.envelope.open(args.get("msg_signature", ""), args.get("timestamp", ""),
                                        args.get("nonce", ""), encrypted)
             fields = parse_xml_fields(inner)
         except SignatureError as exc:
-            return _refused(403, "签名校验失败", exc, remote_addr)
+            raise Refused(403, "签名校验失败", str(exc)) from None
         except DecryptError as exc:
-            return _refused(400, "回调内容无法解密或解析", exc, remote_addr)
+            raise Refused(400, "回调内容无法解密或解析", str(exc)) from None
         if not inbox.fresh(args.get("timestamp", ""), clock.real_now().timestamp()):
             # its duplicate guard may be pruned already (bot/inbox.py): an old callback is a replay
-            return _refused(403, "回调时间戳已过期，请求已拒绝", "stale timestamp", remote_addr)
+            raise Refused(403, "回调时间戳已过期，请求已拒绝", "stale timestamp")
         incoming = self.parse(fields)
-        if incoming is not None:
-            self.bot.handle(incoming)
-        return ACK
+        return [incoming] if incoming is not None else []
+
+    def ack(self, results):
+        """WeCom's "received, no passive reply": HTTP 200 with an empty body (replies go through the outbox)."""
+        return 200, "text/plain; charset=utf-8", b""
 
     def parse(self, fields):
         """The ``Incoming`` of one decrypted callback, or None for what the bot ignores."""
@@ -438,16 +427,3 @@ def _default_name(incoming, content_type):
     stamp = clock.now().strftime("%Y%m%d-%H%M%S")
     return f"{MEDIA_NAMES.get(incoming.kind, '文件')}-{stamp}{suffix}"
 
-
-# WeCom's "received, no passive reply": HTTP 200 with an empty body
-ACK = (200, "text/plain; charset=utf-8", b"")
-
-
-def _response(answer):
-    status, content_type, body = answer
-    return Response(body, status, content_type=content_type)
-
-
-def _refused(status, message, exc, remote_addr):
-    log.warning("wecom callback refused (%s) from %s: %s", status, remote_addr, exc)
-    return json_error(status, message)
