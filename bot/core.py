@@ -3,10 +3,10 @@ import logging
 
 from bot import scheduler, tasks, turns
 from bot.channels.base import ChannelRegistry
-from bot.channels.dingtalk import DingTalkChannel
+from bot.channels.dingtalk.channel import DingTalkChannel
 from bot.channels.robots import robots_only
 from bot.channels.web import WebChannel
-from bot.channels.wecom import WeComChannel
+from bot.channels.wecom.channel import WeComChannel
 from bot.router import Router
 from handlers.registry import register_all
 from storage.db import Database

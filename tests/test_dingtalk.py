@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from bot.app import create_app
 from storage import clock
-from bot.channels import dingtalk_stream
-from bot.channels.dingtalk import ACTION_MARKER, DingTalkChannel, parse_robot_message
-from bot.channels.dingtalk_api import signed_webhook
+from bot.channels.dingtalk import stream as dingtalk_stream
+from bot.channels.dingtalk.channel import ACTION_MARKER, DingTalkChannel, parse_robot_message
+from bot.channels.dingtalk.api import signed_webhook
 from bot.crypto import dingtalk_sign
 from bot.delivery import Delivery
 from bot.tasks import TaskRunner

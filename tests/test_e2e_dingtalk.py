@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from storage import clock
-from bot.channels.dingtalk import ACTION_MARKER
+from bot.channels.dingtalk.channel import ACTION_MARKER
 from bot.delivery import Delivery
 from bot.message import Button
 from storage import applications

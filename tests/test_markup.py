@@ -1,6 +1,6 @@
 """What users typed stays text in the messengers' markdown; file names stay one header line."""
-from bot.channels.dingtalk import markdown_text
-from bot.channels.wecom import render_app, render_robot
+from bot.channels.dingtalk.channel import markdown_text
+from bot.channels.wecom.channel import render_app, render_robot
 from bot.markup import escape_markdown, safe_filename
 from bot.message import Button, Outgoing
 from bot.outbox import enqueue

@@ -1,7 +1,7 @@
 """The per-member minute limit counts the API messages a row becomes, not outbox rows."""
 from sqlalchemy import select
 
-from bot.channels.wecom import TEXT_LIMIT, split_bytes
+from bot.channels.wecom.channel import TEXT_LIMIT, split_bytes
 from bot.delivery import Delivery
 from bot.message import Button, Outgoing
 from storage.models import OutboxMessage

@@ -350,7 +350,7 @@ def test_a_deeply_nested_inner_xml_is_a_400_not_a_500(wx):
 
 
 def test_unsupported_types_and_other_events_are_acked_and_ignored(wx, caplog):
-    with caplog.at_level(logging.INFO, logger="bot.channels.wecom"):
+    with caplog.at_level(logging.INFO, logger="bot.channels.wecom.channel"):
         wx.post(inner_xml(USER, "miniprogram", MsgId="9"))
         wx.post(inner_xml(USER, "event", Event="subscribe", EventKey=""))
     assert "unsupported MsgType 'miniprogram'" in caplog.text
@@ -519,7 +519,7 @@ def test_card_update_failure_is_logged_not_raised(wx, fake, caplog):
     wx.send_text(USER, "审批卡片")
     Delivery(wx.bot).drain()
     fake.fail_next("update_template_card", "http500")
-    with caplog.at_level(logging.WARNING, logger="bot.channels.wecom"):
+    with caplog.at_level(logging.WARNING, logger="bot.channels.wecom.channel"):
         wx.press(USER, "reject:7")
         TaskRunner(wx.bot).run_all()
     assert "card update" in caplog.text
@@ -677,7 +677,7 @@ def test_media_that_never_arrives_is_reported_to_the_sender(wx, fake):
 
 
 def test_media_filename_decoding():
-    from bot.channels.wecom_api import filename_from_disposition
+    from bot.channels.wecom.api import filename_from_disposition
     raw = 'attachment; filename="报告.pdf"'.encode("utf-8").decode("latin-1")
     assert filename_from_disposition(raw) == "报告.pdf"
     assert filename_from_disposition("attachment; filename*=UTF-8''%E6%8A%A5%E5%91%8A.pdf") == "报告.pdf"

@@ -6,10 +6,10 @@ channel's rows. They receive nothing (no callback route); a row for a person fai
 configuration error, which the delivery reports to the admins in chat (bot/alerts.py).
 """
 from bot.channels.base import GROUP_PREFIX, Channel
-from bot.channels.dingtalk import DingTalkChannel
-from bot.channels.dingtalk_api import DingTalkClient
-from bot.channels.wecom import WeComChannel
-from bot.channels.wecom_api import WeComClient
+from bot.channels.dingtalk.channel import DingTalkChannel
+from bot.channels.dingtalk.api import DingTalkClient
+from bot.channels.wecom.channel import WeComChannel
+from bot.channels.wecom.api import WeComClient
 from bot.errors import ChannelError
 
 NOT_CONFIGURED = {

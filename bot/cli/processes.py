@@ -7,7 +7,7 @@ import click
 
 from bot import workdays
 from storage import clock
-from bot.channels import dingtalk_stream as stream
+from bot.channels.dingtalk import stream
 from bot.cli.common import make_bot
 from bot.worker import Worker
 from handlers.application import package

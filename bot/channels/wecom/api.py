@@ -24,7 +24,7 @@ from bot.errors import ChannelError
 from bot.tokens import TokenCache
 from storage import cache, clock
 
-log = logging.getLogger("bot.channels.wecom")
+log = logging.getLogger("bot.channels.wecom.channel")
 
 TIMEOUT = (5, 20)                 # (connect, read) seconds for worker calls
 TOKEN_TIMEOUT = (3, 5)            # gettoken runs while the token row is locked: keep it short

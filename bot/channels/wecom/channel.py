@@ -20,14 +20,14 @@ from pathlib import Path
 
 from bot import inbox, received, tasks
 from bot.channels.base import GROUP_PREFIX, Channel
-from bot.channels.wecom_api import WeComClient
+from bot.channels.wecom.api import WeComClient
 from bot.crypto import Envelope, parse_xml_fields, wecom_encrypted_field
 from bot.errors import ChannelError, DecryptError, Refused, SignatureError
 from bot.markup import escape_markdown, escape_text, safe_filename
 from bot.message import Attachment, Incoming
 from storage import cache, clock
 
-log = logging.getLogger("bot.channels.wecom")
+log = logging.getLogger("bot.channels.wecom.channel")
 
 TEXT_LIMIT = 2048                 # bytes of text / markdown in message/send and robot text
 ROBOT_MARKDOWN_LIMIT = 4096       # bytes of robot markdown

@@ -21,7 +21,7 @@ from bot.crypto import dingtalk_sign
 from bot.errors import ChannelError
 from bot.tokens import TokenCache
 
-log = logging.getLogger("bot.channels.dingtalk")
+log = logging.getLogger("bot.channels.dingtalk.channel")
 
 TIMEOUT = (5, 20)                  # (connect, read) seconds for worker calls
 DOWNLOAD_TIMEOUT = (2, 5)          # files users send: fetched while DingTalk waits for our answer

@@ -4,7 +4,7 @@ Receiving (shared/protocols/dingtalk.md §1): DingTalk POSTs one JSON robot mess
 ``/dingtalk/callback`` with ``timestamp`` + ``sign`` headers (HMAC over the timestamp only, so a
 captured signature would fit any body for an hour): a message needs a ``msgId`` (the inbox guard
 drops replays) and a (timestamp, sign) pair carries one msgId only (storage/signatures.py).
-Stream mode (bot/channels/dingtalk_stream.py) feeds the same payloads to ``receive``.
+Stream mode (bot/channels/dingtalk/stream.py) feeds the same payloads to ``receive``.
 
 Buttons (§5): robot messages have no button callback. A button is a markdown link
 ``dtmd://dingtalkclient/sendMessage?content=#act <action>``; tapping it makes the user's client
@@ -24,16 +24,16 @@ from pathlib import Path
 from urllib.parse import quote
 
 from bot import received
-from bot.channels import dingtalk_chats
+from bot.channels.dingtalk import chats as dingtalk_chats
 from bot.channels.base import GROUP_PREFIX, Channel
-from bot.channels.dingtalk_api import DingTalkClient
+from bot.channels.dingtalk.api import DingTalkClient
 from bot.crypto import verify_dingtalk
 from bot.errors import ChannelError, Refused, SignatureError
 from bot.markup import escape_markdown, safe_filename
 from bot.message import Attachment, Incoming
 from storage import cache, clock, signatures
 
-log = logging.getLogger("bot.channels.dingtalk")
+log = logging.getLogger("bot.channels.dingtalk.channel")
 
 ACTION_MARKER = "#act "             # the text a button link makes the client send, before the action
 PENDING_PREFIX = "dingtalk:"        # Attachment.ref until the file is downloaded: dingtalk:<downloadCode>
@@ -221,7 +221,7 @@ class DingTalkChannel(Channel):
         return 2 if (payload.get("text", "").strip() or payload.get("buttons")) else 1
 
     # -- receiving ------------------------------------------------------------------------------
-    # -- receiving (HTTP mode; Stream mode: bot/channels/dingtalk_stream.py) ----------------------
+    # -- receiving (HTTP mode; Stream mode: bot/channels/dingtalk/stream.py) ----------------------
     callback_path = "/dingtalk/callback"
 
     def parse_callback(self, inbound):
@@ -279,7 +279,7 @@ class DingTalkChannel(Channel):
         received.tell_not_received(session, self.name, payload)
 
     def reply_recipient(self, incoming, reply):
-        """A group question is answered in the group (bot/channels/dingtalk_chats.py)."""
+        """A group question is answered in the group (bot/channels/dingtalk/chats.py)."""
         return dingtalk_chats.recipient(incoming, reply)
 
     def after_turn(self, session, incoming, replies):
@@ -306,7 +306,7 @@ class DingTalkChannel(Channel):
 
     # -- sending -------------------------------------------------------------------------------
     def push(self, recipients, payload, **options):
-        """Replies into a group chat first (bot/channels/dingtalk_chats.py), then people and group robots."""
+        """Replies into a group chat first (bot/channels/dingtalk/chats.py), then people and group robots."""
         chats = [r for r in recipients if r.startswith(dingtalk_chats.CHAT_PREFIX)]
         for chat in chats:
             dingtalk_chats.push(self, chat, payload, robot_body, openapi_message)

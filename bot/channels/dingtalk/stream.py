@@ -25,10 +25,10 @@ from urllib.parse import quote_plus
 
 import requests
 
-from bot.channels.dingtalk import UnknownSender, parse_robot_message
+from bot.channels.dingtalk.channel import UnknownSender, parse_robot_message
 from bot.errors import ConfigError
 
-log = logging.getLogger("bot.channels.dingtalk.stream")
+log = logging.getLogger("bot.channels.dingtalk.channel.stream")
 
 BACKOFF_MIN = 1.0           # seconds before reconnecting after a good connection ended
 BACKOFF_MAX = 60.0
