@@ -11,11 +11,9 @@ import pytest
 from docx.oxml.ns import qn
 
 from handlers.application.schema import application_form
-from handlers.application.materials import (
-    application_json,
-    render_application_docx,
-    render_materials_docx,
-)
+from handlers.application.attachment2 import render_materials_docx
+from handlers.application.docx_render import render_application_docx
+from handlers.application.json_export import application_json
 
 YEAR = 2025
 

@@ -138,8 +138,9 @@ def test_two_web_processes_and_one_worker_on_one_database(bot, tmp_path):
             assert changes == len(answers)                 # each distinct answer stored once
         # every accepted answer's reply went out once; the worker delivers what the webs queued
         post_json(webs[1].url + "/try/api/messages", {"user": "leader", "text": "导出", "id": "export"})
-        for _ in range(200):
-            if count(bot, WebMessage, WebMessage.user_id == "leader") >= 1:
+        for _ in range(200):        # the file is written, then its outbox row marked sent: wait for both
+            if count(bot, WebMessage, WebMessage.user_id == "leader") >= 1 \
+                    and count(bot, OutboxMessage, OutboxMessage.sent_at.is_(None)) == 0:
                 break
             time.sleep(0.05)
         assert count(bot, WebMessage, WebMessage.user_id == "leader") == 1

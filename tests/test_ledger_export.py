@@ -151,7 +151,7 @@ def test_rows_for_the_materials_draft(bot, kept):
                                   "category": "设备购置", "purpose": "激光测距仪", "notes": ""}
 
     from handlers.application.schema import application_form
-    from handlers.application.materials import render_materials_docx
+    from handlers.application.attachment2 import render_materials_docx
     draft = render_materials_docx(application_form(2025), {"cover.name": STUDIO}, year=2025, ledgers=data)
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(draft)).paragraphs)
     assert "盾构操作培训" in text and "激光测距仪" in text and "赵磊晋升为高级技师" in text
@@ -176,7 +176,7 @@ def test_materials_agree_with_the_form_and_name_every_achievement(bot):
     from datetime import date
 
     from handlers.application.schema import application_form
-    from handlers.application.materials import render_materials_docx
+    from handlers.application.attachment2 import render_materials_docx
     from storage import ledgers
     with bot.db.transaction() as s:
         sid = s.scalar(select(Studio.id).where(Studio.name == STUDIO))

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bot.cli.common import make_bot
 from handlers.application import package, seven_record
 from handlers.application.current import application_year
-from handlers.application.materials import render_materials_docx
+from handlers.application.attachment2 import render_materials_docx
 from handlers.application.render import render
 from handlers.application.schema import application_form
 from handlers.ledgers.export import ledgers_for_materials, render_ledgers_xlsx

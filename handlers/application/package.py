@@ -19,7 +19,7 @@ from pathlib import Path
 from bot.markup import safe_filename
 from handlers.application import seven_record
 from handlers.application.docx_layout import _run
-from handlers.application.materials import render_materials_docx
+from handlers.application.attachment2 import render_materials_docx
 from handlers.application.proofs import proofs_of
 from handlers.application.render import render
 from handlers.application.schema import application_form

@@ -1,5 +1,6 @@
 """The application as a document: the 申报审批表 DOCX with the reviewers' opinions, and its JSON."""
-from handlers.application import materials as documents
+from handlers.application.docx_render import render_application_docx
+from handlers.application.json_export import application_json
 from handlers.application.schema import application_form
 from handlers.review.steps import opinions_for_document
 from storage import applications
@@ -11,8 +12,7 @@ def render(session, config, app):
     values = form.complete_values(applications.load_answers(session, app.id))
     sources = applications.answer_sources(session, app.id)
     overrides = {k for k, s in sources.items() if s == "override"}
-    docx = documents.render_application_docx(form, values, year=app.year, org_name=config.org_name,
-                                             union_name=config.union_name,
-                                             opinions=opinions_for_document(session, app),
-                                             overrides=overrides)
-    return docx, documents.application_json(form, values)
+    docx = render_application_docx(form, values, year=app.year, org_name=config.org_name,
+                                   union_name=config.union_name, opinions=opinions_for_document(session, app),
+                                   overrides=overrides)
+    return docx, application_json(form, values)
