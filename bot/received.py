@@ -3,9 +3,10 @@
 Every messenger that sends media by reference (a WeCom media_id, a DingTalk downloadCode) uses
 this: the turn attaches the reserved file at once, and the worker's task fills it.
 """
-from bot import files, tasks
+from bot import files
 from bot.message import Outgoing
 from bot.outbox import enqueue
+from storage import tasks as task_rows
 from storage.people import resolve_person_id
 
 
@@ -18,7 +19,7 @@ def reserve_download(session, incoming, name, task_kind, payload):
     """In the turn: reserve a file for what the sender sent and queue ``task_kind`` to download it
     (``payload`` plus the file's token and the sender); returns the reserved file."""
     stored = files.reserve(session, name, owner_person_id=owner_of(session, incoming))
-    tasks.add(session, task_kind, dict(payload, token=stored.token, user=incoming.user),
+    task_rows.add(session, task_kind, dict(payload, token=stored.token, user=incoming.user),
               dedupe_key=f"{task_kind}:{stored.token}")
     return stored
 

@@ -1,7 +1,7 @@
 """Durable slow work: task rows written in a turn's transaction, run by the worker, results out through the outbox.
 
 A turn never renders a document, downloads media or calls a messenger API: it adds a task
-(``add``) and answers at once. The worker's ``TaskRunner`` claims due tasks for a lease, runs
+(``storage.tasks.add``) and answers at once. The worker's ``TaskRunner`` claims due tasks for a lease, runs
 each kind's function outside any write transaction, and commits what the function returns (a
 ``finish(session)`` that stores files and queues outbox rows) together with ``status = 'done'``,
 guarded by its claim: a task whose worker died is taken over when the lease ends, and whatever
@@ -11,12 +11,7 @@ import logging
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-from storage import clock
-from storage.models import Task
+from storage import tasks as task_rows
 
 log = logging.getLogger("bot.tasks")
 
@@ -48,18 +43,6 @@ class Kinds:
         return name in self._kinds
 
 
-def add(session, kind, payload, *, dedupe_key=None):
-    """Queue a task in the caller's transaction; with ``dedupe_key`` a second add does nothing.
-
-    Returns True when a row was written."""
-    now = clock.utcnow()
-    values = dict(kind=kind, payload=payload, dedupe_key=dedupe_key, status="pending", attempts=0,
-                  next_attempt_at=now, last_error="", created_at=now)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(Task).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return session.execute(stmt.returning(Task.id)).first() is not None
-
-
 class TaskRunner:
     """Runs due tasks for one Bot (the worker's, or a test's)."""
 
@@ -84,19 +67,9 @@ class TaskRunner:
         return total
 
     def _claim(self, limit):
-        now = clock.utcnow()
         claim = uuid.uuid4().hex
         with self.bot.db.transaction() as session:
-            query = (select(Task.id, Task.kind, Task.payload).where(
-                Task.status == "pending", Task.next_attempt_at <= now,
-                (Task.lease_until.is_(None)) | (Task.lease_until < now))
-                .order_by(Task.id).limit(limit))
-            if self.bot.db.is_postgresql:
-                query = query.with_for_update(skip_locked=True)
-            rows = session.execute(query).all()
-            if rows:
-                session.execute(update(Task).where(Task.id.in_([r[0] for r in rows])).values(
-                    claim=claim, lease_until=now + LEASE, attempts=Task.attempts + 1))
+            rows = task_rows.claim_due(session, claim, limit, LEASE)
         return [(task_id, kind, payload, claim) for task_id, kind, payload in rows]
 
     def _run(self, task_id, kind, payload, claim):
@@ -106,39 +79,26 @@ class TaskRunner:
                 raise LookupError(f"unknown task kind {kind!r}")
             finish = entry[0](self.bot, payload)
             with self.bot.db.transaction() as session:
-                if not self._still_ours(session, task_id, claim):
+                if not task_rows.still_claimed(session, task_id, claim):
                     log.warning("task %s (%s) was taken over; its result is dropped", task_id, kind)
                     return
                 if finish is not None:
                     finish(session)
-                session.execute(update(Task).where(Task.id == task_id).values(
-                    status="done", finished_at=clock.utcnow(), claim=None, lease_until=None))
+                task_rows.done(session, task_id)
             log.info("task %s (%s) done", task_id, kind)
         except Exception as exc:     # one failed task must not stop the others; it is retried
             log.exception("task %s (%s) failed", task_id, kind)
             self._failed(task_id, kind, payload, claim, entry, exc)
 
-    def _still_ours(self, session, task_id, claim):
-        query = select(Task.status, Task.claim).where(Task.id == task_id)
-        if self.bot.db.is_postgresql:
-            query = query.with_for_update()
-        row = session.execute(query).first()
-        return row is not None and row[0] == "pending" and row[1] == claim
-
     def _failed(self, task_id, kind, payload, claim, entry, exc):
         with self.bot.db.transaction() as session:
-            if not self._still_ours(session, task_id, claim):
+            if not task_rows.still_claimed(session, task_id, claim):
                 return
-            attempts = session.scalar(select(Task.attempts).where(Task.id == task_id))
+            attempts = task_rows.attempts(session, task_id)
             error = f"{type(exc).__name__}: {exc}"[:2000]
             if attempts >= MAX_ATTEMPTS or entry is None or isinstance(exc, GiveUp):
-                session.execute(update(Task).where(Task.id == task_id).values(
-                    status="failed", last_error=error, finished_at=clock.utcnow(), claim=None,
-                    lease_until=None))
+                task_rows.failed(session, task_id, error)
                 if entry is not None and entry[1] is not None:
                     entry[1](session, payload)
                 return
-            delay = BACKOFF_SECONDS[min(attempts, len(BACKOFF_SECONDS)) - 1]
-            session.execute(update(Task).where(Task.id == task_id).values(
-                last_error=error, claim=None, lease_until=None,
-                next_attempt_at=clock.utcnow() + timedelta(seconds=delay)))
+            task_rows.retry_later(session, task_id, error, BACKOFF_SECONDS[min(attempts, len(BACKOFF_SECONDS)) - 1])

@@ -11,13 +11,14 @@ A recipient is ``{"channel": ..., "user": ...}`` (the user who asked) or ``{"per
 import hashlib
 import json
 
-from bot import files, tasks
+from bot import files
 from bot.message import Outgoing
 from bot.outbox import enqueue, push_to_person
 from handlers.application import package
 from handlers.application.render import render
 from handlers.ledgers.export import render_ledgers_xlsx
 from handlers.review.steps import opinions_for_document
+from storage import tasks as task_rows
 from storage.models import Application, Person, Studio
 
 PREPARING = "正在生成{what}，稍后发送给您。"
@@ -50,7 +51,7 @@ def send_application(bot, session, app, recipients, *, text, dedupe_key, reply_t
     if reply_to is not None:
         reply_to.reply(PREPARING.format(what="申报审批表"))
         recipients = list(recipients) + [_asker(reply_to)]
-    tasks.add(session, "application_docx", {"app_id": app.id, "recipients": recipients, "text": text,
+    task_rows.add(session, "application_docx", {"app_id": app.id, "recipients": recipients, "text": text,
                                             "dedupe_key": dedupe_key}, dedupe_key=f"docx:{dedupe_key}")
     return False
 
@@ -59,7 +60,7 @@ def send_ledgers(turn, studio, year):
     """导出台账: the XLSX rendered by the worker and sent to the asker."""
     turn.reply(PREPARING.format(what="台账"))
     key = f"xlsx:{turn.key}"
-    tasks.add(turn.session, "ledger_xlsx", {"studio_id": studio.id, "year": year, "recipients": [_asker(turn)],
+    task_rows.add(turn.session, "ledger_xlsx", {"studio_id": studio.id, "year": year, "recipients": [_asker(turn)],
                                             "person_id": turn.person.id, "dedupe_key": key}, dedupe_key=key)
 
 
@@ -70,7 +71,7 @@ def send_package(turn, app):
         return
     turn.reply(PREPARING.format(what="申报材料包（PDF 和电子版 ZIP）"))
     key = f"package:{turn.key}"
-    tasks.add(turn.session, "application_package", {"app_id": app.id, "recipients": [_asker(turn)],
+    task_rows.add(turn.session, "application_package", {"app_id": app.id, "recipients": [_asker(turn)],
                                                     "person_id": turn.person.id, "dedupe_key": key},
               dedupe_key=key)
 

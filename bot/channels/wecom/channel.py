@@ -25,7 +25,7 @@ from bot.crypto import Envelope, parse_xml_fields, wecom_encrypted_field
 from bot.errors import ChannelError, DecryptError, Refused, SignatureError
 from bot.markup import escape_markdown, escape_text, safe_filename
 from bot.message import Attachment, Incoming
-from storage import cache, clock
+from storage import cache, clock, tasks as task_rows
 
 log = logging.getLogger("bot.channels.wecom.channel")
 
@@ -182,7 +182,7 @@ class WeComChannel(Channel):
     def after_turn(self, session, incoming, replies):
         """A pressed card greys out (a task: the API is not called inside the turn)."""
         if incoming.meta.get("response_code"):
-            tasks.add(session, "wecom.card", {"user": incoming.user, "response_code": incoming.meta["response_code"],
+            task_rows.add(session, "wecom.card", {"user": incoming.user, "response_code": incoming.meta["response_code"],
                                               "task_id": incoming.meta.get("task_id"), "action": incoming.action},
                       dedupe_key=f"wecom.card:{incoming.message_id}"[:255])
 
