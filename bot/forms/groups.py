@@ -201,6 +201,15 @@ class GroupMixin:
             return self._paste(group, text)
         return self._row_line(group, text)
 
+    def _row_text(self, group, row, text):
+        """Text while ``row`` is being filled: the asked field's value, or, before the row's first
+        answer, a whole row in a line or a pasted table."""
+        starting = row["index"] is None and not row["data"] and row["field"] == group.fields[0].key
+        if starting and ("\n" in text.strip() or len(rowtext.split_cells(text, group)) > 1):
+            self.position["row"] = None
+            return self._group_text(group, text)
+        return self._row_answer(group, row, text)
+
     def _row_line(self, group, text, index=None):
         """One row typed in a line; what is missing or wrong is asked field by field."""
         rows = self._rows(group)

@@ -170,11 +170,7 @@ class Walker(AnswerMixin, NavigationMixin, ReportMixin, GroupMixin, LongTextMixi
                 return True
             return False        # nothing is being asked: let the router take it (a command, a hint)
         if row:
-            starting = row["index"] is None and not row["data"] and row["field"] == cursor.fields[0].key
-            if starting and ("\n" in text.strip() or len(asides.cells(text, cursor)) > 1):
-                self.position["row"] = None
-                return self._group_text(cursor, text)
-            return self._row_answer(cursor, row, text)
+            return self._row_text(cursor, row, text)
         if isinstance(cursor, Group):
             return self._group_text(cursor, text)
         if cursor.kind == "longtext":
