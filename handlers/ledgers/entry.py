@@ -61,10 +61,9 @@ class LedgerHost(Host):
 
     def submit(self, turn, walker):
         state = walker.host_state
-        entry = (state["ledger"], walker.answers, state.get("ref"), state.get("files", []))
         turn.state.pop("form", None)
         turn.state.pop("flow", None)
-        save(turn, *entry)
+        save(turn, state["ledger"], walker.answers, state.get("ref"), state.get("files", []))
 
     def on_attachment(self, turn, walker, key, attachments):
         ids = _file_ids(turn, attachments)
