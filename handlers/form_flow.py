@@ -1,4 +1,5 @@
 """The form flow: routes a message to the walker of whichever form (host) the user is filling."""
+from bot.forms.position import check_host_keys
 from bot.forms.walker import Walker
 
 HOSTS = {}
@@ -16,26 +17,28 @@ def register(router):
 
 
 def run(turn):
-    fstate = turn.state.get("form")
-    host = HOSTS.get((fstate or {}).get("host"))
+    position = turn.state.get("form")
+    host = HOSTS.get((position or {}).get("host"))
     if host is None:
         turn.state.pop("flow", None)
         turn.state.pop("form", None)
         return False
-    fstate = dict(fstate)
-    walker = Walker(host, turn, fstate)
+    position = dict(position)
+    walker = Walker(host, turn, position)
     handled = walker.handle()
     if turn.state.get("flow") == "form":
-        turn.state["form"] = fstate      # reassign: in-place JSON edits are invisible to SQLAlchemy
+        turn.state["form"] = position      # reassign: in-place JSON edits are invisible to SQLAlchemy
     return handled
 
 
-def begin(turn, host, fstate, header):
-    """Enter a form: store its position in the conversation state and ask the first question."""
-    fstate = dict(fstate, host=host.name)
-    fstate.setdefault("cursor", None)
+def begin(turn, host, state, header):
+    """Enter a form with the host's own ``state`` (ref, year …): store its position in the
+    conversation state and ask the first question. The walker is returned; what a host does with
+    it afterwards in this turn changes the stored position."""
+    check_host_keys(state)
+    position = dict(state, host=host.name, cursor=None)
     turn.state["flow"] = "form"
-    walker = Walker(host, turn, fstate)
+    walker = Walker(host, turn, position)
     walker.start(header)
-    turn.state["form"] = fstate
+    turn.state["form"] = position
     return walker

@@ -6,7 +6,6 @@ the field's value.
 """
 import re
 
-from bot.forms import rows as rowtext
 from bot.forms.parsers import to_halfwidth
 
 HELP_WORDS = ("怎么填", "怎么写", "如何填", "如何填写", "填什么", "写什么", "什么意思", "啥意思", "不会填",
@@ -31,7 +30,7 @@ def is_question(text, cursor=None):
     if s in HELP_WORDS or s.rstrip("?？") in HELP_WORDS:
         return True
     if cursor is not None and getattr(cursor, "kind", "") == "longtext":
-        return False        # 业绩简介 is prose: only the help words above are questions there
+        return False        # a long text is prose: only the help words above are questions there
     return bool(_QUESTION_END.search(text)) and len(s) <= _LONG_QUESTION
 
 
@@ -52,8 +51,3 @@ def command(turn, text, cursor=None):
     if args and (kind in _FREE_TEXT or kind == "group"):
         return None
     return cmd, args
-
-
-def cells(text, group):
-    """The cells a line would give as a row of ``group``."""
-    return rowtext.split_cells(text, group)

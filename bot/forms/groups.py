@@ -1,9 +1,11 @@
 """The walker's repeating groups: rows added one field at a time, in one line, or pasted as a table.
 
-A mixin of ``Walker``: it reads ``self.fstate`` (``row`` is the row being filled, ``paste`` the
-rows of a pasted table waiting for 全部添加, ``row_pick`` the row whose field is to be chosen) and
-stores rows through ``self._save``. Rows are checked against the form's cross-field rules before
-they are stored.
+A mixin of ``Walker``: it keeps its place in the position (``row`` is the row being filled,
+``paste`` the rows of a pasted table waiting for 全部添加, ``row_pick`` the row whose field is to
+be chosen), reads rows from text with the pure functions of bot/forms/rows.py, and stores rows
+through ``self._save``. Rows are checked against the form's cross-field rules before they are
+stored. Uses of the walker: ``answers``, ``skipped``, ``_save``, ``store``, ``form``, ``host``,
+``cursor``, ``item``, ``ask_next``, ``_refuse``, ``_field_buttons``, ``_reask``.
 """
 import re
 
@@ -50,6 +52,57 @@ class GroupMixin:
     def _next_row_hint(self, group):
         return f"下一{group.unit}直接发送（一行写完），或发送「完成」。"
 
+    def _group_offer(self, group, text, buttons):
+        """The rows the host offers for a still empty ``group`` (listed, with [采用] first), if any."""
+        if self._rows(group):
+            return text, buttons
+        offer = self.host.offer(self.turn, self, group)
+        if offer is None or not offer[0]:
+            return text, buttons
+        rows, reason = offer
+        self.position["offer"] = {"key": group.key, "value": rows}
+        listed = "\n".join(f"{n}. {group.row_summary(r)}" for n, r in enumerate(rows, 1))
+        text += (f"\n{reason}（{group.display(rows)}）：\n{listed}\n"
+                 f"采用请点「采用」，或按上面的方式自己逐{group.unit}填写。")
+        return text, [("采用", "form:accept_offer")] + buttons
+
+    # -- buttons ---------------------------------------------------------------------------
+    def _group_action(self, name, arg):
+        """A group's button (form:add, form:edit_row:2, form:paste_all …): True when handled,
+        None when ``name`` is no group action."""
+        if name == "paste_all":
+            return self._paste_all()
+        if name == "paste_cancel":
+            self._paste_cancelled()
+            return True
+        if name not in ("add", "list", "finish", "edit_row", "del_row", "row_field"):
+            return None
+        group = self.cursor
+        if not isinstance(group, Group):
+            self.ask_next()
+            return True
+        if name == "row_field":
+            return self._pick_row_field(group, arg)
+        if name in ("edit_row", "del_row"):
+            return self._group_command(group, ("修改第" if name == "edit_row" else "删除第") + arg)
+        return self._group_command(group, {"add": "添加", "list": "查看列表", "finish": "完成"}[name])
+
+    def _paste_reply(self, text):
+        """The message after a pasted table was shown: True when it confirmed or cancelled it,
+        None when it is something else (the pasted rows are then dropped)."""
+        if text in ("全部添加", "确认", "添加", "是"):
+            return self._paste_all()
+        self.position.pop("paste")
+        if text in ("取消", "不要", "算了"):
+            self._paste_cancelled()
+            return True
+        return None
+
+    def _paste_cancelled(self):
+        self.position.pop("paste", None)
+        self.turn.reply("已取消，粘贴的内容没有添加。")
+        self._reask()
+
     # -- commands --------------------------------------------------------------------------
     def _group_command(self, group, text):
         rows = self._rows(group)
@@ -57,7 +110,7 @@ class GroupMixin:
             if len(rows) >= group.max_rows:
                 self.turn.reply(f"最多添加 {group.max_rows} {group.unit}。")
                 return True
-            self.fstate["row"] = {"index": None, "field": group.fields[0].key, "data": {}}
+            self.position["row"] = {"index": None, "field": group.fields[0].key, "data": {}}
             self._ask_row_field()
             return True
         if text in LIST_WORDS:
@@ -102,7 +155,7 @@ class GroupMixin:
             return True
         if rest:
             return self._edit_row_text(group, n - 1, rest)
-        self.fstate["row_pick"] = n - 1
+        self.position["row_pick"] = n - 1
         self.turn.reply(f"第 {n} {group.unit}：{group.row_summary(rows[n - 1])}。\n要改哪一项？直接发送"
                         f"「{group.fields[-1].label} 新内容」，或点下面的字段；也可以发送整行替换。",
                         [(f.label, f"form:row_field:{n}:{f.key}") for f in group.fields])
@@ -110,12 +163,12 @@ class GroupMixin:
 
     def _edit_row_text(self, group, index, text):
         """``学历 硕士研究生`` / ``学历：硕士研究生`` for one field of row ``index``, or a whole row."""
-        self.fstate.pop("row_pick", None)
+        self.position.pop("row_pick", None)
         for field in sorted(group.fields, key=lambda f: -len(f.label)):
             if text.startswith(field.label):
                 value = text[len(field.label):].strip(" :：\t")
                 row = {"index": index, "field": field.key, "data": dict(self._rows(group)[index]), "single": True}
-                self.fstate["row"] = row
+                self.position["row"] = row
                 if not value:
                     self._ask_row_field()
                     return True
@@ -134,19 +187,28 @@ class GroupMixin:
         if not n.isdigit() or not 1 <= int(n) <= len(rows) or key not in {f.key for f in group.fields}:
             self.turn.reply("这个按钮已失效。", self._group_buttons(group))
             return True
-        self.fstate.pop("row_pick", None)
-        self.fstate["row"] = {"index": int(n) - 1, "field": key, "data": dict(rows[int(n) - 1]), "single": True}
+        self.position.pop("row_pick", None)
+        self.position["row"] = {"index": int(n) - 1, "field": key, "data": dict(rows[int(n) - 1]), "single": True}
         self._ask_row_field()
         return True
 
     # -- text for a group: a row, a table, or the first field ------------------------------------
     def _group_text(self, group, text):
-        pick = self.fstate.get("row_pick")
+        pick = self.position.get("row_pick")
         if pick is not None and pick < len(self._rows(group)):
             return self._edit_row_text(group, pick, text)
         if len(rowtext.lines_of(text)) > 1:
             return self._paste(group, text)
         return self._row_line(group, text)
+
+    def _row_text(self, group, row, text):
+        """Text while ``row`` is being filled: the asked field's value, or, before the row's first
+        answer, a whole row in a line or a pasted table."""
+        starting = row["index"] is None and not row["data"] and row["field"] == group.fields[0].key
+        if starting and ("\n" in text.strip() or len(rowtext.split_cells(text, group)) > 1):
+            self.position["row"] = None
+            return self._group_text(group, text)
+        return self._row_answer(group, row, text)
 
     def _row_line(self, group, text, index=None):
         """One row typed in a line; what is missing or wrong is asked field by field."""
@@ -157,7 +219,7 @@ class GroupMixin:
         cells = rowtext.split_cells(text, group)
         if len(cells) <= 1 and index is None:      # just the first field: ask the others one by one
             row = {"index": None, "field": group.fields[0].key, "data": {}}
-            self.fstate["row"] = row
+            self.position["row"] = row
             return self._row_answer(group, row, text)
         parsed = rowtext.parse_row(cells, group, self.answers)
         if "" in parsed.errors:
@@ -170,7 +232,7 @@ class GroupMixin:
         wrong = [f for f in group.fields if f.key in parsed.errors]
         first = wrong[0] if wrong else next(f for f in group.fields if f.key not in data)
         row = {"index": index, "field": first.key, "data": data}
-        self.fstate["row"] = row
+        self.position["row"] = row
         understood = rowtext.summary(group, data)
         lead = f"已识别：{understood}。" if understood else ""
         if wrong:
@@ -202,19 +264,19 @@ class GroupMixin:
         conflict = self._row_conflicts(group, self._rows(group) + good)
         if conflict:
             lines.append(conflict)
-        self.fstate["paste"] = {"group": group.key, "rows": good}
+        self.position["paste"] = {"group": group.key, "rows": good}
         self.turn.reply("\n".join(lines) + f"\n确认添加这 {len(good)} {group.unit}吗？",
                         [("全部添加", "form:paste_all"), ("取消", "form:paste_cancel")])
         return True
 
     def _paste_all(self):
-        paste = self.fstate.pop("paste", None)
+        paste = self.position.pop("paste", None)
         group = self.item(paste["group"]) if paste else None
         if not isinstance(group, Group):
             self.turn.reply("没有待添加的内容。")
             self.ask_next()
             return True
-        self.fstate["cursor"] = group.key
+        self.position["cursor"] = group.key
         rows = self._rows(group) + paste["rows"]
         conflict = self._row_conflicts(group, rows)
         if conflict:
@@ -229,7 +291,7 @@ class GroupMixin:
     # -- one field at a time -----------------------------------------------------------------
     def _ask_row_field(self):
         group = self.cursor
-        row = self.fstate["row"]
+        row = self.position["row"]
         field = group.field(row["field"])
         number = (row["index"] + 1) if row["index"] is not None else len(self._rows(group)) + 1
         current = row["data"].get(field.key)
@@ -242,16 +304,16 @@ class GroupMixin:
         try:
             value = field.parse(text, self.answers)
         except InvalidInput as exc:
-            self.fstate["row"] = dict(row, field=field.key)     # the field asked again is the wrong one
+            self.position["row"] = dict(row, field=field.key)     # the field asked again is the wrong one
             return self._refuse(exc)
         data = dict(row["data"])
         data[field.key] = value
         row = dict(row, data=data)
-        self.fstate["row"] = row
+        self.position["row"] = row
         return self._row_advance(group, row, field)
 
     def _row_keep(self):
-        group, row = self.cursor, self.fstate["row"]
+        group, row = self.cursor, self.position["row"]
         field = group.field(row["field"])
         if row["data"].get(field.key) in (None, ""):
             self.turn.reply(f"{field.label}还没有填写。{field.question()}")
@@ -265,7 +327,7 @@ class GroupMixin:
         if not remaining:
             remaining = [k for k in keys if row["data"].get(k) in (None, "")]
         if remaining:
-            self.fstate["row"] = dict(row, field=remaining[0])
+            self.position["row"] = dict(row, field=remaining[0])
             self._ask_row_field()
             return True
         return self._save_row(group, row, changed=field if row.get("single") else None)
@@ -280,13 +342,13 @@ class GroupMixin:
             rows[index] = row["data"]
         conflict = self._row_conflicts(group, rows)
         if conflict:
-            self.fstate["row"] = None
+            self.position["row"] = None
             self.turn.reply(f"{conflict}\n这一{group.unit}暂未保存。", self._group_buttons(group))
             return True
         n = index + 1 if index is not None else len(rows)
         self._save(group.key, rows)
         self.store.set_skipped(group.key, False)
-        self.fstate["row"] = None
+        self.position["row"] = None
         if changed is not None:
             before = changed.display(old.get(changed.key)) if old else "（未填）"
             line = f"✓ 第 {n} {group.unit} {changed.label}：{before} → {changed.display(row['data'][changed.key])}。"

@@ -1,7 +1,9 @@
 """Form declarations: Field (one answer), Group (repeating rows), Form and its rules — checked when declared.
 
 A field's ``kind`` names its parser (bot/forms/kinds.py); values are stored as JSON (strings for
-dates, months, money and areas; ints for counts; lists of dicts for groups).
+dates, months, money and areas; ints for counts; lists of dicts for groups). A long text
+(kind ``longtext``) declares its limits in ``opts``: ``min_chars`` (default 0) and ``max_chars``
+(required), and the walker's messages quote them.
 """
 from dataclasses import dataclass, field as dc_field
 
@@ -36,6 +38,21 @@ class Field:
     def qualified(self):
         """The unambiguous name used in lists and progress reports."""
         return self.aliases[0] if self.aliases else self.label
+
+    @property
+    def short(self):
+        """The shortest name the form gives the field (label or alias), for words such as 预览简介."""
+        return min((self.label, *self.aliases), key=len)
+
+    @property
+    def min_chars(self):
+        """Long text: the characters needed before it counts as answered (declared in ``opts``)."""
+        return self.opts.get("min_chars", 0)
+
+    @property
+    def max_chars(self):
+        """Long text: the most characters it takes (declared in ``opts``; required for long text)."""
+        return self.opts.get("max_chars")
 
     def parse(self, text, answers=None):
         return kinds.parse(self, text, answers or {})
@@ -119,6 +136,8 @@ class Form:
                 raise ValueError(f"form {name}: unknown kind {item.kind!r} for {item.key}")
             if item.kind == "choice" and not item.options:
                 raise ValueError(f"form {name}: choice {item.key} has no options")
+            if item.kind == "longtext" and not (isinstance(item.max_chars, int) and item.max_chars > item.min_chars):
+                raise ValueError(f"form {name}: long text {item.key} declares no max_chars above its min_chars")
             for sub in (item.fields if isinstance(item, Group) else [item]):
                 wrong = {t for t in sub.synonyms.values() if t not in (sub.options or ("男", "女"))}
                 if wrong:
@@ -162,7 +181,7 @@ class Form:
         if isinstance(item, Group):
             return value is not None and len(value) >= max(item.min_rows, 1 if not item.optional else 0)
         if item.kind == "longtext":
-            return value is not None and kinds.char_count(value) >= item.opts.get("min_chars", 0)
+            return value is not None and kinds.char_count(value) >= item.min_chars
         return value not in (None, "")
 
     def missing(self, answers, skipped=()):

@@ -1,7 +1,7 @@
 """The application (附件1 申报审批表) in chat: 申报 / 继续 / 七有 / 导出, its store and submission."""
 
 
-from bot.forms.walker import Host, Store
+from bot.forms.host import Host, Store
 from handlers import form_flow as forms
 from handlers.application import carry as application_carry, document_tasks, proofs, seven, seven_record
 from handlers.application.current import current_application, rename_studio
@@ -71,13 +71,16 @@ class ApplicationStore(Store):
 
 
 class ApplicationHost(Host):
+    """The application in the walker; its state: ``ref`` (the Application id), ``year``, and
+    ``proof_for`` (the starred field a file sent next proves), ``led`` (flagged fields shown)."""
     name = "application"
+    resume_command = "申报"
 
-    def form(self, turn, fstate):
-        return application_form(fstate["year"])
+    def form(self, turn, state):
+        return application_form(state["year"])
 
-    def store(self, turn, fstate):
-        return ApplicationStore(turn.session, fstate["ref"], turn.person_id)
+    def store(self, turn, state):
+        return ApplicationStore(turn.session, state["ref"], turn.person_id)
 
     def commands(self):
         return {**seven_record.form_commands(),
@@ -98,9 +101,9 @@ class ApplicationHost(Host):
         turn.state.pop("proof", None)
         turn.state.pop("seven_file", None)
         if item.proof:
-            walker.fstate["proof_for"] = item.key
+            walker.host_state["proof_for"] = item.key
         else:
-            walker.fstate.pop("proof_for", None)
+            walker.host_state.pop("proof_for", None)
         if item.key == "cover.name":
             rename_studio(turn.session, walker.store.head()[0], value)
         notes = []
@@ -116,10 +119,10 @@ class ApplicationHost(Host):
 
     def lead(self, turn, walker):
         """Each field a reviewer flagged, once per visit of the form, before anything else."""
-        led = walker.fstate.setdefault("led", [])
+        led = list(walker.host_state.get("led", []))
         for key in walker.store.flags().get("revise") or []:
             if key not in led and key in walker.form.by_key:
-                led.append(key)
+                walker.host_state["led"] = led + [key]
                 return walker.form.by_key[key].qualified
         return None
 

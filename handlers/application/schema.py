@@ -163,7 +163,7 @@ def application_form(year: int) -> Form:
             block="工作室骨干成员情况", aliases=("骨干成员情况", "成员名单")),
         Field("narrative", "创新工作室业绩简介", "longtext",
               help="不少于 1000 字，可以分多条发送，我会接在一起。发完请说「完成」。",
-              block="创新工作室业绩简介", aliases=("业绩简介", "简介"), opts={"min_chars": 1000}),
+              block="创新工作室业绩简介", aliases=("业绩简介", "简介"), opts={"min_chars": 1000, "max_chars": 20000}),
     ]
     return Form("application", f"{year} 年度创新工作室申报表", items, rules=RULES)
 

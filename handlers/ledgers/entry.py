@@ -5,7 +5,7 @@ from bot import files
 from storage import clock
 from bot.errors import UserError
 from bot.forms.parsers import format_wan
-from bot.forms.walker import Host, StateStore
+from bot.forms.host import Host, StateStore
 from handlers import form_flow as forms
 from handlers.ledgers import funding_review, quick, schema, waiting as ledger_waiting
 from handlers.ledgers.access import check_write, own_studio
@@ -18,15 +18,18 @@ CONFIRM_BUTTONS = [("确认", "ledger:confirm"), ("修改", "ledger:edit"), ("�
 # --- the guided mini-forms ---------------------------------------------------------------------
 
 class LedgerHost(Host):
-    """A ledger entry being filled by the walker; answers stay in the state until saved."""
+    """A ledger entry being filled by the walker; answers stay in the state until saved.
+
+    Its state: ``ledger`` (which), ``answers`` and ``skipped`` (StateStore), ``ref`` (the entry
+    being corrected, or None), ``files`` (ids of files sent meanwhile)."""
     name = "ledger"
 
-    def form(self, turn, fstate):
-        ledger = fstate["ledger"]
-        return schema.form_for(ledger, fstate.get("answers", {}).get(schema.kind_key(ledger)))
+    def form(self, turn, state):
+        ledger = state["ledger"]
+        return schema.form_for(ledger, state.get("answers", {}).get(schema.kind_key(ledger)))
 
-    def store(self, turn, fstate):
-        return StateStore(fstate)
+    def store(self, turn, state):
+        return StateStore(state)
 
     def commands(self):
         return {"保存": lambda turn, walker, args: walker.submit(), "取消": self.cancel, "放弃": self.cancel}
@@ -36,7 +39,7 @@ class LedgerHost(Host):
         """Nothing is saved yet, so cancelling needs no confirmation (a typed 确认 would be read as an answer)."""
         turn.state.pop("form", None)
         turn.state.pop("flow", None)
-        word = f"记{schema.SHORT[walker.fstate['ledger']]}"
+        word = f"记{schema.SHORT[walker.host_state['ledger']]}"
         turn.reply(f"已取消，这条台账没有保存。需要时再发送「{word}」。")
         show_next(turn)
 
@@ -44,27 +47,27 @@ class LedgerHost(Host):
         return "保存"
 
     def on_answer(self, turn, walker, item, value):
-        ledger = walker.fstate["ledger"]
+        ledger = walker.host_state["ledger"]
         if item.key == schema.kind_key(ledger):
-            walker.form = self.form(turn, walker.fstate)      # another kind asks other fields
+            walker.reload_form()      # another kind asks other fields
         if ledger == "funding" and item.key == "amount" and walker.answers.get("direction") == "支出":
-            return over_balance_note(turn, value, walker.fstate.get("ref"))
+            return over_balance_note(turn, value, walker.host_state.get("ref"))
         return ""
 
     def preview_extra(self, turn, walker):
-        if walker.fstate["ledger"] == "funding":
+        if walker.host_state["ledger"] == "funding":
             return f"当前经费余额：{format_wan(ledgers.balance(turn.session, own_studio(turn).id))} 万元"
         return ""
 
     def submit(self, turn, walker):
-        fstate = walker.fstate
+        state = walker.host_state
         turn.state.pop("form", None)
         turn.state.pop("flow", None)
-        save(turn, fstate["ledger"], walker.answers, fstate.get("ref"), fstate.get("files", []))
+        save(turn, state["ledger"], walker.answers, state.get("ref"), state.get("files", []))
 
     def on_attachment(self, turn, walker, key, attachments):
         ids = _file_ids(turn, attachments)
-        walker.fstate["files"] = list(walker.fstate.get("files", [])) + ids
+        walker.host_state["files"] = list(walker.host_state.get("files", [])) + ids
         turn.reply(f"已收到 {len(ids)} 个文件，保存这条台账时一并附上。")
 
 
@@ -81,9 +84,9 @@ def begin_form(turn, ledger, answers, *, ref=None, file_ids=(), header=None):
     if set(answers) - {schema.kind_key(ledger)}:
         form = schema.form_for(ledger, answers.get(schema.kind_key(ledger)))
         skipped = sorted(i.key for i in form.items if i.optional and answers.get(i.key) in (None, ""))
-    fstate = {"ledger": ledger, "answers": dict(answers), "skipped": skipped, "ref": ref, "files": list(file_ids)}
+    state = {"ledger": ledger, "answers": dict(answers), "skipped": skipped, "ref": ref, "files": list(file_ids)}
     header = header or f"好的，记一条{schema.NOUN[ledger]}台账"
-    return forms.begin(turn, HOST, fstate, header)
+    return forms.begin(turn, HOST, state, header)
 
 
 def guided(ledger):
@@ -191,8 +194,7 @@ def edit_pending(turn, label=""):
     walker = begin_form(turn, pending["ledger"], pending["data"], ref=pending.get("ref"),
                         file_ids=pending.get("files", []), header=header)
     if label:
-        walker.edit(label)
-        turn.state["form"] = walker.fstate
+        walker.edit(label)          # the walker's position is the one begin_form stored in the state
     else:
         turn.reply("要改哪一项？可以说「修改 日期」，或直接写「日期：2024年3月15日」。")
 

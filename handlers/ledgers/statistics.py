@@ -152,11 +152,11 @@ def offer(turn, walker, item):
     studio_id, year, flags = store.head()
     if studio_id is None:
         return None
-    stats = getattr(walker, "_ledger_stats", None)
-    if stats is None:
+    stats = walker.cache.get("ledger_stats")
+    if stats is None:           # computed once per turn, however many fields are offered in it
         # one cheap count first: most studios answering the form keep no ledgers at all
         stats = compute(turn.session, studio_id, year) if ledgers.any_entry(turn.session, studio_id) else {}
-        walker._ledger_stats = stats
+        walker.cache["ledger_stats"] = stats
     if item.key not in stats:
         return None
     value = stats[item.key]

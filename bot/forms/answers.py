@@ -1,0 +1,175 @@
+"""The walker's answers: parse, check the cross-field rules, store or re-ask, echo — also 「字段：值」 out of order.
+
+A mixin of ``Walker``. A value is parsed by its field (bot/forms/kinds.py), checked against the
+form's rules with the other answers (bot/forms/rules.py), then stored through the host's Store
+and echoed normalised (``✓ 创建日期：20180420``); a wrong value is refused with the parser's
+reason and the same field is asked again. Uses of the walker: ``answers``, ``skipped``,
+``_save``, ``store``, ``host``, ``position``, ``cursor``, ``ask``, ``ask_next``, and the groups'
+and long text's methods for a label that names one of those.
+"""
+from bot.errors import InvalidInput
+from bot.forms import kinds
+from bot.forms.parsers import NearMiss
+from bot.forms.schema import Group
+
+
+class AnswerMixin:
+    def _answer(self, item, text, *, then_next=True):
+        try:
+            value = item.parse(text, self.answers)
+        except InvalidInput as exc:
+            return self._refuse(exc, item=item)
+        self._store_answer(item, value, then_next=then_next, note=kinds.note(item, text, value))
+        return True
+
+    def _refuse(self, exc, item=None, prefix=""):
+        """Say why an answer was not taken; a near miss of a choice is asked back with buttons."""
+        if not isinstance(exc, NearMiss):
+            self.turn.reply(prefix + str(exc))
+            return True
+        # a top-level field is named in the action (it may not be the cursor); a row field is the row's
+        confirm = f"set:{item.key}={exc.suggestion}" if item is not None else f"answer:{exc.suggestion}"
+        self.position["pending"] = {"confirm": confirm}
+        others = [o for o in exc.options if o != exc.suggestion] if len(exc.options) <= 6 else []
+        action = confirm.split(":", 1)[0]
+        buttons = [("是", f"form:{confirm}")] + [
+            (o, f"form:set:{item.key}={o}" if action == "set" else f"form:answer:{o}") for o in others]
+        hint = "" if others else "不是的话，请直接写出全称。"
+        self.turn.reply(prefix + str(exc) + hint, buttons)
+        return True
+
+    def _conflict(self, item, value=None, skipped=None):
+        """The cross-field rules the change would break, as one message (empty: none)."""
+        values = dict(self.answers)
+        if value is not None:
+            values[item.key] = value
+        found = self.form.violations(values, self.skipped if skipped is None else skipped, changed=item.key)
+        return "\n".join(found)
+
+    def _store_answer(self, item, value, *, then_next=True, note=""):
+        conflict = self._conflict(item, value)
+        if conflict:
+            self.turn.reply(f"{conflict}\n{item.qualified}暂未保存，请重新填写，或先修改另一项。")
+            return False
+        old = self._save(item.key, value)
+        self.store.set_skipped(item.key, False)
+        shown = item.display(value)
+        if old not in (None, "", []) and old != value:
+            line = f"✓ {item.qualified}：{item.display(old)} → {shown}"
+        else:
+            line = f"✓ {item.qualified}：{shown}"
+        extra = self.host.on_answer(self.turn, self, item, value)
+        if extra:
+            line += f"（{extra}）"
+        if item.proof:
+            line += "\n此项需提供证明材料，可直接发送照片或文件。"
+        if note:
+            line += "\n" + note
+        self.turn.reply(line)
+        if then_next:
+            self.ask_next(after=item.key)
+        return True
+
+    # -- 「字段：值」: an answer to a named field, which may not be the one asked ------------------
+    def _labelled(self, targets, label, value):
+        if len(targets) > 1:
+            self.position["pending"] = {"value": value, "confirm": ""}
+            buttons = [(t.qualified if not isinstance(t, tuple) else f"{t[0].label}{t[1].label}",
+                        f"form:pick:{self._target_id(t)}") for t in targets]
+            self.turn.reply(f"「{label}」有多处，您要填的是哪一项？", buttons)
+            return True
+        return self._apply_target(targets[0], value)
+
+    def _apply_target(self, target, value):
+        if isinstance(target, tuple):          # a field of the row being filled
+            group, sub = target
+            return self._row_answer(group, self.position["row"], value, field=sub)
+        if isinstance(target, Group):
+            self.position["cursor"], self.position["row"] = target.key, None
+            self.turn.reply(f"{target.label}需要逐条添加。" + self._group_menu_text(target),
+                            self._group_buttons(target))
+            return True
+        if target.kind == "longtext":
+            self.position["cursor"] = target.key
+            return self._longtext_append(target, value)
+        try:
+            parsed = target.parse(value, self.answers)
+        except InvalidInput as exc:
+            return self._refuse(exc, item=target, prefix=f"{target.qualified}：")
+        if self._store_answer(target, parsed, then_next=False, note=kinds.note(target, value, parsed)):
+            self._resume_line()
+        return True
+
+    def _resume_line(self):
+        """After an out-of-order answer, say what comes next without losing the place.
+
+        A repeating group being filled is named in one short line (its intro was shown when it
+        was first asked): repeating the whole intro after every ✓ buries the answer."""
+        cursor = self.cursor
+        if self.position.get("row"):
+            self._ask_row_field()
+        elif isinstance(cursor, Group):     # open until 完成, even with rows in it already
+            self.turn.reply(self._group_reminder(cursor), self._group_buttons(cursor))
+        elif cursor is not None and not self.form.is_done(cursor, self.answers, self.skipped):
+            self.ask(cursor, lead="继续第")
+        else:
+            self.ask_next()
+
+    def _resolve(self, label):
+        """Items a typed label may mean; None when it names nothing (then it is a plain answer)."""
+        label = label.strip()
+        row = self.position.get("row")
+        cursor = self.cursor
+        if row and isinstance(cursor, Group):
+            subs = [f for f in cursor.fields if f.label == label]
+            if subs:
+                return [(cursor, subs[0])]
+        items = self.form.lookup(label)
+        if not items:
+            return None
+        exact = [i for i in items if i.qualified == label]
+        if exact:
+            return exact[:1]
+        if len(items) > 1 and cursor is not None:
+            same_block = [i for i in items if i.block == cursor.block]
+            if len(same_block) == 1:
+                return same_block
+        # a label shared with groups' row fields (姓名 of the leader vs 姓名 of a member)
+        groups = [(g, f) for g in self.form.items if isinstance(g, Group)
+                  for f in g.fields if f.label == label]
+        if len(items) == 1 and groups and cursor is not None and cursor.block == items[0].block:
+            return items
+        if groups:
+            return items + groups
+        return items
+
+    @staticmethod
+    def _target_id(target):
+        return f"{target[0].key}/{target[1].key}" if isinstance(target, tuple) else target.key
+
+    def _pick(self, arg):
+        """[the field meant] pressed after 「字段：值」 named several: the value goes there."""
+        pending = self.position.pop("pending", None) or {}
+        if "value" not in pending:
+            self.turn.reply("这个选择已过期，请重新输入。")
+            return True
+        if "/" in arg:
+            group_key, sub_key = arg.split("/", 1)
+            group = self.item(group_key)
+            if not self.position.get("row") or self.position.get("cursor") != group_key:
+                # start a new row of that group with this value filled in
+                self.position["cursor"] = group_key
+                self.position["row"] = {"index": None, "field": group.fields[0].key, "data": {}}
+            return self._apply_target((group, group.field(sub_key)), pending["value"])
+        target = self.item(arg)
+        return self._apply_target(target, pending["value"]) if target else True
+
+    def _accept_offer(self):
+        """[采用]: the value the host offered for a field is stored as the answer."""
+        offer = self.position.pop("offer", None)
+        item = self.item(offer["key"]) if offer else None
+        if item is None:
+            self.ask_next()
+            return True
+        self._store_answer(item, offer["value"])
+        return True

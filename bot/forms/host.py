@@ -1,0 +1,112 @@
+"""What a form needs from its owner (Host), where the answers live (Store), and what a host may use of a walker.
+
+A *host* (the application, a ledger mini-form) supplies the Form, a Store for the answers, the
+words that are its own (what resumes it, what submitting is called) and a few hooks; the walker
+(bot/forms/walker.py) does everything else, the same way for every form.
+
+Hooks receive the walker; of it a host uses only this:
+
+    walker.form          the Form being walked (read); walker.reload_form() after an answer
+                         that changes which fields are asked (a ledger entry's kind)
+    walker.answers       the answers as stored (read; a fresh dict per change)
+    walker.skipped       the keys skipped
+    walker.store         the Store the host gave (its own type, e.g. ApplicationStore.app)
+    walker.host_state    the host's own keys of the position (a dict, saved with it): ref, year, files …
+    walker.cache         a dict for this turn only: memoise what is costly to compute (ledger statistics)
+    walker.cursor        the Field or Group being asked, or None
+    walker.submit()      the 提交 command (a host's 保存 word); walker.edit(label) the 修改 command
+"""
+
+
+class Store:
+    """Where a form's answers live. ``set`` returns the old value."""
+
+    def load(self):
+        raise NotImplementedError
+
+    def set(self, key, value):
+        raise NotImplementedError
+
+    def skipped(self):
+        return set()
+
+    def set_skipped(self, key, skipped):
+        raise NotImplementedError
+
+
+class StateStore(Store):
+    """Answers kept in the host's state (ledger mini-forms before they are confirmed)."""
+
+    def __init__(self, state):
+        self.state = state
+        state.setdefault("answers", {})
+        state.setdefault("skipped", [])
+
+    def load(self):
+        return dict(self.state["answers"])
+
+    def set(self, key, value):
+        answers = dict(self.state["answers"])
+        old = answers.get(key)
+        if value is None:
+            answers.pop(key, None)
+        else:
+            answers[key] = value
+        self.state["answers"] = answers
+        return old
+
+    def skipped(self):
+        return set(self.state["skipped"])
+
+    def set_skipped(self, key, skipped):
+        keys = set(self.state["skipped"])
+        keys = keys | {key} if skipped else keys - {key}
+        self.state["skipped"] = sorted(keys)
+
+
+class Host:
+    """What a form needs from its owner; override the hooks that apply.
+
+    ``state`` in ``form`` and ``store`` is the host's own keys of the position (HostState)."""
+    name = ""
+    resume_command = ""     # the command that takes the user back into the form after 取消, e.g. 申报
+
+    def form(self, turn, state):
+        raise NotImplementedError
+
+    def store(self, turn, state):
+        raise NotImplementedError
+
+    def commands(self):
+        """Extra commands inside the form: {word: fn(turn, walker, args)}."""
+        return {}
+
+    def preview_extra(self, turn, walker):
+        return ""
+
+    def on_answer(self, turn, walker, item, value):
+        """Called after a value is stored; may return a note to add to the confirmation."""
+        return ""
+
+    def lead(self, turn, walker):
+        """A field to take the user to before the missing ones (e.g. flagged by a reviewer), or None."""
+        return None
+
+    def offer(self, turn, walker, item):
+        """A suggested value for ``item`` (e.g. computed from ledgers): (value, reason) or None."""
+        return None
+
+    def submit(self, turn, walker):
+        """The confirmed submission; the host decides what happens and replies."""
+        raise NotImplementedError
+
+    def submit_label(self):
+        return "提交"
+
+    def submit_check(self, turn, walker):
+        """Before the confirmation is asked: (a refusal to reply instead, or None; a note for the
+        confirmation question, e.g. what still lacks proof)."""
+        return None, ""
+
+    def on_attachment(self, turn, walker, key, attachments):
+        turn.reply("这里暂不能接收文件。")
