@@ -2,33 +2,34 @@
 from bot.forms.position import check_host_keys
 from bot.forms.walker import Walker
 
-HOSTS = {}
 
+class FormFlow:
+    """The ``form`` flow of the router and the forms it knows by their host's name."""
 
-def add_host(host):
-    if host.name in HOSTS:
-        raise ValueError(f"form host {host.name!r} registered twice")
-    HOSTS[host.name] = host
-    return host
+    def __init__(self):
+        self.hosts = {}
 
+    def add_host(self, host):
+        if host.name in self.hosts:
+            raise ValueError(f"form host {host.name!r} registered twice")
+        self.hosts[host.name] = host
 
-def register(router):
-    router.add_flow("form", run)
+    def register(self, router):
+        router.add_flow("form", self.run)
 
-
-def run(turn):
-    position = turn.state.get("form")
-    host = HOSTS.get((position or {}).get("host"))
-    if host is None:
-        turn.state.pop("flow", None)
-        turn.state.pop("form", None)
-        return False
-    position = dict(position)
-    walker = Walker(host, turn, position)
-    handled = walker.handle()
-    if turn.state.get("flow") == "form":
-        turn.state["form"] = position      # reassign: in-place JSON edits are invisible to SQLAlchemy
-    return handled
+    def run(self, turn):
+        position = turn.state.get("form")
+        host = self.hosts.get((position or {}).get("host"))
+        if host is None:
+            turn.state.pop("flow", None)
+            turn.state.pop("form", None)
+            return False
+        position = dict(position)
+        walker = Walker(host, turn, position)
+        handled = walker.handle()
+        if turn.state.get("flow") == "form":
+            turn.state["form"] = position      # reassign: in-place JSON edits are invisible to SQLAlchemy
+        return handled
 
 
 def begin(turn, host, state, header):

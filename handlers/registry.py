@@ -1,7 +1,7 @@
 """Wiring: every handler module's commands, actions and flows, the worker's task kinds and the jobs."""
 from handlers import admin, common, form_flow
 from handlers.application import carry, commands as application, document_tasks, proofs, seven_record
-from handlers.ledgers import commands as ledgers, funding_review
+from handlers.ledgers import commands as ledgers, entry, funding_review
 from handlers.notices import run as notices, spotcheck
 from handlers.review import flow as review
 
@@ -10,7 +10,10 @@ def register_all(router, kinds, jobs, config):
     """Commands, actions and flows into ``router``; task kinds into ``kinds``; scheduled jobs into ``jobs``."""
     document_tasks.register(kinds)
     common.register(router)
-    form_flow.register(router)
+    forms = form_flow.FormFlow()
+    forms.add_host(application.HOST)
+    forms.add_host(entry.HOST)
+    forms.register(router)
     application.register(router)
     carry.register(router)
     proofs.register(router)

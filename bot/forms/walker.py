@@ -41,12 +41,6 @@ class Walker(AnswerMixin, NavigationMixin, ReportMixin, GroupMixin, LongTextMixi
         self._answers = None
         self._missing = None
 
-    @property
-    def fstate(self):
-        """The whole position, under its old name: handlers/application/proofs.py still reads
-        ``proof_for`` and ``cursor`` from it. Hosts use ``host_state`` and ``cursor``."""
-        return self.position
-
     def reload_form(self):
         """Ask the host for the form again (an answer changed which fields are asked)."""
         self.form = self.host.form(self.turn, self.host_state)

@@ -159,7 +159,7 @@ class ApplicationHost(Host):
         turn.reply(proofs.on_attachment(turn, attachments, walker=walker))
 
 
-HOST = forms.add_host(ApplicationHost())
+HOST = ApplicationHost()
 
 
 def start(turn, args):

@@ -227,9 +227,8 @@ def on_attachment(turn, attachments, *, walker=None, app=None):
         if replace:
             target["replace"] = None            # one file replaces; the next ones are added
     elif walker is not None:
-        for candidate in (walker.fstate.get("proof_for"), walker.fstate.get("cursor")):
-            item = form.by_key.get(candidate or "")
-            if item is not None and item.proof:
+        for item in (form.by_key.get(walker.host_state.get("proof_for") or ""), walker.cursor):
+            if item is not None and getattr(item, "proof", False):
                 key = item.key
                 break
     item = form.by_key.get(key or "")

@@ -11,9 +11,7 @@ handlers/ledgers/edit.py; queries: handlers/ledgers/queries.py; exports:
 handlers/ledgers/export.py (the XLSX, rendered by the worker); who may do
 what: handlers/ledgers/access.py; the funding balance rule: handlers/ledgers/funding.py.
 """
-from storage import clock
 from bot.errors import UserError
-from handlers import form_flow as forms
 from handlers.application import document_tasks
 from handlers.ledgers import quick, schema
 from handlers.ledgers.access import READERS, WRITERS, studio_for_reading
@@ -21,6 +19,7 @@ from handlers.ledgers.edit import answer_delete, delete_confirmed, delete_entry,
 from handlers.ledgers.entry import (answer_kind, answer_pending, attach_to_last, cancel_pending, confirm, edit_pending,
                                     guided, quick_entry, resume_waiting)
 from handlers.ledgers.queries import balance, grammar, parse_query, query, this_year
+from storage import clock
 
 
 def export(turn, args):
@@ -62,7 +61,7 @@ def _back_to_form(turn):
     if not turn.state.get("form"):
         return False
     turn.state["flow"] = "form"
-    return forms.run(turn)
+    return turn.bot.router.flows["form"](turn)
 
 
 def on_action(turn, arg):

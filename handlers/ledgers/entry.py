@@ -2,15 +2,14 @@
 import re
 
 from bot import files
-from storage import clock
 from bot.errors import UserError
-from bot.forms.parsers import format_wan
 from bot.forms.host import Host, StateStore
+from bot.forms.parsers import format_wan
 from handlers import form_flow as forms
 from handlers.ledgers import funding_review, quick, schema, waiting as ledger_waiting
 from handlers.ledgers.access import check_write, own_studio
 from handlers.ledgers.funding import over_balance_note
-from storage import ledgers
+from storage import clock, ledgers
 
 CONFIRM_BUTTONS = [("确认", "ledger:confirm"), ("修改", "ledger:edit"), ("取消", "ledger:cancel")]
 
@@ -71,7 +70,7 @@ class LedgerHost(Host):
         turn.reply(f"已收到 {len(ids)} 个文件，保存这条台账时一并附上。")
 
 
-HOST = forms.add_host(LedgerHost())
+HOST = LedgerHost()
 
 
 def begin_form(turn, ledger, answers, *, ref=None, file_ids=(), header=None):
