@@ -4,7 +4,7 @@
 from bot.forms.host import Host, Store
 from handlers import form_flow as forms
 from handlers.application import carry as application_carry, document_tasks, proofs, seven, seven_record
-from handlers.application.current import current_application, rename_studio
+from handlers.application.current import application_or_refuse, current_application, rename_studio
 from handlers.application.schema import application_form, cross_check
 from handlers.ledgers import statistics, waiting as ledger_waiting
 from handlers.review.flow import submit
@@ -205,29 +205,18 @@ def resume(turn, args):
 
 
 def seven_haves(turn, args):
-    app = current_application(turn)
-    if app is None:
-        turn.reply("还没有申报表。发送「申报」开始填写。")
-        return
+    app = application_or_refuse(turn)
     form = application_form(app.year)
     values = form.complete_values(applications.load_answers(turn.session, app.id))
     turn.reply(seven.report(seven_record.check(turn.session, app, values)))
 
 
 def export_command(turn, args):
-    app = current_application(turn)
-    if app is None:
-        turn.reply("还没有申报表。发送「申报」开始填写。")
-        return
-    export_to_chat(turn, app)
+    export_to_chat(turn, application_or_refuse(turn))
 
 
 def package_command(turn, args):
-    app = current_application(turn)
-    if app is None:
-        turn.reply("还没有申报表。发送「申报」开始填写。")
-        return
-    document_tasks.send_package(turn, app)
+    document_tasks.send_package(turn, application_or_refuse(turn))
 
 
 def export_to_chat(turn, app):

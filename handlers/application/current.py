@@ -3,13 +3,13 @@ from datetime import date
 
 from sqlalchemy import select
 
-from storage import clock
 from bot.errors import UserError
-from storage import applications
+from storage import applications, clock
 from storage.models import Application, Studio
 
 DRAFT_PREFIX = "（待定名）"
 IN_REVIEW = ("submitted", "returned", "approved")
+NO_APPLICATION = "还没有申报表。发送「申报」开始填写。"
 
 
 def application_year(config, today=None):
@@ -65,3 +65,18 @@ def current_application(turn, create=False):
     if app is None and create:
         app = applications.get_or_create(turn.session, studio, year)
     return app
+
+
+def application_or_refuse(turn, create=False):
+    """The sender's current application; a refusal naming 申报 when there is none."""
+    app = current_application(turn, create=create)
+    if app is None:
+        raise UserError(NO_APPLICATION)
+    return app
+
+
+def application_in(turn, walker=None, create=False):
+    """The application a form or command is about: the walker's own when inside the form."""
+    if walker is not None and getattr(walker.store, "app_id", None):
+        return walker.store.app
+    return application_or_refuse(turn, create=create)

@@ -18,14 +18,13 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, select
 
 from bot import files
-from storage import clock
 from bot.errors import UserError
 from bot.forms.schema import Group
 from bot.message import Attachment as Incoming_Attachment
 from handlers.application import seven_record
-from handlers.application.current import current_application
+from handlers.application.current import application_in, current_application
 from handlers.application.schema import application_form
-from storage import applications
+from storage import applications, clock
 from storage.models import Attachment, StoredFile
 
 TARGET_MINUTES = 30          # a 证明 <标签> target keeps taking files this long
@@ -159,13 +158,6 @@ def _split_index(args):
 
 # -- the application a user means -----------------------------------------------------------------
 
-def _application(turn, walker=None):
-    if walker is not None and getattr(walker.store, "app_id", None):
-        return walker.store.app
-    app = current_application(turn)
-    if app is None:
-        raise UserError("还没有申报表。发送「申报」开始填写。")
-    return app
 
 
 def _editable(app):
@@ -215,7 +207,7 @@ def attach(turn, app, item, attachments, replace=None):
 def on_attachment(turn, attachments, *, walker=None, app=None):
     """Files that came without a command: to the 证明 target, the starred answer just given, the
     starred item being asked — or kept waiting for 证明 <标签>. Returns the reply text."""
-    app = app or _application(turn, walker)
+    app = app or application_in(turn, walker)
     form = application_form(app.year)
     target = _target(turn, app)
     recorded = seven_record.target(turn, app)
@@ -251,7 +243,7 @@ def _waiting(turn):
 
 def proof_command(turn, args, walker=None):
     """证明 — the list; 证明 <标签> — that item's proofs, and the next files go to it."""
-    app = _application(turn, walker)
+    app = application_in(turn, walker)
     if not args.strip():
         turn.reply(listing(turn.session, app))
         return
@@ -268,7 +260,7 @@ def proof_command(turn, args, walker=None):
 
 def _numbered_proof(turn, args, walker):
     """(application, item, attachment, stored file, number) that 「<标签> <序号>」 names."""
-    app = _application(turn, walker)
+    app = application_in(turn, walker)
     _editable(app)
     label, number = _split_index(args)
     item = resolve(application_form(app.year), label)

@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from bot import files
-from storage import clock
 from bot.errors import UserError
 from handlers.application import seven
-from handlers.application.current import current_application
+from handlers.application.current import application_in, current_application
 from handlers.ledgers import statistics
-from storage import applications
+from storage import applications, clock
 from storage.models import Attachment
 
 FLAG = "seven"
@@ -142,13 +141,6 @@ def choices(topic):
 
 # -- the conversation ----------------------------------------------------------------------------
 
-def _application(turn, walker=None):
-    if walker is not None and getattr(walker.store, "app_id", None):
-        return walker.store.app
-    app = current_application(turn, create=True)
-    if app is None:
-        raise UserError("还没有申报表。发送「申报」开始填写。")
-    return app
 
 
 def _editable(app):
@@ -243,7 +235,7 @@ def attach(turn, app, attachments):
 
 
 def command(turn, topic, args, walker=None):
-    app = _application(turn, walker)
+    app = application_in(turn, walker, create=True)
     if args.strip():
         reply = answer(turn, app, topic, args)
         if turn.incoming.attachments:

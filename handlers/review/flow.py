@@ -11,19 +11,18 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from bot import files
-from storage import clock
 from bot.errors import UserError
 from bot.forms.parsers import format_wan, parse_date
 from bot.message import Button
 from handlers.application import document_tasks, proofs, seven_record
-from handlers.application.current import application_year, current_application
+from handlers.application.current import application_or_refuse, application_year, current_application
 from handlers.application.schema import application_form
 from handlers.notices import run as notices
 from handlers.review.prompts import prompt_message, prompt_reviewers, tell_applicant
 from handlers.review.steps import (DECISIONS, NO_REVIEWER_NOTE, RETURN_TODO, STATUS, STEP_NAMES, STEPS, log_action,
                                    make_pending, may_decide, names_left, naming_window, pending_steps, rejected_text,
                                    role_holders, status_text, steps_of)
-from storage import applications, ledgers
+from storage import applications, clock, ledgers
 from storage.models import Application, Person, ReviewStep, Studio
 
 # -- who reviews --------------------------------------------------------------------------
@@ -306,10 +305,7 @@ def my_pending(turn, args):
 
 def progress(turn, args):
     """进度 outside the form: where the application is."""
-    app = current_application(turn)
-    if app is None:
-        turn.reply("还没有申报表。发送「申报」开始填写。")
-        return
+    app = application_or_refuse(turn)
     if app.status in ("draft", "withdrawn"):
         form = application_form(app.year)
         answers = applications.load_answers(turn.session, app.id)
