@@ -5,7 +5,7 @@ from bot.config import Config
 from bot.core import Bot
 from bot.delivery import Delivery
 from bot.message import Outgoing
-from bot.outbox import enqueue
+from storage.outbox import enqueue
 
 RECIPIENTS = 10_000
 PER_CALL = 1000        # the most user ids one message/send takes

@@ -8,10 +8,10 @@ import hashlib
 
 from sqlalchemy import select
 
-from storage import clock
 from bot.message import Outgoing
-from bot.outbox import push_to_person
+from storage import clock
 from storage.models import Person, PersonRole
+from storage.outbox import push_to_person
 
 ALERT_PREFIX = "alert:"
 

@@ -15,9 +15,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from bot import alerts, pauses
-from storage import clock
+from bot import alerts
 from bot.errors import ChannelError
+from storage import clock, pauses
 from storage.models import OutboxMessage
 
 log = logging.getLogger("bot.delivery")

@@ -5,8 +5,8 @@ this: the turn attaches the reserved file at once, and the worker's task fills i
 """
 from bot import files
 from bot.message import Outgoing
-from bot.outbox import enqueue
 from storage import tasks as task_rows
+from storage.outbox import enqueue
 from storage.people import resolve_person_id
 
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from bot.errors import UserError
 from bot.message import Button, Outgoing
-from bot.outbox import push_to_person
 from storage.models import ROLES
+from storage.outbox import push_to_person
 from storage.people import resolve_person, resolve_person_id
 
 _SPACES = re.compile(r"\s+")

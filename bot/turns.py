@@ -15,12 +15,12 @@ import time
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage import clock
 from bot.errors import UserError
 from bot.message import Outgoing, coalesce
-from bot.outbox import enqueue
 from bot.router import Turn
+from storage import clock
 from storage.models import Account, Conversation, InboxEntry
+from storage.outbox import enqueue
 
 log = logging.getLogger("bot.turn")
 

@@ -4,10 +4,11 @@ import signal
 import threading
 import time
 
-from bot import inbox, scheduler
+from bot import scheduler
 from bot.delivery import Delivery
-from bot.lease import DatabaseLease
 from bot.tasks import TaskRunner
+from storage import inbox
+from storage.lease import DatabaseLease
 
 log = logging.getLogger("bot.worker")
 

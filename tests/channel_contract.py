@@ -95,7 +95,7 @@ def check_reply(driver):
 
 def check_push(driver):
     """An outbox row written outside any turn (a notice) is delivered to the user."""
-    from bot.outbox import enqueue
+    from storage.outbox import enqueue
     before = len(driver.texts_to(driver.user))
     with driver.bot.db.transaction() as session:
         enqueue(session, driver.channel, driver.user, Outgoing(text="契约推送：截止日期临近"))

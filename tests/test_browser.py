@@ -52,7 +52,7 @@ def test_leader_asks_for_help_and_presses_buttons(bot, browser):
 def test_pushed_messages_appear(bot, browser):
     from bot.delivery import Delivery
     from bot.message import Outgoing
-    from bot.outbox import enqueue
+    from storage.outbox import enqueue
     with LiveServer(create_app(bot.config, bot=bot)) as live:
         page = browser.new_page()
         page.goto(live.url + "/try")
@@ -146,7 +146,7 @@ def test_the_buttons_of_an_answered_question_are_disabled(bot, browser):
 def test_file_links_show_a_text_marker_not_an_emoji(bot, browser):
     from bot.delivery import Delivery
     from bot.message import Outgoing
-    from bot.outbox import enqueue
+    from storage.outbox import enqueue
     with LiveServer(create_app(bot.config, bot=bot)) as live:
         page = open_try(browser, live)
         page.select_option("#who", "leader")

@@ -4,7 +4,7 @@ import time
 
 from bot.delivery import Delivery
 from bot.message import Outgoing
-from bot.outbox import enqueue
+from storage.outbox import enqueue
 
 
 class SlowChannel:

@@ -21,7 +21,7 @@ from bot.delivery import Delivery
 from bot.tasks import TaskRunner
 from bot.errors import ChannelError
 from bot.message import Outgoing
-from bot.outbox import enqueue
+from storage.outbox import enqueue
 from storage import people
 from storage.models import (CacheEntry, Conversation, InboxEntry, OutboxMessage, Person, RobotGroup,
                             StoredFile)

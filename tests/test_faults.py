@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.message import Outgoing
-from bot.outbox import enqueue
+from storage.outbox import enqueue
 from handlers.application.current import application_year
 from handlers.application.schema import application_form
 from storage import applications

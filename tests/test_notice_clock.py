@@ -7,7 +7,7 @@ from sqlalchemy import select
 from storage import clock
 from bot.cli import cli
 from bot.message import Outgoing
-from bot.outbox import enqueue
+from storage.outbox import enqueue
 from storage.models import CacheEntry, OutboxMessage
 from bot.delivery import Delivery
 from tests.test_dingtalk import USER, add_group, advance, dbot, fake  # noqa: F401 (fixtures)

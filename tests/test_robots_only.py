@@ -6,7 +6,7 @@ from sqlalchemy import select
 from bot.cli import cli
 from bot.delivery import Delivery
 from bot.message import Outgoing
-from bot.outbox import enqueue
+from storage.outbox import enqueue
 from storage.models import OutboxMessage
 from tests.fakes.dingtalk import FakeDingTalk
 from tests.fakes.wecom import FakeWeCom

@@ -6,9 +6,9 @@ from sqlalchemy import func, select, text
 
 from bot import demo
 from bot.delivery import Delivery
-from bot.lease import DatabaseLease
+from storage.lease import DatabaseLease
 from bot.message import Incoming, Outgoing
-from bot.outbox import enqueue
+from storage.outbox import enqueue
 from bot.turns import StaleState, load_conversation, save_conversation
 from storage.models import Account, Conversation, InboxEntry, OutboxMessage, Person
 
@@ -134,7 +134,7 @@ def test_no_scheduler_job_table_is_left(any_bot):
 
 def test_concurrent_token_refreshes_fetch_once_and_write_no_duplicate(any_bot):
     import threading
-    from bot.tokens import TokenCache
+    from storage.tokens import TokenCache
     fetched, tokens, errors = [], [], []
     gate = threading.Barrier(6)
 

@@ -20,7 +20,7 @@ from bot.crypto import parse_xml_fields
 from bot.delivery import Delivery
 from bot.tasks import TaskRunner
 from bot.message import Button, Outgoing
-from bot.outbox import enqueue
+from storage.outbox import enqueue
 from storage.models import (CacheEntry, Conversation, InboxEntry, OutboxMessage, Person, RobotGroup,
                             StoredFile)
 from storage.people import bind

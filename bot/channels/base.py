@@ -1,8 +1,8 @@
 """The Channel interface every messenger implements, the one push loop, and the registry of channels by name."""
 import logging
 
-from bot import pauses
 from bot.errors import ChannelError
+from storage import pauses
 from storage.people import subscribed_robot
 
 log = logging.getLogger("bot.channels")

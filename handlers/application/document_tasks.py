@@ -13,13 +13,13 @@ import json
 
 from bot import files
 from bot.message import Outgoing
-from bot.outbox import enqueue, push_to_person
 from handlers.application import package
 from handlers.application.render import render
 from handlers.ledgers.export import render_ledgers_xlsx
 from handlers.review.steps import opinions_for_document
 from storage import tasks as task_rows
 from storage.models import Application, Person, Studio
+from storage.outbox import enqueue, push_to_person
 
 PREPARING = "正在生成{what}，稍后发送给您。"
 FAILED = "抱歉，{what}没有生成成功，请稍后再发送一次「{command}」。"

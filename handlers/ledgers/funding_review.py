@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from bot.errors import UserError
 from bot.message import Outgoing
-from bot.outbox import push_to_person
 from handlers.ledgers import funding_rule, schema
 from storage import ledgers
 from storage.models import LedgerEntry, Person, PersonRole, Studio
+from storage.outbox import push_to_person
 
 UNION = ("union",)
 

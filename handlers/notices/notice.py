@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from bot.message import Outgoing
-from bot.outbox import enqueue, push_to_person
 from storage.models import OutboxMessage, Person, PersonRole, RobotGroup, Studio
+from storage.outbox import enqueue, push_to_person
 
 FAR_FUTURE = datetime(9999, 12, 31)        # expiry of cache rows that must never expire (pause flags, once-only claims)
 

@@ -2,15 +2,14 @@
 
 from sqlalchemy import select
 
-from storage import clock
 from bot.message import Button, Outgoing
-from bot.outbox import push_to_person
 from bot.workdays import workdays_between
 from handlers.application import document_tasks, proofs, seven, seven_record
 from handlers.application.schema import application_form
 from handlers.review.steps import STEP_NAMES, log_action, pending_steps, reviewers_for, role_holders
-from storage import applications
+from storage import applications, clock
 from storage.models import ROLES, Person
+from storage.outbox import push_to_person
 
 
 def summary_text(session, app):

@@ -19,7 +19,7 @@ from urllib.parse import quote_plus, urlsplit
 from bot.channels.http import Transport
 from bot.crypto import dingtalk_sign
 from bot.errors import ChannelError
-from bot.tokens import TokenCache
+from storage.tokens import TokenCache
 
 log = logging.getLogger("bot.channels.dingtalk.channel")
 

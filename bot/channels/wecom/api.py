@@ -21,8 +21,8 @@ from urllib.parse import unquote
 
 from bot.channels.http import Transport
 from bot.errors import ChannelError
-from bot.tokens import TokenCache
 from storage import cache, clock
+from storage.tokens import TokenCache
 
 log = logging.getLogger("bot.channels.wecom.channel")
 

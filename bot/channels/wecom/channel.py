@@ -18,14 +18,14 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from bot import inbox, received, tasks
+from bot import received, tasks
 from bot.channels.base import GROUP_PREFIX, Channel
 from bot.channels.wecom.api import WeComClient
 from bot.crypto import Envelope, parse_xml_fields, wecom_encrypted_field
 from bot.errors import ChannelError, DecryptError, Refused, SignatureError
 from bot.markup import escape_markdown, escape_text, safe_filename
 from bot.message import Attachment, Incoming
-from storage import cache, clock, tasks as task_rows
+from storage import cache, clock, inbox, tasks as task_rows
 
 log = logging.getLogger("bot.channels.wecom.channel")
 
@@ -112,7 +112,7 @@ class WeComChannel(Channel):
         except DecryptError as exc:
             raise Refused(400, "回调内容无法解密或解析", str(exc)) from None
         if not inbox.fresh(args.get("timestamp", ""), clock.real_now().timestamp()):
-            # its duplicate guard may be pruned already (bot/inbox.py): an old callback is a replay
+            # its duplicate guard may be pruned already (storage/inbox.py): an old callback is a replay
             raise Refused(403, "回调时间戳已过期，请求已拒绝", "stale timestamp")
         incoming = self.parse(fields)
         return [incoming] if incoming is not None else []

@@ -5,14 +5,14 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot.message import Outgoing
 from storage import clock
 from storage.models import Account, OutboxMessage
 
 
-def enqueue(session, channel, recipient, message: Outgoing, *, dedupe_key=None, batch_key=None,
+def enqueue(session, channel, recipient, message, *, dedupe_key=None, batch_key=None,
             delay=0.0, notice=None):
-    """Add one delivery; with ``dedupe_key`` a second enqueue of the same key does nothing.
+    """Add one delivery of ``message`` (an ``Outgoing``: its ``to_dict()`` is stored); with
+    ``dedupe_key`` a second enqueue of the same key does nothing.
 
     Returns True when a row was written.
     """
@@ -38,7 +38,7 @@ _INSERT = insert(OutboxMessage.__table__).values(
      "status": "pending", "attempts": 0, "last_error": ""})
 
 
-def push_to_person(session, person, message: Outgoing, *, dedupe_key=None, batch_key=None, notice=None):
+def push_to_person(session, person, message, *, dedupe_key=None, batch_key=None, notice=None):
     """Send to every messenger account the person is bound on; returns the number of rows written."""
     written = 0
     for account in session.scalars(select(Account).where(Account.person_id == person.id)):
