@@ -1,7 +1,7 @@
 """The Bot: configuration, database, router and channels wired together, with or without Flask."""
 import logging
 
-from bot import scheduler, tasks, turns
+from bot import scheduler, tasks, turn
 from bot.channels.base import ChannelRegistry
 from bot.channels.dingtalk.channel import DingTalkChannel
 from bot.channels.robots import robots_only
@@ -40,7 +40,7 @@ class Bot:
 
     def handle(self, incoming):
         """Run one turn; returns the replies, or None for a duplicate delivery."""
-        return turns.handle(self, incoming)
+        return turn.run(self, incoming)
 
     def migrate(self):
         upgrade(self.db)

@@ -1,18 +1,14 @@
-"""Router and Turn: which handler answers a message, and the per-turn context handlers write to.
+"""The router: which handler answers a message, and the one check of who may do what.
 
 Order: a pressed button's action; a command marked ``preempt``; the active flow (a form the
 user is filling); any other command; the fallback hint. Handlers call ``turn.reply(...)`` and
 never a platform API.
 """
 import re
-import uuid
 from dataclasses import dataclass
 
 from bot.errors import UserError
-from bot.message import Button, Outgoing
 from storage.models import ROLES
-from storage.outbox import push_to_person
-from storage.people import resolve_person, resolve_person_id
 
 _SPACES = re.compile(r"\s+")
 
@@ -28,66 +24,6 @@ class Command:
     preempt: bool = False
     name: str = ""
     needs_person: bool = True
-
-
-class Turn:
-    """Everything one turn needs: the message, who sent it, their state, and the replies.
-
-    ``person`` (the sender's Person, or None when unbound) is read from storage on first use:
-    most form answers need only ``person_id``.
-    """
-    _UNREAD = object()
-
-    def __init__(self, bot, session, incoming, person=_UNREAD, state=None, person_id=_UNREAD):
-        self.bot, self.session, self.incoming = bot, session, incoming
-        self._person = person
-        self._person_id = person.id if person is not None and person is not Turn._UNREAD else person
-        if person_id is not Turn._UNREAD:       # read with the conversation (bot/turns.py)
-            self._person_id = person_id
-        self.state = {} if state is None else state
-        self.replies, self.handler, self.args = [], "", ""
-        self._key = None
-
-    @property
-    def person(self):
-        if self._person is Turn._UNREAD:
-            self._person = resolve_person(self.session, self.incoming.channel, self.incoming.user)
-            self._person_id = self._person.id if self._person is not None else None
-        return self._person
-
-    @property
-    def person_id(self):
-        if self._person_id is Turn._UNREAD:
-            self._person_id = resolve_person_id(self.session, self.incoming.channel, self.incoming.user)
-        return self._person_id
-
-    @property
-    def key(self):
-        """This turn's unique name: what it queues (tasks, documents) is keyed on it, once per message."""
-        if self._key is None:
-            incoming = self.incoming
-            self._key = f"{incoming.channel}:{incoming.user}:{incoming.message_id or uuid.uuid4().hex}"
-        return self._key
-
-    @property
-    def text(self):
-        return self.incoming.text.strip()
-
-    @property
-    def roles(self):
-        return self.person.role_names if self.person else set()
-
-    @property
-    def config(self):
-        return self.bot.config
-
-    def reply(self, text, buttons=(), *, file=None, markdown=False, title=""):
-        buttons = [b if isinstance(b, Button) else Button(*b) for b in buttons]
-        self.replies.append(Outgoing(text=text, buttons=buttons, file=file, markdown=markdown, title=title))
-
-    def push(self, person, message, *, dedupe_key=None):
-        """Send to another person on every channel they are bound on (through the outbox)."""
-        return push_to_person(self.session, person, message, dedupe_key=dedupe_key)
 
 
 class Router:

@@ -26,7 +26,7 @@ class FormFlow:
             return False
         position = dict(position)
         walker = Walker(host, turn, position)
-        handled = walker.handle()
+        handled = walker.on_message()
         if turn.state.get("flow") == "form":
             turn.state["form"] = position      # reassign: in-place JSON edits are invisible to SQLAlchemy
         return handled

@@ -2,7 +2,7 @@
 import logging
 
 from bot.message import Incoming
-from bot.turns import APOLOGY
+from bot.turn import APOLOGY
 
 
 def test_help_lists_what_this_user_can_do(chat):

@@ -47,7 +47,7 @@ def say(turn, text="", action=""):
     turn.replies = []
     turn.incoming = Incoming(channel="test", user="u", text=text, action=action)
     position = dict(turn.state["form"])
-    Walker(NoteHost(), turn, position).handle()
+    Walker(NoteHost(), turn, position).on_message()
     if turn.state.get("flow") == "form":
         turn.state["form"] = position
     return turn.said()

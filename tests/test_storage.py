@@ -9,7 +9,7 @@ from bot.delivery import Delivery
 from storage.lease import DatabaseLease
 from bot.message import Incoming, Outgoing
 from storage.outbox import enqueue
-from bot.turns import StaleState, load_conversation, save_conversation
+from storage.conversations import StaleState, load as load_conversation, save as save_conversation
 from storage.models import Account, Conversation, InboxEntry, OutboxMessage, Person
 
 

@@ -87,7 +87,7 @@ class Walker(AnswerMixin, NavigationMixin, ReportMixin, GroupMixin, LongTextMixi
         self.turn.reply(f"{header}（共 {len(self.form.asked)} 项，已填 {done} 项）。\n{COMMANDS_HINT}")
         self.ask_next()
 
-    def handle(self):
+    def on_message(self):
         """Take one message or button press in the form; always replies."""
         turn = self.turn
         action = turn.incoming.action

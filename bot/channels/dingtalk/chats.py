@@ -1,7 +1,7 @@
 """Answering a DingTalk group question in that group: this turn's replies re-addressed to the chat.
 
 A question asked with an @mention in a group arrives with the group's sessionWebhook. The turn
-queues its plain replies to ``chat:<conversationId>`` (``recipient``, asked by bot/turns.py) and
+queues its plain replies to ``chat:<conversationId>`` (``recipient``, asked by bot/turn.py) and
 remembers the webhook (``remember``) in the same transaction; ``push`` posts them there (or
 through ``groupMessages/send`` once the webhook expired). Replies with a file (a
 download link) or buttons stay private: a link must not reach the whole group, and a tapped
