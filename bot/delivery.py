@@ -108,6 +108,7 @@ class Delivery:
         self.bot = bot
         self._paused_now = {}   # (channel, recipient) paused during this round: later sends wait
         self._rates = {name: AppRate(n) for name, n in APP_PER_MINUTE.items()}
+        self._pool, self._lock = None, threading.Lock()
 
     def drain(self, limit=2000):
         """Deliver what is due now; returns the number of rows marked sent."""
@@ -144,8 +145,22 @@ class Delivery:
                                     max(r["api_messages"] for r in chunk)))
         if len(lanes) <= 1:
             return sum(self._send_lane(work) for work in lanes.values())
-        with ThreadPoolExecutor(min(SENDERS, len(lanes)), thread_name_prefix="send") as pool:
-            return sum(pool.map(self._send_lane, lanes.values()))
+        return sum(self._senders().map(self._send_lane, lanes.values()))
+
+    def _senders(self):
+        """The sender threads, kept from round to round: each keeps its HTTP connections
+        (bot/channels/http.py has a session per thread), so a round opens no new TLS connections."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(SENDERS, thread_name_prefix="send")
+            return self._pool
+
+    def close(self):
+        """Stop the sender threads (they end with the process anyway)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     def _units(self, channel, rows):
         """The round's rows (in id order) as sends: on a merging channel a plain text joins the

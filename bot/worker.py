@@ -60,6 +60,7 @@ class Worker:
         self._stop_scheduler()
         task_thread.join(timeout=30)
         lease_thread.join(timeout=30)
+        self.delivery.close()
         if self.holding.is_set():
             self.holding.clear()
             self.lease.release()
