@@ -46,7 +46,6 @@ class Worker:
             try:
                 if self.holding.is_set():
                     if not holding:
-                        log.info("worker lease acquired; starting scheduler and delivery")
                         self._start_scheduler()
                         holding = True
                     busy = self.step()
@@ -74,6 +73,8 @@ class Worker:
             try:
                 if self.lease.acquire():
                     valid_until = time.monotonic() + self.lease.ttl - LEASE_RENEW
+                    if not self.holding.is_set():
+                        log.info("worker lease acquired; starting scheduler and delivery")
                     self.holding.set()
                 else:
                     self.holding.clear()
