@@ -175,8 +175,8 @@ class Delivery:
             before = last.get(row["recipient"])
             text = merging and mergeable(row) and not row["recipient"].startswith(UNMERGED)
             if text and before is not None and before.text:
-                text = before.payload["text"].strip() + JOINER + row["payload"]["text"].strip()
-                payload = {"text": text, "buttons": []}
+                joined = before.payload["text"].strip() + JOINER + row["payload"]["text"].strip()
+                payload = {"text": joined, "buttons": []}
                 if channel.api_messages(row["recipient"], payload) == 1:
                     before.rows.append(row)
                     before.payload, before.api_messages = payload, 1
