@@ -446,6 +446,11 @@ def report(results):
     print(f"broadcast to {b['recipients']} WeCom users: {b['api_calls']} message/send calls "
           f"({b['min_calls']} is the least the API allows), {b['seconds']:.2f} s, "
           f"of which {b['api_seconds']:.2f} s waiting on the API")
+    from bench.replies import API_SECONDS, MEMBERS
+    for name, label in (("texts", "plain texts"), ("texts_and_cards", "texts alternating with cards")):
+        x = results["slow_api_replies"][name]
+        print(f"replies against a {API_SECONDS * 1000:.0f} ms API, {x['replies']} to {MEMBERS} members, {label}: "
+              f"{x['calls']} message/send calls, {x['seconds']:.1f} s, {x['replies_per_s']:.0f} replies/s")
 
 
 def main():
@@ -499,6 +504,8 @@ def run(work, wecom_api):
     results["render"] = render.run()
     from bench.broadcast import run as broadcast
     results["broadcast"] = broadcast(work)
+    from bench.replies import run as replies
+    results["slow_api_replies"] = replies(work)
     results["seconds"] = time.time() - started
     report(results)
     ok = all(all(results[e]["targets"].values()) for e in ENGINES if e in results)
