@@ -136,3 +136,22 @@ def test_a_working_senders_claims_are_renewed_and_not_taken_over(wx, fake):
         assert Delivery(wx.bot).drain() == 0
     advance(fake, delivery_module.CLAIM_SECONDS + 1)           # renewals stopped (it died)
     assert Delivery(wx.bot).drain() == 1
+
+
+def test_an_apps_calls_wait_for_room_in_its_minute(wx, fake):
+    assert delivery_module.APP_PER_MINUTE["wecom"] < 10000     # message/send: 10,000 a minute per company
+    sending = Delivery(wx.bot)
+    rate = sending._rates["wecom"] = delivery_module.AppRate(2)
+    waits = []
+
+    def sleep(seconds):             # instead of waiting: the oldest call leaves the minute
+        waits.append(seconds)
+        rate.calls.popleft()
+
+    take = rate.take
+    rate.take = lambda n=1: take(n, sleep=sleep)
+    for user in (USER, "sunli", "nobody"):
+        push(wx.bot, user, Outgoing(text=f"给 {user}"))
+    sending.drain()
+    assert len(fake.requests_to("message/send")) == 3
+    assert len(waits) == 1 and 55 < waits[0] <= 60          # the third call waited for the first to age
