@@ -263,23 +263,27 @@ def reply_latency(url, since, wait=REPLY_WAIT):
     from storage.db import Database
     from storage.models import OutboxMessage
     db = Database(url)
-    query = select(OutboxMessage.created_at, OutboxMessage.sent_at, OutboxMessage.status).where(
+    query = select(OutboxMessage.created_at, OutboxMessage.sent_at, OutboxMessage.status,
+                   OutboxMessage.api_messages).where(
         OutboxMessage.channel == "wecom", OutboxMessage.created_at >= since)
     deadline = time.monotonic() + wait
     while True:
         with db.session() as s:
             rows = s.execute(query).all()
-        waiting = sum(1 for _c, _s, status in rows if status in ("pending", "sending"))
+        waiting = sum(1 for _c, _s, status, _n in rows if status in ("pending", "sending"))
         if not waiting or time.monotonic() > deadline:
             break
         time.sleep(0.5)
     db.dispose()
-    took = sorted((sent - created).total_seconds() * 1000 for created, sent, status in rows
+    took = sorted((sent - created).total_seconds() * 1000 for created, sent, status, _n in rows
                   if status == "sent" and sent is not None)
+    # the API messages they took: fewer than the replies when pending texts were merged
+    messages = sum(n or 0 for _c, sent, status, n in rows if status == "sent" and sent is not None)
     if not took:
-        return {"reply_p50_ms": 0.0, "reply_p99_ms": 0.0, "reply_max_ms": 0.0, "replies_waiting": waiting}
+        return {"reply_p50_ms": 0.0, "reply_p99_ms": 0.0, "reply_max_ms": 0.0, "replies_waiting": waiting,
+                "replies_sent": 0, "reply_messages": 0}
     return {"reply_p50_ms": took[len(took) // 2], "reply_p99_ms": took[min(len(took) - 1, int(len(took) * 0.99))],
-            "reply_max_ms": took[-1], "replies_waiting": waiting}
+            "reply_max_ms": took[-1], "replies_waiting": waiting, "replies_sent": len(took), "reply_messages": messages}
 
 
 def committed(url):
@@ -422,10 +426,13 @@ def report(results):
               f"arrived in {ex['document_p50_s']:.2f} s (median), {ex['document_max_s']:.2f} s at most; "
               f"errors {ex['errors']}" + (f" e.g. {ex['error_samples'][0]}" if ex["error_samples"] else ""))
         print("    longest per step: " + ", ".join(f"{k} {v['max_ms']:.0f} ms" for k, v in ex["steps"].items()))
+        rounds = r["assistant_rounds"] + r["assistant_exports_rounds"]
         print(f"    replies (acknowledged → delivered at the fake API): p50 {r['assistant']['reply_p50_ms']:.0f} ms, "
               f"p99 {r['assistant']['reply_p99_ms']:.0f} ms; with exports p50 {r['assistant_exports']['reply_p50_ms']:.0f}"
               f" ms, p99 {r['assistant_exports']['reply_p99_ms']:.0f} ms; undelivered after "
-              f"{REPLY_WAIT:.0f} s: {r['assistant']['replies_waiting'] + r['assistant_exports']['replies_waiting']}")
+              f"{REPLY_WAIT:.0f} s: {r['assistant']['replies_waiting'] + r['assistant_exports']['replies_waiting']}; "
+              f"{sum(x.get('replies_sent', 0) for x in rounds)} replies in "
+              f"{sum(x.get('reply_messages', 0) for x in rounds)} API messages")
         print(f"    {int(r['acknowledged'])} callbacks acknowledged, {r['messages_committed']} messages committed "
               f"(inbox), {r['replies_committed']} replies queued (outbox); worker rss "
               f"{r['assistant_exports'].get('worker_rss_mb', 0):.0f} MB")
@@ -439,6 +446,11 @@ def report(results):
     print(f"broadcast to {b['recipients']} WeCom users: {b['api_calls']} message/send calls "
           f"({b['min_calls']} is the least the API allows), {b['seconds']:.2f} s, "
           f"of which {b['api_seconds']:.2f} s waiting on the API")
+    from bench.replies import API_SECONDS, MEMBERS
+    for name, label in (("texts", "plain texts"), ("texts_and_cards", "texts alternating with cards")):
+        x = results["slow_api_replies"][name]
+        print(f"replies against a {API_SECONDS * 1000:.0f} ms API, {x['replies']} to {MEMBERS} members, {label}: "
+              f"{x['calls']} message/send calls, {x['seconds']:.1f} s, {x['replies_per_s']:.0f} replies/s")
 
 
 def main():
@@ -492,6 +504,8 @@ def run(work, wecom_api):
     results["render"] = render.run()
     from bench.broadcast import run as broadcast
     results["broadcast"] = broadcast(work)
+    from bench.replies import run as replies
+    results["slow_api_replies"] = replies(work)
     results["seconds"] = time.time() - started
     report(results)
     ok = all(all(results[e]["targets"].values()) for e in ENGINES if e in results)

@@ -2,15 +2,24 @@
 
 Rows are claimed (status ``sending`` with a short lease) in one transaction, sent outside any
 transaction so the database is never locked during an HTTP call, then marked ``sent`` or
-rescheduled. A row whose claim expired (the worker died mid-send) is claimed again. Different
-recipients are sent to concurrently (``SENDERS`` threads); one recipient's rows go out in order,
-one after another, on one thread.
+rescheduled. While a round works, a thread renews its claims every ``RENEW_SECONDS``; a claim
+that expired means its sender died, and the row is claimed again (within ``CLAIM_SECONDS``).
+
+Different recipients are sent to concurrently (``SENDERS`` threads); one recipient's messages
+go out in order, one after another, on one thread, and a row is not claimed while an earlier
+one to the same recipient waits (postponed by a limit, a pause or a retry). On a channel in
+``MERGING``, consecutive plain-text replies to one recipient become one API message (joined by
+a blank line, as long as that is still one message of the platform): a fast typist's
+confirmations arrive together instead of using up the per-member minute.
 """
 import hashlib
 import logging
 import random
-from collections import defaultdict
+import threading
+import time
+from collections import defaultdict, deque
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -22,9 +31,16 @@ from storage.models import OutboxMessage
 
 log = logging.getLogger("bot.delivery")
 
-CLAIM_SECONDS = 30          # longer than any send's timeouts: an expired claim means the sender died
-SENDERS = 8                 # recipients served at once (each API call waits on the network)
+CLAIM_SECONDS = 10          # a claim's life; renewed while its sender works, so an expired one means it died
+RENEW_SECONDS = 2.0         # how often a working round renews its claims
+SENDERS = 32                # recipients served at once (each API call waits on the network)
 WINDOW = timedelta(seconds=60)
+MERGING = frozenset({"wecom"})      # channels whose consecutive plain texts to one member are merged
+UNMERGED = ("group:",)              # recipients that are group robots: their messages stay as queued
+JOINER = "\n\n"                     # between merged texts
+# API calls per minute one app may make (message/send: 10,000 a minute per company, then 45009 and
+# a block of 60 s); a sender waits for room. Kept in this process: the worker holding the lease.
+APP_PER_MINUTE = {"wecom": 9000}
 
 
 def _once_key(rows):
@@ -40,54 +56,163 @@ def backoff(attempts, base=2.0, cap=1800.0):
     return min(cap, base * (2 ** max(0, attempts - 1))) * random.uniform(0.8, 1.2)
 
 
+def pace(used, limit):
+    """How far apart a recipient's messages go once it has ``used`` of its ``limit`` a minute:
+    not at all below half of it, then from 0 growing to 2 × (WINDOW / limit) at the limit (4 s
+    for WeCom's 30). A fast typist settles at about 24 messages a minute, each carrying what
+    came meanwhile, and never reaches the limit itself, which would stop everything for 15 s."""
+    half = limit / 2
+    if used < half:
+        return None
+    return WINDOW * (2 * (used - half) / half / limit)
+
+
+def mergeable(row):
+    """A plain-text reply: no buttons, file, markdown, title or mentions, not a notice."""
+    payload = row["payload"]
+    return (not row["dedupe_key"] and not row["batch_key"] and not row.get("notice")
+            and set(payload) <= {"text", "buttons"} and not payload.get("buttons")
+            and bool((payload.get("text") or "").strip()))
+
+
+class Unit:
+    """One send to one recipient: a row, or consecutive plain-text rows merged into one text."""
+    __slots__ = ("rows", "recipient", "payload", "api_messages", "batch_key", "text")
+
+    def __init__(self, row, api_messages, text=False):
+        self.rows, self.recipient, self.payload = [row], row["recipient"], row["payload"]
+        self.api_messages, self.batch_key = api_messages, row["batch_key"]
+        self.text = text        # plain text(s) that a later plain text may join
+
+
+class AppRate:
+    """A sliding minute of API calls for one app, shared by the sender threads of this process."""
+
+    def __init__(self, per_minute):
+        self.per_minute, self.calls, self.lock = per_minute, deque(), threading.Lock()
+
+    def take(self, n=1, sleep=time.sleep):
+        while True:
+            with self.lock:
+                now = time.monotonic()
+                while self.calls and self.calls[0] <= now - WINDOW.total_seconds():
+                    self.calls.popleft()
+                if len(self.calls) + n <= self.per_minute or not self.calls:
+                    self.calls.extend([now] * n)
+                    return
+                wait = self.calls[0] + WINDOW.total_seconds() - now
+            sleep(max(0.01, wait))
+
+
 class Delivery:
     def __init__(self, bot):
         self.bot = bot
         self._paused_now = {}   # (channel, recipient) paused during this round: later sends wait
+        self._rates = {name: AppRate(n) for name, n in APP_PER_MINUTE.items()}
+        self._pool, self._lock = None, threading.Lock()
 
     def drain(self, limit=2000):
         """Deliver what is due now; returns the number of rows marked sent."""
         claimed = self._claim(limit)
+        if not claimed:
+            return 0
+        with self._renewing([row["id"] for row in claimed]):
+            return self._deliver(claimed)
+
+    def _deliver(self, claimed):
         by_channel = defaultdict(list)
         for row in claimed:
             by_channel[row["channel"]].append(row)
-        groups = defaultdict(list)
+        batches = defaultdict(list)
+        lanes = defaultdict(list)           # one recipient's sends, in order; a batch is a lane of its own
         for channel_name, rows in by_channel.items():
             channel = self.bot.channels.get(channel_name) or self.bot.robots_only(channel_name)
             if channel is None:
                 self._fail(rows, f"渠道 {channel_name} 未配置")
                 alerts.report(self.bot, channel_name, "该渠道未配置", len(rows))
                 continue
-            for row in self._apply_limits(channel, rows):      # limits over all of this round's rows
-                groups[(channel, row["batch_key"] or f"row:{row['id']}")].append(row)
+            for unit in self._apply_limits(channel, self._units(channel, rows)):   # over all of this round's rows
+                if unit.batch_key:
+                    batches[(channel, unit.batch_key)].append(unit.rows[0])
+                else:
+                    lanes[(channel_name, unit.recipient)].append(
+                        (channel, unit.rows, [unit.recipient], unit.payload, unit.api_messages))
         self._paused_now = {}
-        lanes = defaultdict(list)           # one recipient's sends, in order; a batch is a lane of its own
-        for (channel, _), rows in groups.items():
-            channel_name = channel.name
+        for (channel, _), rows in batches.items():
             for start in range(0, len(rows), channel.max_batch):
                 chunk = rows[start:start + channel.max_batch]
-                lane = (channel_name, chunk[0]["recipient"]) if len(chunk) == 1 else ("batch", chunk[0]["id"])
-                lanes[lane].append((channel, chunk))
+                lane = (channel.name, chunk[0]["recipient"]) if len(chunk) == 1 else ("batch", chunk[0]["id"])
+                lanes[lane].append((channel, chunk, [r["recipient"] for r in chunk], chunk[0]["payload"],
+                                    max(r["api_messages"] for r in chunk)))
         if len(lanes) <= 1:
             return sum(self._send_lane(work) for work in lanes.values())
-        with ThreadPoolExecutor(min(SENDERS, len(lanes)), thread_name_prefix="send") as pool:
-            return sum(pool.map(self._send_lane, lanes.values()))
+        return sum(self._senders().map(self._send_lane, lanes.values()))
+
+    def _senders(self):
+        """The sender threads, kept from round to round: each keeps its HTTP connections
+        (bot/channels/http.py has a session per thread), so a round opens no new TLS connections."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(SENDERS, thread_name_prefix="send")
+            return self._pool
+
+    def close(self):
+        """Stop the sender threads (they end with the process anyway)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+    def _units(self, channel, rows):
+        """The round's rows (in id order) as sends: on a merging channel a plain text joins the
+        recipient's previous plain text while the two still make one API message."""
+        units, last = [], {}
+        merging = channel.name in MERGING
+        for row in rows:
+            row["api_messages"] = max(1, channel.api_messages(row["recipient"], row["payload"]))
+            if row["batch_key"]:
+                units.append(Unit(row, row["api_messages"]))
+                continue
+            before = last.get(row["recipient"])
+            text = merging and mergeable(row) and not row["recipient"].startswith(UNMERGED)
+            if text and before is not None and before.text:
+                joined = before.payload["text"].strip() + JOINER + row["payload"]["text"].strip()
+                payload = {"text": joined, "buttons": []}
+                if channel.api_messages(row["recipient"], payload) == 1:
+                    before.rows.append(row)
+                    before.payload, before.api_messages = payload, 1
+                    continue
+            last[row["recipient"]] = unit = Unit(row, row["api_messages"], text=text)
+            units.append(unit)
+        return units
 
     def _send_lane(self, work):
         sent = 0
-        for channel, chunk in work:
-            until = self._paused_now.get((channel.name, chunk[0]["recipient"])) if len(chunk) == 1 else None
-            if until is not None:           # paused by an earlier send of this lane (e.g. 130101)
-                self._postpone(chunk, until)
+        for n, (channel, rows, recipients, payload, messages) in enumerate(work):
+            if len(recipients) > 1:         # a batch is a lane of its own
+                sent += self._send(channel, rows, recipients, payload, messages)[0]
                 continue
-            sent += self._send(channel, chunk)
+            until = self._paused_now.get((channel.name, recipients[0]))
+            if until is not None:           # paused by an earlier send (e.g. 130101): this and what follows wait
+                rest = work[n:]
+            else:
+                done, until = self._send(channel, rows, recipients, payload, messages)
+                sent += done
+                rest = work[n + 1:]         # (this send's own rows were rescheduled by _send)
+            if until is not None:           # what follows for this recipient waits with it: order
+                self._postpone([row for item in rest for row in item[1]], until)
+                break
         return sent
 
     def _postpone(self, rows, until):
+        """Put claimed rows back, due at ``until`` (this try does not count)."""
+        if not rows:
+            return
         with self.bot.db.transaction() as session:
-            for row in rows:
-                obj = session.get(OutboxMessage, row["id"])
-                obj.status, obj.attempts, obj.next_attempt_at = "pending", obj.attempts - 1, until
+            session.execute(update(OutboxMessage)
+                            .where(OutboxMessage.id.in_([r["id"] for r in rows]), OutboxMessage.status == "sending")
+                            .values(status="pending", attempts=OutboxMessage.attempts - 1, next_attempt_at=until)
+                            .execution_options(synchronize_session=False))
 
     def pending(self):
         with self.bot.db.session() as session:
@@ -96,7 +221,6 @@ class Delivery:
 
     def drain_all(self, timeout=60.0, sleep=None):
         """Drain until nothing is left, waiting for postponed rows up to ``timeout`` seconds."""
-        import time
         deadline = time.monotonic() + timeout
         total = 0
         while True:
@@ -110,16 +234,24 @@ class Delivery:
 
     # -- steps ---------------------------------------------------------------------------
     def _claim(self, limit):
-        """Mark due rows ``sending`` (a short lease) in one statement and return them as dicts."""
+        """Mark due rows ``sending`` (a short lease) in one transaction and return them as dicts.
+
+        A row is left alone while an earlier row to the same recipient waits (not due yet, or
+        claimed by another sender): one recipient's messages keep their order."""
         now = clock.real_utcnow()
         with self.bot.db.transaction() as session:
-            query = (select(OutboxMessage.id)
+            query = (select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.recipient,
+                            OutboxMessage.batch_key)
                      .where(OutboxMessage.status.in_(("pending", "sending")),
                             OutboxMessage.next_attempt_at <= now)
                      .order_by(OutboxMessage.id).limit(limit))
             if not self.bot.db.is_sqlite:
                 query = query.with_for_update(skip_locked=True)
-            ids = session.scalars(query).all()
+            due = session.execute(query).all()
+            if not due:
+                return []
+            waiting = self._waiting(session, {(c, r) for _, c, r, b in due if not b}, now)
+            ids = [i for i, c, r, b in due if b or i < waiting.get((c, r), i + 1)]
             if not ids:
                 return []
             session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
@@ -128,48 +260,100 @@ class Delivery:
                             .execution_options(synchronize_session=False))
             rows = session.execute(select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.recipient,
                                           OutboxMessage.payload, OutboxMessage.batch_key, OutboxMessage.attempts,
-                                          OutboxMessage.dedupe_key)
+                                          OutboxMessage.dedupe_key, OutboxMessage.notice)
                                    .where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)).all()
             return [row._asdict() for row in rows]
 
-    def _apply_limits(self, channel, rows):
-        """Keep what the platform's per-recipient minute limits allow; postpone the rest."""
+    @staticmethod
+    def _waiting(session, pairs, now):
+        """{(channel, recipient): the first id of a single row not due yet} among ``pairs``."""
+        if not pairs:
+            return {}
+        found = session.execute(
+            select(OutboxMessage.channel, OutboxMessage.recipient, func.min(OutboxMessage.id))
+            .where(OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.next_attempt_at > now,
+                   OutboxMessage.batch_key.is_(None),
+                   OutboxMessage.recipient.in_(sorted({r for _, r in pairs})))
+            .group_by(OutboxMessage.channel, OutboxMessage.recipient)).all()
+        return {(c, r): first for c, r, first in found if (c, r) in pairs}
+
+    @contextmanager
+    def _renewing(self, ids):
+        """Renew these claims every RENEW_SECONDS until the block ends (only rows still ``sending``)."""
+        done = threading.Event()
+
+        def renew():
+            while not done.wait(RENEW_SECONDS):
+                try:
+                    self._renew(ids)
+                except Exception:   # the next renewal may work; the claims last CLAIM_SECONDS
+                    log.exception("renewing the outbox claims failed")
+
+        thread = threading.Thread(target=renew, name="claims", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
+
+    def _renew(self, ids):
+        with self.bot.db.transaction() as session:
+            session.execute(update(OutboxMessage)
+                            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "sending")
+                            .values(next_attempt_at=clock.real_utcnow() + timedelta(seconds=CLAIM_SECONDS))
+                            .execution_options(synchronize_session=False))
+
+    def _apply_limits(self, channel, units):
+        """Keep what the platform's per-recipient minute limits allow; a busy recipient's texts
+        are spaced by ``pace`` from the last send before this round. Postpone the rest (and, for
+        order, every later send to that recipient)."""
         now = clock.real_utcnow()
-        paused = self._paused_recipients(channel, {r["recipient"] for r in rows}, now)
-        allowed, postponed = [], []
-        counts = self._recent_counts(channel, {r["recipient"] for r in rows}, now)
-        for row in rows:
-            limit = channel.limit_per_minute(row["recipient"])
+        recipients = {u.recipient for u in units}
+        paused = self._paused_recipients(channel, recipients, now)
+        recent = self._recent(channel, recipients, now)
+        allowed, postponed, held = [], defaultdict(list), {}
+        for unit in units:
+            recipient = unit.recipient
+            limit = channel.limit_per_minute(recipient)
             # limits count API messages: one row may be a split text, text + card, text + file
-            row["api_messages"] = max(1, channel.api_messages(row["recipient"], row["payload"]))
-            used = counts[row["recipient"]]
-            if row["recipient"] in paused:
-                postponed.append((row, paused[row["recipient"]]))
-            elif limit is not None and used + row["api_messages"] > limit and used > 0:
-                postponed.append((row, now + WINDOW / 4))
+            used, last = recent.get(recipient, (0, None))
+            # spacing only holds a text back, for the texts that come meanwhile to join it
+            gap = pace(used, limit) if limit is not None and unit.text else None
+            if not unit.batch_key and recipient in held:
+                until = held[recipient]
+            elif recipient in paused:
+                until = paused[recipient]
+            elif limit is not None and used + unit.api_messages > limit and used > 0:
+                until = now + WINDOW / 4
+            elif gap is not None and last is not None and last + gap > now:
+                until = last + gap
             else:       # (a row larger than the whole limit goes alone, into an empty minute)
-                counts[row["recipient"]] += row["api_messages"]
-                allowed.append(row)
-        if postponed:
-            with self.bot.db.transaction() as session:
-                for row, when in postponed:
-                    obj = session.get(OutboxMessage, row["id"])
-                    obj.status, obj.attempts, obj.next_attempt_at = "pending", obj.attempts - 1, when
+                recent[recipient] = (used + unit.api_messages, last)   # paced from the last round's send
+                allowed.append(unit)
+                continue
+            if not unit.batch_key:
+                held.setdefault(recipient, until)
+            postponed[until].extend(unit.rows)
+        for until, rows in postponed.items():
+            self._postpone(rows, until)
         return allowed
 
-    def _recent_counts(self, channel, recipients, now):
-        counts = defaultdict(int)
+    def _recent(self, channel, recipients, now):
+        """{recipient: (API messages sent in the last WINDOW, the last sending)}."""
+        recent = {}
         if not recipients:
-            return counts
+            return recent
         with self.bot.db.session() as session:
-            for recipient, n in session.execute(
-                    select(OutboxMessage.recipient, func.sum(OutboxMessage.api_messages))
+            for recipient, n, last in session.execute(
+                    select(OutboxMessage.recipient, func.sum(OutboxMessage.api_messages),
+                           func.max(OutboxMessage.sent_at))
                     .where(OutboxMessage.channel == channel.name, OutboxMessage.status == "sent",
                            OutboxMessage.sent_at > now - WINDOW,
                            OutboxMessage.recipient.in_(list(recipients)))
                     .group_by(OutboxMessage.recipient)):
-                counts[recipient] = int(n or 0)
-        return counts
+                recent[recipient] = (int(n or 0), last)
+        return recent
 
     def _paused_recipients(self, channel, recipients, now):
         return pauses.paused(self.bot.db, channel.name, recipients, now)
@@ -178,68 +362,75 @@ class Delivery:
         """Hold every message to ``recipient`` for ``seconds`` (e.g. a throttled robot)."""
         self._paused_now[(channel_name, recipient)] = pauses.pause(self.bot.db, channel_name, recipient, seconds)
 
-    def _send(self, channel, rows):
+    def _send(self, channel, rows, recipients, payload, messages=1):
+        """One push of ``payload`` (``messages`` API messages) for ``rows``; returns (rows marked
+        sent, when the rest is due again or None)."""
         if not rows:
-            return 0
-        recipients = [r["recipient"] for r in rows]
+            return 0, None
+        rate = self._rates.get(channel.name)
+        if rate is not None:
+            rate.take(messages)
         try:
             if getattr(channel, "accepts_keys", False):
                 # the outbox ids let the channel drop a copy it already delivered before a crash
-                result = channel.push(recipients, rows[0]["payload"], keys=[r["id"] for r in rows])
+                result = channel.push(recipients, payload, keys=[r["id"] for r in rows])
             elif channel.accepts_once:
                 # rows with a dedupe key never repeat on purpose: the platform may drop a copy
-                result = channel.push(recipients, rows[0]["payload"], once=_once_key(rows))
+                result = channel.push(recipients, payload, once=_once_key(rows))
             else:
-                result = channel.push(recipients, rows[0]["payload"])
+                result = channel.push(recipients, payload)
         except ChannelError as exc:
-            self._retry_or_fail(channel, rows, exc)
-            return 0
+            return 0, self._retry_or_fail(channel, rows, exc)
         except Exception as exc:   # a bug in a channel must not stop delivery of everything else
             log.exception("push failed on %s", channel.name)
-            self._retry_or_fail(channel, rows, ChannelError("exception", repr(exc), retry=True))
-            return 0
+            return 0, self._retry_or_fail(channel, rows, ChannelError("exception", repr(exc), retry=True))
         rejected = set((result or {}).get("retry_recipients", ()))
         invalid = set((result or {}).get("invalid_recipients", ()))
         now = clock.real_utcnow()
+        later = now + timedelta(seconds=60)
         by_outcome = defaultdict(list)
-        for row in rows:
+        merged = len(recipients) == 1 and len(rows) > 1
+        for n, row in enumerate(rows):
             outcome = "invalid" if row["recipient"] in invalid else "later" if row["recipient"] in rejected else "sent"
-            by_outcome[(outcome, row.get("api_messages", 1) if outcome == "sent" else None)].append(row["id"])
+            # a merged send was one API message (or its parts): the first row counts them, the rest 0
+            counted = row.get("api_messages", 1) if not merged else 0 if n else messages
+            by_outcome[(outcome, counted if outcome == "sent" else None)].append(row["id"])
         values = {"invalid": dict(status="failed", last_error="接收人无效或不在应用可见范围"),
-                  "later": dict(status="pending", next_attempt_at=now + timedelta(seconds=60))}
-        with self.bot.db.transaction() as session:
+                  "later": dict(status="pending", next_attempt_at=later)}
+        with self.bot.db.transaction() as session:      # every row of the send together
             for (outcome, messages), ids in by_outcome.items():
                 change = (dict(status="sent", sent_at=now, last_error="", api_messages=messages)
                           if outcome == "sent" else values[outcome])
                 session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(**change)
                                 .execution_options(synchronize_session=False))
-        return sum(len(ids) for (outcome, _), ids in by_outcome.items() if outcome == "sent")
+        sent = sum(len(ids) for (outcome, _), ids in by_outcome.items() if outcome == "sent")
+        return sent, (later if any(o == "later" for o, _ in by_outcome) else None)
 
     def _retry_or_fail(self, channel, rows, exc):
+        """Reschedule the send's rows together (one time for all, so they stay in order) or fail
+        them; returns when they are due again, or None when all failed."""
         now = clock.real_utcnow()
         max_attempts = self.bot.config.delivery_max_attempts
         if exc.delay and exc.retry:
             for recipient in {r["recipient"] for r in rows}:
                 if exc.code in channel.pausing_codes:
                     self.pause(channel.name, recipient, exc.delay)
-        failed = 0
+        error = f"{exc.code}: {exc.message}"[:2000]
+        again = [r["id"] for r in rows if exc.retry and r["attempts"] < max_attempts]
+        failed = [r["id"] for r in rows if r["id"] not in again]
+        until = now + timedelta(seconds=max(exc.delay, backoff(max(r["attempts"] for r in rows))))
         with self.bot.db.transaction() as session:
-            for row in rows:
-                obj = session.get(OutboxMessage, row["id"])
-                obj.last_error = f"{exc.code}: {exc.message}"[:2000]
-                if exc.retry and obj.attempts < max_attempts:
-                    obj.status = "pending"
-                    obj.next_attempt_at = now + timedelta(seconds=max(exc.delay, backoff(obj.attempts)))
-                else:
-                    obj.status = "failed"
-                    failed += 1
+            for ids, change in ((again, dict(status="pending", next_attempt_at=until)), (failed, dict(status="failed"))):
+                if ids:
+                    session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                                    .values(last_error=error, **change).execution_options(synchronize_session=False))
         level = logging.ERROR if exc.fatal_config else logging.WARNING
         log.log(level, "delivery on %s failed for %d recipient(s): %s", channel.name, len(rows), exc)
         if exc.fatal_config and failed:     # given up for a configuration reason: the admins hear of it
-            alerts.report(self.bot, channel.name, exc.message or str(exc.code), failed)
+            alerts.report(self.bot, channel.name, exc.message or str(exc.code), len(failed))
+        return until if again else None
 
     def _fail(self, rows, reason):
         with self.bot.db.transaction() as session:
-            for row in rows:
-                obj = session.get(OutboxMessage, row["id"])
-                obj.status, obj.last_error = "failed", reason
+            session.execute(update(OutboxMessage).where(OutboxMessage.id.in_([r["id"] for r in rows]))
+                            .values(status="failed", last_error=reason).execution_options(synchronize_session=False))

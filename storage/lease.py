@@ -13,7 +13,7 @@ from storage.models import Lease
 
 
 class DatabaseLease:
-    def __init__(self, db, name="worker", ttl=15):
+    def __init__(self, db, name="worker", ttl=8):     # renewed every 2 s (bot/worker.py LEASE_RENEW)
         self.db, self.name, self.ttl = db, name, ttl
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 

@@ -360,6 +360,7 @@ def test_unsupported_types_and_other_events_are_acked_and_ignored(wx, caplog):
 def test_enter_agent_greets_with_help_and_click_runs_the_menu_action(wx):
     wx.bot.router.add_action("menu", lambda turn, rest: turn.reply(f"菜单 {rest}"))
     wx.post(inner_xml(USER, "event", Event="enter_agent", EventKey=""))
+    wx.texts_to(USER)       # delivered before the click (replies pending together are merged)
     wx.post(inner_xml(USER, "event", Event="click", EventKey="menu:progress"))
     texts = wx.texts_to(USER)
     assert texts[0].startswith("王海您好") and texts[1] == "菜单 progress"
@@ -430,8 +431,8 @@ def test_http_500_and_dropped_connections_are_retried(wx, fake):
 
 
 def test_per_user_rate_limit_holds_back_instead_of_losing(wx, fake):
-    for i in range(35):
-        push(wx.bot, USER, Outgoing(text=f"消息{i}"))
+    for i in range(35):         # markdown: one message each (plain texts pending together are merged)
+        push(wx.bot, USER, Outgoing(text=f"消息{i}", markdown=True))
     assert Delivery(wx.bot).drain() == 30
     assert len(fake.texts_for(USER)) == 30
     advance(fake, 20)
