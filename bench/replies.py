@@ -8,7 +8,7 @@ from bot.config import Config
 from bot.core import Bot
 from bot.delivery import Delivery
 from bot.message import Button, Outgoing
-from bot.outbox import enqueue
+from storage.outbox import enqueue
 
 MEMBERS, REPLIES, API_SECONDS = 400, 2000, 0.2
 

@@ -4,7 +4,7 @@ and the worker's lease are taken over within seconds."""
 from sqlalchemy import select
 
 from bot import delivery as delivery_module
-from bot.channels.wecom import TEXT_LIMIT
+from bot.channels.wecom.channel import TEXT_LIMIT
 from bot.delivery import Delivery
 from bot.message import Button, Outgoing
 from storage.models import OutboxMessage

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot import clock
-from bot.lease import DatabaseLease
-from bot.outbox import enqueue
+from storage import clock
+from storage.lease import DatabaseLease
+from storage.outbox import enqueue
 from bot.message import Outgoing
 from storage.models import OutboxMessage
 from tests.procs import Worker, env_for
