@@ -18,12 +18,17 @@ class TokenCache:
 
     def __init__(self, db, key, margin=300):
         self.db, self.key, self.margin = db, f"token:{key}", margin
+        self._known = None          # (token, expires_at) last read or fetched by this process
 
     def get(self, fetch):
         now = clock.real_utcnow()
+        known = self._known
+        if known is not None and known[1] - timedelta(seconds=self.margin) > now:
+            return known[0]         # no database read per API call while the token lives
         with self.db.session() as session:
             entry = session.get(CacheEntry, self.key)
             if entry is not None and entry.expires_at - timedelta(seconds=self.margin) > now:
+                self._known = (entry.value, entry.expires_at)
                 return entry.value
         # single flight: the row lock (PostgreSQL) / write lock (SQLite) serialises refreshers; on
         # PostgreSQL an expired row is made first, so there is a row to lock even before the first token
@@ -35,6 +40,7 @@ class TokenCache:
                 query = query.with_for_update()
             entry = query.one_or_none()
             if entry is not None and entry.expires_at - timedelta(seconds=self.margin) > clock.real_utcnow():
+                self._known = (entry.value, entry.expires_at)
                 return entry.value          # another process refreshed it while we waited
             token, expires_in = fetch()
             until = clock.real_utcnow() + timedelta(seconds=int(expires_in))
@@ -42,9 +48,11 @@ class TokenCache:
                 session.add(CacheEntry(key=self.key, value=token, expires_at=until))
             else:
                 entry.value, entry.expires_at = token, until
-            return token
+        self._known = (token, until)
+        return token
 
     def invalidate(self, token=None):
+        self._known = None
         with self.db.transaction() as session:
             entry = session.get(CacheEntry, self.key)
             if entry is not None and (token is None or entry.value == token):

@@ -1,5 +1,6 @@
 """HTTP to a messenger API: one requests.Session per thread, UTF-8 JSON, transport errors typed."""
 import json as jsonlib
+import os
 import threading
 from urllib.parse import urlsplit
 
@@ -16,12 +17,17 @@ class Transport:
     def __init__(self, platform):
         self.platform = platform
         self._local = threading.local()
+        # requests reads proxy and CA settings from the environment on every call unless told not
+        # to: they are looked for once, and read per call only when there are any
+        self._trust_env = bool(requests.utils.getproxies() or os.environ.get("REQUESTS_CA_BUNDLE")
+                               or os.environ.get("CURL_CA_BUNDLE"))
 
     @property
     def session(self):
         session = getattr(self._local, "session", None)
         if session is None:
             session = self._local.session = requests.Session()
+            session.trust_env = self._trust_env
         return session
 
     def request(self, method, url, *, params=None, headers=None, json=None, data=None, files=None,

@@ -15,6 +15,7 @@ import json as jsonlib
 import logging
 import mimetypes
 import re
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import unquote
@@ -45,6 +46,7 @@ CONFIG_ERRORS = {
 BLOCKING_ERRORS = {40001, 40013, 40056, 48002, 60020}
 ROBOT_GONE = {93000, 93004}
 CONFIG_BLOCK_SECONDS = 300
+BLOCK_READ_SECONDS = 1.0          # how stale this process's view of another's configuration block may be
 INVALID_RECIPIENTS = 81013
 
 
@@ -61,6 +63,7 @@ class WeComClient:
         key = f"wecom:{self.corp_id}:{self.agent_id}"
         self.tokens = TokenCache(bot.db, key)
         self._block_key = f"blocked:{key}"
+        self._block_seen = None         # (monotonic time read, the block or None): read at most once a second
         self.transport = Transport("企业微信")
 
     # -- transport -------------------------------------------------------------------------
@@ -89,15 +92,24 @@ class WeComClient:
 
     # -- configuration failures, shared by every process -------------------------------------
     def _blocked(self):
-        with self.bot.db.session() as session:
-            value = cache.get(session, self._block_key, clock.real_utcnow())
-        return jsonlib.loads(value) if value is not None else None
+        """The block another process (or this one) recorded, if it still holds; the database is read
+        at most once a second per client, not on every API call."""
+        seen = self._block_seen
+        if seen is None or time.monotonic() - seen[0] >= BLOCK_READ_SECONDS:
+            with self.bot.db.session() as session:
+                value = cache.get(session, self._block_key, clock.real_utcnow())
+            seen = self._block_seen = (time.monotonic(), jsonlib.loads(value) if value is not None else None)
+        data = seen[1]
+        if data is None or datetime.fromisoformat(data["until"]) <= clock.real_utcnow():
+            return None
+        return data
 
     def _block(self, code, message):
         until = clock.real_utcnow() + timedelta(seconds=CONFIG_BLOCK_SECONDS)
-        value = jsonlib.dumps({"code": code, "message": message, "until": until.isoformat()}, ensure_ascii=False)
+        data = {"code": code, "message": message, "until": until.isoformat()}
         with self.bot.db.transaction() as session:
-            cache.put(session, self._block_key, value, until)
+            cache.put(session, self._block_key, jsonlib.dumps(data, ensure_ascii=False), until)
+        self._block_seen = (time.monotonic(), data)
 
     def _raise_if_blocked(self):
         data = self._blocked()

@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import mimetypes
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -44,6 +45,7 @@ MEDIA_TIMEOUT = (2, 3)            # callbacks must be answered within WeCom's 5 
 CARD_UPDATE_TIMEOUT = (1, 2)
 CARD_LABELS_TTL = timedelta(hours=73)    # response codes live 72 h
 CARD_KEY = "wecom:card:"             # cache key prefix of a card's button labels
+CARD_PRUNE_EVERY = 600.0             # seconds between deletions of expired card labels
 DUPLICATE_SECONDS = 1800          # message/send duplicate check: longer than all retries of a row
 TASK_ID_USED = 42016              # template_card task_id already used
 
@@ -61,6 +63,7 @@ class WeComChannel(Channel):
     per_group_per_minute = 20         # per group robot
     pausing_codes = frozenset({45009})
     accepts_once = True
+    _next_card_prune = 0.0            # monotonic time of the next deletion of expired card labels
 
     def __init__(self, bot):
         super().__init__(bot)
@@ -266,10 +269,13 @@ class WeComChannel(Channel):
         return (f"{text}\n{line}" if text.strip() else line), media_id
 
     def _remember_card(self, task_id, labels):
-        """Keep the card's key → label, so a click greys out with the pressed label."""
+        """Keep the card's key → label, so a click greys out with the pressed label; expired ones are
+        pruned now and then (``CARD_PRUNE_EVERY``), not on every card."""
         now = clock.real_utcnow()
         with self.bot.db.transaction() as session:
-            cache.prune(session, CARD_KEY, now)
+            if time.monotonic() >= self._next_card_prune:
+                self._next_card_prune = time.monotonic() + CARD_PRUNE_EVERY
+                cache.prune(session, CARD_KEY, now)
             # a notice's card keeps its task id when it is sent again after a failure: the value is replaced
             cache.put(session, CARD_KEY + task_id, json.dumps(labels, ensure_ascii=False), now + CARD_LABELS_TTL)
 
