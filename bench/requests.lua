@@ -1,6 +1,7 @@
 -- wrk driver: each thread replays its own share of pre-encrypted callbacks, starting after the
 -- first `skip` callbacks (those a previous round against the same database sent). A thread that
 -- runs out starts over (duplicates); bench/__main__.py refuses a round that sent more than its share.
+-- A fourth argument paces each connection (milliseconds between its requests).
 local threads = {}
 local counter = 0
 
@@ -12,6 +13,11 @@ end
 
 function init(args)
   local path, total, skip = args[1], tonumber(args[2]), tonumber(args[3] or "0")
+  local pace = tonumber(args[4] or "0")
+  if pace > 0 then
+    -- a paced run: each connection waits this many milliseconds before its next request
+    function delay() return pace end
+  end
   reqs = {}
   local n = 0
   for line in io.lines(path) do
