@@ -11,17 +11,23 @@ RECIPIENTS = 10_000
 PER_CALL = 1000        # the most user ids one message/send takes
 
 
+def bot_for(fake, work, name):
+    """A migrated Bot on its own SQLite file whose WeCom app is the fake ``fake``."""
+    config = Config.from_env(environ={}, database_url=f"sqlite:///{work}/{name}.db",
+                             files_dir=f"{work}/files", wecom_corp_id=fake.corp_id,
+                             wecom_agent_id=str(fake.agent_id), wecom_secret=fake.secret,
+                             wecom_token="benchtoken", wecom_aes_key="jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+                             wecom_api_base=fake.base_url, log_level="WARNING")
+    bot = Bot(config)
+    bot.migrate()
+    return bot
+
+
 def run(work, recipients=RECIPIENTS):
     from tests.fakes.wecom import FakeWeCom
     users = [f"user{i:05d}" for i in range(recipients)]
     with FakeWeCom(users=set(users)) as fake:
-        config = Config.from_env(environ={}, database_url=f"sqlite:///{work}/broadcast.db",
-                                 files_dir=f"{work}/files", wecom_corp_id=fake.corp_id,
-                                 wecom_agent_id=str(fake.agent_id), wecom_secret=fake.secret,
-                                 wecom_token="benchtoken", wecom_aes_key="jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
-                                 wecom_api_base=fake.base_url, log_level="WARNING")
-        bot = Bot(config)
-        bot.migrate()
+        bot = bot_for(fake, work, "broadcast")
         message = Outgoing(text="【申报提醒】2025 年劳模（工匠人才）创新工作室申报将于 5月31日 截止，还有 7 天。")
         with bot.db.transaction() as s:
             for user in users:

@@ -4,8 +4,7 @@ time gave 3.9 replies/s). Twice: plain texts (pending ones to a member go as one
 texts alternating with cards (never merged: concurrency alone)."""
 import time
 
-from bot.config import Config
-from bot.core import Bot
+from bench.broadcast import bot_for
 from bot.delivery import Delivery
 from bot.message import Button, Outgoing
 from storage.outbox import enqueue
@@ -22,13 +21,7 @@ def _run(work, name, cards):
     users = [f"member{i:03d}" for i in range(MEMBERS)]
     with FakeWeCom(users=set(users)) as fake:
         fake.fail_next("message/send", f"slow:{API_SECONDS}", times=REPLIES * 2)
-        config = Config.from_env(environ={}, database_url=f"sqlite:///{work}/replies-{name}.db",
-                                 files_dir=f"{work}/files", wecom_corp_id=fake.corp_id,
-                                 wecom_agent_id=str(fake.agent_id), wecom_secret=fake.secret,
-                                 wecom_token="benchtoken", wecom_aes_key="jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
-                                 wecom_api_base=fake.base_url, log_level="WARNING")
-        bot = Bot(config)
-        bot.migrate()
+        bot = bot_for(fake, work, f"replies-{name}")
         with bot.db.transaction() as s:
             for n in range(REPLIES):
                 step = n // MEMBERS
