@@ -97,10 +97,6 @@ def is_workday(day: date) -> bool:
         return day.weekday() < 5 and (day.month, day.day) not in FIXED_DAYS_OFF
 
 
-def is_holiday(day: date) -> bool:
-    return not is_workday(day)
-
-
 def previous_workday(day: date) -> date:
     """``day`` itself when it is a working day, else the working day before it."""
     while not is_workday(day):
