@@ -8,15 +8,19 @@ from bot.core import Bot, configure_logging
 from bot.errors import ConfigError
 
 
-def make_bot():
-    """The Bot from the environment; an invalid configuration exits with its reasons (status 2)."""
+def make_bot(migrate=False):
+    """The Bot from the environment, its database migrated when ``migrate``; an invalid configuration
+    exits with its reasons (status 2)."""
     try:
         config = Config.from_env()
     except ConfigError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
     configure_logging(config.log_level)
-    return Bot(config)
+    bot = Bot(config)
+    if migrate:
+        bot.migrate()
+    return bot
 
 
 def fail(message):
@@ -29,8 +33,7 @@ class migrated_transaction:
     """A migrated database transaction for one command, the database disposed afterwards."""
 
     def __enter__(self):
-        self.bot = make_bot()
-        self.bot.migrate()
+        self.bot = make_bot(migrate=True)
         self.tx = self.bot.db.transaction()
         return self.tx.__enter__()
 

@@ -13,16 +13,14 @@ def db():
 @db.command("upgrade")
 def db_upgrade():
     """Apply every migration (safe to run again)."""
-    bot = make_bot()
-    bot.migrate()
+    bot = make_bot(migrate=True)
     click.echo(f"数据库已是最新版本：{bot.db.engine.url.render_as_string(hide_password=True)}")
 
 
 @click.command()
 def demo():
     """Load the demo unit, studio and people (loading twice changes nothing)."""
-    bot = make_bot()
-    bot.migrate()
+    bot = make_bot(migrate=True)
     with bot.db.transaction() as session:
         n = demo_data.load(session)
     click.echo(f"演示数据已就绪：{n} 个试用身份（leader、member、union、tech、party、group、admin）。")

@@ -42,7 +42,7 @@ def _options(fn):
 @_options
 def application_command(studio_name, year, out):
     """Write FILE.docx (the official layout) and FILE.json (every field by its official label)."""
-    bot = make_bot()
+    bot = make_bot(migrate=True)
     base = Path(out).with_suffix("") if Path(out).suffix in (".docx", ".json") else Path(out)
     with bot.db.session() as session:
         _, app = _load(session, bot.config, studio_name, year)
@@ -56,7 +56,7 @@ def application_command(studio_name, year, out):
 @_options
 def materials_command(studio_name, year, out):
     """Draft the 附件2 supporting materials from the application and the ledgers."""
-    bot = make_bot()
+    bot = make_bot(migrate=True)
     with bot.db.session() as session:
         studio, app = _load(session, bot.config, studio_name, year)
         form = application_form(app.year)
@@ -75,7 +75,7 @@ def materials_command(studio_name, year, out):
 @click.option("--out", required=True, help="output FILE.pdf (the ZIP 电子版 goes next to it as FILE.zip)")
 def package_command(studio_name, year, out):
     """The 材料包: 申报审批表, 附件2, 证明材料清单 and the proofs in one page-numbered PDF, plus the ZIP."""
-    bot = make_bot()
+    bot = make_bot(migrate=True)
     if package.soffice_path(bot.config) is None:
         raise click.ClickException(package.no_soffice_text(bot.config))
     with bot.db.session() as session:
@@ -102,7 +102,7 @@ def package_command(studio_name, year, out):
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="FILE.xlsx")
 def ledgers_command(studio_name, year, out):
     """Export a studio's ledgers as XLSX."""
-    bot = make_bot()
+    bot = make_bot(migrate=True)
     with bot.db.session() as session:
         studio = session.scalar(select(Studio).where(Studio.name == studio_name))
         if studio is None:

@@ -17,8 +17,7 @@ from handlers.notices.rules import holidays_text
 @click.command()
 def worker():
     """Run the worker: scheduler + outbound delivery (the Procfile's `worker:`)."""
-    bot = make_bot()
-    bot.migrate()
+    bot = make_bot(migrate=True)
     Worker(bot).run()
 
 
