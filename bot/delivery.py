@@ -7,8 +7,8 @@ that expired means its sender died, and the row is claimed again (within ``CLAIM
 
 Different recipients are sent to concurrently (``SENDERS`` threads); one recipient's messages
 go out in order, one after another, on one thread, and a row is not claimed while an earlier
-one to the same recipient waits (postponed by a limit, a pause or a retry). On a channel in
-``MERGING``, consecutive plain-text replies to one recipient become one API message (joined by
+one to the same recipient waits (postponed by a limit, a pause or a retry). On a channel that
+``merges_texts``, consecutive plain-text replies to one recipient become one API message (joined by
 a blank line, as long as that is still one message of the platform): a fast typist's
 confirmations arrive together instead of using up the per-member minute.
 """
@@ -25,6 +25,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from bot import alerts
+from bot.channels.base import GROUP_PREFIX
 from bot.errors import ChannelError
 from storage import clock, pauses
 from storage.models import OutboxMessage
@@ -35,12 +36,7 @@ CLAIM_SECONDS = 10          # a claim's life; renewed while its sender works, so
 RENEW_SECONDS = 2.0         # how often a working round renews its claims
 SENDERS = 32                # recipients served at once (each API call waits on the network)
 WINDOW = timedelta(seconds=60)
-MERGING = frozenset({"wecom"})      # channels whose consecutive plain texts to one member are merged
-UNMERGED = ("group:",)              # recipients that are group robots: their messages stay as queued
 JOINER = "\n\n"                     # between merged texts
-# API calls per minute one app may make (message/send: 10,000 a minute per company, then 45009 and
-# a block of 60 s); a sender waits for room. Kept in this process: the worker holding the lease.
-APP_PER_MINUTE = {"wecom": 9000}
 
 
 def _once_key(rows):
@@ -108,7 +104,10 @@ class Delivery:
     def __init__(self, bot):
         self.bot = bot
         self._paused_now = {}   # (channel, recipient) paused during this round: later sends wait
-        self._rates = {name: AppRate(n) for name, n in APP_PER_MINUTE.items()}
+        # each channel's calls a minute (Channel.per_app_per_minute): a sender waits for room; kept in
+        # this process, the worker holding the lease
+        self._rates = {name: AppRate(c.per_app_per_minute) for name, c in bot.channels.items()
+                       if c.per_app_per_minute}
         self._pool, self._lock = None, threading.Lock()
 
     def drain(self, limit=2000):
@@ -167,14 +166,14 @@ class Delivery:
         """The round's rows (in id order) as sends: on a merging channel a plain text joins the
         recipient's previous plain text while the two still make one API message."""
         units, last = [], {}
-        merging = channel.name in MERGING
+        merging = channel.merges_texts
         for row in rows:
             row["api_messages"] = max(1, channel.api_messages(row["recipient"], row["payload"]))
             if row["batch_key"]:
                 units.append(Unit(row, row["api_messages"]))
                 continue
             before = last.get(row["recipient"])
-            text = merging and mergeable(row) and not row["recipient"].startswith(UNMERGED)
+            text = merging and mergeable(row) and not row["recipient"].startswith(GROUP_PREFIX)
             if text and before is not None and before.text:
                 joined = before.payload["text"].strip() + JOINER + row["payload"]["text"].strip()
                 payload = {"text": joined, "buttons": []}

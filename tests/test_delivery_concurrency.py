@@ -13,6 +13,8 @@ class SlowChannel:
     max_batch = 1
     accepts_once = False
     pausing_codes = frozenset()
+    per_app_per_minute = None
+    merges_texts = False
 
     def __init__(self):
         self.calls, self.lock, self.active, self.most = [], threading.Lock(), 0, 0

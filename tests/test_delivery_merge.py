@@ -139,7 +139,7 @@ def test_a_working_senders_claims_are_renewed_and_not_taken_over(wx, fake):
 
 
 def test_an_apps_calls_wait_for_room_in_its_minute(wx, fake):
-    assert delivery_module.APP_PER_MINUTE["wecom"] < 10000     # message/send: 10,000 a minute per company
+    assert wx.bot.channels["wecom"].per_app_per_minute < 10000     # message/send: 10,000 a minute per company
     sending = Delivery(wx.bot)
     rate = sending._rates["wecom"] = delivery_module.AppRate(2)
     waits = []

@@ -22,6 +22,8 @@ class Channel:
     replies_via_outbox = True
     max_batch = 1               # recipients one API call may carry for the same payload
     per_recipient_per_minute = None   # None = no limit of the platform
+    per_app_per_minute = None         # API calls a minute the whole app may make (None: no limit kept)
+    merges_texts = False              # consecutive plain texts to one person may go as one message
 
     def __init__(self, bot):
         self.bot = bot

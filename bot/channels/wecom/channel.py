@@ -61,6 +61,9 @@ class WeComChannel(Channel):
     max_batch = 1000                  # message/send takes up to 1000 users
     per_recipient_per_minute = 30     # per app and member; WeCom silently drops the 31st
     per_group_per_minute = 20         # per group robot
+    # message/send: 10,000 a minute per company, then 45009 and a block of 60 s; kept below it
+    per_app_per_minute = 9000
+    merges_texts = True
     pausing_codes = frozenset({45009})
     accepts_once = True
     _next_card_prune = 0.0            # monotonic time of the next deletion of expired card labels
