@@ -22,13 +22,10 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
-
 from bot import alerts
 from bot.channels.base import GROUP_PREFIX
 from bot.errors import ChannelError
-from storage import clock, pauses
-from storage.models import OutboxMessage
+from storage import clock, deliveries, pauses
 
 log = logging.getLogger("bot.delivery")
 
@@ -208,15 +205,11 @@ class Delivery:
         if not rows:
             return
         with self.bot.db.transaction() as session:
-            session.execute(update(OutboxMessage)
-                            .where(OutboxMessage.id.in_([r["id"] for r in rows]), OutboxMessage.status == "sending")
-                            .values(status="pending", attempts=OutboxMessage.attempts - 1, next_attempt_at=until)
-                            .execution_options(synchronize_session=False))
+            deliveries.postpone(session, [r["id"] for r in rows], until)
 
     def pending(self):
         with self.bot.db.session() as session:
-            return session.scalar(select(func.count()).select_from(OutboxMessage)
-                                  .where(OutboxMessage.status.in_(("pending", "sending"))))
+            return deliveries.pending(session)
 
     def drain_all(self, timeout=60.0, sleep=None):
         """Drain until nothing is left, waiting for postponed rows up to ``timeout`` seconds."""
@@ -239,42 +232,15 @@ class Delivery:
         claimed by another sender): one recipient's messages keep their order."""
         now = clock.real_utcnow()
         with self.bot.db.transaction() as session:
-            query = (select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.recipient,
-                            OutboxMessage.batch_key)
-                     .where(OutboxMessage.status.in_(("pending", "sending")),
-                            OutboxMessage.next_attempt_at <= now)
-                     .order_by(OutboxMessage.id).limit(limit))
-            if not self.bot.db.is_sqlite:
-                query = query.with_for_update(skip_locked=True)
-            due = session.execute(query).all()
+            due = deliveries.due(session, now, limit, lock=not self.bot.db.is_sqlite)
             if not due:
                 return []
-            waiting = self._waiting(session, {(c, r) for _, c, r, b in due if not b}, now)
+            pairs = {(c, r) for _, c, r, b in due if not b}
+            waiting = deliveries.first_waiting(session, {r for _, r in pairs}, now) if pairs else {}
             ids = [i for i, c, r, b in due if b or i < waiting.get((c, r), i + 1)]
             if not ids:
                 return []
-            session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
-                            .values(status="sending", attempts=OutboxMessage.attempts + 1,
-                                    next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
-                            .execution_options(synchronize_session=False))
-            rows = session.execute(select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.recipient,
-                                          OutboxMessage.payload, OutboxMessage.batch_key, OutboxMessage.attempts,
-                                          OutboxMessage.dedupe_key, OutboxMessage.notice)
-                                   .where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)).all()
-            return [row._asdict() for row in rows]
-
-    @staticmethod
-    def _waiting(session, pairs, now):
-        """{(channel, recipient): the first id of a single row not due yet} among ``pairs``."""
-        if not pairs:
-            return {}
-        found = session.execute(
-            select(OutboxMessage.channel, OutboxMessage.recipient, func.min(OutboxMessage.id))
-            .where(OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.next_attempt_at > now,
-                   OutboxMessage.batch_key.is_(None),
-                   OutboxMessage.recipient.in_(sorted({r for _, r in pairs})))
-            .group_by(OutboxMessage.channel, OutboxMessage.recipient)).all()
-        return {(c, r): first for c, r, first in found if (c, r) in pairs}
+            return deliveries.claim(session, ids, now + timedelta(seconds=CLAIM_SECONDS))
 
     @contextmanager
     def _renewing(self, ids):
@@ -298,10 +264,7 @@ class Delivery:
 
     def _renew(self, ids):
         with self.bot.db.transaction() as session:
-            session.execute(update(OutboxMessage)
-                            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "sending")
-                            .values(next_attempt_at=clock.real_utcnow() + timedelta(seconds=CLAIM_SECONDS))
-                            .execution_options(synchronize_session=False))
+            deliveries.renew(session, ids, clock.real_utcnow() + timedelta(seconds=CLAIM_SECONDS))
 
     def _apply_limits(self, channel, units):
         """Keep what the platform's per-recipient minute limits allow; a busy recipient's texts
@@ -340,19 +303,10 @@ class Delivery:
 
     def _recent(self, channel, recipients, now):
         """{recipient: (API messages sent in the last WINDOW, the last sending)}."""
-        recent = {}
         if not recipients:
-            return recent
+            return {}
         with self.bot.db.session() as session:
-            for recipient, n, last in session.execute(
-                    select(OutboxMessage.recipient, func.sum(OutboxMessage.api_messages),
-                           func.max(OutboxMessage.sent_at))
-                    .where(OutboxMessage.channel == channel.name, OutboxMessage.status == "sent",
-                           OutboxMessage.sent_at > now - WINDOW,
-                           OutboxMessage.recipient.in_(list(recipients)))
-                    .group_by(OutboxMessage.recipient)):
-                recent[recipient] = (int(n or 0), last)
-        return recent
+            return deliveries.recent(session, channel.name, recipients, now - WINDOW)
 
     def _paused_recipients(self, channel, recipients, now):
         return pauses.paused(self.bot.db, channel.name, recipients, now)
@@ -394,14 +348,14 @@ class Delivery:
             # a merged send was one API message (or its parts): the first row counts them, the rest 0
             counted = row.get("api_messages", 1) if not merged else 0 if n else messages
             by_outcome[(outcome, counted if outcome == "sent" else None)].append(row["id"])
-        values = {"invalid": dict(status="failed", last_error="接收人无效或不在应用可见范围"),
-                  "later": dict(status="pending", next_attempt_at=later)}
         with self.bot.db.transaction() as session:      # every row of the send together
             for (outcome, messages), ids in by_outcome.items():
-                change = (dict(status="sent", sent_at=now, last_error="", api_messages=messages)
-                          if outcome == "sent" else values[outcome])
-                session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(**change)
-                                .execution_options(synchronize_session=False))
+                if outcome == "sent":
+                    deliveries.sent(session, ids, now, messages)
+                elif outcome == "later":
+                    deliveries.later(session, ids, later)
+                else:
+                    deliveries.failed(session, ids, "接收人无效或不在应用可见范围")
         sent = sum(len(ids) for (outcome, _), ids in by_outcome.items() if outcome == "sent")
         return sent, (later if any(o == "later" for o, _ in by_outcome) else None)
 
@@ -419,10 +373,10 @@ class Delivery:
         failed = [r["id"] for r in rows if r["id"] not in again]
         until = now + timedelta(seconds=max(exc.delay, backoff(max(r["attempts"] for r in rows))))
         with self.bot.db.transaction() as session:
-            for ids, change in ((again, dict(status="pending", next_attempt_at=until)), (failed, dict(status="failed"))):
-                if ids:
-                    session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
-                                    .values(last_error=error, **change).execution_options(synchronize_session=False))
+            if again:
+                deliveries.retry(session, again, until, error)
+            if failed:
+                deliveries.failed(session, failed, error)
         level = logging.ERROR if exc.fatal_config else logging.WARNING
         log.log(level, "delivery on %s failed for %d recipient(s): %s", channel.name, len(rows), exc)
         if exc.fatal_config and failed:     # given up for a configuration reason: the admins hear of it
@@ -431,5 +385,4 @@ class Delivery:
 
     def _fail(self, rows, reason):
         with self.bot.db.transaction() as session:
-            session.execute(update(OutboxMessage).where(OutboxMessage.id.in_([r["id"] for r in rows]))
-                            .values(status="failed", last_error=reason).execution_options(synchronize_session=False))
+            deliveries.failed(session, [r["id"] for r in rows], reason)

@@ -35,6 +35,8 @@ def normalise_url(url):
 # temp_store in memory: a savepoint's undo journal needs no temporary file per transaction
 SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000",
                   "temp_store=MEMORY")
+SQLITE_WRITERS = 2              # write connections per process (see Database.__init__)
+PG_RECYCLE_SECONDS = 600
 
 
 class Database:
@@ -50,16 +52,23 @@ class Database:
             on_disk = bool(parsed.database) and parsed.database != ":memory:"
             if on_disk:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            pool = {"pool_size": 20, "max_overflow": 20} if on_disk else {}
             args = {"check_same_thread": False, "timeout": 30}
-            self.engine = create_engine(self.url, echo=echo, **pool, connect_args=args)
+            # SQLite has one writer at a time: a few write connections per process keep the
+            # waiting threads in the pool's queue (woken at once, in order) rather than in SQLite's
+            # busy handler, which sleeps up to 100 ms between tries and lets a writer starve
+            writers = {"pool_size": SQLITE_WRITERS, "max_overflow": 0} if on_disk else {}
+            self.engine = create_engine(self.url, echo=echo, **writers, connect_args=args)
             # readers have their own engine: their transactions begin with a plain BEGIN
-            self.read_engine = create_engine(self.url, echo=echo, **pool, connect_args=args)
+            readers = {"pool_size": 20, "max_overflow": 20} if on_disk else {}
+            self.read_engine = create_engine(self.url, echo=echo, **readers, connect_args=args)
             _sqlite_setup(self.engine, "BEGIN IMMEDIATE")
             _sqlite_setup(self.read_engine, "BEGIN")
         else:
-            self.engine = self.read_engine = create_engine(self.url, echo=echo, pool_pre_ping=True,
-                                                           pool_size=20, max_overflow=10)
+            # no ping per checkout (a round trip per turn): a connection the server dropped fails
+            # its request once, and SQLAlchemy then replaces every pooled connection (its
+            # "optimistic" disconnect handling); recycling keeps idle ones younger than any timeout
+            self.engine = self.read_engine = create_engine(self.url, echo=echo, pool_size=20, max_overflow=10,
+                                                           pool_recycle=PG_RECYCLE_SECONDS)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
 

@@ -1,0 +1,98 @@
+"""The worker's side of the outbox: claiming due rows, and marking them sent, postponed, retried or failed.
+
+The statements are built once (an expanding ``ids`` parameter), since the worker runs them for
+every send. ``storage/outbox.py`` writes the rows; these functions move them through their states:
+pending → sending (a claim with a short lease) → sent | pending again | failed.
+"""
+from sqlalchemy import bindparam, func, select, update
+
+from storage.models import OutboxMessage
+
+_outbox = OutboxMessage.__table__
+_c = _outbox.c
+_IDS = _c.id.in_(bindparam("ids", expanding=True))
+_WAITING = ("pending", "sending")
+
+_SENT = update(_outbox).where(_IDS).values(status="sent", sent_at=bindparam("at"), last_error="",
+                                              api_messages=bindparam("messages"))
+_LATER = update(_outbox).where(_IDS).values(status="pending", next_attempt_at=bindparam("until"))
+_FAILED = update(_outbox).where(_IDS).values(status="failed", last_error=bindparam("error"))
+_RETRY = update(_outbox).where(_IDS).values(status="pending", next_attempt_at=bindparam("until"),
+                                               last_error=bindparam("error"))
+# a claimed row put back without counting the try; a renewal: only rows still claimed
+_POSTPONE = (update(_outbox).where(_IDS, _c.status == "sending")
+             .values(status="pending", attempts=_c.attempts - 1, next_attempt_at=bindparam("until")))
+_RENEW = update(_outbox).where(_IDS, _c.status == "sending").values(next_attempt_at=bindparam("until"))
+_CLAIM = (update(_outbox).where(_IDS)
+          .values(status="sending", attempts=_c.attempts + 1, next_attempt_at=bindparam("until")))
+_CLAIMED = (select(_c.id, _c.channel, _c.recipient, _c.payload, _c.batch_key, _c.attempts, _c.dedupe_key,
+                   _c.notice).where(_IDS).order_by(_c.id))
+_PENDING = select(func.count()).select_from(_outbox).where(_c.status.in_(_WAITING))
+
+
+def due(session, now, limit, lock):
+    """(id, channel, recipient, batch_key) of up to ``limit`` rows due at ``now``, in id order;
+    with ``lock`` (PostgreSQL) they are locked, skipping rows another worker holds."""
+    query = (select(_c.id, _c.channel, _c.recipient, _c.batch_key)
+             .where(_c.status.in_(_WAITING), _c.next_attempt_at <= now).order_by(_c.id).limit(limit))
+    if lock:
+        query = query.with_for_update(skip_locked=True)
+    return session.execute(query).all()
+
+
+def first_waiting(session, recipients, now):
+    """{(channel, recipient): the first id of a single row not due yet}, for these recipients."""
+    found = session.execute(
+        select(_c.channel, _c.recipient, func.min(_c.id))
+        .where(_c.status.in_(_WAITING), _c.next_attempt_at > now, _c.batch_key.is_(None),
+               _c.recipient.in_(sorted(recipients)))
+        .group_by(_c.channel, _c.recipient)).all()
+    return {(c, r): first for c, r, first in found}
+
+
+def claim(session, ids, until):
+    """Mark these rows ``sending`` until ``until`` (counting a try) and return them as dicts, in id order."""
+    connection = session.connection()
+    connection.execute(_CLAIM, {"ids": ids, "until": until})
+    return [row._asdict() for row in connection.execute(_CLAIMED, {"ids": ids})]
+
+
+def recent(session, channel, recipients, since):
+    """{recipient: (API messages sent since ``since``, the last sending)} on ``channel``."""
+    rows = session.execute(
+        select(_c.recipient, func.sum(_c.api_messages), func.max(_c.sent_at))
+        .where(_c.channel == channel, _c.status == "sent", _c.sent_at > since,
+               _c.recipient.in_(list(recipients)))
+        .group_by(_c.recipient))
+    return {recipient: (int(n or 0), last) for recipient, n, last in rows}
+
+
+def pending(session):
+    """How many rows wait to be sent (pending or claimed)."""
+    return session.execute(_PENDING).scalar()
+
+
+def sent(session, ids, at, messages):
+    """These rows went out at ``at``; ``messages`` API messages are counted on each (for the limits)."""
+    session.connection().execute(_SENT, {"ids": ids, "at": at, "messages": messages})
+
+
+def later(session, ids, until):
+    session.connection().execute(_LATER, {"ids": ids, "until": until})
+
+
+def retry(session, ids, until, error):
+    session.connection().execute(_RETRY, {"ids": ids, "until": until, "error": error})
+
+
+def failed(session, ids, error):
+    """Given up (an invalid recipient, no more tries, no such channel), with the reason."""
+    session.connection().execute(_FAILED, {"ids": ids, "error": error})
+
+
+def postpone(session, ids, until):
+    session.connection().execute(_POSTPONE, {"ids": ids, "until": until})
+
+
+def renew(session, ids, until):
+    session.connection().execute(_RENEW, {"ids": ids, "until": until})
