@@ -516,8 +516,11 @@ def run(work, wecom_api):
         try:
             prepare_postgres_floor(floor_url)
             env = dict(base_env, DATABASE_URL=url)
-            results["postgresql"] = bench_engine("postgresql", env, dict(floor_env, BENCH_PG_FLOOR_URL=floor_url),
-                                                 requests_file)
+            # the floor's DATABASE_URL is PostgreSQL too, so gunicorn.conf.py starts as many processes as
+            # for the assistant (and migrates that database, which the floor's own table sits beside)
+            results["postgresql"] = bench_engine(
+                "postgresql", env, dict(floor_env, DATABASE_URL=floor_url, BENCH_PG_FLOOR_URL=floor_url),
+                requests_file)
         finally:
             drop_postgres(pg_base, name)
             drop_postgres(pg_base, floor_name)

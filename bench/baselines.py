@@ -74,7 +74,7 @@ def durable_postgres():
     def callback():
         db = conn()
         with db.transaction():
-            db.execute("INSERT INTO inbox (body) VALUES (%s)", (request.get_data(),))
+            db.execute("INSERT INTO floor_requests (body) VALUES (%s)", (request.get_data(),))
         return "", 200
 
     @app.get("/healthz")
@@ -86,4 +86,4 @@ def durable_postgres():
 def prepare_postgres_floor(url):
     import psycopg
     with psycopg.connect(url, autocommit=True) as db:
-        db.execute("CREATE TABLE IF NOT EXISTS inbox (id BIGSERIAL PRIMARY KEY, body BYTEA)")
+        db.execute("CREATE TABLE IF NOT EXISTS floor_requests (id BIGSERIAL PRIMARY KEY, body BYTEA)")

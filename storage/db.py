@@ -35,7 +35,7 @@ def normalise_url(url):
 # temp_store in memory: a savepoint's undo journal needs no temporary file per transaction
 SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000",
                   "temp_store=MEMORY")
-SQLITE_WRITERS = 2              # write connections per process (see Database.__init__)
+SQLITE_WRITERS = 1              # write connections per process (see Database.__init__)
 PG_RECYCLE_SECONDS = 600
 
 
