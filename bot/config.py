@@ -49,7 +49,7 @@ class Config:
     grant_wan: str = "5"                     # BOT_NAMING_GRANT_WAN
     naming_quota: int = 10                   # BOT_NAMING_QUOTA: studios named per year at most (每年10个)
     # delivery
-    delivery_interval: float = 1.0           # BOT_DELIVERY_INTERVAL (seconds between outbox polls)
+    delivery_interval: float = 0.25          # BOT_DELIVERY_INTERVAL (seconds between outbox and task polls)
     delivery_max_attempts: int = 8           # BOT_DELIVERY_MAX_ATTEMPTS
     # WeCom
     wecom_corp_id: str = ""                  # WECOM_CORP_ID

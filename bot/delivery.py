@@ -231,6 +231,9 @@ class Delivery:
         A row is left alone while an earlier row to the same recipient waits (not due yet, or
         claimed by another sender): one recipient's messages keep their order."""
         now = clock.real_utcnow()
+        with self.bot.db.session() as session:
+            if not deliveries.any_due(session, now):
+                return []
         with self.bot.db.transaction() as session:
             due = deliveries.due(session, now, limit, lock=not self.bot.db.is_sqlite)
             if not due:

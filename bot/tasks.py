@@ -67,6 +67,9 @@ class TaskRunner:
         return total
 
     def _claim(self, limit):
+        with self.bot.db.session() as session:
+            if not task_rows.any_due(session):
+                return []
         claim = uuid.uuid4().hex
         with self.bot.db.transaction() as session:
             rows = task_rows.claim_due(session, claim, limit, LEASE)

@@ -5,6 +5,10 @@ Writers are coordinated by the database itself: on SQLite every transaction begi
 PostgreSQL a turn locks its conversation row (``FOR UPDATE``). A ``reading()`` session on SQLite
 begins with a plain ``BEGIN`` and so takes no write lock: slow work (rendering a document) reads
 there and writes its result in a short transaction afterwards.
+
+Pools: on SQLite one write connection per process (``SQLITE_WRITERS``): the process's turns wait
+for it in the pool's queue, in order, instead of in SQLite's busy handler, which sleeps between
+tries; on PostgreSQL no ping per checkout (``Database.__init__`` says why).
 """
 import threading
 from contextlib import contextmanager

@@ -27,7 +27,13 @@ _CLAIM = (update(_outbox).where(_IDS)
           .values(status="sending", attempts=_c.attempts + 1, next_attempt_at=bindparam("until")))
 _CLAIMED = (select(_c.id, _c.channel, _c.recipient, _c.payload, _c.batch_key, _c.attempts, _c.dedupe_key,
                    _c.notice).where(_IDS).order_by(_c.id))
+_ANY_DUE = select(_c.id).where(_c.status.in_(_WAITING), _c.next_attempt_at <= bindparam("now")).limit(1)
 _PENDING = select(func.count()).select_from(_outbox).where(_c.status.in_(_WAITING))
+
+
+def any_due(session, now):
+    """Whether a row is due at ``now``: a read, so an idle worker's poll takes no lock."""
+    return session.execute(_ANY_DUE, {"now": now}).first() is not None
 
 
 def due(session, now, limit, lock):

@@ -21,14 +21,21 @@ def add(session, kind, payload, *, dedupe_key=None):
     return session.execute(stmt.returning(Task.id)).first() is not None
 
 
+def _due(now):
+    return (Task.status == "pending", Task.next_attempt_at <= now,
+            (Task.lease_until.is_(None)) | (Task.lease_until < now))
+
+
+def any_due(session):
+    """Whether a task is due: a read, so an idle worker's poll takes no lock."""
+    return session.execute(select(Task.id).where(*_due(clock.utcnow())).limit(1)).first() is not None
+
+
 def claim_due(session, claim, limit, lease):
     """Claim up to ``limit`` due tasks no live lease holds (others' claims skipped on PostgreSQL):
     [(id, kind, payload)]."""
     now = clock.utcnow()
-    query = (select(Task.id, Task.kind, Task.payload).where(
-        Task.status == "pending", Task.next_attempt_at <= now,
-        (Task.lease_until.is_(None)) | (Task.lease_until < now))
-        .order_by(Task.id).limit(limit))
+    query = select(Task.id, Task.kind, Task.payload).where(*_due(now)).order_by(Task.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = session.execute(query).all()
