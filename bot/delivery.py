@@ -1,6 +1,7 @@
 """Draining the outbox: per-channel batches and rate limits, retries with backoff, marks sent.
 
-Rows are claimed (status ``sending`` with a short lease) in one transaction, sent outside any
+Rows are claimed (status ``sending`` with a short lease; ``storage/deliveries.py`` holds the
+statements) in one transaction, after a read finds any due, sent outside any
 transaction so the database is never locked during an HTTP call, then marked ``sent`` or
 rescheduled. While a round works, a thread renews its claims every ``RENEW_SECONDS``; a claim
 that expired means its sender died, and the row is claimed again (within ``CLAIM_SECONDS``).
