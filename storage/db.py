@@ -57,10 +57,11 @@ class Database:
             if on_disk:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             args = {"check_same_thread": False, "timeout": 30}
-            # SQLite has one writer at a time: a few write connections per process keep the
-            # waiting threads in the pool's queue (woken at once, in order) rather than in SQLite's
-            # busy handler, which sleeps up to 100 ms between tries and lets a writer starve
-            writers = {"pool_size": SQLITE_WRITERS, "max_overflow": 0} if on_disk else {}
+            # SQLite has one writer at a time: with one write connection per process the waiting
+            # threads queue in the pool (woken at once, in order), not in SQLite's busy handler,
+            # which sleeps up to 100 ms between tries and lets a writer starve for seconds; the
+            # pool's wait is bounded like the busy handler's (30 s)
+            writers = {"pool_size": SQLITE_WRITERS, "max_overflow": 0, "pool_timeout": 30} if on_disk else {}
             self.engine = create_engine(self.url, echo=echo, **writers, connect_args=args)
             # readers have their own engine: their transactions begin with a plain BEGIN
             readers = {"pool_size": 20, "max_overflow": 20} if on_disk else {}
