@@ -264,40 +264,29 @@ def wan_text(value):
         return str(value)
 
 
+def _with_optional(head, data, fields):
+    """``head``, then each (key, template) whose value is given, joined by "，"."""
+    return "，".join([head] + [template.format(data[key]) for key, template in fields if data.get(key)])
+
+
 def describe(ledger, data):
     """One line for an entry, e.g. 发明专利「一种盾构管片拼装定位装置」，日期 20240312."""
     d = data
     if ledger == "activity":
-        parts = [f"{d.get('kind')}「{d.get('topic')}」，日期 {d.get('date')}"]
-        if d.get("participants") is not None:
-            parts.append(f"{d['participants']} 人")
-        if d.get("hours"):
-            parts.append(f"{d['hours']} 小时")
-        if d.get("place"):
-            parts.append(f"地点 {d['place']}")
-        if d.get("notes"):
-            parts.append(f"备注 {d['notes']}")
-        return "，".join(parts)
+        head = f"{d.get('kind')}「{d.get('topic')}」，日期 {d.get('date')}"
+        if d.get("participants") is not None:           # 0 participants is said too
+            head += f"，{d['participants']} 人"
+        return _with_optional(head, d, (("hours", "{} 小时"), ("place", "地点 {}"), ("notes", "备注 {}")))
     if ledger == "achievement":
         kind = d.get("kind")
         if kind == "经济效益":
             return (f"经济效益「{d.get('title')}」，{d.get('year')} 年度，创收 {wan_text(d.get('income', 0))} 万元，"
                     f"节资 {wan_text(d.get('savings', 0))} 万元")
-        parts = [f"{kind}「{d.get('title')}」，日期 {d.get('date')}"]
-        if d.get("number"):
-            parts.append(f"专利号 {d['number']}")
-        if d.get("level"):
-            parts.append(f"{d['level']}级")
-        if d.get("issuer"):
-            parts.append(f"颁奖单位 {d['issuer']}")
-        if d.get("plan"):
-            parts.append(f"计划与目标 {d['plan']}")
-        if d.get("target"):
-            parts.append(f"目标日期 {d['target']}")
-        return "，".join(parts)
+        return _with_optional(f"{kind}「{d.get('title')}」，日期 {d.get('date')}", d, (
+            ("number", "专利号 {}"), ("level", "{}级"), ("issuer", "颁奖单位 {}"), ("plan", "计划与目标 {}"),
+            ("target", "目标日期 {}")))
     if ledger == "member":
-        return f"{d.get('name')} {member_detail(d)}，日期 {d.get('date')}" + (
-            f"，备注 {d['notes']}" if d.get("notes") else "")
+        return _with_optional(f"{d.get('name')} {member_detail(d)}，日期 {d.get('date')}", d, (("notes", "备注 {}"),))
     if d.get("direction") == "收入":
         return f"收入 {wan_text(d.get('amount'))} 万元，来源 {d.get('unit')}，日期 {d.get('date')}"
     return (f"支出 {wan_text(d.get('amount'))} 万元，{d.get('category')}：{d.get('purpose')}，日期 {d.get('date')}"
