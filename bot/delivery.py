@@ -107,10 +107,12 @@ class Delivery:
         self._rates = {name: AppRate(c.per_app_per_minute) for name, c in bot.channels.items()
                        if c.per_app_per_minute}
         self._pool, self._lock = None, threading.Lock()
+        self._idle = True       # the last round claimed nothing: the next one reads before it locks
 
     def drain(self, limit=2000):
         """Deliver what is due now; returns the number of rows marked sent."""
         claimed = self._claim(limit)
+        self._idle = not claimed
         if not claimed:
             return 0
         with self._renewing([row["id"] for row in claimed]):
@@ -232,9 +234,10 @@ class Delivery:
         A row is left alone while an earlier row to the same recipient waits (not due yet, or
         claimed by another sender): one recipient's messages keep their order."""
         now = clock.real_utcnow()
-        with self.bot.db.session() as session:
-            if not deliveries.any_due(session, now):
-                return []
+        if self._idle:          # an idle poll is a read; only a busy round goes straight to the claim
+            with self.bot.db.session() as session:
+                if not deliveries.any_due(session, now):
+                    return []
         with self.bot.db.transaction() as session:
             due = deliveries.due(session, now, limit, lock=not self.bot.db.is_sqlite)
             if not due:
