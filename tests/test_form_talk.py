@@ -21,6 +21,14 @@ def leader(chat):
     return leader
 
 
+def test_a_label_with_nothing_after_it_is_no_answer_and_the_field_is_asked_again(bot, leader):
+    reply = leader.send("所在单位：")
+    assert "「所在单位」后面还没有内容，没有记录" in reply and "第 1 项 创新工作室名称" in reply
+    assert answers(bot) == {}
+    assert "✓ 所在单位：中交示范工程局有限公司" in leader.send("所在单位：中交示范工程局有限公司")
+    assert list(answers(bot).values()) == ["中交示范工程局有限公司"]
+
+
 # -- choices ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("label, typed, shown", [

@@ -24,6 +24,7 @@ from bot.forms.reports import COMMANDS_HINT, ReportMixin
 from bot.forms.schema import Group
 
 LABEL_VALUE = re.compile(r"^\s*(?P<label>[^:：\n\t]{1,24}?)\s*[:：]\s*(?P<value>.+)$", re.S)
+LABEL_ONLY = re.compile(r"^\s*(?P<label>[^:：\n\t]{1,24}?)\s*[:：]\s*$")
 CONTINUE = ("继续", "继续填写", "不变", "保持不变")
 YES = ("确认", "是", "确定", "是的", "对", "对的", "嗯", "好")
 
@@ -147,6 +148,12 @@ class Walker(AnswerMixin, NavigationMixin, ReportMixin, GroupMixin, LongTextMixi
         command = asides.command(self.turn, text, asked)
         if command is not None:
             return self._run_command(*command)
+        bare = LABEL_ONLY.match(text)
+        if bare and self._resolve(bare.group("label").strip()) is not None:
+            label = bare.group("label").strip()     # 「所在单位：」 with nothing after: no answer to anything
+            self.turn.reply(f"「{label}」后面还没有内容，没有记录。请写成「{label}：内容」。")
+            self._reask()
+            return True
         match = LABEL_VALUE.match(text)
         if match:
             label = match.group("label").strip()
