@@ -17,18 +17,29 @@ class Transport:
     def __init__(self, platform):
         self.platform = platform
         self._local = threading.local()
-        # requests reads proxy and CA settings from the environment on every call unless told not
-        # to: they are looked for once, and read per call only when there are any
-        self._trust_env = bool(requests.utils.getproxies() or os.environ.get("REQUESTS_CA_BUNDLE")
-                               or os.environ.get("CURL_CA_BUNDLE"))
+        # What requests would read from the environment on every call (and a ~/.netrc lookup,
+        # which no messenger API uses), read once: the CA bundle here, each host's proxies
+        # (HTTPS_PROXY / NO_PROXY) on its first call.
+        self._verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        self._proxies = {}
 
     @property
     def session(self):
         session = getattr(self._local, "session", None)
         if session is None:
             session = self._local.session = requests.Session()
-            session.trust_env = self._trust_env
+            session.trust_env = False
+            session.verify = self._verify
         return session
+
+    def proxies(self, url):
+        """The environment's proxies for ``url``'s host (none when NO_PROXY names it), kept per host."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        found = self._proxies.get(origin)
+        if found is None:
+            found = self._proxies[origin] = requests.utils.get_environ_proxies(origin)
+        return found
 
     def request(self, method, url, *, params=None, headers=None, json=None, data=None, files=None,
                 timeout=None):
@@ -41,7 +52,7 @@ class Transport:
         where = urlsplit(url).path           # never the query: it may hold tokens or session ids
         try:
             return self.session.request(method, url, params=params, headers=headers, data=data,
-                                        files=files, timeout=timeout or TIMEOUT)
+                                        files=files, timeout=timeout or TIMEOUT, proxies=self.proxies(url))
         except requests.Timeout as exc:
             raise ChannelError("timeout", f"{self.platform}接口超时：{where}", retry=True) from exc
         except requests.RequestException as exc:
