@@ -1,8 +1,11 @@
 """Application drafts: one per studio per year, answers stored per field with their history."""
-from sqlalchemy import bindparam, delete, insert, select, update
+import copy
+
+from sqlalchemy import bindparam, delete, event, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from storage import clock
 from storage.models import Answer, AnswerHistory, Application
@@ -23,8 +26,31 @@ def get_or_create(session, studio, year):
 
 
 def load_answers(session, application_id):
-    """{field key: value} of an application's stored answers."""
-    return dict(session.connection().execute(_ANSWERS, {"app_id": application_id}).all())
+    """{field key: value} of an application's stored answers (a copy).
+
+    Read once per transaction: the summary, the 七有, the proofs and the form walker of one turn
+    all ask, and each read is a round trip and a JSON value per field. ``set_answer`` keeps the
+    kept copy current; it is forgotten when the transaction (or a savepoint) ends."""
+    kept = session.info.setdefault(_KEPT, {})
+    found = kept.get(application_id)
+    if found is None:
+        found = kept[application_id] = dict(
+            session.connection().execute(_ANSWERS, {"app_id": application_id}).all())
+    return {key: _detached(value) for key, value in found.items()}
+
+
+def _detached(value):
+    """A copy all the way down: a caller that edits a table's rows must not edit the kept ones."""
+    return copy.deepcopy(value) if isinstance(value, (list, dict)) else value
+
+
+_KEPT = "applications.answers"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_answers(session, transaction):
+    if transaction.parent is None or transaction.nested:     # not a flush's inner transaction
+        session.info.pop(_KEPT, None)
 
 
 def answer_sources(session, application_id):
@@ -52,6 +78,12 @@ def set_answer(session, application_id, key, value, person_id, source="user", ol
         # an upsert, so two people answering the same field at once both succeed (last wins)
         connection.execute(_upsert(connection.dialect.name),
                            {**params, "value": value, "source": source, "by": person_id, "at": now})
+    kept = session.info.get(_KEPT, {}).get(application_id)
+    if kept is not None:
+        if value is None:
+            kept.pop(key, None)
+        else:
+            kept[key] = _detached(value)
     if old != value:
         connection.execute(_HISTORY, {**params, "old": old, "new": value, "by": person_id, "at": now})
     connection.execute(_TOUCH, {"app_id": application_id, "at": now})

@@ -154,3 +154,35 @@ def test_concurrent_token_refreshes_fetch_once_and_write_no_duplicate(any_bot):
     for t in threads:
         t.join()
     assert errors == [] and len(fetched) == 1 and set(tokens) == {"tok1"}
+
+
+def test_answers_are_read_once_per_transaction_and_never_outlive_it(any_bot):
+    """load_answers keeps one copy per transaction: current after set_answer, forgotten when a
+    savepoint rolls back or the transaction ends (another writer's answer is then seen)."""
+    from storage import applications
+    from storage.models import Studio
+    db = any_bot.db
+    with db.transaction() as s:
+        app_id = applications.get_or_create(s, s.scalar(select(Studio).order_by(Studio.id)), 2026).id
+        before = applications.load_answers(s, app_id)
+    key = "basics.area"
+    with db.sessions() as s:
+        with s.begin():
+            assert applications.load_answers(s, app_id) == before
+            applications.set_answer(s, app_id, key, 31.0, None)
+            copy = applications.load_answers(s, app_id)
+            assert copy[key] == 31.0
+            copy[key] = "changed by the caller"            # a copy: the kept one is untouched
+            assert applications.load_answers(s, app_id)[key] == 31.0
+            applications.set_answer(s, app_id, "members", [{"name": "甲"}], None)
+            applications.load_answers(s, app_id)["members"][0]["name"] = "edited"     # all the way down
+            assert applications.load_answers(s, app_id)["members"] == [{"name": "甲"}]
+            with s.begin_nested() as savepoint:
+                applications.set_answer(s, app_id, key, 99.0, None)
+                assert applications.load_answers(s, app_id)[key] == 99.0
+                savepoint.rollback()
+            assert applications.load_answers(s, app_id)[key] == 31.0
+        with db.transaction() as other:                    # another writer, between two transactions
+            applications.set_answer(other, app_id, key, 45.0, None)
+        with s.begin():
+            assert applications.load_answers(s, app_id)[key] == 45.0

@@ -22,7 +22,6 @@ class ApplicationStore(Store):
         self.session, self.app_id, self.person_id = session, app_id, person_id
         self._app = None
         self._head = None
-        self._cache = None          # answers as read at the start of this turn, kept up to date
 
     @property
     def app(self):
@@ -42,23 +41,15 @@ class ApplicationStore(Store):
         return self.head()[2]
 
     def load(self):
-        if self._cache is None:
-            self._cache = applications.load_answers(self.session, self.app_id)
-        return dict(self._cache)
+        return applications.load_answers(self.session, self.app_id)
 
     def set(self, key, value):
         source = "user"
         offered = self.flags().get("offered", {})
         if key in offered:
             source = "ledger" if offered[key] == value else "override"
-        current = self.load()
-        old = applications.set_answer(self.session, self.app_id, key, value, self.person_id, source,
-                                      old=current.get(key))
-        if value is None:
-            self._cache.pop(key, None)
-        else:
-            self._cache[key] = value
-        return old
+        return applications.set_answer(self.session, self.app_id, key, value, self.person_id, source,
+                                       old=self.load().get(key))
 
     def skipped(self):
         return set(self.flags().get("skipped", []))
