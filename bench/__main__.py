@@ -16,6 +16,11 @@ leaders, each a form answer (`标签：值`), over CONNECTIONS connections. Each
    company), where the reply latency target applies: at the full load the replies the assistant
    owes are more than WeCom lets any app send, so they queue by design.
 
+For the floor and the plain full load, the CPU time of every process on the machine is split per
+request (bench/cpu.py): web, worker, fake API, database, and the rest (wrk, the kernel). The
+requests/s ratio is a ratio of these totals, and the split shows what the reply's delivery alone
+costs against the floor's whole request.
+
 Then the render time of the whole form (bench/render.py) and the broadcast (bench/broadcast.py).
 Prints every figure and each target as met / NOT met; writes bench/results/latest.json.
 """
@@ -32,6 +37,8 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from bench import cpu
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -55,6 +62,7 @@ MAX_REPLY_P99_MS = 2000.0      # acknowledged → delivered at the (fake) API
 REPLY_WAIT = float(os.environ.get("BENCH_REPLY_WAIT", "60"))   # seconds the worker may take to drain after a run
 FLOORS = {"sqlite": "bench.baselines:durable()", "postgresql": "bench.baselines:durable_postgres()"}
 UNIT = "压测单位"
+FAKE_API = {"pid": None}       # the fake WeCom API's process, once started (its CPU is split out)
 
 
 def free_port():
@@ -173,6 +181,7 @@ def fake_wecom(work):
                              WECOM["WECOM_AGENT_ID"]], cwd=ROOT, env=run_env(dict(os.environ)),
                             stdout=subprocess.PIPE, stderr=log, text=True, start_new_session=True)
     try:
+        FAKE_API["pid"] = proc.pid
         base_url = proc.stdout.readline().strip()
         if not base_url.startswith("http://"):
             raise SystemExit(f"the fake WeCom API did not start; see {log.name}")
@@ -233,20 +242,35 @@ def wrk(port, requests_file, skip, rate=None):
     return {k: float(v) for k, v in (kv.split("=") for kv in line.split()[1:])}
 
 
+def cpu_groups(engine, master, worker=None):
+    """The process groups whose CPU a run is split into (bench/cpu.py)."""
+    groups = {"web": lambda: cpu.descendants(master)}
+    if worker is not None:
+        groups["worker"] = lambda: cpu.descendants(worker)
+        groups["fake API"] = lambda: [FAKE_API["pid"]]
+    if engine == "postgresql":
+        groups["database"] = cpu.postgres_processes
+    return groups
+
+
 def load_floor(engine, env, requests_file):
     with serving(FLOORS[engine], env) as (port, master):
+        split = cpu.Split(cpu_groups(engine, master)).start()
         figures = wrk(port, requests_file, 0)
+        figures["cpu_ms"] = split.stop(figures["requests"])
         figures["rss_mb"] = max(rss_mb(children(master)) or [0])
     return figures
 
 
-def load_assistant(env, requests_file, skip, export_users=None, rate=None):
+def load_assistant(engine, env, requests_file, skip, export_users=None, rate=None):
     """The assistant and its worker under wrk; with ``export_users``, those press their loop meanwhile;
-    with ``rate``, the load is paced to that many requests a second."""
+    with ``rate``, the load is paced to that many requests a second. The plain full load's CPU is
+    split per process group, from wrk's start until the worker has delivered the run's replies."""
     from bench.exports import ExportUsers
     with worker_process(env) as worker, serving("bot.app:create_app()", env) as (port, master):
         exporting = ExportUsers(port, export_users) if export_users else None
         started = utcnow()
+        split = None if exporting or rate else cpu.Split(cpu_groups(engine, master, worker.pid)).start()
         if exporting:
             exporting.start()
         try:
@@ -257,6 +281,8 @@ def load_assistant(env, requests_file, skip, export_users=None, rate=None):
         figures["rss_mb"] = max(rss_mb(children(master)) or [0])
         figures["worker_rss_mb"] = max(rss_mb([worker.pid]) or [0])
         figures.update(reply_latency(env["DATABASE_URL"], started))
+        if split is not None:
+            figures["cpu_ms"] = split.stop(figures["requests"])
     if exporting:
         figures["exports"] = exporting.figures()
     return figures
@@ -348,6 +374,8 @@ def mean(rounds):
     for k in ("errors", "connect", "read", "write", "timeout", "non2xx", "requests", "replies_waiting"):
         if k in merged:
             merged[k] = sum(r[k] for r in rounds)
+    if all("cpu_ms" in r for r in rounds):
+        merged["cpu_ms"] = {k: sum(r["cpu_ms"][k] for r in rounds) / len(rounds) for k in rounds[0]["cpu_ms"]}
     return merged
 
 
@@ -373,12 +401,12 @@ def bench_engine(engine, env, floor_env, requests_file):
     share = REQUESTS // (2 * ROUNDS + 1)    # each assistant run sends its own slice of the callbacks
     before = committed(env["DATABASE_URL"])
     # first, while no backlog of the full-load runs is waiting in the outbox
-    paced = load_assistant(env, requests_file, skip=2 * ROUNDS * share, rate=PACED_RATE)
+    paced = load_assistant(engine, env, requests_file, skip=2 * ROUNDS * share, rate=PACED_RATE)
     print(f"[{engine}] paced: {paced['rps']:.0f} req/s, replies p99 {paced['reply_p99_ms']:.0f} ms", flush=True)
     for n in range(ROUNDS):
         floors.append(load_floor(engine, floor_env, requests_file))
-        plain.append(load_assistant(env, requests_file, skip=2 * n * share))
-        busy.append(load_assistant(env, requests_file, skip=(2 * n + 1) * share, export_users=export_users))
+        plain.append(load_assistant(engine, env, requests_file, skip=2 * n * share))
+        busy.append(load_assistant(engine, env, requests_file, skip=(2 * n + 1) * share, export_users=export_users))
         print(f"[{engine}] round {n + 1}: floor {floors[-1]['rps']:.0f} req/s, assistant {plain[-1]['rps']:.0f}, "
               f"with exports {busy[-1]['rps']:.0f}", flush=True)
     after = committed(env["DATABASE_URL"])
@@ -421,6 +449,20 @@ def fmt(name, f, floor=None):
             f"max {f['max']:>7.1f} ms  errors {int(f['errors'] + f['non2xx'])}  rss {f['rss_mb']:.0f} MB{ratio}")
 
 
+def cpu_split_line(floor, assistant):
+    """The CPU per request of the floor and of the assistant (bench/cpu.py), and what the assistant's
+    reply delivery alone costs against the floor's whole request."""
+    def parts(split):
+        named = " + ".join(f"{k} {v:.2f}" for k, v in split.items() if k != "total")
+        return f"{named} = {split['total']:.2f}"
+    line = (f"    CPU per request, ms (/proc, all processes on the {os.cpu_count()} cores): floor {parts(floor)}; "
+            f"assistant {parts(assistant)}, {assistant['total'] / floor['total']:.1f}× the floor's")
+    if "worker" in assistant:
+        delivery = assistant["worker"] + assistant.get("fake API", 0.0)
+        line += f"; its reply delivery (worker + fake API) alone {delivery / floor['total']:.1f}× the floor's whole request"
+    return line
+
+
 def report(results):
     print()
     print(fmt("bare Flask (empty 200)", results["bare"]))
@@ -436,6 +478,8 @@ def report(results):
         for n, (f, a, b) in enumerate(zip(r["floor_rounds"], r["assistant_rounds"], r["assistant_exports_rounds"]), 1):
             print(f"    round {n}: floor {f['rps']:.0f} req/s, assistant {a['rps']:.0f} ({a['rps'] / f['rps']:.0%}), "
                   f"with exports {b['rps']:.0f} ({b['rps'] / f['rps']:.0%})")
+        if "cpu_ms" in floor and "cpu_ms" in r["assistant"]:
+            print(cpu_split_line(floor["cpu_ms"], r["assistant"]["cpu_ms"]))
         ex = r["exports"]
         print(f"    export users: {ex['loops']} loops, {ex['requests']} requests, longest acknowledgement "
               f"{ex['max_ack_ms']:.0f} ms, p99 {ex['p99_ack_ms']:.0f} ms; {ex['documents']} documents, "
