@@ -3,12 +3,13 @@ from handlers import admin, common, form_flow
 from handlers.application import carry, commands as application, document_tasks, proofs, seven_record
 from handlers.ledgers import commands as ledgers, entry, funding_review
 from handlers.notices import run as notices, spotcheck
-from handlers.review import flow as review
+from handlers.review import flow as review, prompts as review_prompts
 
 
 def register_all(router, kinds, jobs, config):
     """Commands, actions and flows into ``router``; task kinds into ``kinds``; scheduled jobs into ``jobs``."""
     document_tasks.register(kinds)
+    review_prompts.register(kinds)
     common.register(router)
     forms = form_flow.FormFlow()
     forms.add_host(application.HOST)

@@ -4,12 +4,12 @@ from datetime import datetime
 
 import docx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from storage import clock
 from handlers.review.prompts import chase_overdue
 from handlers.review.steps import steps_of
-from storage.models import Application, Person, ReviewLog, Studio
+from storage.models import Application, OutboxMessage, Person, ReviewLog, Studio, Task
 from storage.people import bind, get_unit, upsert_person
 
 
@@ -139,6 +139,24 @@ def test_withdraw_only_before_the_first_decision(bot, chat, submitted):
     assert "审批已经开始，不能撤回" in submitted.send("撤回")
 
 
+def test_the_prompt_is_composed_by_the_worker_and_a_withdrawn_one_never_goes_out(bot, chat, submitted):
+    """确认提交 queues the reviewers' prompt; withdrawn before the worker ran, it is not sent, and the
+    next submission's prompt is (once)."""
+    with bot.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.notice == "review_prompt")) == 0          # nothing composed in the turn
+        assert s.scalar(select(func.count()).select_from(Task).where(Task.kind == "review_prompt")) == 1
+    union = chat("union")
+    assert "已撤回申报" in submitted.send("撤回")
+    assert not [t for t in union.inbox() if t.startswith("【待审批】")]
+    submitted.send("申报")
+    submitted.send("提交")
+    submitted.press("确认提交")
+    prompts = [t for t in union.inbox() if t.startswith("【待审批】")]
+    assert len(prompts) == 1 and "领衔人：" in prompts[0]
+    assert not [t for t in union.inbox() if t.startswith("【待审批】")]
+
+
 def test_progress_shows_where_the_application_is(chat, submitted):
     reply = submitted.send("进度")
     assert "第 1 步 所在单位工会审批中" in reply and "○ 第 2 步 所在单位技术部门" in reply
@@ -210,6 +228,8 @@ def test_nobody_reviews_their_own_studio(bot, chat, submitted):
 
 def test_try_out_api_carries_the_prompt_and_the_decision(bot, client, submitted):
     from bot.delivery import Delivery
+    from bot.tasks import TaskRunner
+    TaskRunner(bot).run_all()           # the worker: the prompt is composed by a task, then delivered
     Delivery(bot).drain()
     inbox = client.get("/try/api/inbox?user=union").get_json()["messages"]
     card = next(m for m in inbox if m["text"].startswith("【待审批】"))

@@ -7,8 +7,8 @@ from bot.workdays import workdays_between
 from handlers.application import document_tasks, proofs, seven, seven_record
 from handlers.application.schema import application_form
 from handlers.review.steps import STEP_NAMES, log_action, pending_steps, reviewers_for, role_holders
-from storage import applications, clock
-from storage.models import ROLES, Person
+from storage import applications, clock, tasks as task_rows
+from storage.models import ROLES, Application, Person, ReviewStep
 from storage.outbox import push_to_person
 
 
@@ -40,7 +40,34 @@ def prompt_message(session, app, step):
 
 
 def prompt_reviewers(bot, session, app, step):
-    """Send the step's prompt (summary, 七有, the DOCX, buttons) to each of its reviewers."""
+    """Queue the step's prompt for the worker (``review_prompt``) and return the reviewers it will
+    reach; none means the missing-reviewer report goes out instead.
+
+    Composing it (the summary, the 七有, the proofs) and finding every account to push to is most
+    of a 确认提交 or 同意 turn's statements; the person who pressed needs none of it to be answered."""
+    reviewers = reviewers_for(session, app, step)
+    task_rows.add(session, "review_prompt", {"step": step.id, "version": step.version},
+                  dedupe_key=f"review_prompt:{step.id}:{step.version}")
+    return reviewers
+
+
+def run_review_prompt(bot, payload):
+    """The ``review_prompt`` task: the prompt goes out when the worker commits, unless the step has
+    moved on meanwhile (withdrawn, decided, transferred: a newer version has its own prompt)."""
+    def finish(session):
+        step = session.get(ReviewStep, payload["step"])
+        if step is None or step.version != payload["version"] or step.status != "pending":
+            return
+        _send_prompt(bot, session, session.get(Application, step.application_id), step)
+    return finish
+
+
+def register(kinds):
+    kinds.add("review_prompt", run_review_prompt)
+
+
+def _send_prompt(bot, session, app, step):
+    """The step's prompt (summary, 七有, the DOCX, buttons) to each of its reviewers."""
     message = prompt_message(session, app, step)
     reviewers = reviewers_for(session, app, step)
     for person in reviewers:
@@ -53,7 +80,6 @@ def prompt_reviewers(bot, session, app, step):
     else:
         log_action(session, app, None, "no_reviewer", step.step)
         _report_missing_reviewer(session, app, step)
-    return reviewers
 
 
 def _report_missing_reviewer(session, app, step):
