@@ -57,7 +57,7 @@ def submit(turn, app, walker):
     verb = "已重新提交" if action == "resubmit" else "已提交"
     turn.reply(f"{verb} {app.year} 年度申报表，现由第 {current.step} 步 {STEP_NAMES[current.role]}审批。"
                "每一步有结果都会通知您；审批开始前可以说「撤回」。")
-    if not prompt_reviewers(turn.bot, session, app, current):
+    if not prompt_reviewers(session, app, current):
         turn.reply(NO_REVIEWER_NOTE.format(step=STEP_NAMES[current.role]))
 
 
@@ -181,7 +181,7 @@ def decide(turn, pending, opinion):
         tell_applicant(session, app, f"第 {step.step} 步 {name}已同意（{turn.person.name}：{opinion}）。"
                                       f"现由第 {following.step} 步 {STEP_NAMES[following.role]}审批。",
                         key=f"result:{step.id}:{step.version}")
-        if not prompt_reviewers(turn.bot, session, app, following):
+        if not prompt_reviewers(session, app, following):
             turn.reply(NO_REVIEWER_NOTE.format(step=STEP_NAMES[following.role]))
     elif kind == "return":
         app.status = "returned"
@@ -246,7 +246,7 @@ def transfer_to(turn, ref):
     step.pending_since = clock.utcnow()
     log_action(turn.session, app, turn.person, "transfer", step.step, f"转交给 {colleague.name}")
     turn.reply(f"已转交给 {colleague.name}。")
-    prompt_reviewers(turn.bot, turn.session, app, step)
+    prompt_reviewers(turn.session, app, step)
 
 
 def readable_application(turn, app_id, refusal="您无权查看这份申报表。"):

@@ -39,7 +39,7 @@ def prompt_message(session, app, step):
         Button("查看证明", f"review:proofs:{app.id}"), Button("转交同事", f"review:transfer:{ref}")])
 
 
-def prompt_reviewers(bot, session, app, step):
+def prompt_reviewers(session, app, step):
     """Queue the step's prompt for the worker (``review_prompt``) and return the reviewers it will
     reach; none means the missing-reviewer report goes out instead.
 
