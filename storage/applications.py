@@ -64,11 +64,13 @@ _UNKNOWN = object()
 def set_answer(session, application_id, key, value, person_id, source="user", old=_UNKNOWN):
     """Write one field (last write wins per field) and record before → after; returns the old value.
 
-    Pass ``old`` when the caller already knows the current value: the write is then one upsert.
+    The old value comes from ``old``, else from the answers this transaction has read, else from
+    the row itself.
     """
+    kept = session.info.get(_KEPT, {}).get(application_id)
     if old is _UNKNOWN:
-        old = session.scalar(select(Answer.value).where(Answer.application_id == application_id,
-                                                        Answer.key == key))
+        old = _detached(kept.get(key)) if kept is not None else session.scalar(
+            select(Answer.value).where(Answer.application_id == application_id, Answer.key == key))
     connection = session.connection()
     now = clock.utcnow()
     params = {"app_id": application_id, "key": key}
@@ -78,7 +80,6 @@ def set_answer(session, application_id, key, value, person_id, source="user", ol
         # an upsert, so two people answering the same field at once both succeed (last wins)
         connection.execute(_upsert(connection.dialect.name),
                            {**params, "value": value, "source": source, "by": person_id, "at": now})
-    kept = session.info.get(_KEPT, {}).get(application_id)
     if kept is not None:
         if value is None:
             kept.pop(key, None)

@@ -186,3 +186,5 @@ def test_answers_are_read_once_per_transaction_and_never_outlive_it(any_bot):
             applications.set_answer(other, app_id, key, 45.0, None)
         with s.begin():
             assert applications.load_answers(s, app_id)[key] == 45.0
+            # the old values recorded: from the kept copy in the first, from the row in the other
+            assert [(h.old, h.new) for h in applications.history(s, app_id, key)] == [(None, 31.0), (31.0, 45.0)]

@@ -48,8 +48,7 @@ class ApplicationStore(Store):
         offered = self.flags().get("offered", {})
         if key in offered:
             source = "ledger" if offered[key] == value else "override"
-        return applications.set_answer(self.session, self.app_id, key, value, self.person_id, source,
-                                       old=self.load().get(key))
+        return applications.set_answer(self.session, self.app_id, key, value, self.person_id, source)
 
     def skipped(self):
         return set(self.flags().get("skipped", []))
