@@ -1,79 +1,111 @@
-"""The router: which handler answers a message, and the one check of who may do what.
+"""The router: which flow or command answers a message, and the one check (handlers/policy.py) before any runs.
 
-Order: a pressed button's action; a command marked ``preempt``; the active flow (a form the
-user is filling); any other command; the fallback hint. Handlers call ``turn.reply(...)`` and
-never a platform API.
+Order, for every message:
+
+1. a pressed button: its action (bot/actions.py) goes to the flow that owns its namespace — the
+   topmost frame of that flow is brought back to the top — or to the global action handler;
+2. a typed confirmation (确认, 取消, a button's label) does what the button last shown does;
+3. the top frame may claim a text that also reads as a command (「成果」 at a text field);
+4. a command: one that starts a task begins its frame on top (never replacing); any other answers
+   in between, and the frame on top then asks again what it was asking;
+5. the top frame's flow; a transient frame (a pick list, a file target) that does not take the
+   message ends, and the frame below gets it;
+6. the fallback hint.
+
+A flow ended in the turn lets the frame below resume (``Flow.on_resume``). Flows, commands and
+buttons never call the router; they begin frames on ``turn.stack``. Handlers reply through
+``turn.reply`` and never call a platform API.
 """
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
+from bot.actions import ActionTable, BadAction
+from bot.conversation import legacy, words as W
+from bot.conversation.stack import Stack
 from bot.errors import UserError
-from storage.models import ROLES
+from bot.message import Outgoing
+from handlers import policy
+from handlers.policy import Do
 
 _SPACES = re.compile(r"\s+")
+START, ASIDE, LINE = "start", "aside", "line"
+IDLE_DAYS = 2               # a task left this long is mentioned when the user comes back
 
 
 @dataclass
 class Command:
     words: tuple
     fn: object
-    roles: frozenset = frozenset()      # empty = everyone, including unbound users
+    do: Do = Do.BOUND
+    kind: str = ASIDE       # START begins a task on top; ASIDE answers in between; LINE is a one-line entry
     help: str = ""
-    # wins over an active flow: a command that starts another task (申报, 记经费, 审批 …) typed in the
-    # middle of a form means "go there", never "the answer is 申报"
-    preempt: bool = False
     name: str = ""
-    needs_person: bool = True
+    reads: object = None    # LINE: fn(args) -> True when the words look like an entry (else they are an answer)
+
+    def looks_like_entry(self, args):
+        return bool(args) and (self.reads is None or self.reads(args))
+
+    @property
+    def roles(self):
+        return policy.roles_for(self.do)
+
+
+@dataclass
+class GlobalAction:
+    ns: str
+    fn: object
+    do: Do
 
 
 class Router:
     def __init__(self):
         self.commands = []          # list[Command], in registration order
         self._by_word = {}
-        self.actions = {}           # action prefix -> Command (its words are the prefix)
-        self.flows = {}             # flow name -> fn(turn) -> bool
+        self.actions = ActionTable()
+        self._global_actions = {}   # ns -> GlobalAction
+        self.flows = {}             # flow name -> Flow
+        self._flow_of_ns = {}       # action namespace -> flow name
         self.fallback_fn = None
 
     # registration ------------------------------------------------------------
-    def add_command(self, words, fn, *, roles=(), help="", preempt=False, needs_person=True):
-        words = (words,) if isinstance(words, str) else tuple(words)
+    def add_command(self, words, fn, *, do=Do.BOUND, kind=ASIDE, help="", reads=None):
+        """``words``: a name in bot/conversation/words.py's table, or the words themselves."""
+        if isinstance(words, str):
+            words = W.COMMANDS.get(words, (words,))
+        words = tuple(words)
         for w in words:
             if w in self._by_word:
                 raise ValueError(f"command {w!r} registered twice")
-        unknown = set(roles) - set(ROLES)
-        if unknown:
-            raise ValueError(f"unknown roles {unknown} for command {words[0]!r}")
-        cmd = Command(words, fn, frozenset(roles), help, preempt, fn.__name__, needs_person)
+        if kind not in (START, ASIDE, LINE):
+            raise ValueError(f"unknown command kind {kind!r}")
+        cmd = Command(words, fn, Do(do), kind, help, getattr(fn, "__name__", words[0]), reads)
         self.commands.append(cmd)
         for w in words:
             self._by_word[w] = cmd
         return cmd
 
-    def command(self, *words, **kw):
-        def deco(fn):
-            self.add_command(words, fn, **kw)
-            return fn
-        return deco
+    def add_action(self, ns, fn, verbs, *, do=Do.BOUND):
+        """A global button namespace (not bound to a frame): ``fn(turn, action)``."""
+        self.actions.declare(ns, getattr(fn, "__name__", ns), verbs)
+        self._global_actions[ns] = GlobalAction(ns, fn, Do(do))
 
-    def add_action(self, prefix, fn, *, roles=(), needs_person=True):
-        """A button's handler. Like a command, it declares who may press it: the router checks
-        that the sender is bound and holds one of ``roles`` before ``fn`` runs (the handler then
-        checks the object: this step's reviewer, this studio's people)."""
-        if prefix in self.actions:
-            raise ValueError(f"action {prefix!r} registered twice")
-        unknown = set(roles) - set(ROLES)
-        if unknown:
-            raise ValueError(f"unknown roles {unknown} for action {prefix!r}")
-        self.actions[prefix] = Command((prefix,), fn, frozenset(roles), "", False, fn.__name__, needs_person)
+    def add_flow(self, flow, do=Do.BOUND):
+        if flow.name in self.flows:
+            raise ValueError(f"flow {flow.name!r} registered twice")
+        self.flows[flow.name] = flow
+        flow.do = Do(do)
+        if flow.actions:
+            self.actions.declare(flow.name, f"flow {flow.name}", flow.actions)
+            self._flow_of_ns[flow.name] = flow.name
 
-    def action(self, prefix, **kw):
-        def deco(fn):
-            self.add_action(prefix, fn, **kw)
-            return fn
-        return deco
-
-    def add_flow(self, name, fn):
-        self.flows[name] = fn
+    def action_declarations(self):
+        """{namespace: (Do, {verb: argument kinds})} of every button namespace, global or a flow's."""
+        found = {}
+        for ns in self.actions.namespaces():
+            owner = self._global_actions.get(ns) or self.flows.get(self._flow_of_ns.get(ns))
+            found[ns] = (owner.do, self.actions.verbs(ns))
+        return found
 
     def fallback(self, fn):
         self.fallback_fn = fn
@@ -82,7 +114,7 @@ class Router:
     # matching ----------------------------------------------------------------
     def match(self, text):
         """The command a text starts with, and the rest of the text as its arguments."""
-        text = _SPACES.sub(" ", text.strip())
+        text = _SPACES.sub(" ", (text or "").strip())
         if text in self._by_word:
             return self._by_word[text], ""
         head, _, rest = text.partition(" ")
@@ -91,64 +123,172 @@ class Router:
             return cmd, rest.strip()
         return None, ""
 
-    def allowed(self, cmd, turn):
-        if cmd.needs_person and turn.person is None:
-            return False
-        return not cmd.roles or bool(cmd.roles & turn.roles)
-
     def available(self, turn):
-        return [c for c in self.commands if c.help and self.allowed(c, turn)]
+        return [c for c in self.commands if c.help and policy.allowed(turn.actor, c.do)]
 
-    def authorize(self, cmd, turn, what=None):
-        """The one check of who the sender is, for commands and buttons alike."""
-        if cmd.needs_person and turn.person is None:
-            raise UserError("您的账号还没有绑定到人员信息，请联系管理员绑定后再使用。")
-        if not self.allowed(cmd, turn):
-            names = "、".join(ROLES[r] for r in sorted(cmd.roles))
-            raise UserError(f"{what or '「' + cmd.words[0] + '」'}仅限{names}使用。发送「帮助」查看您可以使用的功能。")
-
-    def run_command(self, cmd, turn, args):
-        self.authorize(cmd, turn)
+    def _run_command(self, turn, cmd, args):
+        policy.require(turn.actor, cmd.do, f"「{cmd.words[0]}」")
         turn.handler, turn.args = cmd.name, args
-        cmd.fn(turn, args)
-
-    def hand_over(self, word, turn, args=""):
-        """Run the command registered as ``word`` within this turn, as if the user had typed it:
-        one handler passes the conversation to another's command without importing it."""
-        cmd = self._by_word[word]
-        self.authorize(cmd, turn)
         cmd.fn(turn, args)
 
     # dispatch ----------------------------------------------------------------
     def dispatch(self, turn):
+        if legacy.is_old(turn.state):           # saved before the stack: read as one
+            converted = legacy.convert(turn.state, turn.clock.utcnow())
+            turn.state.clear()
+            turn.state.update(converted)
+        stack = Stack(turn.state, self.flows, turn.clock.utcnow())
+        turn.stack = stack
+        now = turn.clock.utcnow()
+        stack.drop_expired(lambda f: self._lapsed(f, now))
+        before = stack.top
+        idle = self._idle_note(turn, before, now)
+        self._route(turn, stack)
+        self._after(turn, stack, before, idle)
+
+    def _route(self, turn, stack):
         incoming = turn.incoming
-        flow_name = turn.state.get("flow")
-        flow = self.flows.get(flow_name) if flow_name else None
         if incoming.action:
-            prefix, _, rest = incoming.action.partition(":")
-            action = self.actions.get(prefix)
-            if action:
-                turn.handler = f"action:{prefix}"
-                self.authorize(action, turn, "这个按钮")
-                action.fn(turn, rest)
+            action = self.actions.decode(incoming.action)
+            if action is not None:
+                self._act(turn, stack, action)
                 return
-            cmd, args = self.match(incoming.action)
-            if cmd:
-                self.run_command(cmd, turn, args)
+        text = _SPACES.sub(" ", (incoming.action or incoming.text or "").strip())
+        top = stack.top
+        if top is not None and text:
+            pressed = self._typed_button(top, text)
+            if pressed is not None:
+                action = self.actions.decode(pressed)
+                if action is not None:
+                    self._act(turn, stack, action)
+                    return
+                text = pressed
+        cmd, args = self.match(text) if text else (None, "")
+        if top is not None and cmd is not None and self._claimed(turn, stack, text, cmd, args):
+            return
+        if cmd is not None:
+            self._command_in_between(turn, stack, cmd, args)
+            return
+        while top is not None:
+            flow = self.flows.get(top.flow)
+            if flow is not None and self._to_flow(turn, stack, top, flow):
                 return
-            if flow and flow(turn):
-                turn.handler = turn.handler or f"flow:{flow_name}"
-                return
-            raise UserError("这个按钮已失效，请发送「帮助」查看可用功能。")
-        cmd, args = self.match(incoming.text)
-        if cmd and cmd.preempt:
-            self.run_command(cmd, turn, args)
-            return
-        if flow and flow(turn):
-            turn.handler = turn.handler or f"flow:{flow_name}"
-            return
-        if cmd:
-            self.run_command(cmd, turn, args)
-            return
+            if flow is not None and not flow.transient:
+                break
+            stack.end(top)                  # a lapsed pick list or file target: the frame below gets it
+            top = stack.top
         turn.handler = "fallback"
         self.fallback_fn(turn)
+
+    def _claimed(self, turn, stack, text, cmd, args):
+        """Does a waiting task keep ``text`` although it reads as a command? The top frame is asked,
+        and below transient frames (a file target) the first real task; the transient ones above
+        the claimant end."""
+        for frame in reversed(stack.frames):
+            flow = self.flows.get(frame.flow)
+            if flow is None:
+                return False
+            if flow.claims(turn, frame, text, (cmd, args)):
+                while stack.top is not None and stack.top.raw is not frame.raw:
+                    stack.end(stack.top)
+                return self._to_flow(turn, stack, frame, flow)
+            if not flow.transient:
+                return False
+        return False
+
+    def _to_flow(self, turn, stack, frame, flow):
+        policy.require(turn.actor, flow.do)
+        handled = flow.on_message(turn, frame)
+        if handled:
+            stack.touch(frame)
+            stack.handled = frame
+            turn.handler = turn.handler or f"flow:{flow.name}"
+        return handled
+
+    def _act(self, turn, stack, action):
+        turn.handler = f"action:{action.ns}:{action.verb}"
+        flow_name = self._flow_of_ns.get(action.ns)
+        if flow_name is None:
+            handler = self._global_actions[action.ns]
+            policy.require(turn.actor, handler.do, "这个按钮")
+            handler.fn(turn, action)
+            return
+        flow = self.flows[flow_name]
+        policy.require(turn.actor, flow.do, "这个按钮")
+        frame = flow.frame_for(stack, action)
+        if frame is None:
+            raise BadAction("这个按钮对应的事项已经结束，没有做任何改动。发送「帮助」查看可用功能。")
+        if frame.raw is not stack.top.raw:
+            frame = stack.begin(frame.flow, {}, frame.key)      # brought back to the top
+        stack.touch(frame)
+        stack.handled = frame
+        flow.on_action(turn, frame, action)
+
+    def _command_in_between(self, turn, stack, cmd, args):
+        """A command while a task waits: a refusal is said and undone (a savepoint), and the task
+        then asks again what it was asking (``_after``); with nothing waiting, it just runs."""
+        if not stack:
+            self._run_command(turn, cmd, args)
+            return
+        try:
+            with turn.session.begin_nested():
+                self._run_command(turn, cmd, args)
+        except UserError as refused:
+            turn.reply(str(refused))
+
+    def _after(self, turn, stack, before, idle):
+        """The task now on top says where it was when something else answered (a command, a task
+        above it that ended); the last buttons shown are remembered on top (typed confirmations)."""
+        target = next((f for f in reversed(stack.frames)
+                       if not getattr(self.flows.get(f.flow), "transient", True)), None)
+        handled = stack.handled
+        if target is not None and (handled is None or handled.raw is not target.raw) \
+                and not any(f.raw is target.raw for f in stack.begun):
+            flow = self.flows[target.flow]
+            ended = [f for f in stack.ended if not getattr(self.flows.get(f.flow), "transient", True)]
+            if ended:
+                flow.on_resume(turn, target, ended[-1])
+            else:
+                flow.on_aside(turn, target)
+        if idle:
+            turn.replies.insert(0, Outgoing(text=idle))
+        top = stack.top
+        if top is not None:
+            last = turn.replies[-1] if turn.replies else None
+            top.raw["buttons"] = [[b.label, b.action] for b in last.buttons] if last is not None else []
+
+    def _typed_button(self, frame, text):
+        """The action of the button ``text`` names among those last shown on ``frame`` (a typed
+        label, 确认 for a confirming button, 取消 for a cancelling one), or None."""
+        buttons = frame.raw.get("buttons") or []
+        for label, action in buttons:
+            if text == label:
+                return action
+        if text in W.YES:
+            for label, action in buttons:
+                if label in W.YES or label.startswith("确认") or label in ("是", "同意"):
+                    return action
+        if text in W.NO:
+            for label, action in buttons:
+                if label == "取消" or label.startswith("取消"):
+                    return action
+        return None
+
+    def _lapsed(self, frame, now):
+        flow = self.flows.get(frame.flow)
+        if flow is None:
+            return True                     # a flow that no longer exists
+        if not flow.ttl_minutes or frame.seen is None:
+            return False
+        return now - frame.seen > timedelta(minutes=flow.ttl_minutes)
+
+    def _idle_note(self, turn, top, now):
+        """A task left pending for days is mentioned when the user comes back (once)."""
+        if top is None or top.seen is None or now - top.seen < timedelta(days=IDLE_DAYS):
+            return ""
+        flow = self.flows.get(top.flow)
+        what = flow.describe(top) if flow is not None else ""
+        if not what or flow.transient:
+            return ""
+        return f"您 {top.seen:%m月%d日} 开始的事项还没有完成：{what}。"
+

@@ -15,7 +15,9 @@ import uuid
 
 from bot.errors import UserError
 from bot.message import Button, Outgoing, coalesce
+from handlers.services.context import Context
 from storage import conversations, inbox
+from storage.actor import Actor
 from storage.outbox import enqueue, push_to_person
 from storage.people import resolve_person, resolve_person_id
 
@@ -40,7 +42,10 @@ class Turn:
             self._person_id = person_id
         self.state = {} if state is None else state
         self.replies, self.handler, self.args = [], "", ""
+        self.stack = None                       # the flow stack, set by the router for this turn
         self._key = None
+        self._actor = None
+        self._ctx = None
 
     @property
     def person(self):
@@ -64,12 +69,30 @@ class Turn:
         return self._key
 
     @property
+    def actor(self):
+        """Who acts in this turn (storage/actor.py), for the policy, the services and the audit."""
+        if self._actor is None:
+            self._actor = Actor.of_person(self.person, self.incoming.channel, self.key)
+        return self._actor
+
+    @property
+    def ctx(self):
+        """The services' context for this turn (handlers/services/context.py)."""
+        if self._ctx is None:
+            self._ctx = Context(self.session, self.actor, self.clock, self.bot.config)
+        return self._ctx
+
+    @property
+    def clock(self):
+        return self.bot.clock
+
+    @property
     def text(self):
         return self.incoming.text.strip()
 
     @property
     def roles(self):
-        return self.person.role_names if self.person else set()
+        return self.actor.roles
 
     @property
     def config(self):

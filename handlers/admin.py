@@ -4,10 +4,10 @@ from sqlalchemy import select
 from bot.errors import UserError
 from bot.message import Button
 from handlers.people_import import ROLE_HELP
+from handlers.policy import Do
+from handlers.services import people as people_service
 from storage import people as store
 from storage.models import ROLES, Studio
-
-ADMIN = ["admin"]
 
 # --- chat: accounts, roles, people --------------------------------------------------
 
@@ -60,7 +60,7 @@ def bind_account(turn, args):
     if owner is not None:
         raise UserError(f"{label}账号 {account} 已绑定到{_describe(owner)}。"
                         f"如需改绑，请先发送「解绑 {channel_word} {account}」。")
-    store.bind(turn.session, person, channel, account)
+    people_service.bind(turn.ctx, person, channel, account)
     others = [a.external_id for a in person.accounts if a.channel == channel and a.external_id != account]
     text = f"✓ 已将{label}账号 {account} 绑定到{_describe(person)}。对方现在可以在{label}里发送「我是谁」确认。"
     if others:
@@ -77,7 +77,7 @@ def unbind_account(turn, args):
     owner = store.account_owner(turn.session, channel, account)
     if owner is None:
         raise UserError(f"没有找到{label}账号「{account}」的绑定。发送「人员 姓名」可查看某人绑定的账号。")
-    store.unbind(turn.session, channel, account)
+    people_service.unbind(turn.ctx, channel, account)
     turn.reply(f"✓ 已解绑{label}账号 {account}（原属{_describe(owner)}）。")
 
 
@@ -98,16 +98,9 @@ def change_roles(turn, args):
     person = _one_person(turn, who, lambda w: f"角色 {w} {op} {words}")
     if person is None:
         return
-    current = person.role_names
-    if op in ("添加", "增加"):
-        changed = [r for r in roles if r not in current]
-        store.set_roles(person, current | set(roles))
-    else:
-        changed = [r for r in roles if r in current]
-        if "admin" in changed and store.admin_count(turn.session) <= 1:
-            raise UserError(f"{person.name}是唯一的管理员，不能移除其管理员角色。请先给另一人添加管理员角色。")
-        store.set_roles(person, current - set(roles))
-    turn.session.flush()
+    adding = op in ("添加", "增加")
+    outcome = people_service.change_roles(turn.ctx, person, add=roles if adding else (), remove=() if adding else roles)
+    changed = [r for r in roles if r in outcome["changed"]]
     names = "、".join(ROLES[r] for r in roles)
     if not changed:
         state = "已经是" if op in ("添加", "增加") else "本来就不是"
@@ -174,23 +167,20 @@ def group_add(turn, args):
     if channel not in ("wecom", "dingtalk") or len(parts) != (3 if channel == "wecom" else 4):
         raise UserError("用法：群 添加 名称 企业微信 webhook地址，或 群 添加 名称 钉钉 webhook地址 SEC开头的加签密钥")
     name, webhook, secret = parts[0], parts[2], parts[3] if channel == "dingtalk" else ""
-    problems = store.group_problems(channel, webhook, secret)
-    if problems:
-        raise UserError("；".join(problems) + "。")
-    group, created = store.save_group(turn.session, name, channel, webhook, secret)
-    turn.reply(f"✓ {'已添加' if created else '已更新'}群机器人：{group_line(group)}")
+    outcome = people_service.save_group(turn.ctx, name, channel, webhook, secret)
+    turn.reply(f"✓ {'已添加' if outcome.what == 'created' else '已更新'}群机器人：{group_line(outcome['group'])}")
 
 
 def group_remove(turn, args):
     group = _group_named(turn, args, "删除")
-    store.remove_group(turn.session, group.name)
+    people_service.remove_group(turn.ctx, group)
     turn.reply(f"✓ 已删除群机器人「{group.name}」。")
 
 
 def _subscription(subscribed):
     def change(turn, args):
         group = _group_named(turn, args, "订阅" if subscribed else "退订")
-        group.subscribed = subscribed
+        people_service.subscribe_group(turn.ctx, group, subscribed)
         verb = "订阅，之后的通知会发到这个群" if subscribed else "退订，之后的通知不再发到这个群"
         turn.reply(f"✓ 「{group.name}」已{verb}。")
     change.__name__ = "group_subscribe" if subscribed else "group_unsubscribe"
@@ -209,14 +199,14 @@ def _group_alias(sub):
 
 
 def register(router):
-    router.add_command("绑定", bind_account, roles=ADMIN,
+    router.add_command("bind", bind_account, do=Do.PEOPLE,
                        help="绑定账号：绑定 姓名 企业微信|钉钉|试用 账号（重名写 姓名@单位）")
-    router.add_command("解绑", unbind_account, roles=ADMIN, help="解绑账号：解绑 企业微信|钉钉|试用 账号")
-    router.add_command("角色", change_roles, roles=ADMIN, help="调整角色：角色 姓名 添加|移除 角色")
-    router.add_command("人员", list_people, roles=ADMIN, help="查看人员、角色和绑定：人员 [姓名或单位关键字]")
-    router.add_command("群", robot_groups, roles=ADMIN, help=f"群机器人：{GROUP_USAGE}")
+    router.add_command("unbind", unbind_account, do=Do.PEOPLE, help="解绑账号：解绑 企业微信|钉钉|试用 账号")
+    router.add_command("roles", change_roles, do=Do.PEOPLE, help="调整角色：角色 姓名 添加|移除 角色")
+    router.add_command("people", list_people, do=Do.PEOPLE, help="查看人员、角色和绑定：人员 [姓名或单位关键字]")
+    router.add_command("groups", robot_groups, do=Do.PEOPLE, help=f"群机器人：{GROUP_USAGE}")
     for sub in GROUP_ACTIONS:
-        router.add_command(f"群{sub}", _group_alias(sub), roles=ADMIN)
+        router.add_command(f"群{sub}", _group_alias(sub), do=Do.PEOPLE)
 
 
 def group_line(group):

@@ -1,15 +1,15 @@
 """Help, greetings, who-am-I, and the hint for input nobody understood."""
-from handlers.application import proofs
+from handlers.application import proof_chat
+from handlers.policy import Do
 from storage.models import ROLES
 
 
 def register(router):
     def help_(turn, args):
         show_help(router, turn)
-    router.add_command(("帮助", "help", "?", "？", "菜单"), help_, help="查看您可以使用的功能",
-                       needs_person=False)
-    router.add_command(("我是谁", "身份"), whoami, help="查看我的身份和角色")
-    router.add_command(("你好", "您好", "hi", "hello"), greet, needs_person=False)
+    router.add_command("help", help_, do=Do.EVERYONE, help="查看您可以使用的功能")
+    router.add_command("whoami", whoami, do=Do.BOUND, help="查看我的身份和角色")
+    router.add_command("greet", greet, do=Do.EVERYONE)
     router.fallback(unknown)
 
 
@@ -38,7 +38,7 @@ def greet(turn, args):
 
 def unknown(turn):
     if turn.incoming.attachments:
-        if proofs.loose_attachment(turn):
+        if proof_chat.loose_attachment(turn):
             return
         turn.reply("收到文件。请先进入要附证明材料的字段或台账条目，再发送文件。发送「帮助」查看可用功能。")
         return

@@ -1,9 +1,10 @@
 """Wiring: every handler module's commands, actions and flows, the worker's task kinds and the jobs."""
 from handlers import admin, common, form_flow
-from handlers.application import carry, commands as application, document_tasks, proofs, seven_record
-from handlers.ledgers import commands as ledgers, entry, funding_review
-from handlers.notices import run as notices, spotcheck
-from handlers.review import flow as review, prompts as review_prompts
+from handlers.application import commands as application, document_tasks, proof_chat, seven_chat
+from handlers.ledgers import commands as ledgers, entry
+from handlers.notices import run as notices, spotcheck_chat
+from handlers.policy import Do
+from handlers.review import chat as review, prompts as review_prompts
 
 
 def register_all(router, kinds, jobs, config):
@@ -14,15 +15,13 @@ def register_all(router, kinds, jobs, config):
     forms = form_flow.FormFlow()
     forms.add_host(application.HOST)
     forms.add_host(entry.HOST)
-    forms.register(router)
+    router.add_flow(forms, do=Do.BOUND)
     application.register(router)
-    carry.register(router)
-    proofs.register(router)
-    seven_record.register(router)
+    proof_chat.register(router)
+    seven_chat.register(router)
     ledgers.register(router)
-    funding_review.register(router)
     review.register(router)
     admin.register(router)
     notices.register(router)
-    spotcheck.register(router)
+    spotcheck_chat.register(router)
     notices.register_jobs(jobs, config)

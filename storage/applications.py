@@ -1,14 +1,14 @@
-"""Application drafts: one per studio per year, answers stored per field with their history."""
+"""Application drafts: one per studio per year, answers stored per field, each change audited (answer.set)."""
 import copy
 
-from sqlalchemy import bindparam, delete, event, insert, select, update
+from sqlalchemy import bindparam, delete, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from storage import clock
-from storage.models import Answer, AnswerHistory, Application
+from storage import audit, clock
+from storage.models import Answer, Application
 
 
 def get_or_create(session, studio, year):
@@ -61,8 +61,9 @@ def answer_sources(session, application_id):
 _UNKNOWN = object()
 
 
-def set_answer(session, application_id, key, value, person_id, source="user", old=_UNKNOWN):
-    """Write one field (last write wins per field) and record before → after; returns the old value.
+def set_answer(session, application_id, key, value, actor, source="user", old=_UNKNOWN, studio_id=None):
+    """Write one field (last write wins per field) and audit before → after (``actor``:
+    storage/actor.py); returns the old value.
 
     The old value comes from ``old``, else from the answers this transaction has read, else from
     the row itself.
@@ -79,14 +80,16 @@ def set_answer(session, application_id, key, value, person_id, source="user", ol
     else:
         # an upsert, so two people answering the same field at once both succeed (last wins)
         connection.execute(_upsert(connection.dialect.name),
-                           {**params, "value": value, "source": source, "by": person_id, "at": now})
+                           {**params, "value": value, "source": source, "by": actor.person_id, "at": now})
     if kept is not None:
         if value is None:
             kept.pop(key, None)
         else:
             kept[key] = _detached(value)
     if old != value:
-        connection.execute(_HISTORY, {**params, "old": old, "new": value, "by": person_id, "at": now})
+        audit.record(session, actor, "answer.set", at=now, object_type="application", object_id=application_id,
+                     application_id=application_id, studio_id=studio_id, key=key, before=old, after=value,
+                     detail="" if source == "user" else source)
     connection.execute(_TOUCH, {"app_id": application_id, "at": now})
     return old
 
@@ -94,9 +97,6 @@ def set_answer(session, application_id, key, value, person_id, source="user", ol
 _A = Answer.__table__
 _ANSWERS = select(_A.c.key, _A.c.value).where(_A.c.application_id == bindparam("app_id"))
 _DELETE = delete(_A).where(_A.c.application_id == bindparam("app_id"), _A.c.key == bindparam("key"))
-_HISTORY = insert(AnswerHistory.__table__).values(
-    application_id=bindparam("app_id"), key=bindparam("key"), old=bindparam("old"), new=bindparam("new"),
-    person_id=bindparam("by"), at=bindparam("at"))
 _TOUCH = (update(Application.__table__).where(Application.__table__.c.id == bindparam("app_id"))
           .values(updated_at=bindparam("at"), version=Application.__table__.c.version + 1))
 _UPSERTS = {}
@@ -124,13 +124,6 @@ def load_head(session, application_id):
     """(studio id, year, flags) of an application, or None: what a form step needs of the row."""
     row = session.connection().execute(_HEAD, {"app_id": application_id}).first()
     return None if row is None else (row[0], row[1], row[2] or {})
-
-
-def history(session, application_id, key=None):
-    query = select(AnswerHistory).where(AnswerHistory.application_id == application_id)
-    if key:
-        query = query.where(AnswerHistory.key == key)
-    return session.scalars(query.order_by(AnswerHistory.id)).all()
 
 
 def set_flag(app, name, value):

@@ -1,15 +1,16 @@
 """Ledger entries: add, correct and soft-delete with an audit trail; queries, balance, the naming grant.
 
-Nothing is ever hard-deleted: a deletion sets ``deleted_at`` and every change writes a
-``LedgerAudit`` row (who, when, before → after). Queries leave deleted entries out.
+Nothing is ever hard-deleted: a deletion sets ``deleted_at`` and every change writes an audit row
+(``ledger.create`` / ``ledger.update`` / ``ledger.delete``: who, when, before → after; storage/audit.py).
+Queries leave deleted entries out.
 """
 from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import bindparam, func, select
 
-from storage import clock
-from storage.models import Attachment, LedgerAudit, LedgerEntry
+from storage import audit, clock
+from storage.models import Attachment, LedgerEntry, Studio
 
 GRANT_NOTE = "命名一次性经费支持"
 
@@ -21,36 +22,38 @@ def _as_date(value):
     return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
 
 
-def add_entry(session, studio_id, ledger, data, on_date, person_id):
-    """A new entry (``data`` as the mini-form's answers), with its 'create' audit row."""
+def _audit(session, actor, entry, action, before, after, detail=""):
+    unit_id = session.scalar(select(Studio.unit_id).where(Studio.id == entry.studio_id))
+    audit.record(session, actor, f"ledger.{action}", at=entry.updated_at, object_type="ledger_entry",
+                 object_id=entry.id, studio_id=entry.studio_id, unit_id=unit_id, key=entry.ledger,
+                 before=before, after=after, detail=detail)
+
+
+def add_entry(session, studio_id, ledger, data, on_date, actor, detail=""):
+    """A new entry (``data`` as the mini-form's answers), with its ``ledger.create`` audit row."""
     now = clock.utcnow()
     entry = LedgerEntry(studio_id=studio_id, ledger=ledger, entry_date=_as_date(on_date), data=dict(data),
-                        created_by=person_id, created_at=now, updated_at=now)
+                        created_by=actor.person_id, created_at=now, updated_at=now)
     session.add(entry)
     session.flush()
-    session.add(LedgerAudit(entry_id=entry.id, person_id=person_id, action="create", before=None,
-                            after=dict(data), at=now))
+    _audit(session, actor, entry, "create", None, dict(data), detail)
     return entry
 
 
-def update_entry(session, entry, data, on_date, person_id):
+def update_entry(session, entry, data, on_date, actor, detail=""):
     """Replace an entry's data; returns the old data (audited before → after). No change, no row."""
     before = dict(entry.data or {})
     if before == dict(data) and entry.entry_date == _as_date(on_date):
         return before
-    now = clock.utcnow()
-    entry.data, entry.entry_date, entry.updated_at = dict(data), _as_date(on_date), now
-    session.add(LedgerAudit(entry_id=entry.id, person_id=person_id, action="update", before=before,
-                            after=dict(data), at=now))
+    entry.data, entry.entry_date, entry.updated_at = dict(data), _as_date(on_date), clock.utcnow()
+    _audit(session, actor, entry, "update", before, dict(data), detail)
     return before
 
 
-def delete_entry(session, entry, person_id):
+def delete_entry(session, entry, actor, detail=""):
     """Mark an entry deleted (it stays in the table and in the audit)."""
-    now = clock.utcnow()
-    entry.deleted_at = entry.updated_at = now
-    session.add(LedgerAudit(entry_id=entry.id, person_id=person_id, action="delete",
-                            before=dict(entry.data or {}), after=None, at=now))
+    entry.deleted_at = entry.updated_at = clock.utcnow()
+    _audit(session, actor, entry, "delete", dict(entry.data or {}), None, detail)
 
 
 def get_entry(session, entry_id, *, include_deleted=False):
@@ -107,16 +110,21 @@ def balance(session, studio_id, until=None):
     return total
 
 
-def record_grant(session, studio_id, amount_wan, on_date, person_id, unit="工会联合会"):
+def grant_of(session, studio_id):
+    """The naming grant recorded for a studio, or None."""
+    return next((e for e in entries(session, studio_id, "funding") if e.data.get("grant")), None)
+
+
+def record_grant(session, studio_id, amount_wan, on_date, actor, unit="工会联合会"):
     """The one-off grant on naming as funding income (``amount_wan`` as the ledger writes it, e.g. "5");
     recording it twice returns the first entry."""
-    for entry in entries(session, studio_id, "funding"):
-        if entry.data.get("grant"):
-            return entry
+    found = grant_of(session, studio_id)
+    if found is not None:
+        return found
     on_date = _as_date(on_date)
     data = {"direction": "收入", "amount": str(amount_wan), "unit": unit,
             "date": on_date.strftime("%Y%m%d"), "notes": GRANT_NOTE, "grant": True}
-    return add_entry(session, studio_id, "funding", data, on_date, person_id)
+    return add_entry(session, studio_id, "funding", data, on_date, actor, detail=GRANT_NOTE)
 
 
 def attach(session, entry_id, file_id, person_id, field_key=""):
@@ -134,9 +142,9 @@ def attachment_counts(session, entry_ids):
     return {owner: n for owner, n in rows}
 
 
-def audit(session, entry_id):
-    return session.scalars(select(LedgerAudit).where(LedgerAudit.entry_id == entry_id)
-                           .order_by(LedgerAudit.id)).all()
+def audit_trail(session, entry_id):
+    """The entry's audit rows, oldest first."""
+    return audit.object_history(session, "ledger_entry", entry_id)
 
 
 def recent_window():

@@ -224,17 +224,6 @@ class Answer(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
-class AnswerHistory(Base):
-    """Every change of an answer: who, when, before → after."""
-    __tablename__ = "answer_history"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
-    key: Mapped[str] = mapped_column(String(100))
-    old: Mapped[object] = mapped_column(JSON, nullable=True)
-    new: Mapped[object] = mapped_column(JSON, nullable=True)
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
-    at: Mapped[datetime] = mapped_column(DateTime)
-
 
 class Attachment(Base):
     """A proof file sent in chat, kept with the field or ledger entry the user was on."""
@@ -280,17 +269,6 @@ class LedgerEntry(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class LedgerAudit(Base):
-    """Who changed a ledger entry, when, before → after."""
-    __tablename__ = "ledger_audit"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"), index=True)
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
-    action: Mapped[str] = mapped_column(String(10))           # create|update|delete
-    before: Mapped[dict | None] = mapped_column(JSON, nullable=True)
-    after: Mapped[dict | None] = mapped_column(JSON, nullable=True)
-    at: Mapped[datetime] = mapped_column(DateTime)
-
 
 # --- review chain -------------------------------------------------------------------
 
@@ -311,17 +289,6 @@ class ReviewStep(Base):
     reminders: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=0)
 
-
-class ReviewLog(Base):
-    """The audit trail of an application: who did what, when, with which opinion."""
-    __tablename__ = "review_log"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
-    action: Mapped[str] = mapped_column(String(30))
-    step: Mapped[int | None] = mapped_column(Integer)
-    opinion: Mapped[str] = mapped_column(Text, default="")
-    at: Mapped[datetime] = mapped_column(DateTime)
 
 
 # --- spot checks ----------------------------------------------------------------------
@@ -348,3 +315,45 @@ class SpotCheckResult(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     recorded_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+# --- the audit trail ----------------------------------------------------------------
+
+class AuditEntry(Base):
+    """One change (or refusal) by an actor: append-only; only the audited purge deletes rows past
+    the retention period (triggers refuse UPDATE and DELETE otherwise, on both engines).
+
+    ``action`` names the operation (answer.set, application.submit, review.approve, ledger.create …);
+    ``object_type``/``object_id`` what it touched; ``application_id``/``studio_id``/``unit_id`` scope
+    the row for readers (an application's history, a unit's view); ``key`` a field or step;
+    ``before``/``after`` the values.
+    """
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_application", "application_id", "id"),
+                      Index("ix_audit_object", "object_type", "object_id", "id"),
+                      Index("ix_audit_studio", "studio_id", "id"),
+                      Index("ix_audit_at", "at"))
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor_id: Mapped[int | None] = mapped_column(Integer)       # a Person id; no foreign key: rows outlive people
+    actor: Mapped[str] = mapped_column(String(100), default="")
+    role: Mapped[str] = mapped_column(String(60), default="")
+    channel: Mapped[str] = mapped_column(String(20), default="")
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(String(30), default="")
+    object_id: Mapped[str] = mapped_column(String(64), default="")
+    application_id: Mapped[int | None] = mapped_column(Integer)
+    studio_id: Mapped[int | None] = mapped_column(Integer)
+    unit_id: Mapped[int | None] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(100), default="")
+    before: Mapped[object] = mapped_column(JSON, nullable=True)
+    after: Mapped[object] = mapped_column(JSON, nullable=True)
+    result: Mapped[str] = mapped_column(String(10), default="ok")      # ok | refused
+    detail: Mapped[str] = mapped_column(Text, default="")
+    request_id: Mapped[str] = mapped_column(String(255), default="")
+
+
+class AuditPurge(Base):
+    """Present only inside the audited purge's transaction: the triggers let its DELETE through."""
+    __tablename__ = "audit_purge"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)

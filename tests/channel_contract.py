@@ -34,6 +34,8 @@ Driver protocol (duck-typed; no base class needed)
     oldest first, as ``{"label": ..., "action": ...}`` (``label`` may be shortened by the
     platform; ``action`` must be exact).
 """
+from bot.actions import INT
+from handlers.policy import Do
 from bot.message import Button, Outgoing
 
 CARD_COMMAND = "契约卡片"
@@ -43,22 +45,22 @@ CARD_ACTION = "contract_ok"
 def _install_card_handlers(bot):
     """A command answering with buttons, and the action one of them runs (idempotent)."""
     router = bot.router
-    if CARD_ACTION in router.actions:
+    if router.actions.owner(CARD_ACTION):
         return
 
     def card(turn, args):
-        turn.reply("请确认契约测试\n选择一个按钮", buttons=[Button("确认", f"{CARD_ACTION}:42"),
-                                                    Button("取消", "contract_cancel:42")])
+        turn.reply("请确认契约测试\n选择一个按钮", buttons=[Button("确认", f"{CARD_ACTION}:n:42"),
+                                                    Button("取消", "contract_cancel:n:42")])
 
-    def confirmed(turn, rest):
-        turn.reply(f"已确认 {rest}")
+    def confirmed(turn, action):
+        turn.reply(f"已确认 {action.args[0]}")
 
-    def cancelled(turn, rest):
-        turn.reply(f"已取消 {rest}")
+    def cancelled(turn, action):
+        turn.reply(f"已取消 {action.args[0]}")
 
-    router.add_command(CARD_COMMAND, card, needs_person=False)
-    router.add_action(CARD_ACTION, confirmed)
-    router.add_action("contract_cancel", cancelled)
+    router.add_command(CARD_COMMAND, card, do=Do.EVERYONE)
+    router.add_action(CARD_ACTION, confirmed, {"n": (INT,)}, do=Do.EVERYONE)
+    router.add_action("contract_cancel", cancelled, {"n": (INT,)}, do=Do.EVERYONE)
 
 
 def _new(driver, user, before):
@@ -111,7 +113,7 @@ def check_card_actions(driver):
     new = _new(driver, driver.user, before)
     assert new and "请确认契约测试" in new[-1], new
     buttons = driver.buttons_to(driver.user)[before_buttons:]
-    assert [b["action"] for b in buttons] == [f"{CARD_ACTION}:42", "contract_cancel:42"], buttons
+    assert [b["action"] for b in buttons] == [f"{CARD_ACTION}:n:42", "contract_cancel:n:42"], buttons
     assert [b["label"] for b in buttons] == ["确认", "取消"], buttons
     before = len(driver.texts_to(driver.user))
     driver.press(driver.user, buttons[0]["action"])

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from bot.core import Bot
 from handlers.application.schema import application_form
 from storage import applications
-from storage.models import AnswerHistory, Application
+from storage.models import Application, AuditEntry
 from tests.chat import Chat
 from tests.form_data import MEMBERS, SCALARS, fill_all
 
@@ -191,7 +191,8 @@ def test_every_answer_is_stored_with_history_and_two_people_do_not_clobber(bot, 
     values = answers(bot)
     assert values["basics.members"] == 15 and values["basics.area"] == "25"
     with bot.db.session() as s:
-        area = [(h.old, h.new) for h in s.scalars(select(AnswerHistory).where(AnswerHistory.key == "basics.area"))]
+        area = [(h.before, h.after) for h in s.scalars(select(AuditEntry).where(AuditEntry.action == "answer.set",
+                                                                           AuditEntry.key == "basics.area"))]
         assert area == [(None, "30"), ("30", "25")]
         assert s.scalar(select(Application)).studio.name == "王海隧道掘进劳模创新工作室"
 

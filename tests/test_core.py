@@ -1,6 +1,7 @@
 """The channel-neutral core through the router: help by role, hints, the error boundary, duplicates."""
 import logging
 
+from handlers.policy import Do
 from bot.message import Incoming
 from bot.turn import APOLOGY
 
@@ -57,7 +58,7 @@ def test_duplicate_delivery_has_one_effect(bot):
 
 
 def test_role_restricted_command_refuses_clearly(bot, chat):
-    bot.router.add_command("管理", lambda turn, args: turn.reply("ok"), roles=["admin"], help="管理")
+    bot.router.add_command("管理", lambda turn, args: turn.reply("ok"), do=Do.PEOPLE, help="管理")
     assert "仅限管理员使用" in chat("leader").send("管理")
     assert chat("admin").send("管理") == "ok"
     assert "管理 — 管理" in chat("admin").send("帮助")

@@ -11,6 +11,8 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from bot.actions import INT
+from handlers.policy import Do
 from bot.app import create_app
 from storage import clock
 from bot.channels.dingtalk import stream as dingtalk_stream
@@ -378,29 +380,30 @@ def test_session_webhook_on_a_foreign_host_is_never_used(dbot, fake, http):
 
 def test_button_round_trip_through_dtmd_links(dbot, fake, http):
     dbot.router.add_command("审批测试", lambda turn, args: turn.reply(
-        "孙立提交了申报表", [("同意", "approve:42"), ("退回 [修改]", "return:42")]))
-    dbot.router.add_action("approve", lambda turn, rest: turn.reply(f"{turn.person.name} 已同意 {rest}"))
+        "孙立提交了申报表", [("同意", "approve:step:42"), ("退回 [修改]", "return:step:42")]))
+    dbot.router.add_action("approve", lambda turn, action: turn.reply(f"{turn.person.name} 已同意 {action.args[0]}"),
+                           {"step": (INT,)}, do=Do.BOUND)
     first = robot_message(fake, "审批测试")
     post(http, first)
     drain(dbot)
     [card] = fake.session_messages(first["sessionWebhook"])
     assert card["msgtype"] == "markdown" and card["markdown"]["title"] == "孙立提交了申报表"
-    assert "dtmd://dingtalkclient/sendMessage?content=%23act%20approve%3A42" in card["markdown"]["text"]
+    assert "dtmd://dingtalkclient/sendMessage?content=%23act%20approve%3Astep%3A42" in card["markdown"]["text"]
     buttons = buttons_in(fake.messages_to(USER))
-    assert buttons == [{"label": "同意", "action": "approve:42"},
-                       {"label": "退回 【修改】", "action": "return:42"}]
+    assert buttons == [{"label": "同意", "action": "approve:step:42"},
+                       {"label": "退回 【修改】", "action": "return:step:42"}]
     seen = capture(dbot)
     post(http, robot_message(fake, ACTION_MARKER + buttons[0]["action"]))
-    assert seen[0].action == "approve:42" and seen[0].kind == "action" and seen[0].text == ""
+    assert seen[0].action == "approve:step:42" and seen[0].kind == "action" and seen[0].text == ""
     drain(dbot)
     assert fake.texts_to(USER)[-1] == "王海 已同意 42"
 
 
 def test_a_pressed_button_is_authorised_on_the_sender_not_the_text(dbot, fake, http):
-    def approve(turn, rest):
-        turn.reply(f"{turn.person.name if turn.person else '未绑定的用户'} 按下了 {rest}")
-    dbot.router.add_action("approve", approve)
-    post(http, robot_message(fake, ACTION_MARKER + "approve:42", user="stranger", senderNick="王海"))
+    def approve(turn, action):
+        turn.reply(f"{turn.person.name if turn.person else '未绑定的用户'} 按下了 {action.args[0]}")
+    dbot.router.add_action("approve", approve, {"step": (INT,)}, do=Do.BOUND)
+    post(http, robot_message(fake, ACTION_MARKER + "approve:step:42", user="stranger", senderNick="王海"))
     drain(dbot)
     # the same text from an unbound sender is that sender's, whatever nick it carries: refused
     assert fake.texts_to("stranger") == ["您的账号还没有绑定到人员信息，请联系管理员绑定后再使用。"]

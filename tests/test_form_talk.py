@@ -2,6 +2,7 @@
 import pytest
 from sqlalchemy import select
 
+from storage.actor import Actor
 from storage import applications
 from storage.models import Application
 
@@ -281,7 +282,7 @@ def test_submit_is_refused_when_stored_answers_contradict(bot, leader):
     assert "全部 52 项都已填写" in fill_all(leader)
     with bot.db.transaction() as s:           # a draft saved before the rule existed
         app = s.scalar(select(Application))
-        applications.set_answer(s, app.id, "basics.members", 3, None, "user", old=15)
+        applications.set_answer(s, app.id, "basics.members", 3, Actor.system("test"), "user", old=15)
     reply = leader.send("提交")
     assert "以下内容前后不一致，暂不能提交" in reply and "成员总数为 3 人，但骨干成员已列 3 位" in reply
     assert "确认提交吗" not in reply

@@ -1,9 +1,11 @@
 """The walker is generic: a form that is not the application walks with its own names and limits,
 hosts reach only their own state, and the application's words come from its host and schema."""
+from datetime import datetime
 from types import SimpleNamespace
 
 import pytest
 
+from bot.conversation.stack import Stack
 from bot.forms.host import Host, StateStore
 from bot.forms.position import HostState
 from bot.forms.schema import Field, Form
@@ -27,13 +29,17 @@ class NoteHost(Host):
 
 
 class FakeTurn:
-    """Just what the walker reads of a turn: the message, the state, replies, no router."""
+    """Just what the walker reads of a turn: the message, the stack, replies, no router."""
 
     def __init__(self, state=None):
         self.state = state if state is not None else {}
+        self.stack = Stack(self.state, {}, datetime(2025, 5, 20))
         self.bot = SimpleNamespace(router=None)
         self.replies = []
         self.incoming = Incoming(channel="test", user="u")
+
+    def form(self):
+        return self.stack.find("form")
 
     def reply(self, text, buttons=()):
         self.replies.append((text, list(buttons)))
@@ -43,13 +49,15 @@ class FakeTurn:
 
 
 def say(turn, text="", action=""):
-    """One message to the walker of the form in ``turn.state``, as handlers/form_flow.py runs it."""
+    """One message (or a form button) to the walker of the form on ``turn.stack``, as handlers/form_flow.py runs it."""
     turn.replies = []
-    turn.incoming = Incoming(channel="test", user="u", text=text, action=action)
-    position = dict(turn.state["form"])
-    Walker(NoteHost(), turn, position).on_message()
-    if turn.state.get("flow") == "form":
-        turn.state["form"] = position
+    turn.incoming = Incoming(channel="test", user="u", text=text)
+    walker = Walker(NoteHost(), turn, turn.form())
+    if action:
+        verb, _, arg = action.removeprefix("form:").partition(":")
+        walker.on_action(verb, arg)
+    else:
+        walker.on_message()
     return turn.said()
 
 
@@ -69,18 +77,18 @@ def test_a_long_text_is_limited_by_its_declaration_and_named_by_the_schema(note)
     assert ("预览正文", "预览正文") in note.replies[-1][1]
     assert "日常记事（6 字）：\n一二三\n四五六" in say(note, "预览正文")
     assert "正文已超过 30 字，请精简后用「重写」重新发送。" in say(note, "七" * 30)
-    assert note.state["form"]["answers"]["body"] == "一二三\n四五六"
+    assert note.form().data["answers"]["body"] == "一二三\n四五六"
 
 
 def test_cancel_names_no_command_when_the_host_has_none(note):
     say(note, "取消")
     said = say(note, action="form:confirm_cancel")
     assert said == "已退出填写，内容已保存为草稿。"
-    assert "form" not in note.state
+    assert note.form() is None
 
 
 def test_hosts_reach_only_their_own_keys(note):
-    position = note.state["form"]
+    position = note.form().data
     state = HostState(position)
     assert dict(state) == {"topic": "t", "answers": {}, "skipped": []}
     state["files"] = [1]

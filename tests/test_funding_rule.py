@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from handlers.ledgers.schema import FUNDING_RULE
-from storage.models import LedgerAudit, LedgerEntry
+from storage.models import AuditEntry, LedgerEntry
 
 REFUSED = [
     ("研究费用", "成员创新奖励"), ("成果推广", "过节费购物卡"), ("研究费用", "骨干成员津贴"), ("设备购置", "技术补贴"),
@@ -95,4 +95,5 @@ def test_the_unit_union_confirms_or_rejects_a_held_expense(bot, chat):
     assert [(d["purpose"], d["hold"]) for d in funding(bot)] == [("差旅费", "confirmed")]
     assert "不是待确认的经费支出" in union.send("经费确认 1")
     with bot.db.session() as s:
-        assert [a.action for a in s.scalars(select(LedgerAudit).where(LedgerAudit.entry_id == 2))] == ["create", "delete"]
+        assert [a.action for a in s.scalars(select(AuditEntry).where(
+            AuditEntry.object_type == "ledger_entry", AuditEntry.object_id == "2"))] == ["ledger.create", "ledger.delete"]

@@ -2,6 +2,7 @@
 import concurrent.futures
 import logging
 import time
+from handlers.policy import Do
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from storage import clock
 from bot.message import Incoming
 from bot.tasks import LEASE, TaskRunner
 from storage.db import NestedTransaction
-from storage.models import Answer, AnswerHistory, InboxEntry, OutboxMessage, StoredFile, Task, WebMessage
+from storage.models import Answer, AuditEntry, InboxEntry, OutboxMessage, StoredFile, Task, WebMessage
 from tests.procs import Web, Worker, env_for, post_json
 
 
@@ -31,7 +32,7 @@ def test_a_handler_that_opens_its_own_transaction_gets_the_apology_not_a_hang(bo
     def nested(turn, args):
         with turn.bot.db.transaction() as s:
             s.execute(select(1))
-    bot.router.add_command("嵌套", nested, needs_person=False)
+    bot.router.add_command("嵌套", nested, do=Do.EVERYONE)
     with caplog.at_level(logging.ERROR, logger="bot.turn"):
         reply = chat("leader").send("嵌套")
     assert "系统出了点问题" in reply
@@ -133,8 +134,8 @@ def test_two_web_processes_and_one_worker_on_one_database(bot, tmp_path):
         assert sum(not r["duplicate"] for r in results) == len(answers)
         assert count(bot, InboxEntry, InboxEntry.message_id.like("leader:ans-%")) == len(answers)
         with bot.db.session() as s:
-            changes = s.scalar(select(func.count()).select_from(AnswerHistory)
-                               .where(AnswerHistory.key == "basics.members"))
+            changes = s.scalar(select(func.count()).select_from(AuditEntry)
+                               .where(AuditEntry.action == "answer.set", AuditEntry.key == "basics.members"))
             assert changes == len(answers)                 # each distinct answer stored once
         # every accepted answer's reply went out once; the worker delivers what the webs queued
         post_json(webs[1].url + "/try/api/messages", {"user": "leader", "text": "导出", "id": "export"})

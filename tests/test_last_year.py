@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 
 from handlers.application.schema import application_form
 from storage import applications
-from storage.models import Answer, AnswerHistory, Application
+from storage.models import Answer, Application, AuditEntry
 from tests.form_data import fill_all
 
 pytestmark = pytest.mark.usefixtures("may_2025")
@@ -34,8 +34,8 @@ def this_year(bot):
     with bot.db.session() as s:
         app = s.scalar(select(Application).where(Application.year == 2025))
         rows = s.execute(select(Answer.key, Answer.value, Answer.source).where(Answer.application_id == app.id))
-        history = s.execute(select(AnswerHistory.key, AnswerHistory.old, AnswerHistory.new)
-                            .where(AnswerHistory.application_id == app.id)).all()
+        history = s.execute(select(AuditEntry.key, AuditEntry.before, AuditEntry.after)
+                            .where(AuditEntry.application_id == app.id, AuditEntry.action == "answer.set")).all()
         return app, {k: (v, src) for k, v, src in rows}, history
 
 

@@ -10,7 +10,10 @@ from sqlalchemy import select
 
 from storage import clock
 from handlers.ledgers.export import ledgers_for_materials, render_ledgers_xlsx
+from storage.actor import Actor
 from storage.models import Studio
+
+TEST = Actor.system("test")
 
 STUDIO = "王海隧道掘进劳模创新工作室"
 SHEETS = ["创建活动台账", "创新成果台账", "成员发展台账", "经费台账"]
@@ -182,11 +185,11 @@ def test_materials_agree_with_the_form_and_name_every_achievement(bot):
         sid = s.scalar(select(Studio.id).where(Studio.name == STUDIO))
         for day, data in MATERIAL_ACHIEVEMENTS:
             ledgers.add_entry(s, sid, "achievement", dict(data, date=day),
-                              date(int(day[:4]), int(day[4:6]), int(day[6:])), None)
+                              date(int(day[:4]), int(day[4:6]), int(day[6:])), TEST)
         for day, amount, unit in (("20230110", "3", "中交示范工程局"), ("20240201", "4", "中交示范工程局")):
             ledgers.add_entry(s, sid, "funding", {"direction": "收入", "amount": amount, "unit": unit, "date": day},
-                              date(int(day[:4]), int(day[4:6]), int(day[6:])), None)
-        ledgers.record_grant(s, sid, 5, date(2024, 6, 1), None)
+                              date(int(day[:4]), int(day[4:6]), int(day[6:])), TEST)
+        ledgers.record_grant(s, sid, 5, date(2024, 6, 1), Actor.system("test"))
     with bot.db.session() as s:
         data = ledgers_for_materials(s, sid, [2023, 2024])
     values = {"cover.name": STUDIO,

@@ -8,8 +8,9 @@ from storage.models import LedgerEntry
 from tests.test_ledgers import seed
 
 
-@pytest.mark.parametrize("action", ["ledger:delete:abc", "ledger:delete:", "ledger:delete:99999999999999999999",
-                                    "ledger:delete:１２"])
+@pytest.mark.parametrize("action", ["ledger_delete:delete:abc", "ledger_delete:delete:",
+                                    "ledger_delete:delete:99999999999999999999", "ledger_delete:delete:１２",
+                                    "ledger_delete:delete:¹", "ledger:delete:1", "ledger:confirm"])
 def test_a_malformed_ledger_delete_is_answered_and_deletes_nothing(bot, chat, client, caplog, action):
     seed(chat)
     with bot.db.session() as session:
@@ -17,7 +18,7 @@ def test_a_malformed_ledger_delete_is_answered_and_deletes_nothing(bot, chat, cl
     caplog.set_level(logging.INFO)
     reply = client.post("/try/api/messages", json={"user": "leader", "action": action}).get_json()
     [answer] = [r["text"] for r in reply["replies"]]
-    assert answer.startswith("这个删除按钮的台账编号无效，没有删除任何内容")
+    assert answer.startswith("这个按钮已失效，没有做任何改动")
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     with bot.db.session() as session:
         after = session.scalar(select(func.count()).select_from(LedgerEntry).where(LedgerEntry.deleted_at.is_(None)))

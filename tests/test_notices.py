@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from bot import cycle, demo
+from storage.actor import Actor
 from storage import clock
 from bot.delivery import Delivery
 from bot.errors import ChannelError
@@ -35,7 +36,7 @@ def setup_cycle(bot):
         unit = get_unit(s, demo.UNIT)
         draft_studio = s.scalar(select(Studio).where(Studio.name == demo.STUDIO))
         app = applications.get_or_create(s, draft_studio, 2025)
-        applications.set_answer(s, app.id, "cover.name", demo.STUDIO, None)
+        applications.set_answer(s, app.id, "cover.name", demo.STUDIO, Actor.system("test"))
         li = upsert_person(s, "李明", unit, ["leader"])
         bind(s, li, "web", "leader2")
         named = get_studio(s, "李明桥梁工匠创新工作室", unit, li)

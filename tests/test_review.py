@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from storage import clock
 from handlers.review.prompts import chase_overdue
 from handlers.review.steps import steps_of
-from storage.models import Application, OutboxMessage, Person, ReviewLog, Studio, Task
+from storage.models import Application, AuditEntry, OutboxMessage, Person, Studio, Task
 from storage.people import bind, get_unit, upsert_person
 
 
@@ -59,8 +59,10 @@ def test_whole_chain_to_naming_with_opinions_in_the_document(bot, chat, submitte
     assert any("祝贺" in t for t in submitted.inbox())
     with bot.db.session() as s:
         assert s.scalar(select(Studio)).status == "named"
-        actions = [r.action for r in s.scalars(select(ReviewLog).order_by(ReviewLog.id))]
-        assert actions == ["submit", "approve", "approve", "approve", "approve", "name"]
+        actions = [r.action for r in s.scalars(select(AuditEntry).where(AuditEntry.action.like("review.%"))
+                                                .order_by(AuditEntry.id))]
+        assert actions == ["review.submit", "review.approve", "review.approve", "review.approve", "review.approve",
+                           "review.name"]
 
 
 def test_return_marks_fields_and_resubmission_resumes_at_that_step(bot, chat, submitted):

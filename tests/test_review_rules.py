@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from storage import clock
 from handlers.review.steps import steps_of
-from storage.models import Application, Person, PersonRole, ReviewLog
+from storage.models import Application, AuditEntry, Person, PersonRole
 
 
 @pytest.fixture(autouse=True)
@@ -52,9 +52,9 @@ def test_a_rejected_application_stays_rejected_until_the_group_union_reopens_it(
     assert "已重新开放" in reply and "第 1 步" in reply
     assert any("重新开放" in t and "复核后场所已达标" in t for t in submitted.inbox())
     with bot.db.session() as s:
-        log = s.scalars(select(ReviewLog).order_by(ReviewLog.id)).all()[-1]
-        assert (log.action, log.opinion) == ("reopen", "复核后场所已达标")
-        assert s.get(Person, log.person_id).name == "陈国华"
+        log = s.scalars(select(AuditEntry).where(AuditEntry.action.like("review.%")).order_by(AuditEntry.id)).all()[-1]
+        assert (log.action, log.detail) == ("review.reopen", "复核后场所已达标")
+        assert s.get(Person, log.actor_id).name == "陈国华" and log.role == "group"
     submitted.send("申报")
     submitted.send("提交")
     assert "现由第 1 步 所在单位工会审批" in submitted.press("确认提交")
@@ -97,7 +97,7 @@ def test_a_step_without_a_reviewer_is_reported_to_the_unit_union_and_the_group_u
     assert warning and "所在单位技术部门" in warning[0] and "中交示范工程局有限公司" in warning[0]
     assert any("缺少审批人" in t and "所在单位技术部门" in t for t in group.inbox())
     with bot.db.session() as s:
-        assert "no_reviewer" in [r.action for r in s.scalars(select(ReviewLog))]
+        assert "review.no_reviewer" in [r.action for r in s.scalars(select(AuditEntry))]
 
 
 # -- 5. return for proof; every flagged field ----------------------------------------------------------

@@ -6,7 +6,10 @@ from sqlalchemy import select
 
 from handlers.ledgers import statistics
 from storage import applications, ledgers
+from storage.actor import Actor
 from storage.models import Application, Studio
+
+TEST = Actor.system("test")
 
 STUDIO = "王海隧道掘进劳模创新工作室"
 
@@ -84,11 +87,11 @@ def load(bot, rows=FIXTURE, deleted=True):
                 on = date(int(day[:4]), int(day[4:6]), int(day[6:]))
             else:
                 on = date(data["year"], 12, 31)
-            ledgers.add_entry(s, sid, ledger, data, on, None)
+            ledgers.add_entry(s, sid, ledger, data, on, TEST)
         if deleted:       # deleted entries never count
             for ledger, data in (("funding", {"direction": "收入", "amount": "9", "unit": "删掉的", "date": "20240909"}),
                                  ("achievement", {"kind": "发明专利", "title": "删掉的", "date": "20240909"})):
-                ledgers.delete_entry(s, ledgers.add_entry(s, sid, ledger, data, date(2024, 9, 9), None), None)
+                ledgers.delete_entry(s, ledgers.add_entry(s, sid, ledger, data, date(2024, 9, 9), TEST), TEST)
         return sid
 
 
@@ -125,7 +128,7 @@ def test_only_kept_ledgers_are_computed(bot):
     assert set(stats) == {"funding.y1.amount", "funding.y1.sources", "funding.y2.amount", "funding.y2.sources"}
     with bot.db.transaction() as s:
         ledgers.add_entry(s, sid, "achievement", {"kind": "创新成果", "title": "x", "date": "20240101"},
-                          date(2024, 1, 1), None)
+                          date(2024, 1, 1), TEST)
     with bot.db.session() as s:
         stats = statistics.compute(s, sid, 2025)
     assert stats["innovation.results"] == 1 and "benefit.y1.income" not in stats and "talent.total" not in stats

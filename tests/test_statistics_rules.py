@@ -7,7 +7,10 @@ from sqlalchemy import select
 
 from storage import clock
 from storage import ledgers
+from storage.actor import Actor
 from storage.models import Studio
+
+TEST = Actor.system("test")
 
 STUDIO = "王海隧道掘进劳模创新工作室"
 
@@ -17,7 +20,7 @@ def add(bot, *rows):
         sid = s.scalar(select(Studio.id).where(Studio.name == STUDIO))
         for day, data in rows:
             on = date(int(day[:4]), int(day[4:6]), int(day[6:]))
-            ledgers.add_entry(s, sid, "achievement" if "kind" in data else "funding", dict(data, date=day), on, None)
+            ledgers.add_entry(s, sid, "achievement" if "kind" in data else "funding", dict(data, date=day), on, TEST)
         return sid
 
 
@@ -41,7 +44,7 @@ def test_the_naming_grant_is_not_the_units_funding_of_the_application_years(bot,
     clock.set_now(datetime(2025, 5, 20, 10, 0))
     sid = add(bot, ("20240201", {"direction": "收入", "amount": "5", "unit": "中交示范工程局"}))
     with bot.db.transaction() as s:
-        ledgers.record_grant(s, sid, "5", date(2024, 7, 15), None, unit="中国交建工会联合会")
+        ledgers.record_grant(s, sid, "5", date(2024, 7, 15), Actor.system("test"), unit="中国交建工会联合会")
     leader = chat("leader")
     leader.send("申报")
     reply = leader.send("修改 2024年投入金额")
@@ -75,6 +78,6 @@ def test_a_year_without_a_project_or_a_high_result_is_named(bot, chat):
     with bot.db.transaction() as s:      # and now 2024 loses its project
         for entry in ledgers.entries(s, s.scalar(select(Studio.id)), "achievement", years=[2024]):
             if entry.data["kind"] == "立项":
-                ledgers.delete_entry(s, entry, None)
+                ledgers.delete_entry(s, entry, TEST)
     line = seven(chat)
     assert line.startswith("✗ 有创新成果") and "2024 年没有立项" in line and "2023 年没有" not in line

@@ -6,6 +6,8 @@ from sqlalchemy import func, select, text
 
 from bot import demo
 from bot.delivery import Delivery
+from storage import audit
+from storage.actor import Actor
 from storage.lease import DatabaseLease
 from bot.message import Incoming, Outgoing
 from storage.outbox import enqueue
@@ -28,7 +30,7 @@ def test_state_survives_a_new_process_and_is_saved_once_per_turn(any_bot, tmp_pa
     fresh = Bot(any_bot.config)            # as after a restart
     with fresh.db.session() as s:
         conv = s.scalar(select(Conversation).where(Conversation.user_id == "leader"))
-        assert conv.state == {"note": "二〇一八"} and conv.version == 1
+        assert conv.state == {"note": "二〇一八", "stack": []} and conv.version == 1
     fresh.db.dispose()
 
 
@@ -93,7 +95,7 @@ def test_the_turns_own_sql_stores_what_the_orm_reads_back(any_bot):
     ORM as the same Python values, on both engines (JSON of every shape, datetimes)."""
     from datetime import datetime
     from storage import clock
-    from storage.models import Answer, AnswerHistory, Application
+    from storage.models import Answer, Application, AuditEntry
     from tests.chat import Chat
     from tests.form_data import SCALARS
     clock.set_now(datetime(2025, 5, 20, 10, 0))
@@ -113,13 +115,14 @@ def test_the_turns_own_sql_stores_what_the_orm_reads_back(any_bot):
                 assert value in values, label
         members = next(k for k in stored if k.endswith("members"))
         assert stored[members] == 16
-        change = s.scalars(select(AnswerHistory).where(AnswerHistory.key == members)
-                           .order_by(AnswerHistory.id)).all()
-        assert [(h.old, h.new) for h in change] == [(None, 15), (15, 16)]
+        change = s.scalars(select(AuditEntry).where(AuditEntry.action == "answer.set", AuditEntry.key == members)
+                           .order_by(AuditEntry.id)).all()
+        assert [(h.before, h.after) for h in change] == [(None, 15), (15, 16)]
+        assert {h.actor for h in change} == {"王海"} and {h.channel for h in change} == {"web"}
         assert all(h.at == datetime(2025, 5, 20, 2, 0) for h in change)        # naive UTC
         assert app.updated_at == datetime(2025, 5, 20, 2, 0)
         conv = s.scalar(select(Conversation).where(Conversation.user_id == "leader"))
-        assert conv.state["form"]["host"] == "application" and conv.version > 1
+        assert conv.state["stack"][0]["data"]["host"] == "application" and conv.version > 1
         row = s.scalar(select(OutboxMessage))
         assert row.payload["text"] == "通知 <b>&'\"" and row.status == "pending"
         assert row.created_at == datetime(2025, 5, 20, 2, 0)        # the moment decided for
@@ -169,22 +172,22 @@ def test_answers_are_read_once_per_transaction_and_never_outlive_it(any_bot):
     with db.sessions() as s:
         with s.begin():
             assert applications.load_answers(s, app_id) == before
-            applications.set_answer(s, app_id, key, 31.0, None)
+            applications.set_answer(s, app_id, key, 31.0, Actor.system("test"))
             copy = applications.load_answers(s, app_id)
             assert copy[key] == 31.0
             copy[key] = "changed by the caller"            # a copy: the kept one is untouched
             assert applications.load_answers(s, app_id)[key] == 31.0
-            applications.set_answer(s, app_id, "members", [{"name": "甲"}], None)
+            applications.set_answer(s, app_id, "members", [{"name": "甲"}], Actor.system("test"))
             applications.load_answers(s, app_id)["members"][0]["name"] = "edited"     # all the way down
             assert applications.load_answers(s, app_id)["members"] == [{"name": "甲"}]
             with s.begin_nested() as savepoint:
-                applications.set_answer(s, app_id, key, 99.0, None)
+                applications.set_answer(s, app_id, key, 99.0, Actor.system("test"))
                 assert applications.load_answers(s, app_id)[key] == 99.0
                 savepoint.rollback()
             assert applications.load_answers(s, app_id)[key] == 31.0
         with db.transaction() as other:                    # another writer, between two transactions
-            applications.set_answer(other, app_id, key, 45.0, None)
+            applications.set_answer(other, app_id, key, 45.0, Actor.system("test"))
         with s.begin():
             assert applications.load_answers(s, app_id)[key] == 45.0
             # the old values recorded: from the kept copy in the first, from the row in the other
-            assert [(h.old, h.new) for h in applications.history(s, app_id, key)] == [(None, 31.0), (31.0, 45.0)]
+            assert [(h.before, h.after) for h in audit.answer_history(s, app_id, key)] == [(None, 31.0), (31.0, 45.0)]

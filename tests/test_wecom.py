@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
+from bot.actions import INT
+from handlers.policy import Do
 from bot.app import create_app
 from storage import clock
 from bot.crypto import parse_xml_fields
@@ -358,7 +360,8 @@ def test_unsupported_types_and_other_events_are_acked_and_ignored(wx, caplog):
 
 
 def test_enter_agent_greets_with_help_and_click_runs_the_menu_action(wx):
-    wx.bot.router.add_action("menu", lambda turn, rest: turn.reply(f"菜单 {rest}"))
+    wx.bot.router.add_action("menu", lambda turn, action: turn.reply(f"菜单 {action.verb}"), {"progress": ()},
+                             do=Do.BOUND)
     wx.post(inner_xml(USER, "event", Event="enter_agent", EventKey=""))
     wx.texts_to(USER)       # delivered before the click (replies pending together are merged)
     wx.post(inner_xml(USER, "event", Event="click", EventKey="menu:progress"))
@@ -483,10 +486,13 @@ def test_markdown_and_file_messages(wx, fake, tmp_path):
 
 def _add_card_command(bot, buttons=None):
     calls = []
-    buttons = buttons or [Button("通过", "approve:7"), Button("退回", "reject:7")]
+    buttons = buttons or [Button("通过", "approve:step:7"), Button("退回", "reject:step:7")]
     bot.router.add_command("审批卡片", lambda turn, args: turn.reply("申报待审批\n王海隧道掘进工作室", buttons=buttons))
-    bot.router.add_action("approve", lambda turn, rest: (calls.append(rest), turn.reply(f"已通过 {rest}")))
-    bot.router.add_action("reject", lambda turn, rest: turn.reply(f"已退回 {rest}"))
+    bot.router.add_action("approve", lambda turn, action: (calls.append(str(action.args[0])),
+                                                           turn.reply(f"已通过 {action.args[0]}")),
+                          {"step": (INT,)}, do=Do.BOUND)
+    bot.router.add_action("reject", lambda turn, action: turn.reply(f"已退回 {action.args[0]}"), {"step": (INT,)},
+                          do=Do.BOUND)
     return calls
 
 
@@ -500,8 +506,9 @@ def test_buttons_arrive_as_a_card_and_a_click_runs_the_action_and_greys_it_out(w
     assert card["main_title"]["title"] == "申报待审批"
     assert card["main_title"]["desc"] == "王海隧道掘进工作室"
     assert card["task_id"].startswith("bot-")
-    assert [(b["text"], b["key"]) for b in card["button_list"]] == [("通过", "approve:7"), ("退回", "reject:7")]
-    code = wx.press(USER, "approve:7")
+    assert [(b["text"], b["key"]) for b in card["button_list"]] == [("通过", "approve:step:7"),
+                                                                    ("退回", "reject:step:7")]
+    code = wx.press(USER, "approve:step:7")
     assert calls == ["7"]
     assert fake.card_updates == []                  # not inside the callback: the worker does it
     TaskRunner(wx.bot).run_all()
@@ -521,7 +528,7 @@ def test_card_update_failure_is_logged_not_raised(wx, fake, caplog):
     Delivery(wx.bot).drain()
     fake.fail_next("update_template_card", "http500")
     with caplog.at_level(logging.WARNING, logger="bot.channels.wecom.channel"):
-        wx.press(USER, "reject:7")
+        wx.press(USER, "reject:step:7")
         TaskRunner(wx.bot).run_all()
     assert "card update" in caplog.text
     assert wx.texts_to(USER)[-1] == "已退回 7"

@@ -11,6 +11,7 @@ from bot.errors import InvalidInput
 from bot.forms import kinds
 from bot.forms.parsers import NearMiss
 from bot.forms.schema import Group
+from bot.forms.position import act
 
 
 class AnswerMixin:
@@ -29,11 +30,10 @@ class AnswerMixin:
             return True
         # a top-level field is named in the action (it may not be the cursor); a row field is the row's
         confirm = f"set:{item.key}={exc.suggestion}" if item is not None else f"answer:{exc.suggestion}"
-        self.position["pending"] = {"confirm": confirm}
         others = [o for o in exc.options if o != exc.suggestion] if len(exc.options) <= 6 else []
         action = confirm.split(":", 1)[0]
-        buttons = [("是", f"form:{confirm}")] + [
-            (o, f"form:set:{item.key}={o}" if action == "set" else f"form:answer:{o}") for o in others]
+        buttons = [("是", act(*confirm.split(":", 1)))] + [
+            (o, act("set", f"{item.key}={o}") if action == "set" else act("answer", o)) for o in others]
         hint = "" if others else "不是的话，请直接写出全称。"
         self.turn.reply(prefix + str(exc) + hint, buttons)
         return True
@@ -75,7 +75,7 @@ class AnswerMixin:
         if len(targets) > 1:
             self.position["pending"] = {"value": value, "confirm": ""}
             buttons = [(t.qualified if not isinstance(t, tuple) else f"{t[0].label}{t[1].label}",
-                        f"form:pick:{self._target_id(t)}") for t in targets]
+                        act("pick", self._target_id(t))) for t in targets]
             self.turn.reply(f"「{label}」有多处，您要填的是哪一项？", buttons)
             return True
         return self._apply_target(targets[0], value)

@@ -12,6 +12,7 @@ import re
 from bot.errors import InvalidInput
 from bot.forms import rows as rowtext
 from bot.forms.schema import Group
+from bot.forms.position import act
 
 ROW_COMMAND = re.compile(r"^(修改|删除)\s*第?\s*(\d+)\s*(位|项|条|行|人)?\s*(?P<rest>.*)$", re.S)
 ADD_WORDS = ("添加", "添加一位", "添加一人", "添加一项", "添加一条", "下一位", "下一条", "再加一位")
@@ -31,16 +32,16 @@ class GroupMixin:
 
     def _group_buttons(self, group):
         rows = self._rows(group)
-        buttons = [(f"添加一{group.unit}", "form:add")]
+        buttons = [(f"添加一{group.unit}", act("add"))]
         if rows:
-            buttons.append(("查看列表", "form:list"))
-        buttons.append((f"完成{group.label}", "form:finish"))
+            buttons.append(("查看列表", act("list")))
+        buttons.append((f"完成{group.label}", act("finish")))
         return buttons
 
     def _row_buttons(self, group, n):
-        return [(f"添加一{group.unit}", "form:add"), (f"修改第 {n} {group.unit}", f"form:edit_row:{n}"),
-                (f"删除第 {n} {group.unit}", f"form:del_row:{n}"), ("查看列表", "form:list"),
-                (f"完成{group.label}", "form:finish")]
+        return [(f"添加一{group.unit}", act("add")), (f"修改第 {n} {group.unit}", act("edit_row", n)),
+                (f"删除第 {n} {group.unit}", act("del_row", n)), ("查看列表", act("list")),
+                (f"完成{group.label}", act("finish"))]
 
     def _group_reminder(self, group):
         """One line saying the form still sits in ``group`` (after an answer to another field)."""
@@ -64,7 +65,7 @@ class GroupMixin:
         listed = "\n".join(f"{n}. {group.row_summary(r)}" for n, r in enumerate(rows, 1))
         text += (f"\n{reason}（{group.display(rows)}）：\n{listed}\n"
                  f"采用请点「采用」，或按上面的方式自己逐{group.unit}填写。")
-        return text, [("采用", "form:accept_offer")] + buttons
+        return text, [("采用", act("accept_offer"))] + buttons
 
     # -- buttons ---------------------------------------------------------------------------
     def _group_action(self, name, arg):
@@ -158,7 +159,7 @@ class GroupMixin:
         self.position["row_pick"] = n - 1
         self.turn.reply(f"第 {n} {group.unit}：{group.row_summary(rows[n - 1])}。\n要改哪一项？直接发送"
                         f"「{group.fields[-1].label} 新内容」，或点下面的字段；也可以发送整行替换。",
-                        [(f.label, f"form:row_field:{n}:{f.key}") for f in group.fields])
+                        [(f.label, act("row_field", f"{n}:{f.key}")) for f in group.fields])
         return True
 
     def _edit_row_text(self, group, index, text):
@@ -266,7 +267,7 @@ class GroupMixin:
             lines.append(conflict)
         self.position["paste"] = {"group": group.key, "rows": good}
         self.turn.reply("\n".join(lines) + f"\n确认添加这 {len(good)} {group.unit}吗？",
-                        [("全部添加", "form:paste_all"), ("取消", "form:paste_cancel")])
+                        [("全部添加", act("paste_all")), ("取消", act("paste_cancel"))])
         return True
 
     def _paste_all(self):

@@ -69,6 +69,7 @@ class Host:
 
     ``state`` in ``form`` and ``store`` is the host's own keys of the position (HostState)."""
     name = ""
+    title = "填写"          # what the form is called when the user comes back to it (「继续填写申报表」)
     resume_command = ""     # the command that takes the user back into the form after 取消, e.g. 申报
 
     def form(self, turn, state):
@@ -77,9 +78,27 @@ class Host:
     def store(self, turn, state):
         raise NotImplementedError
 
+    def key(self, state):
+        """What makes one form of this host another (the application's id): the frame's key."""
+        return ""
+
+    def describe(self, data):
+        """One line for 进度 and for the list of open tasks."""
+        return self.title
+
+    def is_stale(self, turn, state):
+        """True when the form can no longer be filled (its application was submitted meanwhile, in
+        the console or on another messenger): its frame then ends quietly instead of asking again."""
+        return False
+
     def commands(self):
-        """Extra commands inside the form: {word: fn(turn, walker, args)}."""
+        """The form's own words (a ledger entry's 保存): {word: fn(turn, walker, args)}. Other
+        commands are the router's: they answer, and the form asks again."""
         return {}
+
+    def help_words(self):
+        """Words 帮助 mentions besides the walker's own."""
+        return list(self.commands())
 
     def preview_extra(self, turn, walker):
         return ""

@@ -6,8 +6,8 @@ offer a value for a field with [采用] (``Host.offer``). Uses of the walker: ``
 ``form``, ``answers``, ``skipped``, ``host``, ``turn``, ``missing``, and the groups' and long
 text's ways of asking.
 """
-from bot.errors import UserError
 from bot.forms.schema import Group
+from bot.forms.position import act
 
 BACK_LIMIT = 30             # keys remembered for 上一步
 
@@ -66,18 +66,18 @@ class NavigationMixin:
         value, reason = offer
         self.position["offer"] = {"key": item.key, "value": value}
         text += f"\n{reason}：{item.display(value)}。采用请点「采用」，或直接输入其他数值。"
-        return text, [("采用", "form:accept_offer")] + buttons
+        return text, [("采用", act("accept_offer"))] + buttons
 
     def _field_buttons(self, item):
         if isinstance(item, Group):
             return self._group_buttons(item)
         buttons = []
         if item.kind == "choice" and len(item.options) <= 6:
-            buttons = [(o, f"form:answer:{o}") for o in item.options]
+            buttons = [(o, act("answer", o)) for o in item.options]
         elif item.kind == "gender":
-            buttons = [("男", "form:answer:男"), ("女", "form:answer:女")]
+            buttons = [("男", act("answer", "男")), ("女", act("answer", "女"))]
         elif item.opts.get("today_button"):
-            buttons = [("今天", "form:answer:今天")]
+            buttons = [("今天", act("answer", "今天"))]
         if item.optional:
             buttons.append(("跳过", "跳过"))
         return buttons
@@ -159,44 +159,27 @@ class NavigationMixin:
             self.turn.reply(f"{item.qualified}当前为 {item.display(current)}。请输入新的值：",
                             self._field_buttons(item))
 
-    def _reask(self):
+    def _reask(self, prefix=""):
         """After an aside (a question, a command), ask the current field again."""
         cursor = self.cursor
-        if cursor is None or self.turn.state.get("flow") != "form":
+        if cursor is None:
             return
         if self.position.get("row"):
+            if prefix:
+                self.turn.reply(prefix.rstrip("："))
             self._ask_row_field()
         elif isinstance(cursor, Group):
-            self.turn.reply(f"继续填写{cursor.label}：" + self._group_menu_text(cursor) + self._next_row_hint(cursor),
-                            self._group_buttons(cursor))
+            self.turn.reply(prefix + f"继续填写{cursor.label}：" + self._group_menu_text(cursor)
+                            + self._next_row_hint(cursor), self._group_buttons(cursor))
         else:
-            self.ask(cursor, lead="继续第")
-
-    def _run_command(self, cmd, args):
-        """A command word typed inside the form: its normal answer, then the field again."""
-        turn = self.turn
-        before = turn.state.get("form")
-        try:
-            turn.bot.router.run_command(cmd, turn, args)
-        except UserError as exc:            # shown as written, as the router's boundary would
-            turn.reply(str(exc))
-        if turn.state.get("flow") != "form" or turn.state.get("form") is not before:
-            # the command opened another task: its position stands, ours is already saved
-            if turn.state.get("flow") == "form":
-                self.position.clear()
-                self.position.update(turn.state["form"])
-            return True
-        self._reask()
-        return True
+            self.ask(cursor, prefix=prefix, lead="继续第")
 
     def cancel(self):
-        self.position["pending"] = {"confirm": "confirm_cancel"}
         self.turn.reply("确定退出填写吗？已填写的内容都已保存，随时可以继续。",
-                        [("确认退出", "form:confirm_cancel"), ("继续填写", "form:continue")])
+                        [("确认退出", act("confirm_cancel")), ("继续填写", act("continue"))])
 
     def _confirm_cancel(self):
-        self.turn.state.pop("flow", None)
-        self.turn.state.pop("form", None)
+        self.end()
         resume = self.host.resume_command
         self.turn.reply("已退出填写，内容已保存为草稿。" + (f"发送「{resume}」可随时继续。" if resume else ""))
         return True

@@ -1,8 +1,9 @@
 """A form's position in the conversation state: the walker's own keys, and the host's keys as HostState.
 
-The position is one JSON dict, ``state["form"]``, loaded and saved once per turn:
+The position is one JSON dict, the data of the form's frame on the flow stack (handlers/form_flow.py),
+loaded and saved with the conversation once per turn:
 
-    walker's keys: {"host": name, "cursor": key, "row": {...} | None, "pending": {...} | None,
+    walker's keys: {"host": name, "cursor": key, "row": {...} | None, "pending": {...} | None (a value waiting for its field to be picked),
                     "back": [keys asked before], "paste": {...} (rows of a pasted table to confirm),
                     "row_pick": index (a row whose field to change is being chosen),
                     "offer": {...} (a value offered with [采用])}
@@ -12,6 +13,8 @@ Hosts read and write only their own keys, through ``HostState``; the walker's ke
 there, so a host cannot move the cursor behind the walker's back.
 """
 from collections.abc import MutableMapping
+
+from bot.actions import encode
 
 WALKER_KEYS = frozenset({"host", "cursor", "row", "pending", "back", "paste", "row_pick", "offer"})
 
@@ -54,3 +57,8 @@ def check_host_keys(state):
     clash = sorted(WALKER_KEYS & set(state))
     if clash:
         raise ValueError(f"form state keys {clash} belong to the walker")
+
+
+def act(verb, *args):
+    """A form button's action (``form:verb:args``; handlers/form_flow.py declares the verbs)."""
+    return encode("form", verb, *args)

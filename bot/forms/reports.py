@@ -6,9 +6,10 @@ is the pending confirmation of 提交 (the host's submit word). Uses of the walk
 and the long text's ``_longtext_missing``.
 """
 from bot.forms.schema import Group
+from bot.forms.position import act
 
 COMMANDS_HINT = "随时可以说：上一步 / 跳过 / 修改 字段名 / 进度 / 预览 / 帮助 / 取消。"
-CONTINUE_BUTTON = ("继续填写", "form:continue")
+CONTINUE_BUTTON = ("继续填写", act("continue"))
 
 
 class ReportMixin:
@@ -20,10 +21,17 @@ class ReportMixin:
         missing = self.missing()
         total = len(self.form.asked)
         done = total - len(missing)
+        others = self._other_tasks()
         if not missing:
-            self.turn.reply(f"已填 {done}/{total} 项，全部完成。", [("预览", "预览"), self._submit_button()])
+            self.turn.reply(f"已填 {done}/{total} 项，全部完成。{others}", [("预览", "预览"), self._submit_button()])
             return
-        self.turn.reply(f"已填 {done}/{total} 项。还差：{self.missing_text(missing)}。", [CONTINUE_BUTTON])
+        self.turn.reply(f"已填 {done}/{total} 项。还差：{self.missing_text(missing)}。{others}", [CONTINUE_BUTTON])
+
+    def _other_tasks(self):
+        """The other open tasks on the stack (a ledger entry waiting below the form …), as a line."""
+        stack = getattr(self.turn, "stack", None)
+        lines = stack.describe()[1:] if stack is not None else []
+        return ("\n另有未完成的事项：" + "；".join(lines) + "。") if lines else ""
 
     def missing_text(self, missing=None, limit=12):
         names = []
@@ -37,7 +45,7 @@ class ReportMixin:
         more = f" 等 {len(names)} 项" if len(names) > limit else ""
         return "、".join(names[:limit]) + more
 
-    def preview(self):
+    def preview(self, buttons=True):
         values = self.form.complete_values(self.answers)
         skipped = self.skipped
         lines, block = [f"【{self.form.title}】"], None
@@ -61,7 +69,8 @@ class ReportMixin:
         missing = self.missing()
         if missing:
             lines.append(f"还差 {len(missing)} 项：{self.missing_text(missing)}")
-        self.turn.reply("\n".join(lines), [CONTINUE_BUTTON] if missing else [self._submit_button()])
+        shown = ([CONTINUE_BUTTON] if missing else [self._submit_button()]) if buttons else []
+        self.turn.reply("\n".join(lines), shown)
 
     def help(self):
         """Help for the field being asked, then the same question again."""
@@ -71,7 +80,7 @@ class ReportMixin:
             return
         star = "（带 * 项，需提供证明材料）" if item.proof else ""
         optional = "选填，可说「跳过」。" if item.optional else "必填。"
-        extra = "、".join(self.host.commands())
+        extra = "、".join(self.host.help_words())
         row = self.position.get("row")
         about = f"{item.qualified}{star}：{optional}"
         if row and isinstance(item, Group):
@@ -96,12 +105,11 @@ class ReportMixin:
         if refusal:
             self.turn.reply(refusal[0], refusal[1])
             return
-        self.preview()
-        self.position["pending"] = {"confirm": "confirm_submit"}
+        self.preview(buttons=False)
         question = f"请核对以上内容，确认{label}吗？"
         if note:
             question = f"{note}\n{question}"
-        self.turn.reply(question, [(f"确认{label}", "form:confirm_submit"), ("再看看", "form:continue")])
+        self.turn.reply(question, [(f"确认{label}", act("confirm_submit")), ("再看看", act("continue"))])
 
     def _cross_problems(self):
         """Say what contradicts what, if anything (the submit check); True when something does."""

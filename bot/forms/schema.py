@@ -35,6 +35,12 @@ class Field:
         return self.compute is not None
 
     @property
+    def free_text(self):
+        """Prose (a narrative, a paragraph on social benefit): a line that starts with a command word
+        is still the field's text there."""
+        return self.kind == "longtext" or (self.kind == "text" and (self.opts.get("max_len") or 0) >= 200)
+
+    @property
     def qualified(self):
         """The unambiguous name used in lists and progress reports."""
         return self.aliases[0] if self.aliases else self.label

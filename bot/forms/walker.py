@@ -1,8 +1,8 @@
 """The one piece of code that moves through any form: takes each message or button and hands it to its concern.
 
 A *host* (bot/forms/host.py) supplies the Form, a Store and a few hooks; the walker does the
-rest, the same way for every form. Its position lives in the conversation state under
-``state["form"]`` (the keys: bot/forms/position.py). The concerns are mixins, each in its module:
+rest, the same way for every form. Its position is the data of the form's frame on the flow stack
+(handlers/form_flow.py; the keys: bot/forms/position.py). The concerns are mixins, each in its module:
 
     answers.py     parse, check, store or re-ask; 「字段：值」 out of order
     navigation.py  the next field, 上一步, 跳过, 修改, 取消, re-asking after an aside
@@ -14,6 +14,7 @@ This module keeps what they share (the answers, the cursor) and the dispatch of 
 """
 import re
 
+from bot.conversation import words as W
 from bot.forms import asides, longtext
 from bot.forms.answers import AnswerMixin
 from bot.forms.groups import GroupMixin
@@ -25,17 +26,16 @@ from bot.forms.schema import Group
 
 LABEL_VALUE = re.compile(r"^\s*(?P<label>[^:：\n\t]{1,24}?)\s*[:：]\s*(?P<value>.+)$", re.S)
 LABEL_ONLY = re.compile(r"^\s*(?P<label>[^:：\n\t]{1,24}?)\s*[:：]\s*$")
-CONTINUE = ("继续", "继续填写", "不变", "保持不变")
-YES = ("确认", "是", "确定", "是的", "对", "对的", "嗯", "好")
+CONTINUE = W.CONTINUE
 
 
 class Walker(AnswerMixin, NavigationMixin, ReportMixin, GroupMixin, LongTextMixin):
     """One form, one turn. What hosts may use of it is listed in bot/forms/host.py."""
 
-    def __init__(self, host, turn, position):
-        self.host, self.turn = host, turn
-        self.position = position                # the walker's own; hosts use host_state
-        self.host_state = HostState(position)
+    def __init__(self, host, turn, frame):
+        self.host, self.turn, self.frame = host, turn, frame
+        self.position = frame.data              # the walker's own; hosts use host_state
+        self.host_state = HostState(self.position)
         self.cache = {}                         # for this turn only (hosts memoise costly lookups here)
         self.form = host.form(turn, self.host_state)
         self.store = host.store(turn, self.host_state)
@@ -88,21 +88,53 @@ class Walker(AnswerMixin, NavigationMixin, ReportMixin, GroupMixin, LongTextMixi
         self.turn.reply(f"{header}（共 {len(self.form.asked)} 项，已填 {done} 项）。\n{COMMANDS_HINT}")
         self.ask_next()
 
+    def end(self):
+        """Close this form: its frame leaves the stack (the answers stay stored)."""
+        self.turn.stack.end(self.frame)
+
+    def on_action(self, verb, arg):
+        """A button of the form (``form:verb:arg``)."""
+        return self._action(f"{verb}:{arg}" if arg else verb)
+
+    def is_scoped(self, text):
+        """A word of this form's own (its host's 保存, a long text's 完成 …), whatever else it means."""
+        word = text.partition(" ")[0]
+        if text in self.host.commands() or word in self.host.commands():
+            return True
+        cursor = self.cursor
+        if cursor is not None and not isinstance(cursor, Group) and cursor.kind == "longtext":
+            return text in longtext.words(cursor)
+        return bool(LABEL_VALUE.match(text)) and self._resolve(LABEL_VALUE.match(text).group("label").strip()) is not None
+
+    def asked_field(self):
+        """The Field being asked (a group's row field while a row is added), or the Group, or None."""
+        cursor = self.cursor
+        row = self.position.get("row")
+        if row and isinstance(cursor, Group):
+            return cursor.field(row["field"])
+        return cursor
+
+    def is_option(self, text, field):
+        return asides.is_option(text, field)
+
+    def reask(self, prefix=""):
+        """Ask again what the form was asking (after an aside, or when coming back to it)."""
+        if self.cursor is None:
+            if prefix:
+                self.turn.reply(prefix.rstrip("："))
+            self.ask_next()
+        else:
+            self._reask(prefix)
+
     def on_message(self):
-        """Take one message or button press in the form; always replies."""
+        """Take one message in the form; always replies."""
         turn = self.turn
-        action = turn.incoming.action
-        if action.startswith("form:"):
-            return self._action(action[5:])
-        text = (action or turn.incoming.text).strip()
+        text = (turn.incoming.action or turn.incoming.text).strip()
         if turn.incoming.attachments and not text:
             key = self.position.get("cursor") or ""
             self.host.on_attachment(turn, self, key, turn.incoming.attachments)
             return True
-        if self.position.get("pending"):
-            pending = self.position.pop("pending")
-            if text in YES and pending.get("confirm"):
-                return self._action(pending["confirm"])
+        self.position.pop("pending", None)
         if self.position.get("paste"):
             handled = self._paste_reply(text)
             if handled is not None:
@@ -138,6 +170,13 @@ class Walker(AnswerMixin, NavigationMixin, ReportMixin, GroupMixin, LongTextMixi
                 return self._row_keep()
             self.ask_next()
             return True
+        asked_now = cursor.field(row["field"]) if row and isinstance(cursor, Group) else cursor
+        if text in W.YES and asked_now is not None and not isinstance(asked_now, Group) \
+                and asked_now.kind not in ("choice", "gender"):
+            # 「确认」 where nothing was asked with a button is no value for the field
+            self.turn.reply(f"这里需要填写「{asked_now.qualified if not row else asked_now.label}」，请直接输入内容。")
+            self._reask()
+            return True
         if word in ("修改", "改") and args:
             self.edit(args)
             return True
@@ -145,9 +184,6 @@ class Walker(AnswerMixin, NavigationMixin, ReportMixin, GroupMixin, LongTextMixi
         if asides.is_question(text, asked):
             self.help()
             return True
-        command = asides.command(self.turn, text, asked)
-        if command is not None:
-            return self._run_command(*command)
         bare = LABEL_ONLY.match(text)
         if bare and self._resolve(bare.group("label").strip()) is not None:
             label = bare.group("label").strip()     # 「所在单位：」 with nothing after: no answer to anything

@@ -7,11 +7,11 @@ with source "copied" and their history, like any other answer.
 """
 from sqlalchemy import select
 
-from bot.errors import UserError
-from handlers.application.current import current_application
+from bot.actions import encode
 from handlers.application.schema import application_form
 from storage import applications
 from storage.models import Answer, Application
+from storage.statuses import AppStatus
 
 ACTION = "app_start"
 COPY_LABEL = "从去年的申报表开始"
@@ -28,7 +28,7 @@ def earlier_application(session, app):
 
 def wants_offer(session, app):
     """An application not yet begun (no answers, no choice made) of a studio that applied before."""
-    if (app.flags or {}).get("started_from") or app.status != "draft":
+    if (app.flags or {}).get("started_from") or app.status != AppStatus.DRAFT:
         return None
     if applications.load_answers(session, app.id):
         return None
@@ -40,10 +40,10 @@ def offer(turn, app, earlier):
                "复制封面、基本情况、领衔人、骨干成员和业绩简介等与年度无关的内容，"
                f"近两年的统计数字（经费投入、技术创新、经济效益、培养人才、社会效益）和填报日期需要重新填写。"
                "复制的内容之后都可以修改。",
-               [(COPY_LABEL, f"{ACTION}:copy:{app.id}:{earlier.id}"), (FRESH_LABEL, f"{ACTION}:fresh:{app.id}")])
+               [(COPY_LABEL, encode(ACTION, "copy", app.id, earlier.id)), (FRESH_LABEL, encode(ACTION, "fresh", app.id))])
 
 
-def copy_answers(session, earlier, app, person_id):
+def copy_answers(session, earlier, app, actor):
     """Copy the earlier application's non-yearly answers into ``app``; returns (copied, to fill) items."""
     old = applications.load_answers(session, earlier.id)
     copied, refill = [], []
@@ -53,7 +53,8 @@ def copy_answers(session, earlier, app, person_id):
         if item.yearly or item.key not in old:
             refill.append(item)
             continue
-        applications.set_answer(session, app.id, item.key, old[item.key], person_id, "copied", old=None)
+        applications.set_answer(session, app.id, item.key, old[item.key], actor, "copied", old=None,
+                                studio_id=app.studio_id)
         copied.append(item)
     return copied, refill
 
@@ -64,31 +65,3 @@ def by_block(items):
     for item in items:
         blocks.setdefault(item.block or item.qualified, []).append(item.qualified)
     return "；".join(f"{block}：{'、'.join(names)}" for block, names in blocks.items())
-
-
-def on_action(turn, arg):
-    choice, _, rest = arg.partition(":")
-    ids = rest.split(":")
-    app = current_application(turn)
-    if app is None or not ids[0].isdigit() or int(ids[0]) != app.id:
-        raise UserError("这个按钮已失效，请重新发送「申报」。")
-    if (app.flags or {}).get("started_from") or applications.load_answers(turn.session, app.id):
-        turn.bot.router.hand_over("申报", turn)    # pressed twice, or already begun: just go on
-        return
-    if choice == "copy" and len(ids) == 2 and ids[1].isdigit():
-        earlier = turn.session.get(Application, int(ids[1]))
-        if earlier is None or earlier.studio_id != app.studio_id or earlier.year >= app.year:
-            raise UserError("这个按钮已失效，请重新发送「申报」。")
-        copied, refill = copy_answers(turn.session, earlier, app, turn.person_id)
-        applications.set_flag(app, "started_from", earlier.id)
-        turn.reply(f"已从 {earlier.year} 年度申报表复制 {len(copied)} 项：{by_block(copied)}。\n"
-                   f"需要重新填写 {len(refill)} 项：{by_block(refill)}。")
-    elif choice == "fresh":
-        applications.set_flag(app, "started_from", "fresh")
-    else:
-        raise UserError("这个按钮已失效，请重新发送「申报」。")
-    turn.bot.router.hand_over("申报", turn)
-
-
-def register(router):
-    router.add_action(ACTION, on_action, roles=["leader", "member"])

@@ -37,47 +37,33 @@ def application_cache_key(session, app):
     return f"application:{app.id}:v{app.version}:{digest}"
 
 
-def send_application(bot, session, app, recipients, *, text, dedupe_key, reply_to=None):
+def send_application(bot, session, app, recipients, *, text, dedupe_key, asker=None):
     """Send the application's DOCX to ``recipients`` with ``text`` before its name.
 
-    ``reply_to`` is the asking turn: it gets the file in its replies when it is ready now, or
-    「正在生成…」 and the file through the outbox; other recipients get it through the outbox."""
+    Returns the stored file when this version was rendered before (the recipients get it through
+    the outbox at once; ``asker``, a {"channel", "user"} recipient, gets nothing: the caller shows
+    the file itself), else None: the worker renders it and sends it to the recipients and the asker."""
     cached = files.by_cache_key(session, application_cache_key(session, app))
     if cached is not None:
-        if reply_to is not None:
-            reply_to.reply(f"{text}{cached.name}", file=files.as_outgoing_file(bot, cached))
         _deliver(bot, session, recipients, Outgoing(text=f"{text}{cached.name}"), cached, dedupe_key)
-        return True
-    if reply_to is not None:
-        reply_to.reply(PREPARING.format(what="申报审批表"))
-        recipients = list(recipients) + [_asker(reply_to)]
+        return cached
+    recipients = list(recipients) + ([asker] if asker else [])
     task_rows.add(session, "application_docx", {"app_id": app.id, "recipients": recipients, "text": text,
                                             "dedupe_key": dedupe_key}, dedupe_key=f"docx:{dedupe_key}")
-    return False
+    return None
 
 
-def send_ledgers(turn, studio, year):
-    """导出台账: the XLSX rendered by the worker and sent to the asker."""
-    turn.reply(PREPARING.format(what="台账"))
-    key = f"xlsx:{turn.key}"
-    task_rows.add(turn.session, "ledger_xlsx", {"studio_id": studio.id, "year": year, "recipients": [_asker(turn)],
-                                            "person_id": turn.person.id, "dedupe_key": key}, dedupe_key=key)
+def send_ledgers(session, studio, year, recipients, *, person_id, dedupe_key):
+    """The ledgers' XLSX, rendered by the worker and sent to ``recipients``."""
+    task_rows.add(session, "ledger_xlsx", {"studio_id": studio.id, "year": year, "recipients": list(recipients),
+                                       "person_id": person_id, "dedupe_key": dedupe_key}, dedupe_key=dedupe_key)
 
 
-def send_package(turn, app):
-    """导出材料包: the PDF package and the ZIP 电子版, built by the worker and sent to the asker."""
-    if package.soffice_path(turn.config) is None:
-        turn.reply(package.no_soffice_text(turn.config))
-        return
-    turn.reply(PREPARING.format(what="申报材料包（PDF 和电子版 ZIP）"))
-    key = f"package:{turn.key}"
-    task_rows.add(turn.session, "application_package", {"app_id": app.id, "recipients": [_asker(turn)],
-                                                    "person_id": turn.person.id, "dedupe_key": key},
-              dedupe_key=key)
-
-
-def _asker(turn):
-    return {"channel": turn.incoming.channel, "user": turn.incoming.user}
+def send_package(session, app, recipients, *, person_id, dedupe_key):
+    """The PDF package and the ZIP 电子版, built by the worker and sent to ``recipients``."""
+    task_rows.add(session, "application_package", {"app_id": app.id, "recipients": list(recipients),
+                                               "person_id": person_id, "dedupe_key": dedupe_key},
+                  dedupe_key=dedupe_key)
 
 
 def _deliver(bot, session, recipients, message, stored, dedupe_key):

@@ -1,34 +1,22 @@
-"""Proofs (证明材料) tied to the starred items of the application they prove (填表说明 5, 6).
+"""Proofs (证明材料) tied to the starred items of the application they prove (填表说明 5, 6): what needs
+proof, what is kept, the listings, and which item a label names.
 
 A starred item (``proof=True`` in handlers/application/schema.py) answered with something to
 prove — a non-empty text, a number other than 0, a list with rows — needs at least one proof
-copy. A file is kept against an item (an ``Attachment`` row: owner ``application``, the item's
-key) when it is sent
-
-* with ``证明 <标签>`` (in the same message, or after it: the target stays for a while), or
-* in the form right after a starred answer (the item just answered), or while a starred item
-  is being asked;
-
-a file nobody can place waits in the conversation until ``证明 <标签>`` says what it proves.
-``证明`` lists every starred item with its count and those lacking proof; ``删除证明 <标签> <序号>``
-removes one, ``替换证明 <标签> <序号>`` makes the next file replace it.
+copy, kept as an ``Attachment`` row (owner ``application``, the item's key). Adding, replacing and
+deleting them is the application service's (handlers/services/applications.py); the chat's side
+(证明, 删除证明, 替换证明, files sent) is handlers/application/proof_chat.py.
 """
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, select
 
-from bot import files
 from bot.errors import UserError
 from bot.forms.schema import Group
-from bot.message import Attachment as Incoming_Attachment
-from handlers.application import seven_record
-from handlers.application.current import application_in, current_application
 from handlers.application.schema import application_form
-from storage import applications, clock
+from storage import applications
 from storage.models import Attachment, StoredFile
 
-TARGET_MINUTES = 30          # a 证明 <标签> target keeps taking files this long
-EDITABLE = ("draft", "returned", "withdrawn")
 HOW_TO = ("补充：发送「证明 项目名」后发送照片或文件（也可以在填写带 * 的项目后直接发送）；"
           "删除：「删除证明 项目名 序号」；替换：「替换证明 项目名 序号」。")
 
@@ -154,175 +142,3 @@ def _split_index(args):
     if not label or not number.strip().isdigit():
         raise UserError("请写出项目名和序号，例如「删除证明 创新成果 1」。发送「证明 项目名」查看序号。")
     return label, int(number)
-
-
-# -- the application a user means -----------------------------------------------------------------
-
-
-
-def _editable(app):
-    if app.status not in EDITABLE:
-        raise UserError("申报已提交审批，证明材料不能再修改。如需补充，请等审批退回后再发送。")
-
-
-# -- attaching ------------------------------------------------------------------------------------
-
-def _target(turn, app):
-    """The item a 证明 <标签> named lately (and the proof to replace), or None."""
-    target = turn.state.get("proof")
-    if not isinstance(target, dict) or target.get("app") != app.id:
-        return None
-    if clock.utcnow().timestamp() - target.get("at", 0) > TARGET_MINUTES * 60:
-        turn.state.pop("proof", None)
-        return None
-    return target
-
-
-def _set_target(turn, app, key, replace=None):
-    turn.state["proof"] = {"app": app.id, "key": key, "replace": replace, "at": clock.utcnow().timestamp()}
-
-
-def attach(turn, app, item, attachments, replace=None):
-    """Keep the files against ``item``; ``replace`` (an Attachment id) takes the first file instead."""
-    _editable(app)
-    names = []
-    for att in attachments:
-        stored = files.lookup_in(turn.session, att.ref)
-        if stored is None:
-            continue
-        old = turn.session.get(Attachment, replace) if replace else None
-        if old is not None and old.owner_id == app.id and old.field_key == item.key:
-            old.file_id, old.person_id, old.created_at = stored.id, turn.person.id, clock.utcnow()
-            replace = None
-            names.append(f"{att.name or stored.name}（已替换原文件）")
-            continue
-        turn.session.add(Attachment(owner_kind="application", owner_id=app.id, field_key=item.key,
-                                    file_id=stored.id, person_id=turn.person.id, created_at=clock.utcnow()))
-        names.append(att.name or stored.name)
-    turn.session.flush()
-    n = counts(turn.session, app.id).get(item.key, 0)
-    return f"已收到证明材料 {'、'.join(names) or '1 份'}，已附在「{item.qualified}」下（该项共 {n} 份）。"
-
-
-def on_attachment(turn, attachments, *, walker=None, app=None):
-    """Files that came without a command: to the 证明 target, the starred answer just given, the
-    starred item being asked — or kept waiting for 证明 <标签>. Returns the reply text."""
-    app = app or application_in(turn, walker)
-    form = application_form(app.year)
-    target = _target(turn, app)
-    recorded = seven_record.target(turn, app)
-    if recorded is not None and (target is None or recorded["at"] >= target.get("at", 0)):
-        return seven_record.attach(turn, app, attachments)
-    key, replace = None, None
-    if target is not None:
-        key, replace = target["key"], target.get("replace")
-        if replace:
-            target["replace"] = None            # one file replaces; the next ones are added
-    elif walker is not None:
-        for item in (form.by_key.get(walker.host_state.get("proof_for") or ""), walker.cursor):
-            if item is not None and getattr(item, "proof", False):
-                key = item.key
-                break
-    item = form.by_key.get(key or "")
-    if item is None:
-        _editable(app)
-        waiting = turn.state.setdefault("proof_waiting", [])
-        waiting.extend(a.ref for a in attachments)
-        del waiting[:-20]
-        return ("收到文件。它是哪一项的证明材料？请回复「证明 项目名」，例如「证明 创新成果」；"
-                "发送「证明」查看需要证明的项目。")
-    return attach(turn, app, item, attachments, replace=replace)
-
-
-def _waiting(turn):
-    refs = turn.state.pop("proof_waiting", None) or []
-    return [Incoming_Attachment(kind="file", ref=ref) for ref in refs]
-
-
-# -- commands ---------------------------------------------------------------------------------------
-
-def proof_command(turn, args, walker=None):
-    """证明 — the list; 证明 <标签> — that item's proofs, and the next files go to it."""
-    app = application_in(turn, walker)
-    if not args.strip():
-        turn.reply(listing(turn.session, app))
-        return
-    item = resolve(application_form(app.year), args)
-    files_now = list(turn.incoming.attachments) + _waiting(turn)
-    if files_now:
-        turn.reply(attach(turn, app, item, files_now))
-        _set_target(turn, app, item.key)
-        return
-    _editable(app)
-    _set_target(turn, app, item.key)
-    turn.reply(f"{item_listing(turn.session, app, item)}\n请发送「{item.qualified}」的证明照片或文件（可以发多份）。")
-
-
-def _numbered_proof(turn, args, walker):
-    """(application, item, attachment, stored file, number) that 「<标签> <序号>」 names."""
-    app = application_in(turn, walker)
-    _editable(app)
-    label, number = _split_index(args)
-    item = resolve(application_form(app.year), label)
-    rows = proofs_of(turn.session, app.id, item.key)
-    if not 1 <= number <= len(rows):
-        raise UserError(f"「{item.qualified}」只有 {len(rows)} 份证明材料，没有第 {number} 份。")
-    att, stored = rows[number - 1]
-    return app, item, att, stored, number
-
-
-def remove_command(turn, args, walker=None):
-    """删除证明 <标签> <序号>."""
-    app, item, att, stored, number = _numbered_proof(turn, args, walker)
-    turn.session.delete(att)
-    turn.session.flush()
-    turn.reply(f"已删除「{item.qualified}」的第 {number} 份证明材料：{stored.name}。\n"
-               + item_listing(turn.session, app, item))
-
-
-def replace_command(turn, args, walker=None):
-    """替换证明 <标签> <序号>: the file sent with it, or the next one, takes that proof's place."""
-    app, item, att, stored, number = _numbered_proof(turn, args, walker)
-    if turn.incoming.attachments:
-        turn.reply(attach(turn, app, item, turn.incoming.attachments[:1], replace=att.id))
-        _set_target(turn, app, item.key)
-        return
-    _set_target(turn, app, item.key, replace=att.id)
-    turn.reply(f"请发送新的文件，替换「{item.qualified}」的第 {number} 份证明材料（{stored.name}）。")
-
-
-def loose_attachment(turn):
-    """A file outside any form: placed by a 证明 target, else kept waiting. False: not ours."""
-    if turn.person is None or not ({"leader", "member"} & turn.roles):
-        return False
-    app = current_application(turn)
-    if app is None or (app.status not in EDITABLE and _target(turn, app) is None):
-        return False            # nothing to prove any more: the general hint answers
-    turn.reply(on_attachment(turn, turn.incoming.attachments, app=app))
-    return True
-
-
-def form_commands():
-    """The commands the application form takes (the walker re-asks its question after them)."""
-    return {"证明": lambda turn, walker, args: proof_command(turn, args, walker),
-            "删除证明": lambda turn, walker, args: remove_command(turn, args, walker),
-            "替换证明": lambda turn, walker, args: replace_command(turn, args, walker)}
-
-
-def proofs(turn, args):
-    proof_command(turn, args)
-
-
-def remove_proof(turn, args):
-    remove_command(turn, args)
-
-
-def replace_proof(turn, args):
-    replace_command(turn, args)
-
-
-def register(router):
-    router.add_command(("证明", "证明材料"), proofs, roles=["leader", "member"],
-                       help="查看或补充申报表的证明材料：证明 / 证明 项目名")
-    router.add_command("删除证明", remove_proof, roles=["leader", "member"])
-    router.add_command("替换证明", replace_proof, roles=["leader", "member"])

@@ -8,24 +8,20 @@
 The answer is kept in the application's ``flags["seven"]`` as ``{topic: [kinds present]}``; a topic
 missing from it is not answered yet (七有 says ?), an empty list is answered "none". Files are
 proofs (``Attachment`` rows, owner ``application``) under the declared keys ``seven.<topic>`` or
-``seven.<topic>.<kind>`` when the message named one kind.
+``seven.<topic>.<kind>`` when the message named one kind. Recording is the application service's
+(handlers/services/applications.py ``record_seven``); the chat's side is handlers/application/seven_chat.py.
 """
 import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from bot import files
 from bot.errors import UserError
 from handlers.application import seven
-from handlers.application.current import application_in, current_application
 from handlers.ledgers import statistics
-from storage import applications, clock
 from storage.models import Attachment
 
 FLAG = "seven"
-TARGET_MINUTES = 30
-EDITABLE = ("draft", "returned", "withdrawn")
 
 
 @dataclass(frozen=True)
@@ -139,15 +135,6 @@ def choices(topic):
     return "可选：" + " ".join(f"{n}. {k}" for n, k in enumerate(topic.kinds, 1))
 
 
-# -- the conversation ----------------------------------------------------------------------------
-
-
-
-def _editable(app):
-    if app.status not in EDITABLE:
-        raise UserError("申报已提交审批，七有材料不能再修改。如需补充，请等审批退回后再发送。")
-
-
 def listing(session, app, topic, in_form=False):
     kept = record(app).get(topic.key)
     counts = file_counts(session, app.id).get(topic.key, {})
@@ -164,144 +151,6 @@ def listing(session, app, topic, in_form=False):
     lines.append(f"{topic.question}可以回复{reply}，并发送{topic.files}；全部没有请回复"
                  f"{'「' + topic.word + ' 无」' if in_form else '「无」'}，去掉一项：「{topic.word} 去掉 编号」。")
     return "\n".join(lines)
-
-
-def _summary(topic, kinds):
-    if not kinds:
-        return f"已登记：{topic.word}——没有。"
-    missing = [k for k in topic.kinds if k not in kinds]
-    return (f"已登记{topic.word}：{'、'.join(kinds)}" + (f"；尚缺：{'、'.join(missing)}" if missing else "（齐全）")
-            + "。")
-
-
-def answer(turn, app, topic, text):
-    """Record what ``text`` says of ``topic``; the reply."""
-    _editable(app)
-    mode, kinds = parse(topic, text)
-    kept = record(app)
-    current = kept.get(topic.key) or []
-    if mode == "none":
-        new = []
-    elif mode == "remove":
-        new = [k for k in current if k not in kinds]
-    else:
-        new = [k for k in topic.kinds if k in current or k in kinds]
-    kept[topic.key] = new
-    applications.set_flag(app, FLAG, kept)
-    named = kinds if mode == "add" else []
-    _set_target(turn, app, topic, named)
-    reply = _summary(topic, new)
-    if named:
-        reply += f"\n可以接着发送{topic.files}，会附在「{topic.label(named[0]) if len(named) == 1 else topic.word}」下。"
-    return reply
-
-
-def _set_target(turn, app, topic, kinds):
-    turn.state["seven_file"] = {"app": app.id, "topic": topic.key, "kinds": kinds,
-                                "at": clock.utcnow().timestamp()}
-
-
-def target(turn, app):
-    t = turn.state.get("seven_file")
-    if not isinstance(t, dict) or t.get("app") != app.id or t.get("topic") not in TOPICS:
-        return None
-    if clock.utcnow().timestamp() - t.get("at", 0) > TARGET_MINUTES * 60:
-        turn.state.pop("seven_file", None)
-        return None
-    return t
-
-
-def attach(turn, app, attachments):
-    """Files sent after (or with) a 制度 / 设备 / 场所 answer, kept as proofs; the reply, or None."""
-    t = target(turn, app)
-    if t is None:
-        return None
-    _editable(app)
-    topic, kinds = TOPICS[t["topic"]], t.get("kinds") or []
-    key = f"{FLAG}.{topic.key}" + (f".{kinds[0]}" if len(kinds) == 1 else "")
-    names = []
-    for att in attachments:
-        stored = files.lookup_in(turn.session, att.ref)
-        if stored is None:
-            continue
-        turn.session.add(Attachment(owner_kind="application", owner_id=app.id, field_key=key, file_id=stored.id,
-                                    person_id=turn.person.id, created_at=clock.utcnow()))
-        names.append(att.name or stored.name)
-    turn.session.flush()
-    t["at"] = clock.utcnow().timestamp()
-    n = file_counts(turn.session, app.id).get(topic.key, {}).get(kinds[0] if len(kinds) == 1 else "", 0)
-    label = topic.label(kinds[0] if len(kinds) == 1 else None)
-    return f"已收到 {'、'.join(names) or '文件'}，已附在「{label}」下（共 {n} 份）。"
-
-
-def command(turn, topic, args, walker=None):
-    app = application_in(turn, walker, create=True)
-    if args.strip():
-        reply = answer(turn, app, topic, args)
-        if turn.incoming.attachments:
-            reply += "\n" + attach(turn, app, turn.incoming.attachments)
-        turn.reply(reply)
-        return
-    turn.reply(listing(turn.session, app, topic, in_form=walker is not None))
-    _set_target(turn, app, topic, [])
-    if turn.state.get("flow") in (None, "form"):
-        # the next reply (「1 3 5」, names, 无) answers this list; inside the form, the form resumes after it
-        turn.state["seven_resume"] = turn.state.get("flow")
-        turn.state["flow"] = FLAG
-        turn.state["seven_pending"] = topic.key
-
-
-def flow(turn):
-    """The reply to a bare 制度 / 设备 / 场所 question: numbers or names, or files. False: not an answer."""
-    topic = TOPICS.get(turn.state.get("seven_pending"))
-    app = current_application(turn) if topic and turn.person else None
-    if app is None:
-        return _end(turn, turn)
-    if turn.incoming.attachments and not turn.incoming.text.strip():
-        reply = attach(turn, app, turn.incoming.attachments)
-        if reply:
-            turn.reply(reply)
-            return True
-        return _end(turn, turn)
-    try:
-        reply = answer(turn, app, topic, turn.incoming.text)
-    except UserError:
-        return _end(turn, turn)     # not an answer: the interrupted form, a command or anything else takes it
-    if turn.incoming.attachments:
-        reply += "\n" + attach(turn, app, turn.incoming.attachments)
-    turn.reply(reply)
-    if _end(turn) == "form":
-        turn.bot.router.hand_over("继续", turn)      # and back to the question the form was asking
-    return True
-
-
-def _end(turn, hand_over=None):
-    """Leave the list's flow, back to the flow it interrupted (the form); with ``hand_over`` (the
-    turn), that flow gets this message: returns its answer, or False when nobody took it."""
-    resumed = turn.state.pop("seven_resume", None)
-    if turn.state.get("flow") == FLAG:
-        turn.state.pop("flow", None)
-        if resumed:
-            turn.state["flow"] = resumed
-    turn.state.pop("seven_pending", None)
-    if hand_over is None:
-        return resumed
-    flow = turn.bot.router.flows.get(resumed) if resumed else None
-    return bool(flow and flow(turn))
-
-
-def form_commands():
-    return {t.word: (lambda topic: lambda turn, walker, args: command(turn, topic, args, walker))(t)
-            for t in TOPICS.values()}
-
-
-def register(router):
-    router.add_flow(FLAG, flow)
-    helps = {"rules": "登记工作制度（六类）：制度 / 制度 1 3 5", "equipment": "登记设备设施：设备 / 设备 1 2",
-             "venue": "登记场所挂牌和功能：场所 / 场所 挂牌 学习 展示"}
-    for topic in TOPICS.values():
-        router.add_command(topic.word, (lambda t: lambda turn, args: command(turn, t, args))(topic),
-                           roles=["leader", "member"], help=helps[topic.key])
 
 
 def check(session, app, values):

@@ -1,27 +1,50 @@
-"""Recording an entry: guided mini-forms, quick entry and its confirmation, saving, attachments."""
+"""Recording a ledger entry in chat: the guided mini-form, the one-line entry and its confirmation, files.
+
+Frames on the flow stack, none lost when another task comes in between:
+
+* ``form`` with the ``ledger`` host: a mini-form asking what a line did not say;
+* ``ledger``: an entry shown back, waiting for [确认] [修改] [取消] (typing 确认 / 确认保存 does what the
+  button does); another line typed meanwhile waits on top of it, and when that one is saved this
+  one comes back (「继续刚才的立项登记：请确认保存」);
+* ``ledger_kind``: the kind asked after a bare 记成果; ``ledger_saved``: files sent within half an
+  hour of saving attach to the entry just saved.
+
+Saving, holding an expense for the unit union and attaching go through the ledger service.
+"""
 import re
+import uuid
 
 from bot import files
+from bot.actions import TEXT, encode
+from bot.conversation.flow import Flow
 from bot.errors import UserError
 from bot.forms.host import Host, StateStore
 from bot.forms.parsers import format_wan
 from handlers import form_flow as forms
-from handlers.ledgers import funding_review, quick, schema, waiting as ledger_waiting
-from handlers.ledgers.access import check_write, own_studio
+from handlers.ledgers import funding_review, quick, schema
+from handlers.ledgers.access import own_studio
 from handlers.ledgers.funding import over_balance_note
-from storage import clock, ledgers
+from handlers.policy import Do
+from handlers.services import ledgers as ledger_service
+from storage import ledgers
 
-CONFIRM_BUTTONS = [("确认", "ledger:confirm"), ("修改", "ledger:edit"), ("取消", "ledger:cancel")]
+CONFIRM, KIND, SAVED = "ledger", "ledger_kind", "ledger_saved"
 
 
-# --- the guided mini-forms ---------------------------------------------------------------------
+def confirm_buttons(key):
+    return [("确认保存", encode(CONFIRM, "confirm", key)), ("修改", encode(CONFIRM, "edit", key)),
+            ("取消", encode(CONFIRM, "cancel", key))]
+
+
+# --- the guided mini-form ----------------------------------------------------------------------
 
 class LedgerHost(Host):
-    """A ledger entry being filled by the walker; answers stay in the state until saved.
+    """A ledger entry being filled by the walker; answers stay in the frame until saved.
 
     Its state: ``ledger`` (which), ``answers`` and ``skipped`` (StateStore), ``ref`` (the entry
     being corrected, or None), ``files`` (ids of files sent meanwhile)."""
     name = "ledger"
+    title = "记台账"
 
     def form(self, turn, state):
         ledger = state["ledger"]
@@ -30,17 +53,22 @@ class LedgerHost(Host):
     def store(self, turn, state):
         return StateStore(state)
 
+    def key(self, state):
+        return f"{state['ledger']}:{state.get('ref') or state.get('new', '')}"
+
+    def describe(self, data):
+        what = "修改" if data.get("ref") else "记"
+        return f"{what}一条{schema.NOUN[data['ledger']]}台账（逐项填写中）"
+
     def commands(self):
         return {"保存": lambda turn, walker, args: walker.submit(), "取消": self.cancel, "放弃": self.cancel}
 
     @staticmethod
     def cancel(turn, walker, args):
-        """Nothing is saved yet, so cancelling needs no confirmation (a typed 确认 would be read as an answer)."""
-        turn.state.pop("form", None)
-        turn.state.pop("flow", None)
+        """Nothing is saved yet, so cancelling needs no confirmation."""
+        walker.end()
         word = f"记{schema.SHORT[walker.host_state['ledger']]}"
         turn.reply(f"已取消，这条台账没有保存。需要时再发送「{word}」。")
-        show_next(turn)
 
     def submit_label(self):
         return "保存"
@@ -50,7 +78,7 @@ class LedgerHost(Host):
         if item.key == schema.kind_key(ledger):
             walker.reload_form()      # another kind asks other fields
         if ledger == "funding" and item.key == "amount" and walker.answers.get("direction") == "支出":
-            return over_balance_note(turn, value, walker.host_state.get("ref"))
+            return over_balance_note(turn.session, own_studio(turn).id, value, walker.host_state.get("ref"))
         return ""
 
     def preview_extra(self, turn, walker):
@@ -60,12 +88,13 @@ class LedgerHost(Host):
 
     def submit(self, turn, walker):
         state = walker.host_state
-        turn.state.pop("form", None)
-        turn.state.pop("flow", None)
-        save(turn, state["ledger"], walker.answers, state.get("ref"), state.get("files", []))
+        outcome = ledger_service.record(turn.ctx, own_studio(turn).id, state["ledger"], walker.answers,
+                                        file_ids=state.get("files", []), ref=state.get("ref"))
+        walker.end()
+        say_saved(turn, outcome)
 
     def on_attachment(self, turn, walker, key, attachments):
-        ids = _file_ids(turn, attachments)
+        ids = file_ids(turn, attachments)
         walker.host_state["files"] = list(walker.host_state.get("files", [])) + ids
         turn.reply(f"已收到 {len(ids)} 个文件，保存这条台账时一并附上。")
 
@@ -76,133 +105,116 @@ HOST = LedgerHost()
 def begin_form(turn, ledger, answers, *, ref=None, file_ids=(), header=None):
     """Enter a mini-form; with answers beyond the kind (an entry being corrected or completed) only the
     required fields still empty are asked, optional ones left empty count as skipped."""
-    if ledger_waiting.current(turn) is not None and ledger_waiting.current(turn).get("data") != answers:
-        ledger_waiting.park_current(turn)           # kept, shown again after this one
-    turn.state.pop("ledger", None)
     skipped = []
     if set(answers) - {schema.kind_key(ledger)}:
         form = schema.form_for(ledger, answers.get(schema.kind_key(ledger)))
         skipped = sorted(i.key for i in form.items if i.optional and answers.get(i.key) in (None, ""))
-    state = {"ledger": ledger, "answers": dict(answers), "skipped": skipped, "ref": ref, "files": list(file_ids)}
+    state = {"ledger": ledger, "answers": dict(answers), "skipped": skipped, "ref": ref, "files": list(file_ids),
+             "new": "" if ref else uuid.uuid4().hex[:8]}
     header = header or f"好的，记一条{schema.NOUN[ledger]}台账"
     return forms.begin(turn, HOST, state, header)
 
 
-def guided(ledger):
-    def command(turn, args):
-        own_studio(turn)
-        word = f"记{schema.SHORT[ledger]}"
-        if not args and ledger != "activity":
-            noun = "收支" if ledger == "funding" else f"{schema.NOUN[ledger]}类型"
-            turn.state["ledger"] = {"choose": ledger}
-            turn.state["flow"] = "ledger"
-            turn.reply(f"请选择{noun}：", [(k, f"{word} {k}") for k in schema.KINDS[ledger]])
-            return
-        if len(args.split()) > 1:          # 记经费 支出 2000元 …: the rest of the line is a quick entry
-            return quick_entry(ledger)(turn, args)
-        answers = {schema.kind_key(ledger): schema.parse_kind(ledger, args)} if args else {}
-        begin_form(turn, ledger, answers)
-    command.__name__ = f"guided_{ledger}"
-    return command
+# --- an entry shown back, waiting for 确认 ------------------------------------------------------
+
+def _noun(pending):
+    if pending["ledger"] == "achievement" and pending["data"].get("kind") == "立项":
+        return "立项登记"
+    return f"{schema.NOUN[pending['ledger']]}登记"
 
 
-# --- quick entry and its confirmation ------------------------------------------------------------
+class LedgerConfirm(Flow):
+    name = CONFIRM
+    actions = {"confirm": (TEXT,), "edit": (TEXT,), "cancel": (TEXT,)}
 
-def _not_an_entry(ledger, args):
-    """True when the words after 活动/成果/成员/经费 do not start with one of the ledger's kinds."""
-    words = (args or "").split()
-    if not words:
+    def frame_for(self, stack, action):
+        return stack.find(CONFIRM, action.args[0])
+
+    def claims(self, turn, frame, text, command):
+        return text == "修改" or text.startswith("修改 ")
+
+    def on_message(self, turn, frame):
+        pending = frame.data
+        text = turn.incoming.text.strip()
+        if turn.incoming.attachments and not text:
+            ids = file_ids(turn, turn.incoming.attachments)
+            pending["files"] = list(pending.get("files", [])) + ids
+            turn.reply(f"已收到 {len(ids)} 个文件，确认后附在这条台账下。", confirm_buttons(frame.key))
+            return True
+        if text == "修改" or text.startswith("修改 "):
+            edit(turn, frame, text[2:].strip())
+            return True
+        if re.match(r"^[^:：\s]{1,12}[:：]", text):
+            pending["data"] = apply_labelled(pending["ledger"], pending["data"], text)
+            show(turn, frame)
+            return True
+        turn.reply("请先确认刚才这条台账：确认保存、修改，或取消。", confirm_buttons(frame.key))
         return True
-    try:
-        schema.parse_kind(ledger, words[0])
-    except UserError:
-        return True
-    return False
+
+    def on_action(self, turn, frame, action):
+        if action.verb == "confirm":
+            confirm(turn, frame)
+        elif action.verb == "edit":
+            edit(turn, frame)
+        else:
+            turn.stack.end(frame)
+            turn.reply("已取消，这条台账没有保存。")
+
+    def on_resume(self, turn, frame, ended):
+        show(turn, frame, lead=f"继续刚才的{_noun(frame.data)}：请确认保存。\n")
+
+    def on_aside(self, turn, frame):
+        show(turn, frame, lead="这条台账还没有保存：")
+
+    def describe(self, frame):
+        return f"{_noun(frame.data)}（{schema.describe(frame.data['ledger'], frame.data['data'])}）待确认保存"
 
 
-def quick_entry(ledger):
-    """A one-line entry; registered ``preempt`` so it wins over a form's pending question, yet a
-    line that is no entry (「成果」 alone, 「成员 管理」) stays the form's answer."""
-    def command(turn, args):
-        flow_name = turn.state.get("flow")
-        if flow_name and flow_name != "ledger" and _not_an_entry(ledger, args):
-            flow = turn.bot.router.flows.get(flow_name)
-            if flow is not None and flow(turn):
-                return
-        own_studio(turn)
-        data = quick.parse_line(ledger, args)
-        waiting = ledger_waiting.current(turn)
-        if waiting is not None and not schema.missing(ledger, data):
-            ledger_waiting.park(turn, {"ledger": ledger, "data": data, "ref": None, "files": []})
-            show_pending(turn, waiting["ledger"], waiting["data"], waiting.get("ref"), waiting.get("files", []),
-                         lead=f"已收到新的一条（{schema.describe(ledger, data)}），排在后面。请先确认上一条：")
-            return
-        if waiting is not None:
-            ledger_waiting.park_current(turn)
-        missing = schema.missing(ledger, data)
-        if missing:
-            form = schema.form_for(ledger, data.get(schema.kind_key(ledger)))
-            known = "，".join(f"{i.qualified} {i.display(data[i.key])}" for i in form.items if i.key in data)
-            turn.reply(f"已识别：{known}。还缺少：{'、'.join(missing)}，请逐项补充。")
-            begin_form(turn, ledger, data, header=f"继续记这条{schema.NOUN[ledger]}台账")
-            return
-        show_pending(turn, ledger, data)
-    command.__name__ = f"quick_{ledger}"
-    return command
+def begin_confirm(turn, ledger, data, ref=None, file_ids=(), lead=""):
+    frame = turn.stack.begin(CONFIRM, {"ledger": ledger, "data": data, "ref": ref, "files": list(file_ids)},
+                             uuid.uuid4().hex[:8])
+    show(turn, frame, lead)
+    return frame
 
 
-def show_pending(turn, ledger, data, ref=None, file_ids=(), lead=""):
-    turn.state["ledger"] = {"pending": {"ledger": ledger, "data": data, "ref": ref, "files": list(file_ids)}}
-    turn.state["flow"] = "ledger"
+def show(turn, frame, lead=""):
+    pending = frame.data
+    ledger, data, ref = pending["ledger"], pending["data"], pending.get("ref")
     verb = f"修改台账（编号 {ref}）为" if ref else f"记一条{schema.NOUN[ledger]}"
     lines = [f"{lead}{verb}：{schema.describe(ledger, data)}。"]
     note = schema.later_note(ledger, data)
     if ledger == "funding":
+        studio_id = own_studio(turn).id
         if data.get("direction") == "支出":
-            note = over_balance_note(turn, data["amount"], ref) or note
+            note = over_balance_note(turn.session, studio_id, data["amount"], ref) or note
             doubt = funding_review.doubt(data)
             if doubt:
                 lines.append(f"注意：{doubt}；确认后会记入台账并交所在单位工会核实。")
-        note = note or f"当前经费余额 {format_wan(ledgers.balance(turn.session, own_studio(turn).id))} 万元。"
+        note = note or f"当前经费余额 {format_wan(ledgers.balance(turn.session, studio_id))} 万元。"
     if note:
         lines.append(note if note.endswith("。") else note + "。")
     lines.append("可以附上照片或文件作为证明材料。")
-    turn.reply("\n".join(lines), CONFIRM_BUTTONS)
+    turn.reply("\n".join(lines), confirm_buttons(frame.key))
 
 
-def _pending(turn):
-    return (turn.state.get("ledger") or {}).get("pending")
+def confirm(turn, frame):
+    pending = frame.data
+    outcome = ledger_service.record(turn.ctx, own_studio(turn).id, pending["ledger"], pending["data"],
+                                    file_ids=pending.get("files", []), ref=pending.get("ref"))
+    turn.stack.end(frame)
+    say_saved(turn, outcome)
 
 
-def confirm(turn):
-    pending = _pending(turn)
-    if pending is None:
-        turn.reply("没有待确认的台账。")
-        return
-    turn.state.pop("ledger", None)
-    turn.state.pop("flow", None)
-    save(turn, pending["ledger"], pending["data"], pending.get("ref"), pending.get("files", []))
-
-
-def edit_pending(turn, label=""):
-    pending = _pending(turn)
-    if pending is None:
-        turn.reply("没有待确认的台账。")
-        return
+def edit(turn, frame, label=""):
+    pending = frame.data
+    turn.stack.end(frame)
     header = f"修改这条{schema.NOUN[pending['ledger']]}台账"
     walker = begin_form(turn, pending["ledger"], pending["data"], ref=pending.get("ref"),
                         file_ids=pending.get("files", []), header=header)
     if label:
-        walker.edit(label)          # the walker's position is the one begin_form stored in the state
+        walker.edit(label)
     else:
         turn.reply("要改哪一项？可以说「修改 日期」，或直接写「日期：2024年3月15日」。")
-
-
-def cancel_pending(turn):
-    turn.state.pop("ledger", None)
-    turn.state.pop("flow", None)
-    turn.reply("已取消，这条台账没有保存。")
-    show_next(turn)
 
 
 def apply_labelled(ledger, data, text):
@@ -219,9 +231,42 @@ def apply_labelled(ledger, data, text):
     return new
 
 
-# --- saving, attachments -------------------------------------------------------------------------
+# --- the kind asked after a bare 记成果, files after saving -------------------------------------------
 
-def _file_ids(turn, attachments):
+class LedgerKind(Flow):
+    name = KIND
+    transient = True
+    ttl_minutes = 30
+
+    def on_message(self, turn, frame):
+        text = turn.incoming.text.strip()
+        if not text:
+            return False
+        ledger = frame.data["ledger"]
+        try:
+            kind = schema.parse_kind(ledger, text)
+        except UserError:
+            return False
+        turn.stack.end(frame)
+        begin_form(turn, ledger, {schema.kind_key(ledger): kind})
+        return True
+
+
+class LedgerSaved(Flow):
+    """For half an hour after saving, files sent attach to the entry just saved."""
+    name = SAVED
+    transient = True
+    ttl_minutes = 30
+
+    def on_message(self, turn, frame):
+        if not turn.incoming.attachments or turn.incoming.text.strip():
+            return False
+        outcome = ledger_service.attach(turn.ctx, frame.data["entry"], file_ids(turn, turn.incoming.attachments))
+        turn.reply(f"已将 {outcome['files']} 个文件附在台账（编号 {frame.data['entry']}）下。")
+        return True
+
+
+def file_ids(turn, attachments):
     ids = []
     for att in attachments:
         stored = files.lookup_in(turn.session, att.ref)
@@ -230,127 +275,93 @@ def _file_ids(turn, attachments):
     return ids
 
 
-def save(turn, ledger, answers, ref=None, file_ids=()):
-    """Create or correct an entry from confirmed answers, attach files, and say what was saved."""
-    studio = own_studio(turn)
-    data = schema.clean(ledger, answers)
-    missing = schema.missing(ledger, data)
-    if missing:
-        raise UserError(f"这条台账还缺少：{'、'.join(missing)}，暂不能保存。")
-    hold = None
-    if ledger == "funding" and data.get("direction") == "支出":
-        hold = funding_review.check(data)            # refuses a payment to people; holds a doubtful use
-        if over_balance_note(turn, data["amount"], ref):
-            data["over_balance"] = True
-    on_date = schema.entry_date(ledger, data)
-    person_id = turn.person_id
-    if ref:
-        entry = ledgers.get_entry(turn.session, ref)
-        if entry is None:
-            raise UserError(f"编号 {ref} 的台账已不存在（可能已删除）。")
-        check_write(turn, entry)
-        keep = {k: v for k, v in (entry.data or {}).items()
-                if k not in schema.form_keys(ledger) and k not in ("over_balance", "hold", "hold_reason")}
-        data = {**keep, **data}
-        before = ledgers.update_entry(turn.session, entry, data, on_date, person_id)
-        diff = schema.changes(ledger, before, data)
+def say_saved(turn, outcome):
+    """Word the ledger service's outcome, and keep the entry as the target of files sent next."""
+    entry, ledger, data = outcome["entry"], outcome["ledger"], outcome["data"]
+    if outcome.what == "updated":
+        diff = outcome["diff"]
         text = f"✓ 已修改台账（编号 {entry.id}）：" + ("；".join(diff) if diff else "内容没有变化") + "。"
     else:
-        entry = ledgers.add_entry(turn.session, studio.id, ledger, data, on_date, person_id)
         text = f"✓ 已记入{schema.TITLES[ledger]}（编号 {entry.id}）：{schema.describe(ledger, data)}。"
-    if hold:
-        text += "\n" + funding_review.hold_for_union(turn, studio, entry, hold)
-    for file_id in file_ids:
-        ledgers.attach(turn.session, entry.id, file_id, person_id)
-    if file_ids:
-        text += f"\n已附证明材料 {len(file_ids)} 份。"
-    if ledger == "funding":
-        balance = ledgers.balance(turn.session, studio.id)
+    if outcome["hold"]:
+        where = "已请所在单位工会核实。" if outcome["unions"] else "但所在单位还没有绑定单位工会人员，请联系管理员。"
+        text += f"\n注意：{outcome['hold']}。这笔支出已标注「待单位工会确认」，确认前不计入经费余额和统计，{where}"
+    if outcome["files"]:
+        text += f"\n已附证明材料 {outcome['files']} 份。"
+    if outcome["balance"] is not None:
+        balance = outcome["balance"]
         text += f"\n当前经费余额：{format_wan(balance)} 万元" + ("（支出已超过收入，请核对）。" if balance < 0 else "。")
     note = schema.later_note(ledger, data)
     if note:
         text += f"\n{note}"
     text += "\n如有照片或文件，现在直接发送即可附在这条台账下。"
-    if (turn.state.get("form") or {}).get("host") == "application":
-        text += "\n申报表还没填完，直接回答刚才的问题即可继续，或发送「继续」。"
-    until = (clock.utcnow() + ledgers.recent_window()).isoformat()
-    turn.state["ledger"] = {"last": {"id": entry.id, "until": until}}
-    turn.state["flow"] = "ledger"
     short = schema.SHORT[ledger]
+    turn.stack.begin(SAVED, {"entry": entry.id}, str(entry.id))
     turn.reply(text, [(f"再记一条{short}", f"记{short}"), ("查看台账", f"台账 {short}")])
-    show_next(turn)
 
 
-def attach_to_last(turn, last):
-    ids = _file_ids(turn, turn.incoming.attachments)
-    for file_id in ids:
-        ledgers.attach(turn.session, last["id"], file_id, turn.person.id)
-    turn.reply(f"已将 {len(ids)} 个文件附在台账（编号 {last['id']}）下。")
+# --- the commands --------------------------------------------------------------------------------
+
+def guided(ledger):
+    def command(turn, args):
+        own_studio(turn)
+        word = f"记{schema.SHORT[ledger]}"
+        if not args and ledger != "activity":
+            noun = "收支" if ledger == "funding" else f"{schema.NOUN[ledger]}类型"
+            turn.stack.begin(KIND, {"ledger": ledger}, ledger)
+            turn.reply(f"请选择{noun}：", [(k, f"{word} {k}") for k in schema.KINDS[ledger]])
+            return
+        if len(args.split()) > 1:          # 记经费 支出 2000元 …: the rest of the line is a quick entry
+            return quick_entry(ledger)(turn, args)
+        answers = {schema.kind_key(ledger): schema.parse_kind(ledger, args)} if args else {}
+        begin_form(turn, ledger, answers)
+    command.__name__ = f"guided_{ledger}"
+    return command
 
 
-# --- answers while an entry waits (the ledger flow, handlers/ledgers/commands.py) ---------------------------
+def quick_entry(ledger):
+    """A one-line entry (活动/成果/成员/经费 …): shown back to confirm, or the mini-form for what it lacks."""
+    def command(turn, args):
+        own_studio(turn)
+        data = quick.parse_line(ledger, args)
+        missing = schema.missing(ledger, data)
+        if missing:
+            form = schema.form_for(ledger, data.get(schema.kind_key(ledger)))
+            known = "，".join(f"{i.qualified} {i.display(data[i.key])}" for i in form.items if i.key in data)
+            turn.reply(f"已识别：{known}。还缺少：{'、'.join(missing)}，请逐项补充。")
+            begin_form(turn, ledger, data, header=f"继续记这条{schema.NOUN[ledger]}台账")
+            return
+        begin_confirm(turn, ledger, data)
+    command.__name__ = f"quick_{ledger}"
+    return command
 
-def answer_pending(turn, state, text, attachments):
-    """A message while an entry waits for [确认] [修改] [取消]: True when handled here."""
-    if attachments:
-        pending = dict(state["pending"])
-        ids = _file_ids(turn, turn.incoming.attachments)
-        pending["files"] = list(pending.get("files", [])) + ids
-        turn.state["ledger"] = {"pending": pending}
-        turn.reply(f"已收到 {len(ids)} 个文件，确认后附在这条台账下。", CONFIRM_BUTTONS)
+
+def reads_as_entry(ledger):
+    """Whether the words after 活动/成果/成员/经费 start with one of the ledger's kinds (「成果 转化中心」 does not)."""
+    def reads(args):
+        words = (args or "").split()
+        if not words:
+            return False
+        try:
+            schema.parse_kind(ledger, words[0])
+        except UserError:
+            return False
         return True
-    if text in ("确认", "确定", "是", "保存"):
-        confirm(turn)
-        return True
-    if text in ("取消", "不要", "算了"):
-        cancel_pending(turn)
-        return True
-    if text == "修改" or text.startswith("修改 "):
-        edit_pending(turn, text[2:].strip())
-        return True
-    if re.match(r"^[^:：\s]{1,12}[:：]", text):
-        pending = dict(state["pending"])
-        data = apply_labelled(pending["ledger"], pending["data"], text)
-        show_pending(turn, pending["ledger"], data, pending.get("ref"), pending.get("files", []))
-        return True
-    if text and turn.bot.router.match(text)[0] is None:
-        turn.reply("请先确认刚才这条台账：确认保存、修改，或取消。", CONFIRM_BUTTONS)
-        return True
-    return False
+    return reads
 
 
-def answer_kind(turn, state, text):
-    """The kind sent after a guided command asked for one: True when its mini-form began."""
-    turn.state.pop("ledger", None)
-    turn.state.pop("flow", None)
-    if text and turn.bot.router.match(text)[0] is None:
-        ledger = state["choose"]
-        begin_form(turn, ledger, {schema.kind_key(ledger): schema.parse_kind(ledger, text)})
-        return True
-    return False
-
-
-def show_next(turn):
-    """After an entry was saved or cancelled: show the next waiting one, if any."""
-    waiting = list(turn.state.get(ledger_waiting.KEY) or [])
-    if not waiting or ledger_waiting.current(turn) is not None:
-        return False
-    first, rest = waiting[0], waiting[1:]
-    if rest:
-        turn.state[ledger_waiting.KEY] = rest
-    else:
-        turn.state.pop(ledger_waiting.KEY, None)
-    left = f"（之后还有 {len(rest)} 条）" if rest else ""
-    show_pending(turn, first["ledger"], first["data"], first.get("ref"), first.get("files", []),
-                 lead=f"还有一条台账未确认{left}：")
-    return True
-
-
-def resume_waiting(turn, args):
-    """待确认台账: show the entry waiting for confirmation again."""
-    pending = ledger_waiting.current(turn)
-    if pending is not None:
-        show_pending(turn, pending["ledger"], pending["data"], pending.get("ref"), pending.get("files", []))
-        return
-    if not show_next(turn):
+def waiting(turn, args):
+    """待确认台账: the entry waiting for confirmation comes back to the top."""
+    frame = turn.stack.find(CONFIRM)
+    if frame is None:
         turn.reply("没有待确认的台账。")
+        return
+    frame = turn.stack.begin(CONFIRM, {}, frame.key)
+    show(turn, frame)
+
+
+def register(router):
+    router.add_flow(LedgerConfirm(), do=Do.LEDGER_WRITE)
+    router.add_flow(LedgerKind(), do=Do.LEDGER_WRITE)
+    router.add_flow(LedgerSaved(), do=Do.LEDGER_WRITE)
+

@@ -19,6 +19,7 @@ from handlers.notices.ops import (log_command, pause_command, paused_types, prev
 from handlers.notices.report import RunReport, apply
 from handlers.notices.notice import FAR_FUTURE, Notice, to_groups
 from handlers.notices.rules import SCHEDULED
+from handlers.policy import Do
 from storage.models import CacheEntry, Person
 
 log = logging.getLogger("bot.notices")
@@ -112,9 +113,8 @@ def register_jobs(jobs, config):
 # --- operator commands (handlers/notices/ops.py) ----------------------------------------------
 
 def register(router):
-    operators = ["admin", "group"]
-    router.add_command("通知预览", preview_command, roles=operators, help="预览现在会发出的通知（不发送）")
-    router.add_command("立即发送", send_now_command, roles=operators, help="立即发送某类通知（不会重复发送）")
-    router.add_command("暂停通知", pause_command, roles=operators, help="暂停某类定时通知")
-    router.add_command("恢复通知", resume_command, roles=operators, help="恢复某类定时通知")
-    router.add_command("通知记录", log_command, roles=operators, help="查看最近发出的通知和失败原因")
+    router.add_command("notice_preview", preview_command, do=Do.NOTICES, help="预览现在会发出的通知（不发送）")
+    router.add_command("notice_now", send_now_command, do=Do.NOTICES, help="立即发送某类通知（不会重复发送）")
+    router.add_command("notice_pause", pause_command, do=Do.NOTICES, help="暂停某类定时通知")
+    router.add_command("notice_resume", resume_command, do=Do.NOTICES, help="恢复某类定时通知")
+    router.add_command("notice_log", log_command, do=Do.NOTICES, help="查看最近发出的通知和失败原因")

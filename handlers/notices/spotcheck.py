@@ -5,7 +5,6 @@ studios; seed and candidates are recorded, so anyone can repeat it and get the s
 """
 import random
 import secrets
-from datetime import timezone
 
 from sqlalchemy import select
 
@@ -42,16 +41,17 @@ def long_date(day):
     return f"{day.year}年{cycle.chinese_date(day)}"
 
 
-def draw(session, config, person, n, today):
-    """Draw ``n`` named studios (at most all of them), record it and notify leaders and unit unions."""
+def draw(session, config, person_id, n, today, now):
+    """Draw ``n`` named studios (at most all of them), record it and notify leaders and unit unions
+    (the spot check service, handlers/services/spotchecks.py, checks and audits it)."""
     candidates = sorted(s.id for s in named_studios(session))
     if not candidates:
         raise UserError("目前没有已命名的工作室，无法抽查。")
     n = min(n, len(candidates))
     seed = secrets.token_hex(8)
     check = SpotCheck(seed=seed, candidates=candidates, chosen=choose(seed, candidates, n),
-                      due_on=cycle.add_workdays(today, due_days(config)), created_by=person.id,
-                      created_at=clock.utcnow())
+                      due_on=cycle.add_workdays(today, due_days(config)), created_by=person_id,
+                      created_at=now)
     session.add(check)
     session.flush()
     for studio_id in check.chosen:
@@ -108,42 +108,6 @@ def decide_due(bot, session, now, forced=False):
     return notices
 
 
-def record_result(session, config, person, text):
-    """`<工作室名> <合格|限期整改|撤销称号> [说明]`: record it; 撤销称号 revokes the title."""
-    result = next((r for r in RESULTS if f" {r}" in f" {text}"), None)
-    if result is None:
-        raise UserError("请写成「抽查结果 工作室名 合格|限期整改|撤销称号 [说明]」，"
-                        "例如：抽查结果 王海隧道掘进劳模创新工作室 限期整改 台账不全，一个月内补齐")
-    name, _, note = text.partition(result)
-    studio = find_studio(session, name.strip())
-    row = session.scalar(select(SpotCheckResult).where(SpotCheckResult.studio_id == studio.id)
-                         .order_by(SpotCheckResult.spot_check_id.desc()).limit(1))
-    if row is None:
-        raise UserError(f"「{studio.name}」没有被抽查过。发送「抽查记录」查看抽查情况。")
-    if row.result == "撤销称号":
-        raise UserError(f"「{studio.name}」已在第 {row.spot_check_id} 次抽查中被撤销称号，不能再更改。")
-    row.result, row.note, row.recorded_by, row.recorded_at = result, note.strip(), person.id, clock.utcnow()
-    if result == "撤销称号":
-        studio.status = "revoked"
-    for notice in result_notices(session, config, row, studio):
-        notice.write(session)
-    return row, studio
-
-
-def find_studio(session, name):
-    if not name:
-        raise UserError("请写明工作室名称，例如：抽查结果 王海隧道掘进劳模创新工作室 合格")
-    studio = session.scalar(select(Studio).where(Studio.name == name))
-    if studio is not None:
-        return studio
-    matches = session.scalars(select(Studio).where(Studio.name.contains(name, autoescape=True))).all()
-    if len(matches) == 1:
-        return matches[0]
-    if not matches:
-        raise UserError(f"没有找到名称包含「{name}」的工作室。")
-    raise UserError(f"「{name}」对应多个工作室：{'、'.join(s.name for s in matches[:5])}，请写全称。")
-
-
 def result_notices(session, config, row, studio):
     note = f"说明：{row.note}" if row.note else ""
     when = f"{row.spot_check_id}:{row.recorded_at:%Y%m%d%H%M%S}"
@@ -158,67 +122,3 @@ def result_notices(session, config, row, studio):
     people += unit_unions(session, studio.unit_id)
     return [Notice("spotcheck_result", f"spotcheck_result:{when}:{studio.id}:{p.id}",
                    Outgoing(text=f"【抽查结果】{p.name}您好，{body}"), person=p) for p in people]
-
-
-# --- chat commands -----------------------------------------------------------------------
-
-def draw_command(turn, args):
-    args = args.strip()
-    if args and not args.isdigit():
-        raise UserError("请写成「抽查」或「抽查 3」（抽取的家数，默认 3 家）。")
-    n = int(args) if args else DEFAULT_N
-    if n < 1:
-        raise UserError("抽取家数至少为 1。")
-    check = draw(turn.session, turn.config, turn.person, n, clock.today())
-    lines = [f"已完成第 {check.id} 次抽查：从 {len(check.candidates)} 家已命名工作室中随机抽取 {len(check.chosen)} 家："]
-    lines += [f"{i}. {s.name}（{s.unit.name if s.unit else ''}）" for i, s in enumerate(studios_of(turn.session, check), 1)]
-    lines.append(f"材料截止：{long_date(check.due_on)}（{due_days(turn.config)} 个工作日）。已通知领衔人和所在单位工会。")
-    lines.append(f"随机种子 {check.seed}，候选编号 {check.candidates}；任何人可用 "
-                 f"random.Random(种子).sample(候选, {len(check.chosen)}) 复现，或发送「复现抽查 {check.id}」。")
-    lines.append("检查后发送「抽查结果 工作室名 合格|限期整改|撤销称号 [说明]」登记结果。")
-    turn.reply("\n".join(lines))
-
-
-def result_command(turn, args):
-    row, studio = record_result(turn.session, turn.config, turn.person, args)
-    extra = "，已撤销其称号" if row.result == "撤销称号" else ""
-    turn.reply(f"已登记第 {row.spot_check_id} 次抽查结果：「{studio.name}」{row.result}{extra}。已通知领衔人和所在单位工会。")
-
-
-def list_command(turn, args):
-    checks = turn.session.scalars(select(SpotCheck).order_by(SpotCheck.id.desc()).limit(10)).all()
-    if not checks:
-        turn.reply("还没有抽查记录。发送「抽查 3」随机抽查 3 家已命名工作室。")
-        return
-    lines = ["抽查记录（新的在前）："]
-    for check in checks:
-        results = {r.studio_id: r.result for r in turn.session.scalars(
-            select(SpotCheckResult).where(SpotCheckResult.spot_check_id == check.id))}
-        made = cycle.chinese_date(check.created_at.replace(tzinfo=timezone.utc).astimezone(clock.TZ).date())
-        chosen = "、".join(f"{s.name}（{results.get(s.id) or '待登记'}）" for s in studios_of(turn.session, check))
-        lines.append(f"第 {check.id} 次（{made}，截止 {cycle.chinese_date(check.due_on)}）：{chosen}\n"
-                     f"  种子 {check.seed}，候选 {check.candidates}")
-    turn.reply("\n".join(lines))
-
-
-def reproduce_command(turn, args):
-    number = args.strip().lstrip("第").rstrip("次")
-    if not number.isdigit():
-        raise UserError("请写成「复现抽查 编号」，例如：复现抽查 1。发送「抽查记录」查看编号。")
-    check = turn.session.get(SpotCheck, int(number))
-    if check is None:
-        raise UserError(f"没有第 {number} 次抽查。发送「抽查记录」查看编号。")
-    again = choose(check.seed, check.candidates, len(check.chosen))
-    same = again == list(check.chosen)
-    names = {s.id: s.name for s in turn.session.scalars(select(Studio).where(Studio.id.in_(again)))}
-    turn.reply(f"第 {check.id} 次抽查复现：random.Random(\"{check.seed}\").sample({check.candidates}, {len(again)})\n"
-               f"= {again}（{'、'.join(names.get(i, str(i)) for i in again)}）\n"
-               f"记录的结果：{list(check.chosen)}\n"
-               + ("一致 ✓ 抽取结果可复现。" if same else "不一致 ✗ 记录与复现结果不同，请核查。"))
-
-
-def register(router):
-    router.add_command("抽查", draw_command, roles=["group"], help="随机抽查已命名工作室（默认 3 家）")
-    router.add_command("抽查结果", result_command, roles=["group"], help="登记抽查结果：合格、限期整改或撤销称号")
-    router.add_command("抽查记录", list_command, roles=["group", "admin", "union"], help="查看抽查记录（含随机种子）")
-    router.add_command("复现抽查", reproduce_command, help="用记录的随机种子复现一次抽查")

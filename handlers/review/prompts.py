@@ -2,11 +2,12 @@
 
 from sqlalchemy import select
 
+from bot.actions import encode
 from bot.message import Button, Outgoing
 from bot.workdays import workdays_between
 from handlers.application import document_tasks, proofs, seven, seven_record
 from handlers.application.schema import application_form
-from handlers.review.steps import STEP_NAMES, log_action, pending_steps, reviewers_for, role_holders
+from handlers.review.steps import STEP_NAMES, log_system, pending_steps, reviewers_for, role_holders
 from storage import applications, clock, tasks as task_rows
 from storage.models import ROLES, Application, Person, ReviewStep
 from storage.outbox import push_to_person
@@ -31,12 +32,12 @@ def summary_text(session, app):
 
 def prompt_message(session, app, step):
     title = f"【待审批】{app.studio.name} {app.year} 年申报（第 {step.step} 步：{STEP_NAMES[step.role]}）"
-    ref = f"{step.id}:{step.version}"
+    ref = (step.id, step.version)
     text = f"{title}\n{summary_text(session, app)}\n{proofs.summary_line(session, app)}"
     return Outgoing(text=text, title=title, buttons=[
-        Button("同意", f"review:approve:{ref}"), Button("退回修改", f"review:return:{ref}"),
-        Button("不同意", f"review:reject:{ref}"), Button("查看申报表", f"review:doc:{app.id}"),
-        Button("查看证明", f"review:proofs:{app.id}"), Button("转交同事", f"review:transfer:{ref}")])
+        Button("同意", encode("review", "approve", *ref)), Button("退回修改", encode("review", "return", *ref)),
+        Button("不同意", encode("review", "reject", *ref)), Button("查看申报表", encode("review", "doc", app.id)),
+        Button("查看证明", encode("review", "proofs", app.id)), Button("转交同事", encode("review", "transfer", *ref))])
 
 
 def prompt_reviewers(session, app, step):
@@ -78,7 +79,7 @@ def _send_prompt(bot, session, app, step):
             bot, session, app, [{"person_id": p.id, "notice": "review_prompt"} for p in reviewers],
             text="申报表：", dedupe_key=f"review:{step.id}:{step.version}:doc")
     else:
-        log_action(session, app, None, "no_reviewer", step.step)
+        log_system(session, app, "no_reviewer", step.step)
         _report_missing_reviewer(session, app, step)
 
 
@@ -130,5 +131,5 @@ def chase_overdue(bot, session, today=None):
                                       dedupe_key=f"chase:{step.id}:{step.version}:{level}:{person.id}",
                                       notice="review_chase")
         step.reminders = level
-        log_action(session, app, None, f"chase_{level}", step.step, f"已等待 {late} 个工作日")
+        log_system(session, app, f"chase_{level}", step.step, f"已等待 {late} 个工作日")
     return written

@@ -1,15 +1,17 @@
 """The approval chain's state: its four steps, who reviews each, what the applicant and documents are told.
 
-Read by the decisions (handlers/review/flow.py), the prompts (handlers/review/prompts.py), the
-documents and the notices; it writes only the review log and step fields it is handed.
+Read by the approval chain's service (handlers/services/review.py), the prompts
+(handlers/review/prompts.py), the documents and the notices; it writes only step fields it is handed
+and the audit rows of what the assistant itself does (a missing reviewer, 催办).
 """
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from storage import clock
 from bot.cycle import calendar
-from storage.models import Application, Person, PersonRole, ReviewLog, ReviewStep
+from storage import audit, clock
+from storage.actor import Actor
+from storage.models import Application, Person, PersonRole, ReviewStep
 
 STEPS = ((1, "union"), (2, "tech"), (3, "party"), (4, "group"))
 
@@ -31,9 +33,11 @@ RETURN_TODO = ("请按意见补充或更正：证明材料（如加盖财务章�
                "直接发送照片或文件；需要改的内容发送「修改 字段名」。")
 
 
-def log_action(session, app, person, action, step=None, opinion=""):
-    session.add(ReviewLog(application_id=app.id, person_id=person.id if person else None, action=action,
-                          step=step, opinion=opinion, at=clock.utcnow()))
+def log_system(session, app, action, step=None, detail="", at=None):
+    """An audit row for what the assistant itself did in the chain (a missing reviewer, 催办)."""
+    audit.record(session, Actor.system(), f"review.{action}", at=at or clock.utcnow(), object_type="application",
+                 object_id=app.id, application_id=app.id, studio_id=app.studio_id, unit_id=app.studio.unit_id,
+                 key=step or "", detail=detail)
 
 
 def role_holders(session, role, unit_id=None):
@@ -50,15 +54,6 @@ def reviewers_for(session, app, step):
     people = role_holders(session, step.role, app.studio.unit_id)
     return [p for p in people if p.studio_id != app.studio_id]
 
-
-def may_decide(session, person, app, step):
-    if person is None or step.role not in person.role_names:
-        return False
-    if person.studio_id == app.studio_id:
-        return False                       # nobody reviews their own studio's application
-    if step.assignee_id:
-        return step.assignee_id == person.id
-    return step.role == "group" or person.unit_id == app.studio.unit_id
 
 
 def steps_of(session, app):
@@ -80,8 +75,8 @@ def rejected_text(session, app):
             "如有异议，请联系集团工会联合会办公室；只有集团工会可以重新开放本年度申报。")
 
 
-def make_pending(session, step):
-    step.status, step.pending_since, step.reminders = "pending", clock.utcnow(), 0
+def make_pending(session, step, now):
+    step.status, step.pending_since, step.reminders = "pending", now, 0
     step.decided_by, step.decided_at, step.opinion = None, None, ""
     step.version += 1
 

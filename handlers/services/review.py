@@ -1,0 +1,309 @@
+"""The approval chain's operations: submit, withdraw, decide (同意 / 退回修改 / 不同意), transfer, reopen, 催办.
+
+An application goes 所在单位工会 → 所在单位技术部门 → 所在单位党委 → 集团工会联合会. A decision names
+the step and the version it decides: whoever decides first (a chat button, the console) wins, and
+the other gets 「这一步已处理」. Every change writes one audit row (``review.*``).
+"""
+import re
+
+from sqlalchemy import select
+
+from bot.actions import encode
+from bot.errors import UserError
+from bot.message import Button, Outgoing
+from handlers import policy
+from handlers.application import proofs
+from handlers.application.schema import application_form, cross_check
+from handlers.policy import Do, Forbidden
+from handlers.review.prompts import prompt_message, prompt_reviewers, tell_applicant
+from handlers.review.steps import (STATUS, STEP_NAMES, STEPS, make_pending, rejected_text, reviewers_for, role_holders,
+                                   steps_of)
+from handlers.services.context import Outcome
+from storage import applications
+from storage.models import Application, Person, ReviewStep
+from storage.statuses import EDITABLE, AppStatus, StepStatus
+
+DECISIONS = {"approve": "同意", "return": "退回修改", "reject": "不同意"}
+DECIDED = {"approve": StepStatus.APPROVED, "return": StepStatus.RETURNED, "reject": StepStatus.REJECTED}
+SHORT_COMMENT = 4          # a 退回 naming no field needs at least this many characters of request
+
+
+def _audit(ctx, app, action, step=None, detail="", before=None, after=None):
+    ctx.audit(f"review.{action}", object_type="application", object_id=app.id, application_id=app.id,
+              studio_id=app.studio_id, unit_id=app.studio.unit_id, key=step.step if step else "",
+              detail=detail, before=before, after=after)
+
+
+def _own_application(ctx, app):
+    policy.require(ctx.actor, Do.APPLY, "申报")
+    if not ctx.actor.is_system and ctx.actor.studio_id != app.studio_id:
+        raise Forbidden("这不是您所在工作室的申报表。")
+
+
+# -- submission -------------------------------------------------------------------------------
+
+def submit_problems(ctx, app, answers, skipped):
+    """What stops 提交 now: contradictions, then (with BOT_PROOFS_REQUIRED) starred items without proof.
+    Returns (problems, lacking proofs)."""
+    problems = cross_check(app.year, answers, skipped)
+    lacking = proofs.missing(ctx.session, app)
+    return problems, lacking
+
+
+def submit(ctx, app):
+    """The applicant confirmed 提交: start the chain, or resume it at the step that returned it.
+
+    The steps are created once and never deleted (撤回 and 重新开放 set them back to waiting), so
+    every round's step versions are new and each round's prompt reaches its reviewer."""
+    _own_application(ctx, app)
+    session = ctx.session
+    if app.status == AppStatus.REJECTED:
+        raise UserError(rejected_text(session, app))
+    if app.status not in EDITABLE:
+        raise UserError(f"{app.year} 年度申报已提交，当前：{STATUS.get(app.status, app.status)}。")
+    answers = applications.load_answers(session, app.id)
+    skipped = set((app.flags or {}).get("skipped", []))
+    problems, lacking = submit_problems(ctx, app, answers, skipped)
+    if problems:
+        raise UserError("以下内容前后不一致，暂不能提交：\n" + "\n".join(problems))
+    if lacking and ctx.config.proofs_required:
+        names = "、".join(i.qualified for i in lacking)
+        raise UserError(f"以下 {len(lacking)} 项带 * 的内容还没有证明材料，暂不能提交：{names}。\n"
+                        "请发送「证明 项目名」后发送照片或文件，补齐后再说「提交」。")
+    steps = steps_of(session, app)
+    if not steps:
+        steps = [ReviewStep(application_id=app.id, step=n, role=role, status=StepStatus.WAITING, opinion="",
+                            reminders=0, version=0) for n, role in STEPS]
+        session.add_all(steps)
+        session.flush()
+    current = next((s for s in steps if s.status in (StepStatus.RETURNED, StepStatus.PENDING)), None)
+    action = "resubmit" if current is not None and current.status == StepStatus.RETURNED else "submit"
+    current = current or steps[0]
+    before = app.status
+    app.status = AppStatus.SUBMITTED
+    app.submitted_at = ctx.clock.utcnow()
+    applications.set_flag(app, "revise", [])
+    make_pending(session, current, ctx.clock.utcnow())
+    _audit(ctx, app, action, current, before={"status": before}, after={"status": app.status})
+    reviewers = prompt_reviewers(session, app, current)
+    return Outcome(action, {"app": app, "step": current, "reviewers": reviewers})
+
+
+def withdraw(ctx, app):
+    """撤回: possible until the first decision of the round."""
+    _own_application(ctx, app)
+    if app.status != AppStatus.SUBMITTED:
+        raise UserError("没有可以撤回的申报（只有已提交、尚未审批的申报可以撤回）。")
+    steps = steps_of(ctx.session, app)
+    if any(s.decided_at for s in steps):
+        raise UserError("审批已经开始，不能撤回。如需修改，请联系审批人退回。")
+    reset_steps(steps)
+    app.status = AppStatus.WITHDRAWN
+    _audit(ctx, app, "withdraw", before={"status": AppStatus.SUBMITTED}, after={"status": app.status})
+    return Outcome("withdrawn", {"app": app})
+
+
+def reset_steps(steps):
+    """Every step back to waiting; versions go on growing, so old cards and prompt keys stay stale."""
+    for step in steps:
+        step.status, step.assignee_id, step.reminders = StepStatus.WAITING, None, 0
+        step.decided_by, step.decided_at, step.opinion, step.pending_since = None, None, "", None
+        step.version += 1
+
+
+# -- decisions ------------------------------------------------------------------------------------
+
+def step_to_decide(ctx, step_id, version):
+    """The step a decision names, checked: still pending, this version, and the actor may decide it."""
+    policy.require(ctx.actor, Do.REVIEW, "审批")
+    step = ctx.session.get(ReviewStep, step_id)
+    if step is None:
+        raise UserError("这条审批已不存在。发送「审批」查看待办。")
+    app = ctx.session.get(Application, step.application_id)
+    if step.status != StepStatus.PENDING or step.version != version:
+        done = STATUS.get(app.status, app.status) if step.status == StepStatus.PENDING else \
+            {"approved": "已同意", "returned": "已退回修改", "rejected": "未通过", "waiting": "尚未开始"
+             }.get(step.status, step.status)
+        raise UserError(f"这一步已处理（{done}），无需重复操作。发送「审批」查看待办。")
+    if not policy.may_decide(ctx.actor, app, step):
+        if ctx.actor.studio_id is not None and ctx.actor.studio_id == app.studio_id:
+            raise Forbidden("不能审批本工作室的申报。")
+        raise Forbidden(f"您不是这一步（{STEP_NAMES[step.role]}）的审批人，无权操作。")
+    return step, app
+
+
+def fields_named(app, text):
+    """Field keys an opinion mentions: qualified labels, labels, or a block (with its year)."""
+    form = application_form(app.year)
+    found = []
+    compact = re.sub(r"\s", "", text)
+    for item in form.asked:
+        names = {item.qualified, *item.aliases}
+        if len(form.lookup(item.label)) == 1:
+            names.add(item.label)
+        if any(len(n) >= 2 and n in compact for n in names):
+            found.append(item.key)
+    for item in form.asked:
+        base, _, year = item.block.partition("（")
+        year = year.rstrip("）").rstrip("年")
+        if base and base in compact and item.key not in found:
+            if not year or year in compact:
+                if not any(k for k in found if form.by_key[k].block == item.block):
+                    found.append(item.key)
+    return found
+
+
+def decide(ctx, step_id, version, decision, opinion, fields=None):
+    """同意 / 退回修改 (with the fields to revise: ``fields`` as given, else those the opinion names)
+    / 不同意 of one step at one version."""
+    if decision not in DECISIONS:
+        raise UserError("没有这种审批结果。")
+    step, app = step_to_decide(ctx, step_id, version)
+    session = ctx.session
+    opinion = (opinion or "").strip()
+    revise = []
+    if decision == "return":
+        form = application_form(app.year)
+        revise = [k for k in (fields if fields is not None else fields_named(app, opinion)) if k in form.by_key]
+        if not revise and len(re.sub(r"\s", "", opinion)) < SHORT_COMMENT:
+            raise UserError("请写明需要修改或补充的内容，例如「2024年经费来源请补充来源单位和金额」"
+                            "或「经济效益证明材料须加盖单位财务章原件」。")
+    if decision == "reject" and not opinion:
+        raise UserError("请写明不同意的理由。")
+    now = ctx.clock.utcnow()
+    step.status = DECIDED[decision]
+    step.decided_by, step.decided_at, step.opinion = ctx.actor.person_id, now, opinion
+    step.version += 1
+    _audit(ctx, app, decision, step, opinion, before={"status": StepStatus.PENDING}, after={"status": step.status})
+    name = STEP_NAMES[step.role]
+    key = f"result:{step.id}:{step.version}"
+    facts = {"app": app, "step": step, "studio": app.studio.name}
+    if decision == "approve":
+        following = session.scalar(select(ReviewStep).where(ReviewStep.application_id == app.id,
+                                                            ReviewStep.step == step.step + 1))
+        if following is None:
+            app.status = AppStatus.APPROVED
+            tell_applicant(session, app, f"您的 {app.year} 年度申报已通过全部审批（{name}：{opinion or '同意'}）。"
+                                          "等待命名。", key=key)
+            return Outcome("approved", facts)
+        make_pending(session, following, now)
+        tell_applicant(session, app, f"第 {step.step} 步 {name}已同意（{ctx.actor.name}：{opinion or '同意'}）。"
+                                      f"现由第 {following.step} 步 {STEP_NAMES[following.role]}审批。", key=key)
+        reviewers = prompt_reviewers(session, app, following)
+        return Outcome("moved", {**facts, "following": following, "reviewers": reviewers})
+    if decision == "return":
+        app.status = AppStatus.RETURNED
+        form = application_form(app.year)
+        labels = [form.by_key[k].qualified for k in revise]
+        applications.set_flag(app, "revise", revise)
+        applications.set_flag(app, "revise_comment", opinion)
+        todo = f"需修改：{'、'.join(labels)}。" if labels else RETURN_TODO
+        tell_applicant(session, app, f"您的 {app.year} 年度申报被 {name}退回修改。\n意见：{opinion}\n"
+                                      f"{todo}改好后请再次「提交」。",
+                       [Button("修改申报表", "申报")], key=key)
+        return Outcome("returned", {**facts, "fields": revise, "labels": labels})
+    app.status = AppStatus.REJECTED
+    tell_applicant(session, app, f"很遗憾，您的 {app.year} 年度申报未通过 {name}审批。\n意见：{opinion}\n"
+                                  "本年度申报流程已结束；如有异议，请联系集团工会联合会办公室。", key=key)
+    told = _tell_rejection(ctx, app, step, opinion, key)
+    return Outcome("rejected", facts, told=told)
+
+
+RETURN_TODO = ("请按意见补充或更正：证明材料（如加盖财务章的原件扫描件）可在「申报」中进入相应字段后"
+               "直接发送照片或文件；需要改的内容发送「修改 字段名」。")
+
+
+def _tell_rejection(ctx, app, step, opinion, key):
+    """A 不同意 ends the year's application: every earlier step's reviewer and the group union are told."""
+    session = ctx.session
+    people = {}
+    for earlier in steps_of(session, app):
+        if earlier.step < step.step and earlier.decided_by:
+            person = session.get(Person, earlier.decided_by)
+            if person is not None:
+                people[person.id] = person
+    if step.role != "group":
+        for person in role_holders(session, "group"):
+            people.setdefault(person.id, person)
+    people.pop(ctx.actor.person_id, None)
+    text = (f"【审批结果】{app.studio.name} {app.year} 年度申报在第 {step.step} 步 {STEP_NAMES[step.role]}"
+            f"未获同意（{ctx.actor.name}：{opinion}），本年度申报流程结束。如需重新开放，由集团工会发送"
+            "「重新开放 工作室名称 理由」。")
+    for person in people.values():
+        ctx.tell(person, text, key=f"{key}:reject:{person.id}", notice="review_result")
+    return list(people.values())
+
+
+def colleagues_for_transfer(ctx, step, app):
+    return [p for p in role_holders(ctx.session, step.role, app.studio.unit_id)
+            if p.id != ctx.actor.person_id and p.studio_id != app.studio_id]
+
+
+def transfer(ctx, step_id, version, person_id):
+    """转交: the step goes to a colleague of the same role (and unit), who gets the prompt."""
+    step, app = step_to_decide(ctx, step_id, version)
+    colleague = ctx.session.get(Person, person_id)
+    if colleague is None or step.role not in colleague.role_names or colleague.studio_id == app.studio_id or \
+            (step.role != "group" and colleague.unit_id != app.studio.unit_id):
+        raise UserError("只能转交给同一角色、同一单位的同事。")
+    before = step.assignee_id
+    step.assignee_id = colleague.id
+    step.version += 1
+    step.pending_since = ctx.clock.utcnow()
+    _audit(ctx, app, "transfer", step, f"转交给 {colleague.name}", before={"assignee": before},
+           after={"assignee": colleague.id})
+    prompt_reviewers(ctx.session, app, step)
+    return Outcome("transferred", {"app": app, "step": step, "to": colleague})
+
+
+def reopen(ctx, app, reason):
+    """重新开放: only the group union reopens a rejected application; it starts again at step 1."""
+    policy.require(ctx.actor, Do.REOPEN, "重新开放")
+    if app.status != AppStatus.REJECTED:
+        raise UserError(f"「{app.studio.name}」{app.year} 年度申报没有未通过，无需重新开放。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise UserError("请写明理由（会记入审批记录并告知领衔人），例如「重新开放 工作室名称 复核后场所已达标」。")
+    steps = steps_of(ctx.session, app)
+    reset_steps(steps)
+    app.status = AppStatus.DRAFT
+    _audit(ctx, app, "reopen", detail=reason, before={"status": AppStatus.REJECTED}, after={"status": app.status})
+    first = STEP_NAMES[STEPS[0][1]]
+    tell_applicant(ctx.session, app, f"集团工会联合会已重新开放您的 {app.year} 年度申报（理由：{reason}）。"
+                                      f"请发送「申报」修改后再次提交，将从第 1 步 {first}重新审批。",
+                   [Button("修改申报表", "申报")], key=f"reopen:{app.id}:{steps[0].version if steps else 0}")
+    return Outcome("reopened", {"app": app, "first": first, "reason": reason})
+
+
+def remind(ctx, step_id):
+    """催办 one pending step now (the console's button): its reviewers get the prompt's buttons with a
+    reminder, at most once a day each."""
+    policy.require(ctx.actor, Do.REMIND, "催办")
+    step = ctx.session.get(ReviewStep, step_id)
+    if step is None or step.status != StepStatus.PENDING:
+        raise UserError("这一步已不在待审批状态，无需催办。")
+    app = ctx.session.get(Application, step.application_id)
+    if not policy.may_read_studio(ctx.actor, app.studio):
+        raise Forbidden("这份申报不在您的管理范围内。")
+    return _remind(ctx, app, step, reviewers_for(ctx.session, app, step))
+
+
+def _remind(ctx, app, step, people):
+    day = ctx.clock.today()
+    text = (f"【催办】{app.studio.name} {app.year} 年申报在第 {step.step} 步 {STEP_NAMES[step.role]}"
+            f"等待您审批，请尽快处理（{ctx.actor.name}提醒）。")
+    message = Outgoing(text=text, buttons=prompt_message(ctx.session, app, step).buttons)
+    told, already = [], []
+    for person in people:
+        if ctx.tell(person, message, key=f"remind:{step.id}:{day:%Y%m%d}:{person.id}", notice="review_chase"):
+            told.append(person)
+        else:
+            already.append(person)
+    if told:
+        _audit(ctx, app, "remind", step, "、".join(p.name for p in told))
+    return Outcome("reminded", {"app": app, "step": step, "already": already}, told=told)
+
+
+def decision_action(verb, step):
+    """The button action of a decision on ``step`` at its current version."""
+    return encode("review", verb, step.id, step.version)
