@@ -121,7 +121,10 @@ def bench_engine(engine, env, minimal_env, floor_env, requests_file, fake_pid, w
             profiles = profile.report(folder, engine, counts[bot]["answered"], ROOT / "bench" / "results")
     print(f"[{engine}] counted: {counts['assistant']['counts']['web']['statements']:.1f} statements per answer "
           f"in the web process, {counts['minimal']['counts']['web']['statements']:.1f} in the minimal bot's", flush=True)
-    result = {"rounds": rounds, "counts": counts, "profile": profiles, "export_users": EXPORT_USERS}
+    result = {"rounds": rounds, "counts": counts, "profile": profiles, "export_users": EXPORT_USERS,
+              "settings": {"paced_rate": PACED_RATE, "users": USERS, "duration_s": DURATION,
+                           "web_processes": rounds[0]["assistant"]["web_processes"],
+                           "threads": int(os.environ.get("WEB_THREADS", "16"))}}     # gunicorn.conf.py's default
     if FULL_LOAD:
         result["floor"] = _floor(engine, floor_env, requests_file)
         full = dict(paced, rate=None)
@@ -152,14 +155,17 @@ def _committed(url, bot):
 
 def _floor(engine, floor_env, requests_file):
     """The insert-only floor at full speed, for information: requests/s and CPU per request."""
-    with serving(FLOORS[engine], floor_env) as (port, master):
-        groups = {"web": lambda: cpu.descendants(master)}
-        if engine == "postgresql":
-            groups["database"] = cpu.postgres_processes
-        split = cpu.Split(groups).start()
-        figures = wrk(port, requests_file, 0, DURATION, CONNECTIONS)
-        figures["cpu_ms"] = split.stop(figures["requests"])
-        figures["rss_mb"] = max(rss_mb(children(master)) or [0])
+    watch = OutboxWatch(floor_env.get("BENCH_PG_FLOOR_URL") or floor_env["DATABASE_URL"], "minimal")
+    try:
+        with serving(FLOORS[engine], floor_env) as (port, master):
+            groups = {"web": lambda: cpu.descendants(master), "database": watch.database_pids,
+                      "db server": watch.server_pids}
+            split = cpu.Split(groups).start()
+            figures = wrk(port, requests_file, 0, DURATION, CONNECTIONS)
+            figures["cpu_ms"] = split.stop(figures["requests"])
+            figures["rss_mb"] = max(rss_mb(children(master)) or [0])
+    finally:
+        watch.close()
     return figures
 
 

@@ -4,9 +4,12 @@ The bot's worker and gunicorn start (bench/processes.py), then wrk replays the p
 callbacks, paced or at full speed, while the export users press their loop if asked. The CPU
 time of every process is read from /proc (bench/cpu.py) from the moment wrk starts until the
 worker has marked the last of the run's replies sent: the **bot's** CPU is its web processes, its
-worker and (on PostgreSQL) the database server's processes working for its database; the fake
-WeCom API, wrk and the rest of the machine are reported beside it, not counted. With ``counting``
-(bench/counting.py), the statements and round trips over the same window are counted.
+worker and (on PostgreSQL) the server's backends for its database and the server's own processes
+(WAL writer, checkpointer …, shared with any other database on the server, so shown apart); the fake
+WeCom API, wrk and the rest of the machine are reported beside it, not counted. Per answer means
+per WeCom message the bot committed in the window (wrk's own count leaves out the requests in
+flight when it stops, which the bot served all the same). With ``counting`` (bench/counting.py),
+the statements and round trips over the same window are counted.
 """
 import time
 from datetime import datetime, timezone
@@ -17,7 +20,7 @@ from bench.outbox_watch import OutboxWatch
 from bench.processes import BOTS, children, rss_mb, serving, worker_process, wrk
 
 OWED_POLL = 0.05        # seconds between looks at the outbox once the load has stopped
-BOT_GROUPS = ("web", "worker", "database")      # what a bot's CPU per answer counts
+BOT_GROUPS = ("web", "worker", "database", "db server")      # what a bot's CPU per answer counts
 
 
 def utcnow():
@@ -33,7 +36,8 @@ def run(bot_name, env, load, skip, fake_api_pid, reply_wait, export_users=None, 
         with worker_process(bot, worker_env, counted=bool(counting)) as worker, \
                 serving(bot.counted_app if counting else bot.app, web_env) as (port, master):
             groups = {"web": lambda: cpu.descendants(master), "worker": lambda: cpu.descendants(worker.pid),
-                      "database": watch.database_pids, "fake API": lambda: [fake_api_pid]}
+                      "database": watch.database_pids, "db server": watch.server_pids,
+                      "fake API": lambda: [fake_api_pid]}
             exporting = ExportUsers(port, export_users) if export_users else None
             since = utcnow()
             split = cpu.Split(groups).start()
@@ -46,13 +50,16 @@ def run(bot_name, env, load, skip, fake_api_pid, reply_wait, export_users=None, 
                 if exporting:
                     exporting.stop()
             ended = utcnow()
-            figures["answered"] = answered = figures["requests"] - figures["non2xx"]
             figures["replies_owed"] = _wait_delivered(watch, since, reply_wait)
+            # the messages the bot committed: wrk leaves out those in flight when it stopped
+            figures["answered"] = answered = watch.received(since)
             figures["cpu_ms"] = split.stop(answered)
             figures["cpu_per_answer_ms"] = sum(figures["cpu_ms"].get(g, 0.0) for g in BOT_GROUPS)
             if counting:
                 figures["counts"] = counting.per_answer(counted, counting.snapshot(settle=True), answered)
-            figures["rss_mb"] = max(rss_mb(children(master)) or [0])
+            web_processes = children(master)
+            figures["web_processes"] = len(web_processes)
+            figures["rss_mb"] = max(rss_mb(web_processes) or [0])
             figures["worker_rss_mb"] = max(rss_mb([worker.pid]) or [0])
             figures.update(_latencies(watch.latencies(since), ended))
     finally:

@@ -1,12 +1,12 @@
 """What a bot's outbox says during a bench run: replies still owed, their latencies, and the database's processes.
 
 One connection of the bench's own (an SQLite connection that only reads, or a PostgreSQL connection whose
-backend is left out of the database's CPU): ``owed(since)`` counts the run's WeCom replies not yet
-sent, ``latencies(since)`` gives each sent reply's time from its outbox row (committed before the
+backend is left out of the database's CPU): ``received(since)`` counts the WeCom messages the bot
+committed in a run, ``owed(since)`` the run's WeCom replies not yet sent, ``latencies(since)`` gives each sent reply's time from its outbox row (committed before the
 acknowledgement) to its "sent" mark (right after the API answered). ``database_pids()`` lists the
-PostgreSQL processes working for this database: its backends and autovacuum workers, and the
-server's own processes (postmaster, WAL writer, checkpointer, …), which every database shares;
-the other databases' backends on the server (other agents' tests, here) are left out.
+PostgreSQL backends working for this database, ``server_pids()`` the server's own processes
+(postmaster, WAL writer, checkpointer, …), which every database shares; the other databases'
+backends on the server (other agents' tests, here) are left out.
 """
 import sqlite3
 from datetime import datetime
@@ -20,12 +20,14 @@ SQL = {
                 "AND created_at >= %s",
         "sent": "SELECT created_at, sent_at, api_messages FROM outbox WHERE channel = 'wecom' AND status = 'sent' "
                 "AND created_at >= %s",
+        "received": "SELECT count(*) FROM inbox WHERE channel = 'wecom' AND received_at >= %s",
         "inbox": "SELECT count(*) FROM inbox WHERE channel = 'wecom'",
         "outbox": "SELECT count(*) FROM outbox WHERE channel = 'wecom'",
     },
     "minimal": {
         "owed": "SELECT count(*) FROM minimal_outbox WHERE sent_at IS NULL AND created_at >= %s",
         "sent": "SELECT created_at, sent_at, 1 FROM minimal_outbox WHERE sent_at IS NOT NULL AND created_at >= %s",
+        "received": "SELECT count(*) FROM minimal_inbox WHERE received_at >= %s",
         "inbox": "SELECT count(*) FROM minimal_inbox",
         "outbox": "SELECT count(*) FROM minimal_outbox",
     },
@@ -59,6 +61,10 @@ class OutboxWatch:
     def owed(self, since):
         return self._rows("owed", since)[0][0]
 
+    def received(self, since):
+        """WeCom messages committed (so acknowledged, or about to be) since ``since``."""
+        return self._rows("received", since)[0][0]
+
     def latencies(self, since):
         """[(created, sent, API messages)] of the replies sent that were queued since ``since``."""
         return [(_time(c), _time(s), n) for c, s, n in self._rows("sent", since)]
@@ -68,13 +74,20 @@ class OutboxWatch:
         return self._rows("inbox")[0][0], self._rows("outbox")[0][0]
 
     def database_pids(self):
+        """The backends (and autovacuum workers) working in this database, but the bench's own."""
         if self.sqlite:
             return []
-        rows = self.db.execute("SELECT pid, backend_type, datname FROM pg_stat_activity").fetchall()
-        pids = [pid for pid, kind, name in rows
-                if pid != self.pid and (name == self.name or (name is None and kind != "client backend"))]
-        server = {_parent(pid) for pid, kind, name in rows if name is None and kind != "client backend"}
-        return pids + [p for p in server if p]
+        rows = self.db.execute("SELECT pid, datname FROM pg_stat_activity").fetchall()
+        return [pid for pid, name in rows if name == self.name and pid != self.pid]
+
+    def server_pids(self):
+        """The server's own processes, shared by every database: postmaster, WAL writer, checkpointer, …"""
+        if self.sqlite:
+            return []
+        rows = self.db.execute("SELECT pid FROM pg_stat_activity WHERE datname IS NULL "
+                               "AND backend_type <> 'client backend'").fetchall()
+        pids = [pid for (pid,) in rows]
+        return pids + list({_parent(pid) for pid in pids} - {None})
 
     def close(self):
         self.db.close()

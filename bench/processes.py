@@ -22,7 +22,7 @@ from storage.models import Lease
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-PACED_CONNECTIONS = 20
+PACED_CONNECTIONS = 50      # each waits between its requests: the rate hardly depends on the latency
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ KINDS_SHOWN = 14
 
 def _cpu(f):
     split = f["cpu_ms"]
-    counted = " + ".join(f"{g} {split.get(g, 0.0):.2f}" for g in BOT_GROUPS if g in split)
+    counted = " + ".join(f"{g} {split.get(g, 0.0):.2f}" for g in BOT_GROUPS if split.get(g))
     return (f"{f['cpu_per_answer_ms']:5.2f} ms ({counted}; not counted: fake API {split.get('fake API', 0.0):.2f}, "
             f"other {split.get('other', 0.0):.2f})")
 
@@ -56,7 +56,10 @@ def _profile(engine, profiles):
 
 def engine_report(engine, r):
     s = r["summary"]
-    print(f"{engine}: paced, each run {r['rounds'][0]['minimal']['answered']:.0f}+ answers")
+    st = r["settings"]
+    print(f"{engine}: {st['paced_rate']:.0f} answers a second (paced) from {st['users']} leaders, {st['duration_s']} s a run; "
+          f"gunicorn as the Procfile starts it: {st['web_processes']} web process(es) × {st['threads']} threads"
+          + ("; SQLite runs inside the web process and the worker" if engine == "sqlite" else ""))
     for n, rnd in enumerate(r["rounds"], 1):
         print(f"  round {n}:")
         print(_run_line("minimal bot", rnd["minimal"]))
@@ -69,7 +72,7 @@ def engine_report(engine, r):
           f"{m['reply_p99_ms']:.0f} ms; last reply {a['last_reply_after_load_s']:.1f} vs "
           f"{m['last_reply_after_load_s']:.1f} s after the load")
     split = "; ".join(f"{g} {a['cpu_ms'].get(g, 0):.2f} vs {m['cpu_ms'].get(g, 0):.2f}" for g in BOT_GROUPS
-                      if g in a["cpu_ms"])
+                      if a["cpu_ms"].get(g) or m["cpu_ms"].get(g))
     print(f"  CPU per answer by process, ms (assistant vs minimal): {split}")
     ex = s["exports"]
     print(f"  with {r['export_users']} users exporting: answers' ack p99 {ex['p99']:.1f} ms, longest "
