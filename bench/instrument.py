@@ -6,8 +6,8 @@ Entry points, each loading the bot as its Procfile line would after installing t
 - ``python -m bench.instrument assistant|minimal`` for the worker processes.
 
 On SQLite every connection the process opens gets a trace callback (``sqlite3.connect`` is
-wrapped before the bot opens any; SQLAlchemy calls it through ``sqlite3.dbapi2``), so every statement SQLite runs is counted by kind
-(bench/statements.py); each process writes its running totals to ``$BENCH_COUNT_DIR/<role>-<pid>.json``
+wrapped before the bot opens any; SQLAlchemy calls it through ``sqlite3.dbapi2``), so every
+statement SQLite runs is counted by kind (bench/statements.py); each process writes its running totals to ``$BENCH_COUNT_DIR/<role>-<pid>.json``
 every ``DUMP_SECONDS``, and the bench takes the difference over the load. (On PostgreSQL the
 counting is done on the wire by bench/pgwire.py; nothing is installed in the process.)
 

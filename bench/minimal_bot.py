@@ -72,10 +72,12 @@ class Store:
         """SQLite's placeholders, and its timestamps as text (as SQLAlchemy stores them)."""
         if not self.sqlite:
             return sql, args
-        return sql.replace("%s", "?"), [a.isoformat(" ", timespec="microseconds") if isinstance(a, datetime) else a for a in args]
+        return sql.replace("%s", "?"), [a.isoformat(" ", timespec="microseconds") if isinstance(a, datetime) else a
+                                        for a in args]
 
     def create(self):
-        types = {"ts": "TEXT", "pk": "INTEGER PRIMARY KEY"} if self.sqlite else {"ts": "TIMESTAMP", "pk": "BIGSERIAL PRIMARY KEY"}
+        types = ({"ts": "TEXT", "pk": "INTEGER PRIMARY KEY"} if self.sqlite
+                 else {"ts": "TIMESTAMP", "pk": "BIGSERIAL PRIMARY KEY"})
         for statement in SCHEMA:
             self.connection().execute(statement.format(**types))
 

@@ -2,8 +2,9 @@
 
 One connection of the bench's own (an SQLite connection that only reads, or a PostgreSQL connection whose
 backend is left out of the database's CPU): ``received(since)`` counts the WeCom messages the bot
-committed in a run, ``owed(since)`` the run's WeCom replies not yet sent, ``latencies(since)`` gives each sent reply's time from its outbox row (committed before the
-acknowledgement) to its "sent" mark (right after the API answered). ``database_pids()`` lists the
+committed in a run, ``owed(since)`` the run's WeCom replies not yet sent, ``latencies(since)``
+gives each sent reply's time from its outbox row (committed before the acknowledgement) to its
+"sent" mark (right after the API answered). ``database_pids()`` lists the
 PostgreSQL backends working for this database, ``server_pids()`` the server's own processes
 (postmaster, WAL writer, checkpointer, …), which every database shares; the other databases'
 backends on the server (other agents' tests, here) are left out.

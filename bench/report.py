@@ -1,4 +1,4 @@
-"""Printing a bench run: per engine the minimal bot against the assistant, round by round, then the counts and the targets."""
+"""Printing a bench run: per engine the minimal bot against the assistant, round by round, the counts, the targets."""
 from bench.load_run import BOT_GROUPS
 from bench.replies import API_SECONDS, MEMBERS
 
@@ -19,7 +19,8 @@ def _run_line(name, f, base=None):
                  f"{f['p99'] / max(base['p99'], 1e-9):.1f}× ack p99]")
     return (f"    {name:<18} {f['answered']:>5.0f} answers ({f['rps']:.0f}/s)  CPU per answer {_cpu(f)}\n"
             f"    {'':<18} ack p50 {f['p50']:.1f} ms, p99 {f['p99']:.1f} ms, longest {f['max']:.0f} ms; "
-            f"reply p50 {f['reply_p50_ms']:.0f} ms, p99 {f['reply_p99_ms']:.0f} ms, last {f['last_reply_after_load_s']:.1f} s "
+            f"reply p50 {f['reply_p50_ms']:.0f} ms, p99 {f['reply_p99_ms']:.0f} ms, "
+            f"last {f['last_reply_after_load_s']:.1f} s "
             f"after the load, owed {f['replies_owed']}; RSS web {f['rss_mb']:.0f} MB, worker {f['worker_rss_mb']:.0f} MB"
             f"{ratio}")
 
@@ -57,7 +58,8 @@ def _profile(engine, profiles):
 def engine_report(engine, r):
     s = r["summary"]
     st = r["settings"]
-    print(f"{engine}: {st['paced_rate']:.0f} answers a second (paced) from {st['users']} leaders, {st['duration_s']} s a run; "
+    print(f"{engine}: {st['paced_rate']:.0f} answers a second (paced) from {st['users']} leaders, "
+          f"{st['duration_s']} s a run; "
           f"gunicorn as the Procfile starts it: {st['web_processes']} web process(es) × {st['threads']} threads"
           + ("; SQLite runs inside the web process and the worker" if engine == "sqlite" else ""))
     for n, rnd in enumerate(r["rounds"], 1):
