@@ -1,1 +1,1 @@
-"""Benchmarks: the assistant's web process against bare Flask and the durable floor (`make bench`)."""
+"""Benchmarks: the assistant against the minimal durable bot, on SQLite and PostgreSQL (`make bench`)."""

@@ -1,30 +1,18 @@
-"""The baselines served by the same gunicorn command line as the assistant.
+"""The insert-only floors, served by the same gunicorn command line as the assistant (for information).
 
-- ``bare``: Flask answering an empty 200 — the ceiling of the web stack itself;
-- ``durable``: the same plus one committed SQLite insert per request (WAL, synchronous=NORMAL,
-  the assistant's own settings) — the least a bot that loses nothing must do, on SQLite;
+- ``durable``: bare Flask plus one committed SQLite insert per request (WAL, synchronous=NORMAL,
+  the assistant's own settings);
 - ``durable_postgres``: the same with one committed PostgreSQL insert per request (psycopg 3,
-  one connection per thread, the server's default synchronous_commit) — that least, on PostgreSQL.
+  one connection per thread, the server's default synchronous_commit).
+
+They store the request and send nothing, so they are not a bot: the baseline a bot is measured
+against is bench/minimal_bot.py.
 """
 import os
 import sqlite3
 import threading
 
 from flask import Flask, request
-
-
-def bare():
-    app = Flask("bare")
-
-    @app.post("/wecom/callback")
-    def callback():
-        request.get_data()
-        return "", 200
-
-    @app.get("/healthz")
-    def health():
-        return "ok"
-    return app
 
 
 def durable():

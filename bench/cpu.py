@@ -1,10 +1,10 @@
-"""Where a request's CPU goes during a bench run: each process group's CPU time, read from /proc.
+"""Where an answer's CPU goes during a bench run: each process group's CPU time, read from /proc.
 
-The floor and the assistant share this machine's cores with everything they talk to (PostgreSQL,
-the worker, the fake WeCom API, wrk), so a requests/s ratio is a ratio of CPU spent per request.
-``Split`` reads the CPU time of named groups of processes before and after a run, and the
-machine's whole busy time; what no group accounts for (wrk, the kernel's network work, the bench
-itself) is reported as ``other``.
+A bot shares this machine's cores with everything it talks to (PostgreSQL, the fake WeCom API,
+wrk) and with whatever else runs here, so its cost is read per process rather than from its
+rate: ``Split`` reads the CPU time (user + system) of named groups of processes before and after
+a run, and the machine's whole busy time; what no group accounts for (wrk, the kernel's network
+work, the bench itself, other work on the machine) is reported as ``other``.
 """
 import os
 from pathlib import Path
@@ -34,19 +34,6 @@ def descendants(pid):
         except (FileNotFoundError, ProcessLookupError):
             pass
     return found
-
-
-def postgres_processes():
-    """Every process named ``postgres`` on the machine (the server and its backends)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == "postgres":
-                    pids.append(int(entry.name))
-            except (FileNotFoundError, ProcessLookupError):
-                pass
-    return pids
 
 
 def machine_busy_ms():
