@@ -1,5 +1,6 @@
 """Help, greetings, who-am-I, and the hint for input nobody understood."""
 from handlers.application import proofs
+from handlers.ledgers import plain
 from storage.models import ROLES
 
 
@@ -42,4 +43,7 @@ def unknown(turn):
             return
         turn.reply("收到文件。请先进入要附证明材料的字段或台账条目，再发送文件。发送「帮助」查看可用功能。")
         return
-    turn.reply("没太明白您的意思。可以试试：帮助 / 申报 / 进度。")
+    # the two or three closest things this user may say, from the words of the message
+    words = {word for cmd in turn.bot.router.available(turn) for word in cmd.words}
+    closest = plain.suggest(turn.incoming.text, words=words) or ["查看全部功能：帮助"]
+    turn.reply("没太明白您的意思。您可以这样说：\n" + "\n".join(f"· {line}" for line in closest))

@@ -140,7 +140,7 @@ _WEEKDAY = re.compile(r"(上上|上|本|这)?个?(?:周|星期|礼拜)([1-7日�
 _MONTH_WORD_DAY = re.compile(r"(本月|这个月|这月|上个月|上月)(\d{1,2})[日号]")
 _YEAR_WORDS = {"今年": 0, "去年": 1, "前年": 2, "明年": -1}
 # Words that make a date a guess (18年春天吧): refused with the word named, never rounded to a day.
-_VAGUE = re.compile(r"[春夏秋冬][天季]|[春夏秋冬]|年[初中底末]|[上下]半年|月[初中底末]|[上中下]旬|左右|前后|"
+_VAGUE = re.compile(r"[春夏秋冬][天季]|[春夏秋冬]|年[初中底末]|[上下]半年|月[初中底末](?!旬)|[上中下]旬|左右|前后|"
                     r"大约|大概|约|差不多|好像|可能|估计|几|某")
 _DATE_EXAMPLE = "例如 2018年4月20日 或 2018-04-20"
 _MONTH_EXAMPLE = "例如 1986年3月 或 1986-03"

@@ -72,8 +72,9 @@ _LEVELS = {"国际": "国际", "国际级": "国际", "国家": "国家", "国�
            "省级": "省部", "部级": "省部", "地市": "地市", "地市级": "地市", "市级": "地市"}
 _CATEGORY = {"设备购置": "设备购置", "设备": "设备购置", "研究费用": "研究费用", "研究": "研究费用",
              "成果推广": "成果推广", "推广": "成果推广"}
-# 「购买三坐标测量仪」: buying an instrument, a machine or equipment suggests 设备购置 (shown, changeable)
-_EQUIPMENT = re.compile(r"(?:购买|购置|采购|添置|买了?).*?(?:仪器?|设备|机床|器材|机)(?!票)")
+# 「购买三坐标测量仪」: buying an instrument, a machine, a computer or equipment suggests 设备购置
+# (shown in the line read back, changeable before it is saved)
+_EQUIPMENT = re.compile(r"(?:购买|购置|采购|添置|订购|买了?).*?(?:仪器?|设备|机床|器材|电脑|计算机|机)(?!票)")
 # the text fields filled, in order, by words that are not recognised otherwise
 _TEXT_SLOTS = {
     ("activity", None): ("topic", "place", "notes"),
