@@ -8,6 +8,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from bot.errors import InvalidInput
 from bot.forms import kinds
@@ -16,6 +17,8 @@ from bot.forms.parsers import (
     read_year,
 )
 from bot.forms.schema import Field
+from storage import applications
+from storage.models import Application
 
 TODAY = datetime.date(2026, 12, 7)          # a Monday
 D = Decimal
@@ -262,3 +265,30 @@ def test_note_given_the_stored_value_reads_the_text_again():
     """The walker passes the value it stored (bot/forms/answers.py): the same line comes back."""
     assert kinds.note(COUNT, "约15人", 15) == "您写的是“约15人”，表中按 15 人 记录（估计数）；有准确数字可以再改。"
     assert kinds.note(COUNT, "15人", 15) == ""
+
+
+# --- in the application form: stored, and said back -----------------------------------------------
+
+@pytest.mark.usefixtures("may_2025")
+def test_the_form_stores_everyday_answers_and_says_back_how_they_were_read(bot, chat):
+    leader = chat("leader")
+    leader.send("申报")
+    reply = leader.send("2024年投入金额：约20万")
+    assert "✓ 2024年投入金额：20 万元" in reply and "您写的是“约20万”，表中按 20 万元 记录（估计数）" in reply
+    reply = leader.send("2023年投入金额：三万五千元")
+    assert "✓ 2023年投入金额：3.5 万元" in reply and "您写的是" not in reply
+    reply = leader.send("创建日期：12月3号")
+    assert "✓ 创建日期：20241203" in reply and "您写的是“12月3号”，按 2024年12月3日 记录" in reply
+    reply = leader.send("创建日期：2020年3月")
+    assert "是2020年3月的哪一天" in reply and "20200301" not in reply
+    reply = leader.send("领衔人出生年月：七五年八月")
+    assert "✓ 领衔人出生年月：197508" in reply and "按 1975年8月 记录" in reply
+    reply = leader.send("成员总数：3个人")
+    assert "✓ 成员总数：3 人" in reply
+    with bot.db.session() as s:
+        app = s.scalar(select(Application))
+        stored = applications.load_answers(s, app.id)
+    assert {k: stored[k] for k in ("funding.y2.amount", "funding.y1.amount", "basics.created_on", "leader.birth",
+                                   "basics.members") if k in stored} == {
+        "funding.y2.amount": "20", "funding.y1.amount": "3.5", "basics.created_on": "20241203",
+        "leader.birth": "197508", "basics.members": 3}
