@@ -147,6 +147,13 @@ def test_quick_entry_reads_a_month_and_day_and_a_head_count_with_ge_ren():
     assert data == {"kind": "技术交流", "topic": "管片拼装", "date": "20261203", "participants": 3, "hours": "2"}
 
 
+def test_a_weekday_is_a_date_in_an_activity_line_but_a_name_in_a_member_line():
+    data = quick.parse_line("activity", "技能培训 焊接培训 上周五 8人 2小时", today=TODAY)
+    assert data["date"] == "20261204"
+    data = quick.parse_line("member", "加入 周天 12月1日", today=TODAY)
+    assert data == {"kind": "加入", "name": "周天", "date": "20261201"}
+
+
 # --- the closest things to say ---------------------------------------------------------------------
 
 EXPENSE = "记一笔支出：经费 支出 2000元 设备购置 激光测距仪 2024-03-02"

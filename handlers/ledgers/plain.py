@@ -34,8 +34,8 @@ class PlainLine:
 
     ``data`` is the entry's answers as ``quick.read_line`` gives them (required ones may be missing:
     the caller asks for them); ``line`` is the same entry written as a quick line with its keyword
-    (经费 支出 0.2万元 给团队成员发放节日慰问金), to show as understood; ``suggested`` the keys
-    filled by a suggestion (类别), to say so."""
+    (经费 支出 2000元 给团队成员发放节日慰问金; a relative date as the day read), to show as understood;
+    ``suggested`` the keys filled by a suggestion (类别), to say so."""
     ledger: str
     data: dict
     line: str

@@ -179,6 +179,8 @@ def _take(ledger, kind, form, data, word, *, today=None, rule=True):
         item = form.lookup(labelled.group(1))[0]
         data[item.key] = _parse(item, labelled.group(2), data, rule)
         return True
+    if ledger == "member" and re.fullmatch(r"周[一二三四五六日天]", word):
+        return False                # 周天 in a member line is a name (周 is a surname), not a Sunday
     target = ledger == "achievement" and kind == "立项" and word.startswith("目标")
     bare = word[2:].lstrip("：:") if target else word
     if _DATE_LIKE.match(p.to_halfwidth(bare)):
