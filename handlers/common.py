@@ -1,5 +1,7 @@
 """Help, greetings, who-am-I, and the hint for input nobody understood."""
+from handlers import policy
 from handlers.application import proof_chat
+from handlers.ledgers import entry, plain
 from handlers.policy import Do
 from storage.models import ROLES
 
@@ -42,4 +44,20 @@ def unknown(turn):
             return
         turn.reply("收到文件。请先进入要附证明材料的字段或台账条目，再发送文件。发送「帮助」查看可用功能。")
         return
-    turn.reply("没太明白您的意思。可以试试：帮助 / 申报 / 进度。")
+    if policy.allowed(turn.actor, Do.LEDGER_WRITE) and turn.actor.studio_id and plain_line(turn):
+        return
+    # the two or three closest things this user may say, from the words of the message
+    words = {word for cmd in turn.bot.router.available(turn) for word in cmd.words}
+    closest = plain.suggest(turn.incoming.text, words=words) or ["查看全部功能：帮助"]
+    turn.reply("没太明白您的意思。您可以这样说：\n" + "\n".join(f"· {line}" for line in closest))
+
+
+def plain_line(turn):
+    """A ledger line in plain words (「购买三坐标测量仪 3.2万」): shown as understood, judged by the
+    funding rule and confirmed as any quick line is. False when the message reads as no line."""
+    line = plain.recognise(turn.incoming.text, today=turn.clock.today())
+    if line is None:
+        return False
+    turn.reply(f"看起来是一条台账，按「{line.line}」记录：")
+    entry.quick_entry(line.ledger)(turn, line.line.split(" ", 1)[1])
+    return True

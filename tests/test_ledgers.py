@@ -96,6 +96,13 @@ def send_file(bot, user, name="proof.jpg"):
     ("活动 技能培训 盾构操作培训（第二期） 2024年 5月 10日 25 人 4 小时", "「盾构操作培训（第二期）」，日期 20240510，25 人",
      "activity", {"kind": "技能培训", "topic": "盾构操作培训（第二期）", "date": "20240510", "participants": 25,
                   "hours": "4"}),
+    # issue 26: a month and day without the year is the nearest such day (said back in the line shown);
+    # a purchase of an instrument suggests 设备购置
+    ("活动 技术交流 管片拼装技术交流 12月3号 3个人 2小时", "技术交流「管片拼装技术交流」，日期 20241203，3 人", "activity",
+     {"kind": "技术交流", "topic": "管片拼装技术交流", "date": "20241203", "participants": 3, "hours": "2"}),
+    ("经费 支出 3.2万 购买三坐标测量仪 12月3号", "支出 3.2 万元，设备购置：购买三坐标测量仪，日期 20241203", "funding",
+     {"direction": "支出", "amount": "3.2", "purpose": "购买三坐标测量仪", "category": "设备购置", "date": "20241203",
+      "over_balance": True}),
 ])
 def test_quick_entry_is_shown_back_and_saved_on_confirm(bot, chat, line, shown, ledger, data):
     leader = chat("leader")
@@ -166,7 +173,7 @@ def test_edit_button_reopens_the_entry_in_the_form(bot, chat):
 
 @pytest.mark.parametrize("line, phrase", [
     ("活动 技能培训 盾构操作培训 2024-13-40 25人 4小时", "月份应在 1 到 12 之间"),
-    ("活动 技能培训 盾构操作培训 2024年5月 25人 4小时", "没能识别这个日期"),
+    ("活动 技能培训 盾构操作培训 2024年5月 25人 4小时", "是2024年5月的哪一天"),
     ("活动 技能培训 盾构操作培训 2030-01-01 25人 4小时", "不能晚于今天"),
     ("活动 技能培训 盾构操作培训 2024-05-10 -25人 4小时", "不能为负数"),
     ("活动 技能培训 盾构操作培训 2024-05-10 25人 -4小时", "时长不能为负数"),

@@ -1,4 +1,10 @@
-"""Field kinds: which parser reads an answer of each kind and how the value is shown back."""
+"""Field kinds: which parser reads an answer of each kind and how the value is shown back.
+
+``read(field, text, answers, today=None)`` gives a ``parsers.Reading``: the value to store, whether
+it was an estimate (约20万: the caller keeps that fact and lists it at 提交) and how a short form
+was read (12月3号 → 2026年12月3日); ``note(field, text, reading)`` is the line said back about it.
+``parse`` is ``read(...).value``.
+"""
 import re
 from decimal import Decimal
 
@@ -44,10 +50,6 @@ def _show_sources(sources):
     return "；".join(s["unit"] + (f" {s['amount']} 万元" if s.get("amount") else "") for s in sources or [])
 
 
-def _parse_date(field, text):
-    if text.strip() in ("今天", "今日"):
-        return clock.today().strftime("%Y%m%d")
-    return p.parse_date(text, allow_future=field.opts.get("allow_future", False))
 
 
 def _parse_longtext(field, text, answers):
@@ -57,31 +59,49 @@ def _parse_longtext(field, text, answers):
     return text
 
 
+def _shown(reading, format_):
+    """A Reading whose value is kept as text (万元, 平方米), its estimate mark unchanged."""
+    return p.Reading(format_(reading.value), estimate=reading.estimate, said=reading.said)
+
+
+# kind -> (read(field, text, answers, today) -> value or Reading, display(field, value) -> text)
 KINDS = {
-    "text": (lambda f, t, a: p.parse_text(t, min_len=f.opts.get("min_len", 1), max_len=f.opts.get("max_len", 500)),
+    "text": (lambda f, t, a, d: p.parse_text(t, min_len=f.opts.get("min_len", 1), max_len=f.opts.get("max_len", 500)),
              lambda f, v: v),
-    "longtext": (_parse_longtext, lambda f, v: f"{char_count(v)} 字"),
-    "date": (lambda f, t, a: _parse_date(f, t), lambda f, v: v),
-    "month": (lambda f, t, a: p.parse_month(t, min_age=f.opts.get("min_age")), lambda f, v: v),
-    "year": (lambda f, t, a: p.parse_year(t), lambda f, v: f"{v}"),
-    "count": (lambda f, t, a: p.parse_count(t, minimum=f.opts.get("minimum", 0),
-                                            maximum=f.opts.get("maximum"), unit=_unit(f)),
+    "longtext": (lambda f, t, a, d: _parse_longtext(f, t, a), lambda f, v: f"{char_count(v)} 字"),
+    "date": (lambda f, t, a, d: p.read_date(t, today=d, allow_future=f.opts.get("allow_future", False)),
+             lambda f, v: v),
+    "month": (lambda f, t, a, d: p.read_month(t, today=d, min_age=f.opts.get("min_age")), lambda f, v: v),
+    "year": (lambda f, t, a, d: p.read_year(t, today=d), lambda f, v: f"{v}"),
+    "count": (lambda f, t, a, d: p.read_count(t, minimum=f.opts.get("minimum", 0),
+                                              maximum=f.opts.get("maximum"), unit=_unit(f)),
               lambda f, v: f"{v}{(' ' + _unit(f)) if _unit(f) else ''}"),
-    "area": (lambda f, t, a: p.format_area(p.parse_area(t)), lambda f, v: f"{v} 平方米"),
-    "money": (lambda f, t, a: p.format_wan(p.parse_money_wan(t)), lambda f, v: f"{v} 万元"),
-    "phone": (lambda f, t, a: p.parse_phone(t), lambda f, v: v),
-    "choice": (lambda f, t, a: p.parse_choice(t, list(f.options), f.synonyms), lambda f, v: v),
-    "gender": (lambda f, t, a: p.parse_gender(t, f.synonyms), lambda f, v: v),
-    "sources": (_parse_sources, lambda f, v: _show_sources(v)),
+    "area": (lambda f, t, a, d: _shown(p.read_area(t), p.format_area), lambda f, v: f"{v} 平方米"),
+    "money": (lambda f, t, a, d: _shown(p.read_money_wan(t), p.format_wan), lambda f, v: f"{v} 万元"),
+    "phone": (lambda f, t, a, d: p.parse_phone(t), lambda f, v: v),
+    "choice": (lambda f, t, a, d: p.parse_choice(t, list(f.options), f.synonyms), lambda f, v: v),
+    "gender": (lambda f, t, a, d: p.parse_gender(t, f.synonyms), lambda f, v: v),
+    "sources": (lambda f, t, a, d: _parse_sources(f, t, a), lambda f, v: _show_sources(v)),
 }
 
 
-def parse(field, text, answers):
-    value = KINDS[field.kind][0](field, text, answers)
+def _reading(field, text, answers, today):
+    result = KINDS[field.kind][0](field, text, answers, today or clock.today())
+    return result if isinstance(result, p.Reading) else p.Reading(result)
+
+
+def read(field, text, answers, *, today=None):
+    """The answer read by its field's parser and checked (``opts["check"]``), as a ``parsers.Reading``."""
+    reading = _reading(field, text, answers, today)
     check = field.opts.get("check")
     if check:
-        check(value, answers)
-    return value
+        check(reading.value, answers)
+    return reading
+
+
+def parse(field, text, answers, *, today=None):
+    """The value to store for an answer (``read(...).value``)."""
+    return read(field, text, answers, today=today).value
 
 
 def display(field, value):
@@ -90,8 +110,21 @@ def display(field, value):
     return KINDS[field.kind][1](field, value)
 
 
-def note(field, text, value):
-    """A remark to echo with a stored answer: an estimate (约 15 人) is stored as its number."""
-    if field.kind in ("count", "area") and p.is_estimate(text):
-        return f"您写的是“{text.strip()}”，表中按 {display(field, value)} 记录；有准确数字可以再改。"
+def note(field, text, reading):
+    """The line said back with a stored answer about how it was read, or "".
+
+    An estimate (约20万, 约 15 人) is stored as its number and said to be one; a short or relative
+    form (12月3号, 昨天, 88年12月, 2023.5 for a year) is said back in full. ``reading`` is the
+    answer's ``Reading``; given a plain value instead, the text is read again (without the check).
+    """
+    if not isinstance(reading, p.Reading):
+        try:
+            reading = _reading(field, text, {}, None)
+        except InvalidInput:
+            return ""
+    said = text.strip()
+    if reading.estimate:
+        return f"您写的是“{said}”，表中按 {display(field, reading.value)} 记录（估计数）；有准确数字可以再改。"
+    if reading.said:
+        return f"您写的是“{said}”，按 {reading.said} 记录；不对可以再改。"
     return ""

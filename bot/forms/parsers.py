@@ -1,18 +1,32 @@
-"""Pure parsers for answers typed in chat: dates, months, counts, areas, 万元, phones, choices.
+"""Pure parsers for answers typed in chat: dates, months, years, counts, areas, 万元, phones, choices.
 
 Every parser takes the raw text a user typed and either returns a normalised value or
 raises ``InvalidInput`` with a short Chinese message that says what is wrong and gives
 an example. Full-width characters are folded to half-width first (except in
 ``parse_text``, which keeps the user's prose as written), and Chinese numerals
-(二十五, 两, 二〇一八) are turned into Arabic digits with ``cn2an``.
+(二十五, 两, 二〇一八, 三万五千) are turned into Arabic digits with ``cn2an``.
 
-"Today" defaults to ``storage.clock.today()`` (Asia/Shanghai, fixable in tests).
+Numbers, dates and years are read as people write them, never guessed: a vague answer
+(18年春天吧, 2018年左右) is refused with the vague word named, a date without its day asks
+for the day. What was read beyond the letter of the answer comes back in a ``Reading``
+from the ``read_*`` functions (``parse_*`` return only its value):
+
+- ``Reading.estimate``: the figure was an estimate (约20万, 15人左右, 二十多万, 约36平方米). It
+  is stored as its number; the caller keeps the fact (to say it back and list it at 提交).
+- ``Reading.said``: the full reading of a short or relative form, to be said back: 12月3号 →
+  the nearest such day not after today, 昨天 / 前天 / 3天前 / 上周五 / 上个月3号, 26年12月3日 and
+  七五年八月 (two-digit or Chinese years, in the century that is not in the future), 今年 /
+  去年, a month or date given for a year (2023.5 → 2023年).
+
+Whatever depends on the date takes ``today``; callers that pass none get
+``storage.clock.today()`` (Asia/Shanghai, fixable in tests).
 """
 from __future__ import annotations
 
 import calendar
 import datetime
 import re
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import cn2an
@@ -21,7 +35,8 @@ from storage import clock
 from bot.errors import InvalidInput
 
 __all__ = [
-    "to_halfwidth", "parse_date", "parse_month", "parse_year", "parse_count",
+    "to_halfwidth", "Reading", "read_date", "read_month", "read_year", "read_count", "read_area",
+    "read_money_wan", "parse_date", "parse_month", "parse_year", "parse_count",
     "parse_area", "parse_money_wan", "format_wan", "format_area", "parse_phone",
     "parse_choice", "parse_text", "parse_gender", "is_estimate", "NearMiss", "edit_distance",
 ]
@@ -79,6 +94,28 @@ def _numeric(text: str) -> str:
     return _cn_numerals(_compact(text))
 
 
+# --- readings --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Reading:
+    """A value read from an answer, with what the user should hear about how it was read.
+
+    ``estimate``: the number was given as an estimate (约20万, 15人左右, 20余项) and is kept as
+    that number; the caller stores the fact, says it back and lists it before 提交.
+    ``said``: the full reading of what the user wrote short or left out (12月3号 → 2026年12月3日,
+    七五年八月 → 1975年8月, 昨天 → 2026年12月6日, 2023.5 as a year → 2023年), to be said back;
+    empty when the answer was complete as written.
+    """
+    value: object
+    estimate: bool = False
+    said: str = ""
+
+
+def _today(today: datetime.date | None) -> datetime.date:
+    """The ``today`` a caller passed; callers that pass none get the project clock's."""
+    return today or clock.today()
+
+
 # --- dates -----------------------------------------------------------------------------
 
 _DATE_PATTERNS = [
@@ -91,8 +128,23 @@ _MONTH_PATTERNS = [
     re.compile(r"(\d{4})[-./](\d{1,2})"),
     re.compile(r"(\d{4})(\d{2})"),
 ]
+_SHORT_DATE = re.compile(r"(\d{2})年(\d{1,2})月(\d{1,2})[日号]?")      # 26年12月3日
+_SHORT_MONTH = re.compile(r"(\d{2})年(\d{1,2})月份?")                 # 88年12月, 七五年八月
+_MONTH_DAY = re.compile(r"(\d{1,2})月(\d{1,2})[日号]?")               # 12月3号
+_YEAR_ONLY = re.compile(r"(\d{4})(?:年度?)?|(\d{2})年度?")
+_MONTH_ONLY = re.compile(r"(\d{1,2})月份?")
+_DAYS_BACK = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2, "大前天": 3,
+              "明天": -1, "明日": -1, "后天": -2}
+_DAYS_AGO = re.compile(r"(\d{1,3})天(?:以)?前")
+_WEEKDAY = re.compile(r"(上上|上|本|这)?个?(?:周|星期|礼拜)([1-7日天])")
+_MONTH_WORD_DAY = re.compile(r"(本月|这个月|这月|上个月|上月)(\d{1,2})[日号]")
+_YEAR_WORDS = {"今年": 0, "去年": 1, "前年": 2, "明年": -1}
+# Words that make a date a guess (18年春天吧): refused with the word named, never rounded to a day.
+_VAGUE = re.compile(r"[春夏秋冬][天季]|[春夏秋冬]|年[初中底末]|[上下]半年|月[初中底末](?!旬)|[上中下]旬|左右|前后|"
+                    r"大约|大概|约|差不多|好像|可能|估计|几|某")
 _DATE_EXAMPLE = "例如 2018年4月20日 或 2018-04-20"
 _MONTH_EXAMPLE = "例如 1986年3月 或 1986-03"
+_YEAR_EXAMPLE = "例如 2024 或 2024年"
 
 
 def _match(patterns, text):
@@ -110,44 +162,181 @@ def _check_year_month(year: int, month: int, example: str) -> None:
         raise InvalidInput(f"月份应在 1 到 12 之间，请核对，{example}。")
 
 
-def parse_date(text: str, *, today: datetime.date | None = None,
-               allow_future: bool = False) -> str:
-    """A calendar date as ``YYYYMMDD``; not after ``today`` unless ``allow_future``."""
-    s = _numeric(text)
-    if not s:
-        raise InvalidInput(f"请填写日期，{_DATE_EXAMPLE}。")
-    parts = _match(_DATE_PATTERNS, s)
-    if parts is None:
-        raise InvalidInput(f"没能识别这个日期。请写出年月日，{_DATE_EXAMPLE}。")
-    year, month, day = parts
+def _century(yy: int, today: datetime.date, ahead: int) -> int:
+    """A two-digit year in the century that does not put it more than ``ahead`` years after today."""
+    year = 2000 + yy
+    return year if year <= today.year + ahead else year - 100
+
+
+def _year_words(s: str, today: datetime.date) -> tuple[str, bool]:
+    """今年/去年/前年/明年 at the front replaced by the year (去年3月 → 2025年3月)."""
+    m = re.match("今年|去年|前年|明年", s)
+    if not m:
+        return s, False
+    return f"{today.year - _YEAR_WORDS[m.group()]}年{s[m.end():]}", True
+
+
+def _calendar_day(year: int, month: int, day: int) -> datetime.date:
     _check_year_month(year, month, _DATE_EXAMPLE)
     last = calendar.monthrange(year, month)[1]
     if not 1 <= day <= last:
         raise InvalidInput(f"{year}年{month}月只有 {last} 天，日应在 1 到 {last} 之间，"
                            f"请核对，例如 {year}年{month}月{min(day, last) or 1}日。")
-    value = datetime.date(year, month, day)
-    today = today or clock.today()
+    return datetime.date(year, month, day)
+
+
+def _nearest(month: int, day: int, today: datetime.date, forward: bool) -> datetime.date:
+    """The month and day in the nearest year: on or before today (on or after, ``forward``)."""
+    _check_year_month(today.year, month, "例如 12月3日")
+    most = 29 if month == 2 else calendar.monthrange(2001, month)[1]
+    if not 1 <= day <= most:
+        raise InvalidInput(f"{month}月只有 {most} 天，日应在 1 到 {most} 之间，请核对，例如 {month}月{most}日。")
+    year, step = today.year, (1 if forward else -1)
+    while True:                 # 29 February comes back within eight years
+        if day <= calendar.monthrange(year, month)[1]:
+            value = datetime.date(year, month, day)
+            if (value >= today) if forward else (value <= today):
+                return value
+        year += step
+
+
+def _relative_day(s: str, today: datetime.date) -> datetime.date | None:
+    """今天/昨天/前天, 3天前, 上周五/周五 (the nearest one not after today), 上个月3号; else None."""
+    if s in _DAYS_BACK:
+        return today - datetime.timedelta(days=_DAYS_BACK[s])
+    m = _DAYS_AGO.fullmatch(s)
+    if m:
+        return today - datetime.timedelta(days=int(m.group(1)))
+    m = _WEEKDAY.fullmatch(s)
+    if m:
+        monday = today - datetime.timedelta(days=today.weekday())
+        value = monday + datetime.timedelta(days=6 if m.group(2) in "日天" else int(m.group(2)) - 1)
+        weeks = {"上上": 2, "上": 1}.get(m.group(1) or "", 0)
+        if not m.group(1) and value > today:
+            weeks = 1
+        return value - datetime.timedelta(weeks=weeks)
+    m = _MONTH_WORD_DAY.fullmatch(s)
+    if m:
+        first = today.replace(day=1)
+        if m.group(1).startswith("上"):
+            first = (first - datetime.timedelta(days=1)).replace(day=1)
+        return _calendar_day(first.year, first.month, int(m.group(2)))
+    return None
+
+
+def _unreadable(what: str, s: str, need: str, which: str, example: str) -> InvalidInput:
+    """Not read: a vague word (春天, 左右, 年底) is named, anything else gets the example."""
+    vague = _VAGUE.search(s)
+    if vague:
+        return InvalidInput(f"没能识别这个{what}：“{vague.group()}”说不准是哪{which}，"
+                            f"请写出确切的{need}，{example}。")
+    return InvalidInput(f"没能识别这个{what}。请写出{need}，{example}。")
+
+
+def _partial_date(s: str, today: datetime.date, ahead: int) -> InvalidInput:
+    """Why a date that is no whole date was refused: the day, or month and day, are missing."""
+    parts = _match(_MONTH_PATTERNS, s)
+    short = _SHORT_MONTH.fullmatch(s)
+    if short:
+        parts = [_century(int(short.group(1)), today, ahead), int(short.group(2))]
+    if parts:
+        year, month = parts
+        _check_year_month(year, month, _DATE_EXAMPLE)
+        return InvalidInput(f"日期还缺少“日”：是{year}年{month}月的哪一天？"
+                            f"请写出年月日，例如 {year}年{month}月15日。")
+    only = _YEAR_ONLY.fullmatch(s)
+    if only:
+        year = int(only.group(1)) if only.group(1) else _century(int(only.group(2)), today, ahead)
+        return InvalidInput(f"日期还缺少月和日：请写出{year}年的哪月哪日，例如 {year}年4月20日。")
+    month = _MONTH_ONLY.fullmatch(s)
+    if month and 1 <= int(month.group(1)) <= 12:
+        m = int(month.group(1))
+        return InvalidInput(f"日期还缺少“日”：是{m}月的哪一天？请写出日期，例如 {m}月15日 或 "
+                            f"{today.year}年{m}月15日。")
+    return _unreadable("日期", s, "年月日", "一天", _DATE_EXAMPLE)
+
+
+def _date_of(s: str, today: datetime.date, allow_future: bool) -> tuple[datetime.date, bool]:
+    """The date ``s`` names, and whether part of it was inferred (to be said back)."""
+    value = _relative_day(s, today)
+    if value is not None:
+        return value, True
+    s, inferred = _year_words(s, today)
+    parts = _match(_DATE_PATTERNS, s)
+    if parts:
+        return _calendar_day(*parts), inferred
+    ahead = 10 if allow_future else 0
+    short = _SHORT_DATE.fullmatch(s)
+    if short:
+        yy, month, day = (int(g) for g in short.groups())
+        return _calendar_day(_century(yy, today, ahead), month, day), True
+    month_day = _MONTH_DAY.fullmatch(s)
+    if month_day:
+        return _nearest(int(month_day.group(1)), int(month_day.group(2)), today, allow_future), True
+    raise _partial_date(s, today, ahead)
+
+
+def _cn_date(value: datetime.date) -> str:
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def read_date(text: str, *, today: datetime.date | None = None, allow_future: bool = False) -> Reading:
+    """A calendar date as ``YYYYMMDD``; not after ``today`` unless ``allow_future``.
+
+    Besides whole dates: 今天/昨天/前天/3天前/上周五/上个月3号, 今年/去年 + month and day, a
+    two-digit or Chinese year (26年12月3日, 二六年…: the century that is not in the future), and a
+    month and day alone (12月3号: the nearest such day not after today, or not before it when
+    ``allow_future``). Those are said back (``Reading.said``). A month without its day asks for the day.
+    """
+    today = _today(today)
+    s = _numeric(text)
+    if not s:
+        raise InvalidInput(f"请填写日期，{_DATE_EXAMPLE}。")
+    value, inferred = _date_of(s, today, allow_future)
     if value > today and not allow_future:
         raise InvalidInput(f"日期不能晚于今天（{today:%Y%m%d}），请核对。")
-    return f"{value:%Y%m%d}"
+    return Reading(f"{value:%Y%m%d}", said=_cn_date(value) if inferred else "")
 
 
-def parse_month(text: str, *, today: datetime.date | None = None,
-                min_age: int | None = None, allow_future: bool = False) -> str:
+def parse_date(text: str, *, today: datetime.date | None = None, allow_future: bool = False) -> str:
+    """A calendar date as ``YYYYMMDD`` (see ``read_date``)."""
+    return read_date(text, today=today, allow_future=allow_future).value
+
+
+def _partial_month(s: str, today: datetime.date, ahead: int) -> InvalidInput:
+    only = _YEAR_ONLY.fullmatch(s)
+    if only:
+        year = int(only.group(1)) if only.group(1) else _century(int(only.group(2)), today, ahead)
+        return InvalidInput(f"年月还缺少月份：是{year}年几月？请写出年份和月份，例如 {year}年3月。")
+    month = _MONTH_ONLY.fullmatch(s)
+    if month and 1 <= int(month.group(1)) <= 12:
+        return InvalidInput(f"年月还缺少年份：是哪一年的{int(month.group(1))}月？"
+                            f"请写出年份和月份，例如 1986年{int(month.group(1))}月。")
+    return _unreadable("年月", s, "年份和月份", "个月", _MONTH_EXAMPLE)
+
+
+def read_month(text: str, *, today: datetime.date | None = None, min_age: int | None = None,
+               allow_future: bool = False) -> Reading:
     """A year and month as ``YYYYMM`` (a full date is accepted, its day ignored).
 
-    With ``min_age`` the month is a birth month: the person must be at least
+    A two-digit or Chinese year (88年12月, 七五年八月) is read in the century that is not in the
+    future and said back. With ``min_age`` the month is a birth month: the person must be at least
     ``min_age`` and at most 100 full years old at ``today``.
     """
+    today = _today(today)
     s = _numeric(text)
     if not s:
         raise InvalidInput(f"请填写年月，{_MONTH_EXAMPLE}。")
+    ahead = 10 if allow_future else 0
+    s, inferred = _year_words(s, today)
     parts = _match(_DATE_PATTERNS, s) or _match(_MONTH_PATTERNS, s)
+    short = None if parts else (_SHORT_DATE.fullmatch(s) or _SHORT_MONTH.fullmatch(s))
+    if short:
+        parts, inferred = [_century(int(short.group(1)), today, ahead), int(short.group(2))], True
     if parts is None:
-        raise InvalidInput(f"没能识别这个年月。请写出年份和月份，{_MONTH_EXAMPLE}。")
+        raise _partial_month(s, today, ahead)
     year, month = parts[:2]
     _check_year_month(year, month, _MONTH_EXAMPLE)
-    today = today or clock.today()
     if (year, month) > (today.year, today.month) and not allow_future:
         raise InvalidInput(f"年月不能晚于本月（{today:%Y%m}），请核对。")
     if min_age is not None:
@@ -156,34 +345,55 @@ def parse_month(text: str, *, today: datetime.date | None = None,
             raise InvalidInput(f"按出生年月，此人不满 {min_age} 周岁，请核对，{_MONTH_EXAMPLE}。")
         if age > 100:
             raise InvalidInput(f"按出生年月，此人已超过 100 周岁，请核对，{_MONTH_EXAMPLE}。")
-    return f"{year:04d}{month:02d}"
+    return Reading(f"{year:04d}{month:02d}", said=f"{year}年{month}月" if inferred else "")
+
+
+def parse_month(text: str, *, today: datetime.date | None = None, min_age: int | None = None,
+                allow_future: bool = False) -> str:
+    """A year and month as ``YYYYMM`` (see ``read_month``)."""
+    return read_month(text, today=today, min_age=min_age, allow_future=allow_future).value
+
+
+def read_year(text: str, *, today: datetime.date | None = None) -> Reading:
+    """A year between 1900 and next year: 2024, 2024年, 二〇二四年; said back when it was read from
+    a two-digit year (24年), 今年/去年, or a month or date (2023.5, 2023年5月 → 2023)."""
+    today = _today(today)
+    s = _numeric(text)
+    if not s:
+        raise InvalidInput(f"请填写年份，{_YEAR_EXAMPLE}。")
+    s, inferred = _year_words(s, today)
+    m = re.fullmatch(r"(\d{4})(?:年度?)?", s)
+    year = int(m.group(1)) if m else None
+    if year is None:
+        short = re.fullmatch(r"(\d{2})年度?", s) or _SHORT_DATE.fullmatch(s) or _SHORT_MONTH.fullmatch(s)
+        parts = _match(_DATE_PATTERNS, s) or _match(_MONTH_PATTERNS, s)
+        if short and (short.re.groups == 1 or 1 <= int(short.group(2)) <= 12):
+            year, inferred = _century(int(short.group(1)), today, 1), True
+        elif parts and 1 <= parts[1] <= 12:
+            year, inferred = parts[0], True
+    if year is None:
+        raise _unreadable("年份", s, "四位数年份", "一年", _YEAR_EXAMPLE)
+    latest = today.year + 1
+    if not 1900 <= year <= latest:
+        raise InvalidInput(f"年份应在 1900 到 {latest} 之间，请核对，例如 2024年。")
+    return Reading(year, said=f"{year}年" if inferred else "")
 
 
 def parse_year(text: str, *, today: datetime.date | None = None) -> int:
-    """A four-digit year between 1900 and next year."""
-    s = _numeric(text)
-    if not s:
-        raise InvalidInput("请填写年份，例如 2024 或 2024年。")
-    m = re.fullmatch(r"(\d{4})(?:年度?)?", s)
-    if not m:
-        raise InvalidInput("没能识别这个年份。请写四位数年份，例如 2024 或 2024年。")
-    year = int(m.group(1))
-    latest = (today or clock.today()).year + 1
-    if not 1900 <= year <= latest:
-        raise InvalidInput(f"年份应在 1900 到 {latest} 之间，请核对，例如 2024年。")
-    return year
+    """A year between 1900 and next year (see ``read_year``)."""
+    return read_year(text, today=today).value
 
 
 # --- numbers ---------------------------------------------------------------------------
 
-_QUANTIFIERS = ["人次", "人", "项", "个", "名", "次", "场", "件", "位", "家", "期", "届",
+_QUANTIFIERS = ["人次", "个人", "人", "项", "个", "名", "次", "场", "件", "位", "家", "期", "届",
                 "篇", "本", "台", "套", "条", "种"]
-# Words around a number that make it "about N" (共十五名, 约 15 人, 15人左右, 20余人): the number
-# is kept as given, and ``is_estimate`` lets the caller say so.
+# Words around a number that make it "about N" (约 15 人, 15人左右, 20余人, 十来个): the number is
+# kept as given, and the Reading says it is an estimate. 共/一共 only total it up.
 _TOTAL_PREFIX = r"(?:共计|总共|一共|合计|总计|共有|共|计|有)?"
 _ESTIMATE_PREFIX = r"(?:大约|大概|约莫|约|近|将近)?"
-_ESTIMATE_SUFFIX = r"(?:左右|上下|多|余)?"
-_ESTIMATE_WORDS = re.compile(r"大约|大概|约莫|约|将近|近|左右|上下|(?<=\d)[多余]")
+_ESTIMATE_SUFFIX = r"(?:左右|上下|多|余|来)?"
+_ESTIMATE_WORDS = re.compile(r"大约|大概|约莫|约|将近|近|左右|上下|(?<=\d)[多余来]")
 _NONE_WORDS = ("无", "没有", "暂无", "没", "零", "无人", "没有人", "一个也没有", "尚无", "目前没有", "还没有")
 
 
@@ -193,7 +403,7 @@ def _lead_words(s: str) -> str:
 
 
 def is_estimate(text: str) -> bool:
-    """True when a number was said as an estimate (约 15 人, 15 人左右, 20 余项)."""
+    """True when a number was said as an estimate (约 15 人, 15 人左右, 20 余项, 约20万)."""
     return bool(_ESTIMATE_WORDS.search(_numeric(text)))
 
 
@@ -204,11 +414,10 @@ def _strip_number_words(s: str, units: str) -> str:
     return (m.group(1) + (m.group(2) or "")) if m else s
 
 
-def parse_count(text: str, *, minimum: int = 0, maximum: int | None = None,
-                unit: str = "") -> int:
-    """A whole number, optionally with a unit or quantifier (12人, 两个, 共十五名, 约 15 人).
+def read_count(text: str, *, minimum: int = 0, maximum: int | None = None, unit: str = "") -> Reading:
+    """A whole number, optionally with a unit or quantifier (12人, 3个人, 两个, 共十五名, 约 15 人).
 
-    无 / 没有 / 零 are 0; an estimate (约, 左右, 余) is read as its number.
+    无 / 没有 / 零 are 0; an estimate (约, 左右, 余) is read as its number, marked ``estimate``.
     """
     example = max(minimum, 12 if maximum is None else min(12, maximum))
     example = f"例如 {example} {unit}" if unit else f"例如 {example}"
@@ -232,14 +441,19 @@ def parse_count(text: str, *, minimum: int = 0, maximum: int | None = None,
         raise InvalidInput(f"数量至少为 {minimum}，{example}。")
     if maximum is not None and value > maximum:
         raise InvalidInput(f"数量不能超过 {maximum}，请核对，{example}。")
-    return value
+    return Reading(value, estimate=is_estimate(text))
+
+
+def parse_count(text: str, *, minimum: int = 0, maximum: int | None = None, unit: str = "") -> int:
+    """A whole number (see ``read_count``)."""
+    return read_count(text, minimum=minimum, maximum=maximum, unit=unit).value
 
 
 _AREA_EXAMPLE = "例如 25平方米 或 25.5"
 _AREA_UNITS = "平方米|平米|平方|平|㎡|m2|m²|sqm|M2"
 
 
-def parse_area(text: str) -> Decimal:
+def read_area(text: str) -> Reading:
     """An area in square metres (25平米, 25㎡, 25 m2, 二十五平方米, 约 25 平米), rounded to 0.01."""
     s = _cn_numerals(_lead_words(_compact(text)))
     if not s:
@@ -256,36 +470,70 @@ def parse_area(text: str) -> Decimal:
         raise InvalidInput(f"面积应大于 0，{_AREA_EXAMPLE}。")
     if value >= 1_000_000:
         raise InvalidInput(f"面积数值过大（应小于 1000000 平方米），请核对，{_AREA_EXAMPLE}。")
-    return _plain(value)
+    return Reading(_plain(value), estimate=is_estimate(text))
+
+
+def parse_area(text: str) -> Decimal:
+    """An area in square metres (see ``read_area``)."""
+    return read_area(text).value
 
 
 _MONEY_EXAMPLE = "例如 5万元、3.5万 或 50000元"
+_MONEY_UNCLEAR = "金额单位不明确：不带单位的数字按万元计，请写明“万元”或“元”，例如 5万元 或 50000元。"
+# 约 20 万元, ¥-5, 人民币3万5千元, 二十多万, 5000元整, 20万左右: the number may hold 万/千/百 itself
+_MONEY = re.compile(r"(?P<about>大约|大概|约莫|约|将近|近)?(?P<neg>-?)(?P<currency>¥|人民币)?(?P<neg2>-?)"
+                    r"(?P<num>[\d.〇○零一二两三四五六七八九十百千万点]+?)(?P<more>多|余|来)?(?P<wan>万)?"
+                    r"(?P<more2>多|余)?(?P<yuan>元|块钱|块)?整?(?P<around>左右|上下)?")
+
+
+def _number(run: str) -> Decimal | None:
+    """A number written in digits, Chinese numerals or both (3.2, 三万五千, 3万5千, 二〇〇〇), or None."""
+    if re.fullmatch(r"\d+(?:\.\d+)?", run):
+        return Decimal(run)
+    if not re.search("[十百千万点]", run):
+        digits = _cn_numerals(run)
+        return Decimal(digits) if re.fullmatch(r"\d+(?:\.\d+)?", digits) else None
+    try:
+        value = cn2an.cn2an(run, "smart")
+    except (ValueError, KeyError, IndexError, TypeError):   # cn2an's errors on what is no numeral
+        try:
+            value = cn2an.cn2an(run, "normal")
+        except (ValueError, KeyError, IndexError, TypeError):
+            return None
+    return Decimal(str(value))
+
+
+def read_money_wan(text: str) -> Reading:
+    """An amount in 万元. ``5``/``5万``/``5万元`` are 万元; ``50000元``/``¥50000`` are 元; a number
+    holding 万 (三万五千元, 二十万五千, 3万5) is read whole. 约/左右/多 make it an estimate.
+
+    A bare number of 10000 or more, or one written with 千/百 and no unit (五千), is refused as
+    ambiguous. The result has at most 4 decimal places (1 元) and no trailing zeros.
+    """
+    s = re.sub(rf"^{_TOTAL_PREFIX}(?=.)", "", _compact(text))
+    if not s:
+        raise InvalidInput(f"请填写金额，{_MONEY_EXAMPLE}。")
+    m = _MONEY.fullmatch(s)
+    amount = _number(m.group("num")) if m else None
+    if amount is None:
+        raise InvalidInput(f"没能识别这个金额。请写明单位，{_MONEY_EXAMPLE}。")
+    if (m.group("neg") or m.group("neg2")) and amount != 0:
+        raise InvalidInput(f"金额不能为负数，{_MONEY_EXAMPLE}。")
+    if m.group("wan"):
+        pass
+    elif "万" in m.group("num") or m.group("yuan") or m.group("currency"):
+        amount = amount / 10000
+    elif re.search("[百千]", m.group("num")) or amount >= 10000:
+        raise InvalidInput(_MONEY_UNCLEAR)
+    if amount >= 100_000_000:      # 1 万亿元: beyond any studio, and beyond what quantize can hold
+        raise InvalidInput(f"金额数值过大，请核对，{_MONEY_EXAMPLE}。")
+    estimate = any(m.group(g) for g in ("about", "more", "more2", "around"))
+    return Reading(_plain(amount.quantize(Decimal("0.0001"), ROUND_HALF_UP)), estimate=estimate)
 
 
 def parse_money_wan(text: str) -> Decimal:
-    """An amount in 万元. ``5``/``5万``/``5万元`` are 万元; ``50000元``/``¥50000`` are 元.
-
-    A bare number of 10000 or more is refused as ambiguous (50000 万元 is 5 亿元).
-    The result has at most 4 decimal places (1 元) and no trailing zeros.
-    """
-    s = _numeric(text)
-    if not s:
-        raise InvalidInput(f"请填写金额，{_MONEY_EXAMPLE}。")
-    m = re.fullmatch(r"(-?)(¥?)(-?)(\d+(?:\.\d+)?)(万?)(元|块钱|块)?", s)
-    if not m:
-        raise InvalidInput(f"没能识别这个金额。请写明单位，{_MONEY_EXAMPLE}。")
-    negative, currency, negative2, number, wan, yuan = m.groups()
-    amount = Decimal(number)
-    if (negative or negative2) and amount != 0:
-        raise InvalidInput(f"金额不能为负数，{_MONEY_EXAMPLE}。")
-    if not wan and (yuan or currency):
-        amount = amount / 10000
-    elif not wan and amount >= 10000:
-        raise InvalidInput("金额单位不明确：不带单位的数字按万元计，请写明“万元”或“元”，"
-                           "例如 5万元 或 50000元。")
-    if amount >= 100_000_000:      # 1 万亿元: beyond any studio, and beyond what quantize can hold
-        raise InvalidInput(f"金额数值过大，请核对，{_MONEY_EXAMPLE}。")
-    return _plain(amount.quantize(Decimal("0.0001"), ROUND_HALF_UP))
+    """An amount in 万元 (see ``read_money_wan``)."""
+    return read_money_wan(text).value
 
 
 def format_wan(d: Decimal) -> str:

@@ -4,14 +4,18 @@ A line is the ledger word, the kind, then words in any order. Each word is recog
 shape — a date, an amount (元/万元), a count (25人), hours (4小时), a level or grade, a patent
 number, ``字段：值`` — and the remaining words fill the entry's text fields in order (topic,
 place, notes; title, issuer or plan; name; source unit or purpose). The same parsers as the
-forms read every value, so the same mistakes get the same messages.
+forms read every value, so the same mistakes get the same messages. An expense without its
+category gets one suggested when the purpose plainly names it (购买三坐标测量仪 → 设备购置).
+
+The value shapes (``DATE``, ``AMOUNT``, ``PEOPLE``, ``HOURS``) and ``read_words`` are shared with
+ledger lines written in plain words (handlers/ledgers/plain.py): one grammar for both.
 """
 import re
-from datetime import timedelta
+from dataclasses import dataclass
 
-from storage import clock
 from bot.errors import InvalidInput
 from bot.forms import parsers as p
+from bot.forms.schema import Field
 from handlers.ledgers import schema
 
 GRAMMAR = """台账快速记录（一行一条，词之间用空格分开）：
@@ -42,20 +46,35 @@ EXAMPLES = {
 }
 
 _CN = "〇○零一二两三四五六七八九十百千"
-_DATE_LIKE = re.compile(rf"^(今天|昨天|[\d{_CN}]{{4}}年[\d{_CN}]{{1,2}}月.*|\d{{4}}[-./]\d{{1,2}}([-./].*)?|\d{{8}})$")
-_YEAR = re.compile(rf"^([\d{_CN}]{{4}})年?度?$")
-_MONEY = re.compile(rf"^(?P<tag>创收|节资|金额)?[:：]?(?P<amount>-?¥-?[\d.]+|-?¥?-?[\d.{_CN}]+(万元|万|元|块钱|块))$")
+_N = rf"[\d{_CN}]"
+# The shapes of values, shared with ledger lines in plain words (handlers/ledgers/plain.py): there
+# they are searched for in a sentence, here a word of a line must be one whole.
+DATE = (rf"(?:今天|今日|昨天|昨日|大前天|前天|{_N}{{1,3}}天以?前"
+        rf"|(?:上上|上|本|这)?个?(?:周|星期|礼拜)[1-7一二三四五六日天]"
+        rf"|(?:本月|这个月|这月|上个月|上月){_N}{{1,3}}[日号]"
+        rf"|(?:今年|去年|前年|{_N}{{4}}年|{_N}{{2}}年)?{_N}{{1,3}}月{_N}{{1,3}}[日号]?"
+        rf"|\d{{4}}[-./]\d{{1,2}}[-./]\d{{1,2}}|\d{{8}})")
+AMOUNT = rf"(?=[\d{_CN}])[\d.{_CN}万]+(?:万元|万|元|块钱|块)"
+PEOPLE = rf"{_N}+(?:个人|人次|人|名|位)"
+HOURS = rf"[\d.{_CN}]+(?:个半?小时|小时|学时|课时|分钟)"
+# a malformed date (2024-13-40, 2024年5月) is still a date word: parse_date says what is wrong
+_DATE_LIKE = re.compile(rf"^(?:{DATE}|{_N}{{2,4}}年{_N}{{1,2}}月.*|\d{{4}}[-./]\d{{1,2}}([-./].*)?)$")
+_YEAR = re.compile(rf"^(?:({_N}{{4}})年?度?|({_N}{{2}})年度?)$")
+_MONEY = re.compile(rf"^(?P<tag>创收|节资|金额)?[:：]?(?P<amount>(?:约|大约)?(?:-?¥-?[\d.]+|-?¥?-?{AMOUNT}))$")
 # "25 人", "5 万元", "2024年 3月 12日": glue a number to its unit so each value is one word
-_GLUE = [(re.compile(r"(?<=[\d.])\s+(?=(人次|人|个半小时|小时|学时|课时|分钟|万元|万|元)(\s|$))"), ""),
+_GLUE = [(re.compile(r"(?<=[\d.])\s+(?=(人次|个人|人|个半小时|小时|学时|课时|分钟|万元|万|元)(\s|$))"), ""),
          (re.compile(r"(?<=\d年)\s+(?=\d{1,2}月)|(?<=\d月)\s+(?=\d{1,2}[日号])"), ""),
          (re.compile(r"(?<=创收|节资)\s+(?=[\d-])"), "")]
-_PEOPLE = re.compile(rf"^-?[\d{_CN}]+人次?$")
+_PEOPLE = re.compile(rf"^-?{PEOPLE}$")
 _HOURS = re.compile(rf"^-?[\d.{_CN}]+(个半?小时|小时|学时|课时|分钟|h)$", re.I)
 _PATENT = re.compile(r"^(ZL|zl)?\d{8,13}(\.[\dXx])?$")
 _LEVELS = {"国际": "国际", "国际级": "国际", "国家": "国家", "国家级": "国家", "省部": "省部", "省部级": "省部",
            "省级": "省部", "部级": "省部", "地市": "地市", "地市级": "地市", "市级": "地市"}
 _CATEGORY = {"设备购置": "设备购置", "设备": "设备购置", "研究费用": "研究费用", "研究": "研究费用",
              "成果推广": "成果推广", "推广": "成果推广"}
+# 「购买三坐标测量仪」: buying an instrument, a machine, a computer or equipment suggests 设备购置
+# (shown in the line read back, changeable before it is saved)
+_EQUIPMENT = re.compile(r"(?:购买|购置|采购|添置|订购|买了?).*?(?:仪器?|设备|机床|器材|电脑|计算机|机)(?!票)")
 # the text fields filled, in order, by words that are not recognised otherwise
 _TEXT_SLOTS = {
     ("activity", None): ("topic", "place", "notes"),
@@ -74,30 +93,63 @@ def _slots(ledger, kind):
     return _TEXT_SLOTS.get((ledger, kind)) or _TEXT_SLOTS[(ledger, None)]
 
 
-def parse_line(ledger, text):
-    """The data of a quick entry for ``ledger`` (the words after 活动/成果/成员/经费).
+@dataclass(frozen=True)
+class Line:
+    """A ledger line read: the entry's answers (required ones may be missing: the caller asks for
+    them), and the keys filled by a suggestion rather than typed (类别 from 「购买…仪」)."""
+    ledger: str
+    data: dict
+    suggested: tuple = ()
 
-    Returns the answers recognised (required fields may be missing: the caller asks for them);
-    raises ``InvalidInput`` for an unknown kind or a value that cannot be read.
-    """
+
+def glue(text):
+    """Numbers glued to their units (25 人 → 25人), so each value is one word."""
     text = text or ""
-    for pattern, glue in _GLUE:
-        text = pattern.sub(glue, text)
-    words = text.split()
+    for pattern, joined in _GLUE:
+        text = pattern.sub(joined, text)
+    return text
+
+
+def read_line(ledger, text, *, today=None, rule=True):
+    """The ``Line`` of a quick entry for ``ledger`` (the words after 活动/成果/成员/经费).
+
+    Raises ``InvalidInput`` for an unknown kind or a value that cannot be read, and (with ``rule``)
+    for an expense the funding rule forbids.
+    """
+    words = glue(text).split()
     if not words:
         raise InvalidInput(f"请在「{schema.SHORT[ledger]}」后面写上内容，例如：{EXAMPLES[ledger]}")
-    kind = _kind(ledger, words[0])
+    return read_words(ledger, _kind(ledger, words[0]), words[1:], today=today, rule=rule)
+
+
+def parse_line(ledger, text, *, today=None):
+    """The data of a quick entry for ``ledger`` (``read_line(...).data``)."""
+    return read_line(ledger, text, today=today).data
+
+
+def read_words(ledger, kind, words, *, today=None, rule=True):
+    """The ``Line`` of the words after the kind, in any order, each recognised by its shape.
+
+    With ``rule`` an expense naming a forbidden use is refused at once; without it (a line in plain
+    words, which the caller judges with the funding rule) the words are only read.
+    """
     data = {schema.kind_key(ledger): kind}
-    rest = words[1:]
-    if ledger == "funding" and kind == "支出":
-        schema.refuse_forbidden(" ".join(rest))
+    if rule and ledger == "funding" and kind == "支出":
+        schema.refuse_forbidden(" ".join(words))
     form = schema.form_for(ledger, kind)
-    free = []
-    for word in rest:
-        if not _take(ledger, kind, form, data, word):
-            free.append(word)
-    _fill_text(ledger, kind, form, data, free)
-    return data
+    free = [w for w in words if not _take(ledger, kind, form, data, w, today=today, rule=rule)]
+    _fill_text(ledger, kind, form, data, free, rule=rule)
+    suggested = ()
+    if ledger == "funding" and kind == "支出" and not data.get("category"):
+        category = suggest_category(data.get("purpose", ""))
+        if category:
+            data["category"], suggested = category, ("category",)
+    return Line(ledger, data, suggested)
+
+
+def suggest_category(purpose):
+    """The expense category a purpose plainly names (购买…仪/机/设备 → 设备购置), or None."""
+    return "设备购置" if _EQUIPMENT.search(purpose or "") else None
 
 
 def _kind(ledger, word):
@@ -109,11 +161,9 @@ def _kind(ledger, word):
         raise InvalidInput(f"没有「{word}」这种{noun}。可选：{options}。例如：{EXAMPLES[ledger]}") from None
 
 
-def _date(word, allow_future=False):
-    """A date word: 今天 / 昨天 or anything ``parse_date`` reads."""
-    if word in ("今天", "昨天"):
-        return (clock.today() - timedelta(days=word == "昨天")).strftime("%Y%m%d")
-    return p.parse_date(word, allow_future=allow_future)
+def _parse(item, text, data, rule):
+    """A field's value; without ``rule`` a funding-rule field is read as a plain one (judged later)."""
+    return item.parse(text, data) if rule else Field.parse(item, text, data)
 
 
 def _set(data, key, value, label):
@@ -122,29 +172,31 @@ def _set(data, key, value, label):
     data[key] = value
 
 
-def _take(ledger, kind, form, data, word):
+def _take(ledger, kind, form, data, word, *, today=None, rule=True):
     """Recognise one word by its shape and store it; False when it is plain text."""
     labelled = re.match(r"^([^:：]{1,12})[:：](.+)$", word)
     if labelled and form.lookup(labelled.group(1)):
         item = form.lookup(labelled.group(1))[0]
-        data[item.key] = item.parse(labelled.group(2), data)
+        data[item.key] = _parse(item, labelled.group(2), data, rule)
         return True
+    if ledger == "member" and re.fullmatch(r"周[一二三四五六日天]", word):
+        return False                # 周天 in a member line is a name (周 is a surname), not a Sunday
     target = ledger == "achievement" and kind == "立项" and word.startswith("目标")
     bare = word[2:].lstrip("：:") if target else word
     if _DATE_LIKE.match(p.to_halfwidth(bare)):
         if target or (kind == "立项" and data.get("date")):
-            _set(data, "target", _date(bare, allow_future=True), "目标日期")
+            _set(data, "target", p.parse_date(bare, today=today, allow_future=True), "目标日期")
         elif "date" in form.by_key:
-            _set(data, "date", _date(bare), "日期")
+            _set(data, "date", p.parse_date(bare, today=today), "日期")
         else:                       # 经济效益 is kept per year: a date names its year
-            _set(data, "year", int(_date(bare)[:4]), "年度")
+            _set(data, "year", int(p.parse_date(bare, today=today)[:4]), "年度")
         return True
     year = _YEAR.match(p.to_halfwidth(word))
     if year and "year" in form.by_key:
-        _set(data, "year", p.parse_year(word), "年度")
+        _set(data, "year", p.parse_year(word, today=today), "年度")
         return True
     if year and "date" in form.by_key:
-        p.parse_date(word)         # a year alone is not a date: say so with the parser's message
+        p.parse_date(word, today=today)     # a year alone is not a date: say so with the parser's message
     money = _MONEY.match(p.to_halfwidth(word))
     if money and ledger in ("funding", "achievement"):
         value = p.format_wan(p.parse_money_wan(money.group("amount")))
@@ -190,7 +242,7 @@ def _take(ledger, kind, form, data, word):
     return False
 
 
-def _fill_text(ledger, kind, form, data, free):
+def _fill_text(ledger, kind, form, data, free, *, rule=True):
     """Plain words fill the text fields in order; the last field takes whatever remains."""
     slots = [s for s in _slots(ledger, kind) if s in form.by_key and data.get(s) in (None, "")]
     if not slots or not free:
@@ -198,6 +250,6 @@ def _fill_text(ledger, kind, form, data, free):
     for slot in slots[:-1]:
         if not free:
             return
-        data[slot] = form.by_key[slot].parse(free.pop(0), data)
+        data[slot] = _parse(form.by_key[slot], free.pop(0), data, rule)
     if free:
-        data[slots[-1]] = form.by_key[slots[-1]].parse(" ".join(free), data)
+        data[slots[-1]] = _parse(form.by_key[slots[-1]], " ".join(free), data, rule)
