@@ -10,9 +10,11 @@ key) when it is sent
   is being asked;
 
 a file nobody can place waits in the conversation until ``证明 <标签>`` says what it proves.
+说明7's extra written proofs, tied to no starred item, are kept with ``证明 其他`` under ``OTHER``.
 ``证明`` lists every starred item with its count and those lacking proof; ``删除证明 <标签> <序号>``
 removes one, ``替换证明 <标签> <序号>`` makes the next file replace it.
 """
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, select
@@ -30,7 +32,20 @@ from storage.models import Attachment, StoredFile
 TARGET_MINUTES = 30          # a 证明 <标签> target keeps taking files this long
 EDITABLE = ("draft", "returned", "withdrawn")
 HOW_TO = ("补充：发送「证明 项目名」后发送照片或文件（也可以在填写带 * 的项目后直接发送）；"
+          "其他需要说明的书面材料（填表说明 7）：「证明 其他」；"
           "删除：「删除证明 项目名 序号」；替换：「替换证明 项目名 序号」。")
+
+
+@dataclass(frozen=True)
+class Extra:
+    """说明7's 其他证明材料: written proofs tied to no starred item (the files' key is ``key``)."""
+    key: str = "other"
+    qualified: str = "其他证明材料"
+    proof: bool = True
+
+
+OTHER = Extra()
+OTHER_WORDS = ("其他", "其它", "其他证明", "其他证明材料", "其他材料", "其它材料", "补充材料", "补充证明", "补充证明材料")
 
 
 # -- what needs proof --------------------------------------------------------------------------
@@ -111,6 +126,9 @@ def listing(session, app, *, how_to=True):
         lines.append(f"无需证明（未填写或为 0）：{'、'.join(not_needed)}")
     lacking = [item.qualified for item, count, needed in rows if needed and count == 0]
     lines.append(f"还有 {len(lacking)} 项缺少证明：{'、'.join(lacking)}。" if lacking else "每一项都已有证明材料。")
+    others = counts(session, app.id).get(OTHER.key, 0)
+    if others:
+        lines.append(f"{OTHER.qualified}（填表说明 7）：{others} 份。")
     lines.append("经济效益的证明须为加盖单位财务章的原件。")
     if how_to:
         lines.append(HOW_TO)
@@ -132,6 +150,8 @@ def item_listing(session, app, item):
 def resolve(form, label):
     """The starred item ``label`` names; UserError (with the choices) when it names none or several."""
     label = label.strip().strip("「」“”\"'")
+    if label in OTHER_WORDS:
+        return OTHER
     items = [i for i in form.lookup(label) if i.proof]
     exact = [i for i in items if i.qualified == label]
     if exact:
@@ -223,7 +243,7 @@ def on_attachment(turn, attachments, *, walker=None, app=None):
             if item is not None and getattr(item, "proof", False):
                 key = item.key
                 break
-    item = form.by_key.get(key or "")
+    item = OTHER if key == OTHER.key else form.by_key.get(key or "")
     if item is None:
         _editable(app)
         waiting = turn.state.setdefault("proof_waiting", [])
