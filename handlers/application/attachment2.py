@@ -91,12 +91,16 @@ class Draft:
         for section in self.sections:
             paragraph = _paragraph(doc, section.heading, bold=True, size=HEADING_SIZES[section.level])
             paragraph.style = doc.styles[f"Heading {section.level}"]
+            after_table = False
             for block in section.blocks:
                 if isinstance(block, tuple):
                     _table(doc, [_member_header(), *map(_member_row, block[1])])
-                else:
-                    body = _paragraph(doc, block, indent=True)
-                    body.paragraph_format.widow_control = True
+                    after_table = True
+                    continue
+                body = _paragraph(doc, block, indent=True)
+                body.paragraph_format.widow_control = True
+                if after_table:
+                    body.paragraph_format.space_before, after_table = Pt(6), False
         return _to_bytes(doc)
 
 

@@ -205,11 +205,16 @@ def _readable_pdf(data):
 
 
 def merge(form, parts):
-    """The form's pages as they are, then ``parts``' pages numbered 「— n —」 from 1; (bytes, all pages)."""
+    """The form's pages as they are (and a blank back page when they are odd: 说明11 asks for two-sided
+    printing, so what follows starts on a new sheet), then ``parts``' pages numbered 「— n —」 from 1;
+    (bytes, all pages)."""
     from pypdf import PdfReader, PdfWriter
     writer = PdfWriter()
     for page in PdfReader(io.BytesIO(form)).pages:
         writer.add_page(page)
+    if len(writer.pages) % 2:
+        last = writer.pages[-1].mediabox
+        writer.add_blank_page(width=float(last.width), height=float(last.height))
     first = len(writer.pages)
     for data in parts:
         for page in PdfReader(io.BytesIO(data)).pages:
@@ -252,8 +257,8 @@ def list_docx(contents):
     _paragraph(document, "说明：表中带 * 的项目均须提供证明复印件，经济效益须为加盖单位财务章的原件；"
                          "其他需要说明的内容可附书面证明材料（填表说明 7）。证明材料按下表顺序附在本页之后。")
     _paragraph(document)
-    rows = [Row([Cell("序号", 14, bold=True), Cell("证明的项目", 44, bold=True), Cell("文件", 70, bold=True),
-                 Cell("备注", 38, bold=True)])]
+    rows = [Row([Cell("序号", 12, bold=True), Cell("证明的项目", 44, bold=True), Cell("文件", 54, bold=True),
+                 Cell("备注", 56, bold=True)])]
     by_label = {}
     for proof in contents.proofs:
         by_label.setdefault(proof.label, []).append(proof)
@@ -271,7 +276,7 @@ def list_docx(contents):
 
 def _list_row(number, label, name, note):
     left = WD_ALIGN_PARAGRAPH.LEFT
-    return Row([Cell(number, 14), Cell(label, 44, align=left), Cell(name, 70, align=left), Cell(note, 38, align=left)])
+    return Row([Cell(number, 12), Cell(label, 44, align=left), Cell(name, 54, align=left), Cell(note, 56, align=left)])
 
 
 def _save(document):
