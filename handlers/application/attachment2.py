@@ -91,16 +91,19 @@ class Draft:
         for section in self.sections:
             paragraph = _paragraph(doc, section.heading, bold=True, size=HEADING_SIZES[section.level])
             paragraph.style = doc.styles[f"Heading {section.level}"]
-            after_table = False
+            after_table, previous = False, paragraph
             for block in section.blocks:
                 if isinstance(block, tuple):
                     _table(doc, [_member_header(), *map(_member_row, block[1])])
-                    after_table = True
+                    after_table, previous = True, None
                     continue
                 body = _paragraph(doc, block, indent=True)
                 body.paragraph_format.widow_control = True
+                if block.endswith(TO_FILL) and previous is not None:
+                    previous.paragraph_format.keep_with_next = True     # a placeholder never starts a page
                 if after_table:
                     body.paragraph_format.space_before, after_table = Pt(6), False
+                previous = body
         return _to_bytes(doc)
 
 
