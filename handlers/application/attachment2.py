@@ -38,6 +38,7 @@ SENTENCE_END = re.compile(r"[。！？][”’」』）]*$")
 CLAUSE = re.compile(r".+?(?:[，；。！？][”’」』）]*|$)", re.DOTALL)
 FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:期|场|次|班|人次|名|人)")
 SHORTEST_REPEAT = 8                         # a repeated sentence this long or longer is said once
+LABEL = re.compile(r"^[^，。：；]{2,8}：")       # 「社会效益：」 before a paragraph's first sentence
 
 
 # -- the draft: sections of paragraphs, with what is still to supply --------------------------------
@@ -461,7 +462,7 @@ def _exchange(section, activities: list) -> None:
         return
     section.say(f"近两年来，工作室开展技术交流{len(exchanges)}场，参与{int(_sum(exchanges, 'participants'))}人次："
                 + "；".join(f"{_cn_date(e.get('date'))}{e.get('topic', '')}" for e in exchanges) + "。")
-    effects = [str(e["notes"]).rstrip("。") for e in exchanges if e.get("notes")]
+    effects = list(dict.fromkeys(str(e["notes"]).rstrip("。") for e in exchanges if e.get("notes")))
     if effects:
         section.say("交流效果：" + "；".join(effects) + "。")
     else:
@@ -506,6 +507,9 @@ def _without_ledger_figures(text: str, figures: dict, where: str, left_out: list
         if word is None or not FIGURE.search(clause):
             kept.append(clause)
             continue
+        end = SENTENCE_END.search(clause)
+        if end and kept and kept[-1][-1:] in "，；、：":
+            kept[-1] = kept[-1][:-1] + end.group()        # the sentence now ends where the clause did
         sessions, people = figures[word]
         stated = {int(float(n)) for n in re.findall(r"(\d+(?:\.\d+)?)\s*(?:期|场|次|班|人次|名|人)", clause)}
         if not stated <= {sessions, people}:
@@ -525,13 +529,16 @@ def _once(sections: list) -> None:
         for i, block in enumerate(section.blocks):
             if not isinstance(block, str) or block.endswith(TO_FILL):
                 continue
-            kept = []
+            kept, label = [], ""
             for sentence in SENTENCE.findall(block):
-                key = re.sub(r"\s+", "", sentence)
+                prefix = LABEL.match(sentence)
+                key = re.sub(r"\s+", "", sentence[prefix.end():] if prefix else sentence)
                 if len(key) >= SHORTEST_REPEAT and key in seen:
+                    label = label or (prefix.group() if prefix else "")    # 「社会效益：」 goes to what is left
                     continue
                 seen.add(key)
-                kept.append(sentence)
+                kept.append(label + sentence if label and not prefix else sentence)
+                label = ""
             section.blocks[i] = "".join(kept)
         section.blocks = [b for b in section.blocks if b]
 
