@@ -14,7 +14,6 @@ that follows them, so no page holds only a placeholder. The organisation's name 
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -24,6 +23,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 
 from handlers.application.document_values import _Answers, _cn_date, _honours_text, _money, _sources_text, _years
+from handlers.application import prose
 from handlers.application.docx_layout import FONT, _new_document, _paragraph, _table, _to_bytes
 from handlers.application.docx_render import _member_header, _member_row
 from handlers.application.schema import HONOURS, SKILL_GRADES
@@ -33,12 +33,6 @@ from handlers.ledgers.statistics import is_grant_data
 TO_FILL = "（待补充）"
 TITLE_SIZE = Pt(18)                         # 小二
 HEADING_SIZES = {1: Pt(16), 2: Pt(14)}      # 三号 for 一、…, 四号 for （一）…
-SENTENCE = re.compile(r".+?(?:[。！？][”’」』）]*|$)", re.DOTALL)
-SENTENCE_END = re.compile(r"[。！？][”’」』）]*$")
-CLAUSE = re.compile(r".+?(?:[，；。！？][”’」』）]*|$)", re.DOTALL)
-FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:期|场|次|班|人次|名|人)")
-SHORTEST_REPEAT = 8                         # a repeated sentence this long or longer is said once
-LABEL = re.compile(r"^[^，。：；]{2,8}：")       # 「社会效益：」 before a paragraph's first sentence
 
 
 # -- the draft: sections of paragraphs, with what is still to supply --------------------------------
@@ -469,22 +463,7 @@ def _exchange(section, activities: list) -> None:
         section.lack("交流效果", "写在技术交流台账的备注中")
 
 
-# -- each fact once -----------------------------------------------------------------------------
-
-def _opening(narrative: str, name: str, limit: int = 200) -> str:
-    """The narrative's first whole sentences (about ``limit`` characters), the studio's name as 工作室."""
-    text = re.sub(r"\s+", "", narrative or "")
-    if name:
-        text = text.replace(f"{name}（以下简称工作室）", "工作室").replace(name, "工作室")
-    opening = ""
-    for sentence in SENTENCE.findall(text):
-        if opening and len(opening) + len(sentence) > limit:
-            break
-        opening += sentence
-    if opening and not SENTENCE_END.search(opening):
-        opening = opening.rstrip("；，、：") + "。"
-    return opening
-
+# -- the leader's figures against the ledgers -------------------------------------------------
 
 def _ledger_figures(activities: list) -> dict:
     """{word: (sessions, person-times)} the activity ledger states, for the words the leader may also use."""
@@ -494,53 +473,6 @@ def _ledger_figures(activities: list) -> dict:
         if entries:
             figures[word] = (len(entries), int(_sum(entries, "participants")))
     return figures
-
-
-def _without_ledger_figures(text: str, figures: dict, where: str, left_out: list) -> str:
-    """``text`` (the leader's) less the clauses giving 培训 / 交流 figures the ledger states: the ledger's
-    figure is told, not two; a clause whose figures differ from the ledger's is reported."""
-    if not text or not figures:
-        return text
-    kept = []
-    for clause in CLAUSE.findall(text):
-        word = next((w for w in figures if w in clause), None)
-        if word is None or not FIGURE.search(clause):
-            kept.append(clause)
-            continue
-        end = SENTENCE_END.search(clause)
-        if end and kept and kept[-1][-1:] in "，；、：":
-            kept[-1] = kept[-1][:-1] + end.group()        # the sentence now ends where the clause did
-        sessions, people = figures[word]
-        stated = {int(float(n)) for n in re.findall(r"(\d+(?:\.\d+)?)\s*(?:期|场|次|班|人次|名|人)", clause)}
-        if not stated <= {sessions, people}:
-            label = "技术交流" if word == "交流" else word
-            left_out.append(f"{where}中的「{clause.rstrip('，；。！？')}」未写入附件2：活动台账记录近两年{label}"
-                            f"{sessions}场、{people}人次，附件2以台账为准。请核对后修改{where}或补记台账。")
-    result = "".join(kept).strip()
-    if result and result[-1] in "，；、：":
-        result = result[:-1] + "。"
-    return result
-
-
-def _once(sections: list) -> None:
-    """Drop a sentence already said earlier in the document (placeholders and short ones excepted)."""
-    seen = set()
-    for section in sections:
-        for i, block in enumerate(section.blocks):
-            if not isinstance(block, str) or block.endswith(TO_FILL):
-                continue
-            kept, label = [], ""
-            for sentence in SENTENCE.findall(block):
-                prefix = LABEL.match(sentence)
-                key = re.sub(r"\s+", "", sentence[prefix.end():] if prefix else sentence)
-                if len(key) >= SHORTEST_REPEAT and key in seen:
-                    label = label or (prefix.group() if prefix else "")    # 「社会效益：」 goes to what is left
-                    continue
-                seen.add(key)
-                kept.append(label + sentence if label and not prefix else sentence)
-                label = ""
-            section.blocks[i] = "".join(kept)
-        section.blocks = [b for b in section.blocks if b]
 
 
 # -- the whole ----------------------------------------------------------------------------------
@@ -566,8 +498,8 @@ def draft(form, values: dict, *, year: int, org_name: str = "中国交建", ledg
     left_out = []
     figures = _ledger_figures(activities)
     name = a.get("cover.name", "")
-    opening = _without_ledger_figures(_opening(a.get("narrative", ""), name), figures, "业绩简介", left_out)
-    social = _without_ledger_figures(str(a.get("social") or "").strip(), figures, "社会效益", left_out)
+    opening = prose.without_figures(prose.opening(a.get("narrative", ""), name), figures, "业绩简介", left_out)
+    social = prose.without_figures(str(a.get("social") or "").strip(), figures, "社会效益", left_out)
 
     basics, activity, rules, operation, division, results, innovation, training, benefit, exchange = (
         Section(heading, label, level) for heading, label, level in OUTLINE)
@@ -584,7 +516,7 @@ def draft(form, values: dict, *, year: int, org_name: str = "中国交建", ledg
     _benefit(benefit, a, years, achievements, social)
     _exchange(exchange, activities)
     sections = [basics, activity, rules, operation, division, results, innovation, training, benefit, exchange]
-    _once(sections)
+    prose.once([section.blocks for section in sections], TO_FILL)
     titles = [f"{org_name}劳模（工匠人才）创新工作室", f"{name}申报材料"]
     return Draft(titles, sections, left_out)
 

@@ -22,7 +22,7 @@ from docx.shared import Pt
 
 from bot.markup import safe_filename
 from handlers.application import fonts, materials, proofs as proof_rows, seven_record
-from handlers.application.docx_layout import _new_document, _paragraph, _run, _table, Cell, Row
+from handlers.application.docx_layout import Cell, Row, _new_document, _paragraph, _table
 from handlers.application.render import render
 
 log = logging.getLogger("bot.package")
