@@ -221,7 +221,7 @@ def test_basics_rows(rendered):
     for other in ("□技能传授", "□窗口服务", "□其他"):
         assert other in rows[3][1]
     assert rows[3][1].count("■") == 1
-    assert rows[3][3] == "24人/25平方米"
+    assert rows[3][3] == "24人/\n25平方米"
 
 
 def test_funding_rows(rendered):
@@ -355,7 +355,7 @@ def test_overridden_values_print_without_a_marker(form):
     talent_values = rows[rows.index(_row_after(rows, "双重职称")) + 1]
     assert talent_values[-10] == "9"
     assert rows[0][1] == "李建国盾构隧道智能建造劳模创新工作室"
-    assert rows[3][3] == "24人/25平方米"
+    assert rows[3][3] == "24人/\n25平方米"
     assert _cover_line(doc, "工作室名称") == "李建国盾构隧道智能建造劳模创新工作室"
     assert "人工填写" not in _all_text(doc)
 

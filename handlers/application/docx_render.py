@@ -70,12 +70,13 @@ def _type_boxes(chosen) -> str:
 
 
 def _size_pieces(a: _Answers) -> list:
-    """15人/25平方米 (each part with its own override marker; ㎡ is not in 仿宋)."""
+    """15人/ over 25平方米, line by line as the label's 成员总数/ over 场所面积 (each part with its own
+    override marker; 平方米, not ㎡, which 仿宋 lacks)."""
     members = a.pieces("basics.members", suffix="人")
     area = a.pieces("basics.area", suffix="平方米")
     if members == [""] and area == [""]:
         return [""]
-    return members + ["/"] + area
+    return members + ["/\n"] + area
 
 
 def _funding_rows(a: _Answers, years) -> list[Row]:
