@@ -617,7 +617,8 @@ def test_materials_list_what_is_still_to_supply(form):
     text, made = _materials_text(_answers(), ledgers, record)
     assert made.to_supply() == [] and "（待补充）" not in text
     assert "工作室建立了团队学习制度、内部管理制度，制度文件 2 份附后。尚未建立：活动开展、创新计划、成果发布、奖励激励制度。" in text
-    assert "工作室有固定活动场所25平方米，已挂牌，用于研讨。" in text and "交流效果：交流了盾构始发经验。" in text
+    assert "工作室有固定活动场所25平方米，已挂牌，用于研讨；配备电脑网络等设备设施。" in text
+    assert "交流效果：交流了盾构始发经验。" in text
 
 
 # --- PDF through LibreOffice ------------------------------------------------------------------

@@ -209,25 +209,28 @@ def _background(section, a: _Answers, opening: str) -> None:
 
 
 def _venue(section, a: _Answers, record) -> None:
+    """The place (its area from the form; 挂牌 and uses recorded with 场所) and its equipment (设备)."""
     area = a.get("basics.area")
     venue, equipment = _recorded(record, "venue"), _recorded(record, "equipment")
+    kit = ""
+    if equipment is not None and equipment[0]:
+        kit = (f"配备{'、'.join(equipment[0])}等设备设施" + (f"（照片 {equipment[1]} 份附后）" if equipment[1] else ""))
+    elif equipment is not None:
+        kit = "尚未配备专门的设备设施"
     if area:
         text = f"工作室有固定活动场所{area}平方米"
         if venue is not None:
             kinds = [k for k in venue[0] if k != "挂牌"]
             text += ("，已挂牌" if "挂牌" in venue[0] else "，尚未挂牌") + (f"，用于{'、'.join(kinds)}" if kinds else "")
-        section.say(text + "。")
+        section.say(text + (f"；{kit}" if kit else "") + "。")
     else:
         section.lack("活动场地", "填写申报表的「场所面积」")
+        if kit:
+            section.say(f"工作室{kit}。")
     if venue is None:
         section.lack("场所挂牌及用途", "发送「场所」记录")
     if equipment is None:
         section.lack("配套设备设施", "发送「设备」记录")
-    elif equipment[0]:
-        section.say(f"工作室配备{'、'.join(equipment[0])}等设备设施"
-                    + (f"（照片 {equipment[1]} 份附后）" if equipment[1] else "") + "。")
-    else:
-        section.say("工作室尚未配备专门的设备设施。")
 
 
 def _funding(section, a: _Answers, years, ledger: list, left_out: list) -> None:

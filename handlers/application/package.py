@@ -87,8 +87,10 @@ def collect(session, config, app):
     form, _, status = proof_rows.status(session, app)
     draft = materials.draft(session, config, app)
     order = {item.key: n for n, item in enumerate(form.items)}
+    # form order, then the 七有 records' proofs by record, then 说明7's 其他证明材料; each in the order received
     rows = sorted(proof_rows.proofs_of(session, app.id),
-                  key=lambda r: (order.get(r[0].field_key, len(order)), r[0].id))
+                  key=lambda r: (order.get(r[0].field_key, len(order)), r[0].field_key == proof_rows.OTHER.key,
+                                 r[0].field_key if r[0].field_key not in order else "", r[0].id))
     proofs = []
     for n, (att, stored) in enumerate(rows, 1):
         path = stored.path if stored.path and Path(stored.path).is_file() else ""
