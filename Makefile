@@ -27,14 +27,20 @@ run: $(VENV)/.runtime
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 # what the suite runs besides Python: Chromium (the try-out page), LibreOffice (documents to PDF),
-# pdftotext (reading PDFs back), CJK fonts, and PostgreSQL answering; installed from Debian when missing
+# pdftotext/pdffonts (reading PDFs back), CJK fonts, and PostgreSQL answering; installed from Debian when
+# missing. FANGSONG is the 仿宋 face the documents print in (填表说明 8): FandolFang, a free FangSong with
+# Simplified glyphs, ships in texlive-lang-chinese (outside fontconfig's directories: the project's
+# handlers/application/fonts.conf adds it and maps 仿宋 to it for LibreOffice only)
 RUN_TOOLS := soffice:libreoffice-writer-nogui
 SYSTEM_TOOLS := chromium:chromium pdftotext:poppler-utils $(RUN_TOOLS)
+FANGSONG := /usr/share/texlive/texmf-dist/fonts/opentype/public/fandol/FandolFang-Regular.otf
 
 system:
 	@missing=""; for pair in $(SYSTEM_TOOLS); do command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing fonts-noto-cjk >/dev/null; fi
+	@if [ ! -f $(FANGSONG) ]; then echo "installing: texlive-lang-chinese (FandolFang 仿宋)"; apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends texlive-lang-chinese >/dev/null; fi
 	@if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then \
 	  pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | head -n1)" main start; \
 	  for _ in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; fi

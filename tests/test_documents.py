@@ -5,13 +5,15 @@ import re
 import shutil
 import subprocess
 import tempfile
+from pathlib import Path
 
 import docx
 import pytest
 from docx.oxml.ns import qn
 
+from handlers.application import package
 from handlers.application.schema import application_form
-from handlers.application.attachment2 import render_materials_docx
+from handlers.application.attachment2 import draft as materials_draft, render_materials_docx
 from handlers.application.docx_render import render_application_docx
 from handlers.application.json_export import application_json
 
@@ -215,11 +217,11 @@ def test_basics_rows(rendered):
     assert rows[1] == ["所在单位", "中交示范工程局有限公司", "命名单位*", "省总工会"]
     assert rows[2] == ["专业领域", "盾构隧道施工", "命名日期", "20190501"]
     assert rows[3][0] == "工作室类型"
-    assert "☑技术攻关" in rows[3][1]
+    assert "■技术攻关" in rows[3][1]             # ■ and □ are in 仿宋; ☑ is not
     for other in ("□技能传授", "□窗口服务", "□其他"):
         assert other in rows[3][1]
-    assert rows[3][1].count("☑") == 1
-    assert rows[3][3] == "24人/25㎡"
+    assert rows[3][1].count("■") == 1
+    assert rows[3][3] == "24人/\n25平方米"
 
 
 def test_funding_rows(rendered):
@@ -353,7 +355,7 @@ def test_overridden_values_print_without_a_marker(form):
     talent_values = rows[rows.index(_row_after(rows, "双重职称")) + 1]
     assert talent_values[-10] == "9"
     assert rows[0][1] == "李建国盾构隧道智能建造劳模创新工作室"
-    assert rows[3][3] == "24人/25㎡"
+    assert rows[3][3] == "24人/\n25平方米"
     assert _cover_line(doc, "工作室名称") == "李建国盾构隧道智能建造劳模创新工作室"
     assert "人工填写" not in _all_text(doc)
 
@@ -507,7 +509,8 @@ def test_materials_from_values_and_ledgers(form):
     assert "获国家级奖1个、省部级奖3个、地市级奖5个" in text and "国际级" not in text     # no 0 counts
     assert "近两年共培养人才9人" in text
     assert "2023年创收35.5万元、节资60万元，合计95.5万元" in text
-    assert "社会效益：培训职工 600 人次" in text
+    # the leader's 「培训职工 600 人次」 is not told beside the ledger's 3场/120人次 (left out, reported)
+    assert "社会效益：盾构姿态纠偏成果在集团内 5 个地铁项目推广应用。" in text and "600" not in text
     assert "近两年经费支出1笔，共1.2万元，主要用于设备购置" in text
     assert doc.tables and _rows(doc.tables[0])[1][0] == "孙立"
     assert len(doc.tables[0].rows) == 21
@@ -538,7 +541,7 @@ def test_materials_without_ledgers_ask_to_fill_in(form):
     doc = _read(render_materials_docx(form, {"cover.name": "张三工作室"}, year=YEAR))
     texts = [p.text for p in doc.paragraphs]
     for heading in OUTLINE[2:5] + OUTLINE[6:]:
-        assert texts[texts.index(heading) + 1] == "（待补充）", heading
+        assert texts[texts.index(heading) + 1].endswith("（待补充）"), heading
     sizes = {"中国交建劳模（工匠人才）创新工作室": 18, "张三工作室申报材料": 18,
              **{h: 14 if h.startswith("（") else 16 for h in OUTLINE}}
     for r in doc.element.body.iter(qn("w:r")):
@@ -547,6 +550,75 @@ def test_materials_without_ledgers_ask_to_fill_in(form):
     heading = doc.styles["Heading 1"]
     assert heading.font.color.rgb == docx.shared.RGBColor(0, 0, 0)
     assert heading.element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋"
+
+
+def _materials_text(values, ledgers=None, record=None):
+    made = materials_draft(application_form(YEAR), values, year=YEAR, ledgers=ledgers, record=record)
+    return _all_text(_read(made.docx())), made
+
+
+def test_materials_count_only_confirmed_spending():
+    """An expense held for the unit union, or refused, is not money spent (台账 data ``hold``)."""
+    funding = [
+        {"date": "20230301", "direction": "收入", "unit": "中交示范工程局", "amount": "3"},
+        {"date": "20230801", "direction": "支出", "purpose": "全站仪", "category": "设备购置", "amount": "1.2"},
+        {"date": "20231001", "direction": "支出", "purpose": "样品试验", "category": "研究费用", "amount": "0.5",
+         "hold": "confirmed"},
+        {"date": "20240201", "direction": "支出", "purpose": "办公用品", "category": "设备购置", "amount": "0.8",
+         "hold": "pending"},
+        {"date": "20240301", "direction": "支出", "purpose": "课题组成员技术服务费", "category": "研究费用",
+         "amount": "2", "hold": "refused"},
+    ]
+    text, made = _materials_text(_answers(), dict(LEDGERS, funding=funding))
+    assert "近两年经费支出2笔，共1.7万元，主要用于全站仪、样品试验。" in text
+    assert "办公用品" not in text and "技术服务费" not in text and "2.8" not in text
+    assert "经费台账中 2 笔支出（共 2.8 万元）尚待单位工会确认，未计入附件2的经费支出。" in made.left_out
+
+
+def test_materials_tell_each_fact_once():
+    narrative = ("工作室坚持把人才培养作为重要任务，近两年开展培训32期，培训职工1260人次。"
+                 "工作室坚持创新驱动发展。") + NARRATIVE
+    values = dict(_answers(), narrative=narrative,
+                  social="工作室坚持创新驱动发展。开展培训3场，培训120人次，成果在5个项目推广应用。")
+    text, made = _materials_text(values, LEDGERS)
+    # the ledger's 3场/120人次 is told once; the leader's 32期/1260人次 is left out, and said why
+    assert text.count("培训120人次") == 1 and "32期" not in text and "1260" not in text
+    assert ("业绩简介中的「近两年开展培训32期」未写入附件2：活动台账记录近两年培训3场、120人次，附件2以台账为准。"
+            "请核对后修改业绩简介或补记台账。") in made.left_out
+    assert "业绩简介中的「培训职工1260人次」未写入附件2" in "".join(made.left_out)
+    assert len(made.left_out) == 2                       # the same figures again are not a difference
+    assert "工作室坚持把人才培养作为重要任务。" in text
+    assert "社会效益：成果在5个项目推广应用。" in text
+    # no sentence twice: not the narrative's in 社会效益, not 一's counts in 三（一）
+    assert text.count("工作室坚持创新驱动发展。") == 1
+    assert text.count("取得创新成果8项") == 1
+    assert text.count("富水砂层盾构始发风险控制") == 1    # 立项 named in 三（一） only
+    assert text.count("管片拼装定位装置节约工期") == 1    # 经济效益 in 三（三） only
+    assert "专业领域为盾构隧道施工" in text and "主要创新专业领域" not in text      # the field in 一 only
+    assert text.count("晋升为高级技师") == 1             # the 培养人才明细, not again from the member ledger
+    sentences = [s for s in re.findall(r"[^。]+。", text.replace("\n", "")) if len(s) >= 8]
+    assert len(sentences) == len(set(sentences))
+
+
+def test_materials_list_what_is_still_to_supply(form):
+    text, made = _materials_text({"cover.name": "张三工作室"})
+    supply = made.to_supply()
+    assert supply[:3] == ["一、基本情况：工作室建立的背景及意义（填写申报表的「业绩简介」）",
+                          "一、基本情况：重点研究、攻关的领域及方向（填写申报表的「专业领域」）",
+                          "一、基本情况：活动场地（填写申报表的「场所面积」）"]
+    for heading in ("二（一）制度建立情况（发送「制度」记录已建立的制度）", "二（二）日常运作情况（活动记入活动台账）",
+                    "三（三）取得效益情况：经济效益（填写申报表的「经济效益」）", "三（四）开展技术交流协作情况（技术交流记入活动台账）"):
+        assert heading in supply, supply
+    assert text.count("（待补充）") == len(supply)          # each placeholder is listed, nothing else
+    record = {"rules": {"kinds": ["团队学习", "内部管理"], "files": 2}, "venue": {"kinds": ["挂牌", "研讨"], "files": 1},
+              "equipment": {"kinds": ["电脑网络"], "files": 0}}
+    ledgers = dict(LEDGERS, activities=[dict(e, notes="交流了盾构始发经验") if e["kind"] == "技术交流" else e
+                                        for e in LEDGERS["activities"]])
+    text, made = _materials_text(_answers(), ledgers, record)
+    assert made.to_supply() == [] and "（待补充）" not in text
+    assert "工作室建立了团队学习制度、内部管理制度，制度文件 2 份附后。尚未建立：活动开展、创新计划、成果发布、奖励激励制度。" in text
+    assert "工作室有固定活动场所25平方米，已挂牌，用于研讨；配备电脑网络等设备设施。" in text
+    assert "交流效果：交流了盾构始发经验。" in text
 
 
 # --- PDF through LibreOffice ------------------------------------------------------------------
@@ -560,19 +632,16 @@ def _tool(name):
     return path
 
 
-def _to_pdf(data, tmp_path):
-    soffice = _tool("soffice")
-    source = tmp_path / "申报审批表.docx"
+def _to_pdf(data, tmp_path, name="申报审批表"):
+    """The DOCX through LibreOffice as the package converts it (a private profile, 仿宋 mapped)."""
+    source = tmp_path / f"{name}.docx"
     source.write_bytes(data)
-    profile = tempfile.mkdtemp(prefix="lo-", dir="/tmp")
+    profile = Path(tempfile.mkdtemp(prefix="lo-", dir="/tmp"))
     try:
-        subprocess.run(
-            [soffice, f"-env:UserInstallation=file://{profile}", "--headless",
-             "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
-            check=True, timeout=180, capture_output=True)
+        package.convert(_tool("soffice"), [source], tmp_path, profile)
     finally:
         shutil.rmtree(profile, ignore_errors=True)
-    return tmp_path / "申报审批表.pdf"
+    return tmp_path / f"{name}.pdf"
 
 
 def _pdf_pages(pdf) -> list[str]:
@@ -598,7 +667,8 @@ def test_pdf_labels_and_values_do_not_wrap(form, tmp_path):
     lines = [re.sub(r"\s+", " ", line).strip() for line in text.splitlines()]
     for pattern in (r"工作室名称 李建国盾构隧道智能建造劳模创新工作室 创建日期 20180420",
                     r"所在单位 中交示范工程局有限公司 命名单位\* 省总工会",
-                    r"工作室类型 ", r"专业/工种 盾构机操作 技术职称 高级工程师 联系电话 13812345678",
+                    r"工作室类型", r"成员总数/ +24 人/", r"场所面积 +25 平方米",
+                    r"专业/工种 盾构机操作 技术职称 高级工程师 联系电话 13812345678",
                     r"获奖年份及", r"荣誉称号\*", r"全国 省部级 地市级 企业", r"技师 高级工 其他",
                     r"周磊 男 197602 硕士研究生 高级工程师 工程部 盾构掘进参数分析",
                     r"吴敏 女 197703 大学专科 助理工程师 设备物资部 管片拼装工艺"):

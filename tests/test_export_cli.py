@@ -62,3 +62,29 @@ def test_terminal_chat_ends_on_tuichu_keeps_logs_out_and_delivers_documents(bot,
     assert "INFO" not in out and "bot.turn" not in out
     log = (Path(bot.config.files_dir).parent / "chat.log").read_text(encoding="utf-8")
     assert "bot.turn" in log
+
+
+def test_materials_leave_held_spending_out_and_say_what_is_to_supply(bot, chat, tmp_path, monkeypatch):
+    """附件2 from the command line: an expense held for the unit union is not money spent; the headings
+    still 「（待补充）」 are listed, and so is what was left out."""
+    clock.set_now(datetime(2025, 5, 20, 10, 0))
+    leader = chat("leader")
+    leader.send("申报")
+    leader.send("取消")
+    leader.press("确认退出")
+    for line in ("经费 收入 5万元 中交示范工程局 2024-01-05", "经费 支出 2000元 设备购置 激光测距仪 2024-03-02",
+                 "经费 支出 3000元 设备购置 办公用品 2024-03-05"):
+        leader.send(line)
+        assert "已记入" in leader.send("确认"), line
+    assert "待单位工会确认" in leader.send("台账 经费")
+    monkeypatch.setenv("DATABASE_URL", bot.config.database_url)
+    monkeypatch.setenv("BOT_FILES_DIR", bot.config.files_dir)
+    out = tmp_path / "m.docx"
+    result = CliRunner().invoke(cli, ["export", "materials", "--studio", "王海隧道掘进劳模创新工作室", "--year", "2025",
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = "\n".join(p.text for p in docx.Document(out).paragraphs)
+    assert "近两年经费支出1笔，共0.2万元，主要用于激光测距仪。" in text and "办公用品" not in text
+    assert "经费台账中 1 笔支出（共 0.3 万元）尚待单位工会确认，未计入附件2的经费支出。" in result.output
+    assert "附件2 还有" in result.output and "· 二（一）制度建立情况（发送「制度」记录已建立的制度）" in result.output
+    assert result.output.count("（待补充）") == 0 and text.count("（待补充）") == result.output.count("· ")

@@ -140,9 +140,9 @@ def test_rows_for_the_materials_draft(bot, kept):
         assert ledgers_for_materials(s, sid, [2024])["activities"][0]["topic"] == "盾构操作培训"
     assert data["activities"] == [
         {"date": "20230315", "kind": "学习研讨", "topic": "姿态控制研讨", "participants": 12, "hours": "2.5",
-         "place": ""},
+         "place": "", "notes": ""},
         {"date": "20240510", "kind": "技能培训", "topic": "盾构操作培训", "participants": 25, "hours": "4",
-         "place": "工作室"}]
+         "place": "工作室", "notes": ""}]
     assert data["achievements"] == [
         {"kind": "发明专利", "title": "一种盾构管片拼装定位装置", "date": "20240312", "level": "",
          "number": "ZL202410123456.7", "amount": ""},
@@ -151,7 +151,7 @@ def test_rows_for_the_materials_draft(bot, kept):
     assert data["members"] == [{"date": "20230601", "name": "赵磊", "kind": "晋升", "detail": "晋升为高级技师"}]
     assert [f["direction"] for f in data["funding"]] == ["收入", "收入", "支出"]
     assert data["funding"][2] == {"date": "20240302", "direction": "支出", "amount": "0.2", "unit": "",
-                                  "category": "设备购置", "purpose": "激光测距仪", "notes": ""}
+                                  "category": "设备购置", "purpose": "激光测距仪", "notes": "", "hold": ""}
 
     from handlers.application.schema import application_form
     from handlers.application.attachment2 import render_materials_docx

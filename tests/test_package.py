@@ -1,6 +1,7 @@
 """The 材料包: one PDF (申报审批表, 附件2, 证明材料清单, the proofs, page numbers) and the ZIP 电子版,
 rendered for real with LibreOffice, in chat and from the CLI; a missing LibreOffice said in Chinese."""
 import io
+import re
 import shutil
 import subprocess
 import zipfile
@@ -63,7 +64,22 @@ def read_file(pushed):
         return f.read()
 
 
-def test_the_package_in_chat_is_one_numbered_pdf_and_a_zip(bot, chat, tmp_path):
+PAGE_NUMBER = re.compile(r"—\s*(\d+)\s*—")
+
+
+def fonts_of(pdf_bytes, tmp_path):
+    """The fonts pdffonts lists: {name without the subset tag: embedded}."""
+    path = tmp_path / "fonts.pdf"
+    path.write_bytes(pdf_bytes)
+    lines = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    fonts = {}
+    for line in lines:
+        name, embedded = line.split()[0], line.split()[-5]
+        fonts[name.split("+")[-1]] = embedded == "yes"
+    return fonts
+
+
+def test_the_package_in_chat_is_one_pdf_in_fangsong_and_a_zip(bot, chat, tmp_path):
     leader = chat("leader")
     leader.send("申报")
     fill_all(leader)
@@ -74,32 +90,49 @@ def test_the_package_in_chat_is_one_numbered_pdf_and_a_zip(bot, chat, tmp_path):
     leader.send("证明 发明专利")
     send_file(bot, name="发明证书.pdf", data=one_page_pdf())
     send_file(bot, name="说明.bin", data=b"\x00\x01")
+    assert "其他证明材料" in leader.send("证明 其他")            # 说明7: a written proof tied to no item
+    send_file(bot, name="情况说明.jpg", data=jpeg((800, 600)))
     assert "正在生成申报材料包" in leader.send("导出材料包")
     pushed = leader.pushed_files()
     names = [f["name"] for f in pushed]
     assert names == ["王海隧道掘进劳模创新工作室-2025年度申报材料包.pdf",
                      "王海隧道掘进劳模创新工作室-2025年度申报材料包（电子版）.zip"]
     said = [m["text"] for m in leader.pushed]
-    assert "3 份证明材料" in said[0] and "说明.bin（此类文件不能放入 PDF，见电子版）" in said[0]
+    assert "4 份证明材料" in said[0] and "说明.bin（此类文件不能放入 PDF，见电子版）" in said[0]
+    assert "附件2 还有" in said[0] and "二（一）制度建立情况（发送「制度」记录已建立的制度）" in said[0]
 
     pdf = read_file(pushed[0])
     reader = PdfReader(io.BytesIO(pdf))
     pages = len(reader.pages)
     assert f"共 {pages} 页" in said[0]
-    text = text_of(pdf, tmp_path)
-    assert "申报审批表" in text and "证明材料清单" in text
-    assert f"- 1 / {pages} -" in text and f"- {pages} / {pages} -" in text
-    # the list page, then the proofs in form order: 命名单位 (png), 发明专利 (pdf; the .bin only in the
-    # ZIP), 2023年创收金额 (jpg)
-    list_page = next(n for n in range(pages) if "证明材料清单" in (reader.pages[n].extract_text() or ""))
-    listed = [" ".join(line.replace("2023 年", "2023年").split()) for line in
-              text_of(pdf, tmp_path, list_page + 1).splitlines()]
-    for row in ("1 命名单位 命名文件.png 附后", "2 发明专利 发明证书.pdf 附后", "3 发明专利 说明.bin 此类文件不能放入",
-                "4 2023年创收金额 财务证明.jpg 附后"):
-        assert any(line.startswith(row) for line in listed), (row, listed)
-    assert list_page + 4 == pages       # three proof pages follow the list
-    landscape, blank, portrait = reader.pages[list_page + 1:]
-    assert images_on(landscape) and images_on(portrait) and not images_on(blank)
+    text = text_of(pdf, tmp_path).split("\f")[:pages]
+    # 说明8: every character of the form, 附件2 and the list in FandolFang, a serif FangSong face with
+    # Simplified glyphs, embedded; no sans-serif CJK face; the page numbers are in Times
+    fonts = fonts_of(pdf, tmp_path)
+    assert fonts.get("FandolFang-Regular") is True, fonts
+    assert set(fonts) <= {"FandolFang-Regular", "Times-Roman"}, fonts
+    assert "骨干成员情况" in "".join(text) and "填表说明" in text[1].replace(" ", "")
+
+    # 说明10: the form's own pages carry no page number; the pages after it are numbered from 1
+    materials = next(n for n, page in enumerate(text) if "申报材料" in page and "申报审批表" not in page)
+    assert materials >= 4 and materials % 2 == 0 and "申报审批表" in text[0]   # 附件2 starts a new sheet
+    for page in text[:materials]:
+        assert not PAGE_NUMBER.search(page), page[-200:]
+    numbers = [PAGE_NUMBER.findall(page)[-1] for page in text[materials:]]
+    assert numbers == [str(n) for n in range(1, pages - materials + 1)]
+
+    # the list: every starred item in form order, its proofs numbered or 缺少证明 / 无需证明; then 其他证明材料
+    list_page = next(n for n in range(pages) if "证明材料清单" in text[n])
+    listed = [" ".join(line.replace("2023 年", "2023年").split()) for line in text[list_page].splitlines()]
+    rows = ("1 命名单位 命名文件.png 附后", "创新成果 — 缺少证明", "2 发明专利 发明证书.pdf 附后",
+            "3 发明专利 说明.bin", "4 2023年创收金额 财务证明.jpg 附后", "获奖年份及荣誉称号 — 缺少证明",
+            "5 其他证明材料 情况说明.jpg 附后")
+    positions = [next((i for i, line in enumerate(listed) if line.startswith(row)), None) for row in rows]
+    assert None not in positions and positions == sorted(positions), (positions, listed)
+    assert any("国际奖 — 未填写或为 0，无需证明" in line for line in listed), listed
+    assert list_page + 5 == pages       # four proof pages follow the list
+    landscape, blank, portrait, other = reader.pages[list_page + 1:]
+    assert images_on(landscape) and images_on(portrait) and images_on(other) and not images_on(blank)
     for page in (landscape, portrait):
         w, h = sorted((float(page.mediabox.width), float(page.mediabox.height)))
         assert (round(w), round(h)) == (595, 842)          # A4
@@ -111,6 +144,7 @@ def test_the_package_in_chat_is_one_numbered_pdf_and_a_zip(bot, chat, tmp_path):
     assert "王海隧道掘进劳模创新工作室-2025年度申报材料包.pdf" in members
     assert "证明材料/01-命名单位-命名文件.png" in members and "证明材料/03-发明专利-说明.bin" in members
     assert archive.read("证明材料/04-2023年创收金额-财务证明.jpg") == jpeg()
+    assert "证明材料/05-其他证明材料-情况说明.jpg" in members
 
 
 def test_without_libreoffice_the_package_is_refused_in_chinese(bot, chat):

@@ -95,6 +95,24 @@ def test_a_proof_is_removed_and_replaced(bot, chat):
     assert "请写出项目名和序号" in leader.send("删除证明 发明专利")
 
 
+def test_extra_written_proofs_are_kept_as_other_proofs(bot, chat):
+    """说明7: 其它需要特别说明的内容 with written proof, tied to no starred item (「证明 其他」)."""
+    leader = chat("leader")
+    leader.send("申报")
+    reply = leader.send("证明 其他")
+    assert "「其他证明材料」还没有证明材料" in reply and "请发送「其他证明材料」的证明" in reply
+    assert "已附在「其他证明材料」下（该项共 1 份）" in send_file(bot, name="情况说明.pdf")
+    assert "已附在「其他证明材料」下（该项共 2 份）" in send_file(bot, name="获奖通报.jpg", text="证明 补充材料")
+    assert stored_proofs(bot) == [("other", "情况说明.pdf"), ("other", "获奖通报.jpg")]
+    listing = leader.send("证明")
+    assert "其他证明材料（填表说明 7）：2 份。" in listing and "「证明 其他」" in listing
+    assert "共 0 份" in listing                      # the starred items' count is theirs alone
+    reply = leader.send("删除证明 其他 1")
+    assert "已删除「其他证明材料」的第 1 份证明材料：情况说明.pdf" in reply
+    assert stored_proofs(bot) == [("other", "获奖通报.jpg")]
+    assert "「技术等级其他」还没有证明材料" in leader.send("证明 技术等级其他")     # the grade by its full name
+
+
 def test_the_try_api_takes_a_file(bot, client):
     client.post("/try/api/messages", json={"user": "leader", "text": "申报"})
     client.post("/try/api/messages", json={"user": "leader", "text": "实用新型专利：3个"})

@@ -6,13 +6,10 @@ import click
 from sqlalchemy import select
 
 from bot.cli.common import make_bot
-from handlers.application import package, seven_record
+from handlers.application import materials, package
 from handlers.application.current import application_year
-from handlers.application.attachment2 import render_materials_docx
 from handlers.application.render import render
-from handlers.application.schema import application_form
-from handlers.ledgers.export import ledgers_for_materials, render_ledgers_xlsx
-from storage import applications
+from handlers.ledgers.export import render_ledgers_xlsx
 from storage.models import Application, Studio
 
 
@@ -58,15 +55,14 @@ def materials_command(studio_name, year, out):
     """Draft the 附件2 supporting materials from the application and the ledgers."""
     bot = make_bot(migrate=True)
     with bot.db.session() as session:
-        studio, app = _load(session, bot.config, studio_name, year)
-        form = application_form(app.year)
-        values = form.complete_values(applications.load_answers(session, app.id))
-        ledgers = ledgers_for_materials(session, studio.id, [app.year - 2, app.year - 1])
-        data = render_materials_docx(form, values, year=app.year, org_name=bot.config.org_name, ledgers=ledgers,
-                                     record=seven_record.facts(session, app))
+        _, app = _load(session, bot.config, studio_name, year)
+        draft = materials.draft(session, bot.config, app)
     path = Path(out) if Path(out).suffix == ".docx" else Path(out).with_suffix(".docx")
-    path.write_bytes(data)
+    path.write_bytes(draft.docx())
     click.echo(f"已导出附件2草稿：{path}")
+    told = materials.notice(draft.to_supply(), draft.left_out)
+    if told:
+        click.echo(told)
 
 
 @export.command("package")
@@ -93,6 +89,9 @@ def package_command(studio_name, year, out):
                f"电子版：{path.with_suffix('.zip')}")
     for proof in left_out:
         click.echo(f"未放入 PDF：{proof.name}（{proof.note}）")
+    told = materials.notice(contents.to_supply, contents.left_out)
+    if told:
+        click.echo(told)
 
 
 

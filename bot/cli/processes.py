@@ -10,7 +10,7 @@ from storage import clock
 from bot.channels.dingtalk import stream
 from bot.cli.common import make_bot
 from bot.worker import Worker
-from handlers.application import package
+from handlers.application import fonts, package
 from handlers.notices.rules import holidays_text
 
 
@@ -43,6 +43,8 @@ def check_config():
     if package.soffice_path(bot.config) is None:
         click.echo(f"警告：没有找到 LibreOffice（{bot.config.soffice}），「导出材料包」不能生成 PDF。"
                    "请安装 LibreOffice，或用 BOT_SOFFICE 指明 soffice 的位置。")
+    elif fonts.fangsong_face() is None:
+        click.echo(fonts.missing_text())
     for year in workdays.missing_years(clock.today()):
         click.echo(holidays_text(year))
     click.echo("配置有效。")

@@ -9,7 +9,7 @@ from bot.actions import INT
 from bot.errors import UserError
 from bot.forms.host import Host, Store
 from handlers import form_flow as forms
-from handlers.application import carry as application_carry, document_tasks, proof_chat, proofs, seven
+from handlers.application import carry as application_carry, document_tasks, materials, proof_chat, proofs, seven
 from handlers.application.current import application_or_refuse, current_application, rename_studio
 from handlers.application.schema import application_form
 from handlers.ledgers import statistics
@@ -136,17 +136,22 @@ class ApplicationHost(Host):
         return statistics.offer(turn, walker, item)
 
     def submit_check(self, turn, walker):
-        """提交 with starred items lacking proof: refused (BOT_PROOFS_REQUIRED) or listed for the confirmation."""
-        lacking = proofs.missing(turn.session, walker.store.app)
+        """Before the confirmation: starred items lacking proof (refused with BOT_PROOFS_REQUIRED, else
+        listed) and what 附件2 still has to be supplied with."""
+        app = walker.store.app
+        draft = materials.draft(turn.session, turn.config, app)
+        supply = materials.notice(draft.to_supply(), draft.left_out)
+        lacking = proofs.missing(turn.session, app)
         if not lacking:
-            return None, ""
+            return None, supply
         names = "、".join(i.qualified for i in lacking)
         if turn.config.proofs_required:
             return (f"以下 {len(lacking)} 项带 * 的内容还没有证明材料，暂不能提交：{names}。\n"
                     "请发送「证明 项目名」后发送照片或文件，补齐后再说「提交」。",
                     [("查看证明", "证明"), ("继续填写", act("continue"))]), ""
         return None, (f"注意：以下 {len(lacking)} 项带 * 的内容还没有证明材料（填表说明 5：须提供证明复印件）：{names}。"
-                      "可以先补充（发送「证明 项目名」后发送照片或文件），也可以先提交。")
+                      "可以先补充（发送「证明 项目名」后发送照片或文件），也可以先提交。"
+                      + (f"\n{supply}" if supply else ""))
 
     def submit(self, turn, walker):
         try:

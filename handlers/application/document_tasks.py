@@ -13,7 +13,7 @@ import json
 
 from bot import files
 from bot.message import Outgoing
-from handlers.application import package
+from handlers.application import materials, package
 from handlers.application.render import render
 from handlers.ledgers.export import render_ledgers_xlsx
 from handlers.review.steps import opinions_for_document
@@ -146,6 +146,9 @@ def run_application_package(bot, payload):
                 f"{len(contents.proofs) - len(left_out)} 份证明材料）：{pdf_name}")
         if left_out:
             text += "\n未放入 PDF 的证明材料（在电子版中）：" + "、".join(f"{p.name}（{p.note}）" for p in left_out)
+        told = materials.notice(contents.to_supply, contents.left_out)
+        if told:
+            text += "\n" + told
         _deliver(bot, session, payload["recipients"], Outgoing(text=text), stored_pdf, payload["dedupe_key"] + "|pdf")
         _deliver(bot, session, payload["recipients"],
                  Outgoing(text=f"电子版（申报表 Word、材料包 PDF 和证明材料原件）：{zip_name}"), stored_zip,

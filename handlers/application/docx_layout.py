@@ -64,8 +64,12 @@ def _page_break(doc) -> None:
 
 
 def _new_document():
-    """An A4 document whose Normal style is FangSong 12 pt with single spacing."""
+    """An A4 document whose Normal style is FangSong 12 pt with single spacing, its East-Asian text
+    marked Simplified Chinese (zh-CN: a glyph outside 仿宋 is taken from an SC face, not a Japanese one)."""
     doc = Document()
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    lang = defaults.find(f'{qn("w:rPrDefault")}/{qn("w:rPr")}/{qn("w:lang")}')
+    lang.set(qn("w:eastAsia"), "zh-CN")
     normal = doc.styles["Normal"]
     _apply_font(normal.font, normal.element.get_or_add_rPr())
     normal.paragraph_format.space_before = Pt(0)

@@ -64,18 +64,19 @@ def _basics_rows(a: _Answers) -> list[Row]:
 
 
 def _type_boxes(chosen) -> str:
-    """□技术攻关     □技能传授 / □窗口服务     □其他, the chosen one ☑."""
-    boxes = [("☑" if kind == chosen else "□") + kind for kind in STUDIO_TYPES]
+    """□技术攻关     □技能传授 / □窗口服务     □其他, the chosen one ■ (in 仿宋 like □; ☑ is not)."""
+    boxes = [("■" if kind == chosen else "□") + kind for kind in STUDIO_TYPES]
     return "\n".join("   ".join(boxes[i:i + 2]) for i in range(0, len(boxes), 2))
 
 
 def _size_pieces(a: _Answers) -> list:
-    """15人/25㎡ (each part with its own override marker)."""
+    """15人/ over 25平方米, line by line as the label's 成员总数/ over 场所面积 (each part with its own
+    override marker; 平方米, not ㎡, which 仿宋 lacks)."""
     members = a.pieces("basics.members", suffix="人")
-    area = a.pieces("basics.area", suffix="㎡")
+    area = a.pieces("basics.area", suffix="平方米")
     if members == [""] and area == [""]:
         return [""]
-    return members + ["/"] + area
+    return members + ["/\n"] + area
 
 
 def _funding_rows(a: _Answers, years) -> list[Row]:

@@ -1,11 +1,12 @@
 """The 材料包 (填表说明 11): one PDF of the 申报审批表, the 附件2 materials, a 证明材料清单 and the
-proofs themselves, page-numbered, plus a ZIP (the 电子版) with the DOCX, the PDF and the original
-proof files.
+proofs themselves, plus a ZIP (the 电子版) with the DOCX, the PDF and the original proof files.
 
 ``collect`` reads what goes in (inside a read-only session); ``build`` does the slow part outside
 any transaction: LibreOffice headless converts the DOCX files (one run, a private profile per
-run), images are scaled into A4 pages (img2pdf, Pillow when the image has transparency), PDFs are
-appended, and pypdf merges and stamps the page numbers.
+run, 仿宋 mapped by handlers/application/fonts.py), images are scaled into A4 pages (img2pdf,
+Pillow when the image has transparency), PDFs are appended, and pypdf merges them. The official
+form's pages are left as they are (说明10: its layout is not changed, so no page number); the
+pages after it are numbered 「— 1 —」, 「— 2 —」 … at the foot, as official documents are.
 """
 import io
 import logging
@@ -16,15 +17,13 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Pt
+
 from bot.markup import safe_filename
-from handlers.application import seven_record
-from handlers.application.docx_layout import _run
-from handlers.application.attachment2 import render_materials_docx
-from handlers.application.proofs import proofs_of
+from handlers.application import fonts, materials, proofs as proof_rows, seven_record
+from handlers.application.docx_layout import Cell, Row, _new_document, _paragraph, _table
 from handlers.application.render import render
-from handlers.application.schema import application_form
-from handlers.ledgers.export import ledgers_for_materials
-from storage import applications
 
 log = logging.getLogger("bot.package")
 
@@ -33,6 +32,7 @@ IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp"}
 OFFICE_EXTS = {".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".ods", ".rtf", ".wps", ".txt"}
 A4 = (595.28, 841.89)            # points
 MARGIN = 36.0                    # 12.7 mm: the page number stays clear of the picture
+NUMBER_SIZE = 14                 # 四号, as official documents number their pages (GB/T 9704)
 
 
 class PackageError(Exception):
@@ -59,12 +59,22 @@ class Proof:
 
 
 @dataclass
+class Starred:
+    label: str              # a starred item of the form
+    key: str
+    needed: bool            # its answer states something a proof must back
+
+
+@dataclass
 class Contents:
     studio: str
     year: int
     docx: bytes
     materials: bytes
     proofs: list = field(default_factory=list)
+    starred: list = field(default_factory=list)     # every starred item, in form order
+    to_supply: list = field(default_factory=list)   # 附件2 headings still 「（待补充）」
+    left_out: list = field(default_factory=list)    # what 附件2 did not take, and why
 
     @property
     def base(self):
@@ -74,20 +84,29 @@ class Contents:
 def collect(session, config, app):
     """Everything the package is made of, read in the caller's (read-only) session."""
     docx, _ = render(session, config, app)
-    form = application_form(app.year)
-    values = form.complete_values(applications.load_answers(session, app.id))
-    ledgers = ledgers_for_materials(session, app.studio_id, [app.year - 2, app.year - 1])
-    materials = render_materials_docx(form, values, year=app.year, org_name=config.org_name, ledgers=ledgers,
-                                      record=seven_record.facts(session, app))
+    form, _, status = proof_rows.status(session, app)
+    draft = materials.draft(session, config, app)
     order = {item.key: n for n, item in enumerate(form.items)}
-    rows = sorted(proofs_of(session, app.id), key=lambda r: (order.get(r[0].field_key, len(order)), r[0].id))
+    # form order, then the 七有 records' proofs by record, then 说明7's 其他证明材料; each in the order received
+    rows = sorted(proof_rows.proofs_of(session, app.id),
+                  key=lambda r: (order.get(r[0].field_key, len(order)), r[0].field_key == proof_rows.OTHER.key,
+                                 r[0].field_key if r[0].field_key not in order else "", r[0].id))
     proofs = []
     for n, (att, stored) in enumerate(rows, 1):
-        item = form.by_key.get(att.field_key)
         path = stored.path if stored.path and Path(stored.path).is_file() else ""
-        label = item.qualified if item is not None else seven_record.key_label(att.field_key) or "其他"
-        proofs.append(Proof(n, label, stored.name, path))
-    return Contents(app.studio.name, app.year, docx, materials, proofs)
+        proofs.append(Proof(n, proof_label(form, att.field_key), stored.name, path))
+    starred = [Starred(item.qualified, item.key, needed) for item, _, needed in status]
+    return Contents(app.studio.name, app.year, docx, draft.docx(), proofs, starred, draft.to_supply(), draft.left_out)
+
+
+def proof_label(form, key):
+    """The name a proof's item is listed with: the starred item, a 七有 record, or 其他证明材料."""
+    item = form.by_key.get(key)
+    if item is not None:
+        return item.qualified
+    if key == proof_rows.OTHER.key:
+        return proof_rows.OTHER.qualified
+    return seven_record.key_label(key) or proof_rows.OTHER.qualified
 
 
 # -- building -------------------------------------------------------------------------------------
@@ -136,9 +155,10 @@ def build(contents, config):
                     proof_pdfs[proof.number] = converted.read_bytes()
                 else:
                     proof.note = "文件无法转换，见电子版"
-        parts = [(out / f"{name}.pdf").read_bytes() for name in ("01-form", "02-materials", "03-list")]
+        form = (out / "01-form.pdf").read_bytes()
+        parts = [(out / f"{name}.pdf").read_bytes() for name in ("02-materials", "03-list")]
         parts += [proof_pdfs[p.number] for p in contents.proofs if p.number in proof_pdfs]
-        pdf, pages = merge_with_page_numbers(parts)
+        pdf, pages = merge(form, parts)
     pdf_name = f"{contents.base}申报材料包.pdf"
     zip_name = f"{contents.base}申报材料包（电子版）.zip"
     return pdf, electronic_zip(contents, pdf, pdf_name), pdf_name, zip_name, pages
@@ -149,7 +169,8 @@ def convert(soffice, sources, outdir, profile):
     command = [soffice, f"-env:UserInstallation={profile.resolve().as_uri()}", "--headless", "--norestore",
                "--nolockcheck", "--convert-to", "pdf", "--outdir", str(outdir), *map(str, sources)]
     try:
-        result = subprocess.run(command, capture_output=True, timeout=CONVERT_TIMEOUT, check=False)
+        result = subprocess.run(command, capture_output=True, timeout=CONVERT_TIMEOUT, check=False,
+                                env=fonts.environment())
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise PackageError(f"LibreOffice 转换 PDF 失败（{type(exc).__name__}），请稍后再试或联系管理员。") from exc
     missing = [s.name for s in sources[:3] if not (outdir / f"{s.stem}.pdf").is_file()]
@@ -185,66 +206,79 @@ def _readable_pdf(data):
         return False
 
 
-def merge_with_page_numbers(parts):
-    """The PDFs one after the other, each page stamped 「- n / N -」 at the foot; (bytes, N)."""
+def merge(form, parts):
+    """The form's pages as they are (and a blank back page when they are odd: 说明11 asks for two-sided
+    printing, so what follows starts on a new sheet), then ``parts``' pages numbered 「— n —」 from 1;
+    (bytes, all pages)."""
     from pypdf import PdfReader, PdfWriter
     writer = PdfWriter()
+    for page in PdfReader(io.BytesIO(form)).pages:
+        writer.add_page(page)
+    if len(writer.pages) % 2:
+        last = writer.pages[-1].mediabox
+        writer.add_blank_page(width=float(last.width), height=float(last.height))
+    first = len(writer.pages)
     for data in parts:
         for page in PdfReader(io.BytesIO(data)).pages:
             writer.add_page(page)
-    total = len(writer.pages)
-    for n, page in enumerate(writer.pages, 1):
+    for n, page in enumerate(writer.pages[first:], 1):
         page.transfer_rotation_to_content()
-        page.merge_page(_number_page(page, f"- {n} / {total} -"))
+        page.merge_page(_number_page(page, n))
     buffer = io.BytesIO()
     writer.write(buffer)
-    return buffer.getvalue(), total
+    return buffer.getvalue(), len(writer.pages)
 
 
-def _number_page(page, text):
+def _number_page(page, n):
+    """An overlay with 「— n —」 centred at the page's foot in Times (the serif of the standard 14)."""
     from pypdf import PageObject
     from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
     box = page.mediabox
     width, left, bottom = float(box.width), float(box.left), float(box.bottom)
     overlay = PageObject.create_blank_page(width=width, height=float(box.height))
     font = DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-                             NameObject("/BaseFont"): NameObject("/Helvetica")})
+                             NameObject("/BaseFont"): NameObject("/Times-Roman"),
+                             NameObject("/Encoding"): NameObject("/WinAnsiEncoding")})
     overlay[NameObject("/Resources")] = DictionaryObject(
         {NameObject("/Font"): DictionaryObject({NameObject("/FPageNo"): font})})
-    x = left + width / 2 - len(text) * 2.5          # Helvetica digits are 0.556 em: about centred at 9 pt
+    text = f"\x97 {n} \x97"                          # em dashes (WinAnsi 0x97) around the number
+    ems = 2 * 1.0 + 2 * 0.25 + 0.5 * len(str(n))     # Times: em dash 1, space 0.25, digit 0.5 em
+    x = left + (width - ems * NUMBER_SIZE) / 2
     stream = DecodedStreamObject()
-    stream.set_data(f"q BT /FPageNo 9 Tf {x:.1f} {bottom + 14:.1f} Td ({text}) Tj ET Q".encode("ascii"))
+    stream.set_data(f"q BT /FPageNo {NUMBER_SIZE} Tf {x:.1f} {bottom + 12:.1f} Td ({text}) Tj ET Q".encode("latin-1"))
     overlay[NameObject("/Contents")] = stream
     return overlay
 
 
 def list_docx(contents):
-    """The 证明材料清单: every proof, numbered, with the item it proves."""
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Mm, Pt
-    document = Document()
-    section = document.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.left_margin = section.right_margin = Mm(22)
-    title = document.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(title, "证明材料清单", bold=True, size=Pt(16))
-    _run(document.add_paragraph(), f"工作室：{contents.studio}    申报年度：{contents.year}")
-    _run(document.add_paragraph(), "说明：表中带 * 的项目均须提供证明复印件，经济效益须为加盖单位财务章的原件。"
-                                   "证明材料按下表顺序附在本页之后。")
-    if not contents.proofs:
-        _run(document.add_paragraph(), "（暂无证明材料）")
-        return _save(document)
-    table = document.add_table(rows=1, cols=4)
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, ("序号", "证明的项目", "文件", "备注")):
-        _run(cell.paragraphs[0], text, bold=True)
+    """The 证明材料清单: every starred item in form order with its proofs, numbered, or 缺少证明 /
+    无需证明 when it has none; then the 七有 records' proofs and 说明7's 其他证明材料."""
+    document = _new_document()
+    _paragraph(document, "证明材料清单", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=Pt(16))
+    _paragraph(document, f"工作室：{contents.studio}    申报年度：{contents.year}")
+    _paragraph(document, "说明：表中带 * 的项目均须提供证明复印件，经济效益须为加盖单位财务章的原件；"
+                         "其他需要说明的内容可附书面证明材料（填表说明 7）。证明材料按下表顺序附在本页之后。")
+    _paragraph(document)
+    rows = [Row([Cell("序号", 12, bold=True), Cell("证明的项目", 44, bold=True), Cell("文件", 54, bold=True),
+                 Cell("备注", 56, bold=True)])]
+    by_label = {}
     for proof in contents.proofs:
-        cells = table.add_row().cells
-        for cell, text in zip(cells, (str(proof.number), proof.label, proof.name, proof.note or "附后")):
-            _run(cell.paragraphs[0], text)
+        by_label.setdefault(proof.label, []).append(proof)
+    labels = [item.label for item in contents.starred]
+    labels += [label for label in by_label if label not in labels]
+    needed = {item.label: item.needed for item in contents.starred}
+    for label in labels:
+        for proof in by_label.get(label, []):
+            rows.append(_list_row(str(proof.number), label, proof.name, proof.note or "附后"))
+        if label not in by_label:
+            rows.append(_list_row("", label, "—", "缺少证明" if needed.get(label) else "未填写或为 0，无需证明"))
+    _table(document, rows)
     return _save(document)
+
+
+def _list_row(number, label, name, note):
+    left = WD_ALIGN_PARAGRAPH.LEFT
+    return Row([Cell(number, 12), Cell(label, 44, align=left), Cell(name, 54, align=left), Cell(note, 56, align=left)])
 
 
 def _save(document):

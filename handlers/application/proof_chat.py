@@ -35,7 +35,7 @@ class ProofUpload(Flow):
         if not attachments or turn.incoming.text.strip():
             return False
         app = turn.session.get(Application, frame.data["app"])
-        item = application_form(app.year).by_key[frame.data["key"]]
+        item = proofs.item_of(application_form(app.year), frame.data["key"])
         outcome = app_service.add_proofs(turn.ctx, app, item.key, [a.ref for a in attachments],
                                          replace=frame.data.get("replace"))
         frame.data["replace"] = None            # one file replaces; the next ones are added

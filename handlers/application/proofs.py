@@ -5,8 +5,10 @@ A starred item (``proof=True`` in handlers/application/schema.py) answered with 
 prove — a non-empty text, a number other than 0, a list with rows — needs at least one proof
 copy, kept as an ``Attachment`` row (owner ``application``, the item's key). Adding, replacing and
 deleting them is the application service's (handlers/services/applications.py); the chat's side
-(证明, 删除证明, 替换证明, files sent) is handlers/application/proof_chat.py.
+(证明, 删除证明, 替换证明, files sent) is handlers/application/proof_chat.py. 说明7's extra written proofs,
+tied to no starred item, are kept with ``证明 其他`` under ``OTHER``.
 """
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, select
@@ -18,7 +20,20 @@ from storage import applications
 from storage.models import Attachment, StoredFile
 
 HOW_TO = ("补充：发送「证明 项目名」后发送照片或文件（也可以在填写带 * 的项目后直接发送）；"
+          "其他需要说明的书面材料（填表说明 7）：「证明 其他」；"
           "删除：「删除证明 项目名 序号」；替换：「替换证明 项目名 序号」。")
+
+
+@dataclass(frozen=True)
+class Extra:
+    """说明7's 其他证明材料: written proofs tied to no starred item (the files' key is ``key``)."""
+    key: str = "other"
+    qualified: str = "其他证明材料"
+    proof: bool = True
+
+
+OTHER = Extra()
+OTHER_WORDS = ("其他", "其它", "其他证明", "其他证明材料", "其他材料", "其它材料", "补充材料", "补充证明", "补充证明材料")
 
 
 # -- what needs proof --------------------------------------------------------------------------
@@ -99,6 +114,9 @@ def listing(session, app, *, how_to=True):
         lines.append(f"无需证明（未填写或为 0）：{'、'.join(not_needed)}")
     lacking = [item.qualified for item, count, needed in rows if needed and count == 0]
     lines.append(f"还有 {len(lacking)} 项缺少证明：{'、'.join(lacking)}。" if lacking else "每一项都已有证明材料。")
+    others = counts(session, app.id).get(OTHER.key, 0)
+    if others:
+        lines.append(f"{OTHER.qualified}（填表说明 7）：{others} 份。")
     lines.append("经济效益的证明须为加盖单位财务章的原件。")
     if how_to:
         lines.append(HOW_TO)
@@ -120,6 +138,8 @@ def item_listing(session, app, item):
 def resolve(form, label):
     """The starred item ``label`` names; UserError (with the choices) when it names none or several."""
     label = label.strip().strip("「」“”\"'")
+    if label in OTHER_WORDS:
+        return OTHER
     items = [i for i in form.lookup(label) if i.proof]
     exact = [i for i in items if i.qualified == label]
     if exact:
@@ -142,3 +162,8 @@ def _split_index(args):
     if not label or not number.strip().isdigit():
         raise UserError("请写出项目名和序号，例如「删除证明 创新成果 1」。发送「证明 项目名」查看序号。")
     return label, int(number)
+
+
+def item_of(form, key):
+    """The item proofs under ``key`` belong to: a starred field, or 其他证明材料."""
+    return OTHER if key == OTHER.key else form.by_key.get(key)

@@ -124,7 +124,7 @@ def ledgers_for_materials(session, studio_id, years):
         d = e.data
         result["activities"].append({"date": d.get("date"), "kind": d.get("kind"), "topic": d.get("topic"),
                                      "participants": d.get("participants"), "hours": d.get("hours"),
-                                     "place": d.get("place") or ""})
+                                     "place": d.get("place") or "", "notes": d.get("notes") or ""})
     for e in pick("achievement"):
         d = e.data
         amount = ""
@@ -142,5 +142,6 @@ def ledgers_for_materials(session, studio_id, years):
         d = e.data
         result["funding"].append({"date": d.get("date"), "direction": d.get("direction"), "amount": d.get("amount"),
                                   "unit": d.get("unit") or "", "category": d.get("category") or "",
-                                  "purpose": d.get("purpose") or "", "notes": d.get("notes") or ""})
+                                  "purpose": d.get("purpose") or "", "notes": d.get("notes") or "",
+                                  "hold": d.get("hold") or ""})
     return result

@@ -297,6 +297,12 @@ def describe(ledger, data):
 HOLD_LABELS = {"pending": "待单位工会确认", "confirmed": "单位工会已确认"}
 
 
+def confirmed(data):
+    """Whether a funding entry stands as booked: not held for the unit union (nor refused) — only
+    such an expense is money spent in the documents."""
+    return (data or {}).get("hold") in (None, "", "confirmed")
+
+
 def member_detail(data):
     """What happened to a member: 晋升为高级技师 / 获企业劳模 / 加入工作室 / 退出工作室."""
     kind = data.get("kind")
