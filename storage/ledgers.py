@@ -93,16 +93,25 @@ def count(session, studio_id, ledger=None):
     return session.scalar(query) or 0
 
 
+HELD = "pending"            # an expense's ``hold`` while the unit union has not confirmed it
+
+
+def counted(data):
+    """Whether a funding entry counts in the balance, the statistics and 附件2: an expense held for
+    the unit union (``hold`` pending) counts nowhere until it is confirmed."""
+    return (data or {}).get("hold") != HELD
+
+
 def signed_amount(entry):
     amount = Decimal(str((entry.data or {}).get("amount") or 0))
     return amount if entry.data.get("direction") == "收入" else -amount
 
 
 def balance(session, studio_id, until=None):
-    """Income minus expense (万元) over live funding entries, up to ``until`` (inclusive) if given."""
+    """Income minus expense (万元) over live, counted funding entries, up to ``until`` (inclusive) if given."""
     total = Decimal(0)
     for entry in entries(session, studio_id, "funding"):
-        if until is None or entry.entry_date <= until:
+        if (until is None or entry.entry_date <= until) and counted(entry.data):
             total += signed_amount(entry)
     return total
 

@@ -81,7 +81,7 @@ class ApplicationHost(Host):
 
     def haves(self, turn, walker):
         values = walker.form.complete_values(walker.answers)
-        return seven_record.check(turn.session, walker.store.app, values)
+        return seven_record.check(turn.session, walker.store.app, values, turn.config)
 
     def preview_extra(self, turn, walker):
         return seven.report(self.haves(turn, walker))
@@ -198,7 +198,7 @@ def seven_haves(turn, args):
     app = application_or_refuse(turn)
     form = application_form(app.year)
     values = form.complete_values(applications.load_answers(turn.session, app.id))
-    turn.reply(seven.report(seven_record.check(turn.session, app, values)))
+    turn.reply(seven.report(seven_record.check(turn.session, app, values, turn.config)))
 
 
 def export_command(turn, args):

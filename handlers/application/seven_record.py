@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from bot import files
 from bot.errors import UserError
-from handlers.application import seven
+from handlers.application import honours, seven
 from handlers.application.current import application_in, current_application
 from handlers.ledgers import statistics
 from storage import applications, clock
@@ -304,7 +304,8 @@ def register(router):
                            roles=["leader", "member"], help=helps[topic.key])
 
 
-def check(session, app, values):
-    """The 七有 of ``app``: its answers, its studio's ledgers and what was recorded here."""
+def check(session, app, values, config):
+    """The 七有 of ``app``: its answers, its studio's ledgers and what was recorded here, judged by
+    the deployment's standard (``config``) and the honour vocabulary in force."""
     return seven.check(values, statistics.facts(session, app.studio_id, app.year), app.year,
-                       record=facts(session, app))
+                       record=facts(session, app), standard=seven.standard(config, honours.honours(session)))

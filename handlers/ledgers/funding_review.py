@@ -1,7 +1,8 @@
 """Doubtful expenses held for the unit union: the hold when saving, 待确认经费 / 经费确认 / 经费驳回.
 
-A payment to people is refused outright (handlers/ledgers/funding_rule.py); an expense whose use does not
-plainly fit its category is saved marked 待单位工会确认, and the unit union confirms or rejects it.
+A payment to people or a use outside the studio is refused outright (handlers/ledgers/funding_rule.py); an
+expense the rule cannot decide (or would ask about) is saved marked 待单位工会确认 and counts nowhere until the
+unit union confirms it; the unit union confirms or rejects it.
 Both are audited in the ledger's audit trail (``LedgerAudit``).
 """
 from sqlalchemy import select
@@ -17,18 +18,23 @@ UNION = ("union",)
 
 
 def doubt(data):
-    """Why an expense would be held ("" when it fits); raises the rule for a payment to people."""
-    verdict = funding_rule.judge(data.get("category"), data.get("purpose"))
-    if verdict.kind == funding_rule.REFUSE:
+    """Why an expense would be held ("" when it is booked); raises the rule for a refused one.
+
+    An expense the rule would ask about (收款方 / 受益方, ``funding_rule.ASK``) is held for the unit union
+    while the conversation does not ask: the reason says what is not known."""
+    verdict = funding_rule.verdict_of(data)
+    if verdict.kind == funding_rule.REFUSED:
         raise UserError(schema.FUNDING_RULE + "\n" + verdict.reason)
-    return verdict.reason if verdict.kind == funding_rule.HOLD else ""
+    if verdict.kind == funding_rule.ASK:
+        return f"{verdict.reason}，需核实{verdict.ask}"
+    return verdict.reason if verdict.kind == funding_rule.HELD else ""
 
 
 def check(data):
     """Before saving an expense: refuse it, or mark it held (returns the reason), or pass ("")."""
     reason = doubt(data)
     if reason:
-        data["hold"], data["hold_reason"] = "pending", reason
+        data["hold"], data["hold_reason"] = ledgers.HELD, reason
     return reason
 
 
@@ -57,7 +63,7 @@ def _held_entry(turn, args):
     if not ref.isdigit():
         raise UserError("请写上台账编号，例如「经费确认 12」或「经费驳回 12 用途属于发放福利」。")
     entry = ledgers.get_entry(turn.session, int(ref))
-    if entry is None or entry.ledger != "funding" or (entry.data or {}).get("hold") != "pending":
+    if entry is None or entry.ledger != "funding" or (entry.data or {}).get("hold") != ledgers.HELD:
         raise UserError(f"编号 {ref} 不是待确认的经费支出。发送「待确认经费」查看。")
     studio = turn.session.get(Studio, entry.studio_id)
     if studio.unit_id != turn.person.unit_id:
@@ -99,7 +105,7 @@ def pending_list(turn, args):
     rows = turn.session.execute(select(LedgerEntry, Studio).join(Studio, Studio.id == LedgerEntry.studio_id).where(
         LedgerEntry.ledger == "funding", LedgerEntry.deleted_at.is_(None), Studio.unit_id == turn.person.unit_id)
         .order_by(LedgerEntry.id)).all()
-    held = [(e, s) for e, s in rows if (e.data or {}).get("hold") == "pending"]
+    held = [(e, s) for e, s in rows if not ledgers.counted(e.data)]
     if not held:
         turn.reply("目前没有待确认的经费支出。")
         return

@@ -7,10 +7,11 @@ and records what was offered; ``facts`` feeds the 七有 check.
 from collections import OrderedDict
 from decimal import Decimal
 
-from storage import clock
 from bot.forms.parsers import format_wan
 from handlers.application.schema import HONOURS, SKILL_GRADES
-from storage import applications, ledgers
+from handlers.ledgers import funding_rule, schema
+from storage import applications, clock, ledgers
+from storage.models import Studio
 
 REASON = "根据台账统计"
 AWARD_KEYS = {"国际": "innovation.award_intl", "国家": "innovation.award_national",
@@ -114,32 +115,58 @@ def compute(session, studio_id, year):
     return result
 
 
-HIGH_LEVELS = ("国际", "国家", "省部")     # 省级或行业（系统）以上
+HIGH_LEVELS = ("国际", "国家", "省部")     # 省级或行业（系统）以上 (an industry award is recorded as 省部)
 
 
-def facts(session, studio_id, year):
-    """Ledger facts for the 七有 check; empty while the studio keeps no ledgers (so: unknown).
+def _results_of_year(entries, year, closed):
+    """The 立项 and the results recognised at 省级/行业 level or above of one year, by name: a 立项
+    without a plan or with a target not after its start is ``doubtful`` (with why), not a 立项 that counts."""
+    of_year = [e for e in entries if e.entry_date.year == year]
+    projects, doubtful = [], []
+    for e in of_year:
+        if e.data.get("kind") != "立项":
+            continue
+        problem = schema.project_problem(e.data)
+        if problem:
+            doubtful.append(f"「{e.data.get('title', '')}」{problem}")
+        else:
+            projects.append(e.data.get("title", ""))
+    high = [e.data.get("title", "") for e in of_year
+            if (e.data.get("kind") == "获奖" and e.data.get("level") in HIGH_LEVELS)
+            or (e.data.get("kind") == "创新成果" and e.data.get("recognition") in schema.RECOGNITION_LEVELS)]
+    return {"projects": projects, "doubtful": doubtful, "high": high, "closed": closed}
 
-    有创新成果 is 每年: for each of the two years before ``year``, the 立项 and the results recognised
-    at 省级/行业 level or above (awards of level 国际/国家/省部), by name."""
+
+def facts(session, studio_id, year, years=None):
+    """Ledger facts for the 七有 check; empty while the studio keeps no ledgers (so: 待核实).
+
+    有创新成果 is 每年: for each year looked at — ``years``, by default the two before ``year`` (近两年 of
+    an application; a spot check passes the current year) — the 立项 and the results recognised at
+    省级/行业 level or above (awards of level 国际/国家/省部, a 技术认定 of a 创新成果), by name; a year not
+    over yet is not ``closed``. 有经费保障 reads the studio's unit and, when it keeps a funding
+    ledger, the income of those years by source, the naming grant left out."""
     if not ledgers.count(session, studio_id):
         return {}
-    this_year = min(year, clock.today().year)
+    today = clock.today()
+    this_year = min(year, today.year)
+    years = sorted(years or (year - 2, year - 1))
     funding = ledgers.entries(session, studio_id, "funding")
-    achievements = ledgers.entries(session, studio_id, "achievement", years=[year - 2, year - 1, this_year])
-    by_year = {}
-    for y in (year - 2, year - 1):
-        of_year = [e for e in achievements if e.entry_date.year == y]
-        by_year[y] = {"projects": [e.data.get("title", "") for e in of_year if e.data.get("kind") == "立项"],
-                      "high": [e.data.get("title", "") for e in of_year
-                               if e.data.get("kind") == "获奖" and e.data.get("level") in HIGH_LEVELS]}
-    return {
-        "equipment_entries": sum(e.data.get("direction") == "支出" and e.data.get("category") == "设备购置"
-                                 and e.data.get("hold") != "pending" for e in funding),
+    achievements = ledgers.entries(session, studio_id, "achievement", years=sorted({*years, this_year}))
+    studio = session.get(Studio, studio_id)
+    result = {
+        "unit": studio.unit.name if studio is not None and studio.unit is not None else "",
+        "equipment_entries": sum(funding_rule.counts_as_spent(e.data) and e.data.get("category") == "设备购置"
+                                 for e in funding),
         "activities_last_year": len(ledgers.entries(session, studio_id, "activity", years=[year - 1])),
         "projects_this_year": sum(e.data.get("kind") == "立项" for e in achievements if e.entry_date.year == this_year),
-        "results_by_year": by_year,
+        "results_by_year": {y: _results_of_year(achievements, y, y < today.year) for y in years},
     }
+    if funding:
+        result["funding_by_year"] = {
+            y: [{"unit": e.data.get("unit") or "", "amount": e.data.get("amount")} for e in funding
+                if e.data.get("direction") == "收入" and e.entry_date.year == y and not is_naming_grant(e)]
+            for y in years}
+    return result
 
 
 def offer(turn, walker, item):
