@@ -166,7 +166,7 @@ def read(title, vocabulary=BUILT_IN, org_names=()):
         return Reading(UNKNOWN, title, why=f"「{title}」不在荣誉名录中")
     kind, start, end = found
     if text[end:]:
-        return Reading(UNKNOWN, title, why=f"「{title}」不是名录中的称号（{kind.name}之后还有「{text[end:]}」）")
+        return Reading(UNKNOWN, title, why=f"「{title}」不是名录中的称号（「{text[start:end]}」之后还有「{text[end:]}」）")
     level = kind.fixed_level or level_of(text[:start], org_names)
     if level is None:
         return Reading(UNKNOWN, title, why=f"「{title}」的颁发单位或级别（「{text[:start]}」）无法确认")

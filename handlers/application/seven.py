@@ -329,7 +329,7 @@ def _funding(values, ledger, year, standard):
     if not own:
         return Have("有经费保障", UNKNOWN, "所在单位尚未填写，无法核对经费是否来自所在单位", "经费来源")
     years = {"y1": year - 2, "y2": year - 1} if year else {}
-    parts, short, strangers, grants = [], [], [], []
+    parts, short, strangers, grants, funded = [], [], [], [], 0
     for tag, total, sources in rows:
         label = f"{years.get(tag, tag)} 年"
         if total is None and not sources:
@@ -343,6 +343,7 @@ def _funding(values, ledger, year, standard):
         parts.append(f"{label}所在单位投入 {own_money.normalize():f} 万元" if own_money
                      else f"{label}投入 {total.normalize():f} 万元，未注明来源" if unnamed
                      else f"{label}所在单位没有投入")
+        funded += own_money > 0
         if not own_money:
             short.append(f"{label}没有所在单位的投入" if not unnamed else f"{label}经费来源未注明")
     reason = f"{source}：{'；'.join(parts)}"
@@ -353,7 +354,7 @@ def _funding(values, ledger, year, standard):
         reason += f"；另有其他单位投入：{'、'.join(strangers)}"
     if not short:
         return Have("有经费保障", MET, reason)
-    if all("没有所在单位的投入" in s for s in short) and not strangers:
+    if not funded and not strangers and all("没有所在单位的投入" in s for s in short):
         return Have("有经费保障", NOT_MET, reason)
     return Have("有经费保障", UNKNOWN, f"{reason}；{'；'.join(short)}",
                 f"经费来源是否为所在单位「{own}」（或其所属部门）的投入")

@@ -118,7 +118,7 @@ def _for_other(text):
     """The other department or unit ``text`` spends for (「为项目部…」), or None."""
     match = re.search(FOR + r"([^，,。；;：:]{0,8}?)(" + "|".join(OTHER_UNITS) + ")", text)
     if match and "工作室" not in match.group(1):
-        return match.group(1) + match.group(2)
+        return match.group(0)
     return None
 
 

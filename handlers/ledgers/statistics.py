@@ -2,13 +2,15 @@
 
 ``compute`` turns the last two years of ledger entries into application answers (same JSON
 shapes the form's parsers produce); ``offer`` proposes them in the form with an [采用] button
-and records what was offered; ``facts`` feeds the 七有 check.
+and records what was offered; ``differences`` lists where the form and the ledgers disagree (the
+documents carry the form's figure); ``facts`` feeds the 七有 check.
 """
 from collections import OrderedDict
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from bot.forms.parsers import format_wan
-from handlers.application.schema import HONOURS, SKILL_GRADES
+from handlers.application.schema import HONOURS, SKILL_GRADES, application_form
 from handlers.ledgers import funding_rule, schema
 from storage import applications, clock, ledgers
 from storage.models import Studio
@@ -167,6 +169,73 @@ def facts(session, studio_id, year, years=None):
                 if e.data.get("direction") == "收入" and e.entry_date.year == y and not is_naming_grant(e)]
             for y in years}
     return result
+
+
+@dataclass(frozen=True)
+class Difference:
+    key: str
+    label: str              # the field's name in the form
+    form: str               # the form's figure, as shown
+    ledger: str             # the ledgers' figure, as shown
+
+    def line(self):
+        return (f"「{self.label}」申报表填的是 {self.form}，台账统计为 {self.ledger}；"
+                f"申报表和材料使用申报表的数字（{self.form}）")
+
+
+def _same(value, other):
+    """Whether a form answer and a ledger figure say the same (numbers, sources, 明细 by name)."""
+    if isinstance(value, list) or isinstance(other, list):
+        value, other = value or [], other or []
+        if (value and "name" in value[0]) or (other and "name" in other[0]):
+            return sorted(r.get("name") or "" for r in value) == sorted(r.get("name") or "" for r in other)
+        return sorted(map(_source, value)) == sorted(map(_source, other))
+    try:
+        return Decimal(str(value)) == Decimal(str(other))
+    except InvalidOperation:
+        return str(value) == str(other)
+
+
+def _source(row):
+    try:
+        amount = Decimal(str(row.get("amount"))).normalize()
+    except InvalidOperation:
+        amount = None
+    return (row.get("unit") or "").strip(), str(amount)
+
+
+def _shown(item, value):
+    if isinstance(value, list) and value and "name" in value[0]:
+        return f"{len(value)} 人（{'、'.join(r.get('name') or '' for r in value)}）"
+    if isinstance(value, list):
+        return "；".join(f"{r.get('unit')} {r.get('amount')} 万元" if r.get("amount") not in (None, "")
+                        else str(r.get("unit")) for r in value) or "（无）"
+    return item.display(value)
+
+
+def differences(year, answers, stats):
+    """Where the form's statistical figures (``answers``) and the ledgers' (``stats``, from ``compute``)
+    disagree, in the form's order; the documents carry the form's figure. A figure the leader has
+    not answered is no difference (it is missing, and offered when asked)."""
+    form = application_form(year)
+    found = []
+    for item in form.items:
+        if item.key not in stats or answers.get(item.key) in (None, "", []):
+            continue
+        value, figure = answers[item.key], stats[item.key]
+        if item.key.endswith(".sources") and len(value) == 1 and value[0].get("amount") in (None, ""):
+            amount = answers.get(item.key.replace(".sources", ".amount"))
+            value = [dict(value[0], amount=amount)]          # one source: it gave the whole amount
+        if not _same(value, figure):
+            found.append(Difference(item.key, item.qualified, _shown(item, value), _shown(item, figure)))
+    return found
+
+
+def ledger_differences(session, app, answers):
+    """``differences`` of an application against its studio's ledgers (none while it keeps none)."""
+    if not ledgers.any_entry(session, app.studio_id):
+        return []
+    return differences(app.year, answers, compute(session, app.studio_id, app.year))
 
 
 def offer(turn, walker, item):
