@@ -348,7 +348,7 @@ def _funding(values, ledger, year, standard):
             short.append(f"{label}没有所在单位的投入" if not unnamed else f"{label}经费来源未注明")
     reason = f"{source}：{'；'.join(parts)}"
     if grants:
-        reason += f"（{'、'.join(dict.fromkeys(grants))}的经费不是所在单位的经费保障）"
+        reason += f"；{'、'.join(dict.fromkeys(grants))}的经费不计（不是所在单位的经费保障）"
     strangers = list(dict.fromkeys(strangers))
     if strangers:
         reason += f"；另有其他单位投入：{'、'.join(strangers)}"
@@ -356,8 +356,7 @@ def _funding(values, ledger, year, standard):
         return Have("有经费保障", MET, reason)
     if not funded and not strangers and all("没有所在单位的投入" in s for s in short):
         return Have("有经费保障", NOT_MET, reason)
-    return Have("有经费保障", UNKNOWN, f"{reason}；{'；'.join(short)}",
-                f"经费来源是否为所在单位「{own}」（或其所属部门）的投入")
+    return Have("有经费保障", UNKNOWN, reason, f"经费来源是否为所在单位「{own}」（或其所属部门）的投入")
 
 
 # -- 有创新成果 ------------------------------------------------------------------------------------

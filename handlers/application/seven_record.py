@@ -6,7 +6,7 @@
 * ``场所`` — whether the place carries the 牌匾 (挂牌) and what it serves (学习、研讨、展示 …).
 
 The answer is kept in the application's ``flags["seven"]`` as ``{topic: [kinds present]}``; a topic
-missing from it is not answered yet (七有 says ?), an empty list is answered "none". Files are
+missing from it is not answered yet (七有 says 待核实), an empty list is answered "none". Files are
 proofs (``Attachment`` rows, owner ``application``) under the declared keys ``seven.<topic>`` or
 ``seven.<topic>.<kind>`` when the message named one kind.
 """

@@ -145,5 +145,6 @@ def ledgers_for_materials(session, studio_id, years):
         d = e.data
         result["funding"].append({"date": d.get("date"), "direction": d.get("direction"), "amount": d.get("amount"),
                                   "unit": d.get("unit") or "", "category": d.get("category") or "",
-                                  "purpose": d.get("purpose") or "", "notes": d.get("notes") or ""})
+                                  "purpose": d.get("purpose") or "", "notes": d.get("notes") or "",
+                                  **({"hold": d["hold"]} if d.get("hold") else {})})   # for counts_as_spent
     return result
