@@ -47,6 +47,7 @@ LEADER = [
     (["劳模创新工作室"], UNKNOWN, "「劳模」之后还有「创新工作室」"),
     (["项目部首席技师"], UNKNOWN, "颁发单位或级别（「项目部」）无法确认"),
     (["齐鲁工匠"], UNKNOWN, "颁发单位或级别（「齐鲁」）无法确认"),
+    (["青年工匠"], UNKNOWN, "是未注明级别的工匠，名录只认全国、省部、地市、企业级"),
     (["集团青年工匠培养对象", "项目部突出贡献奖"], UNKNOWN, "不在荣誉名录中；「集团青年工匠培养对象」是培养对象"),
     (["集团青年工匠培养对象", "全国技术能手"], MET, "全国技术能手（全国级）"),
     ([], UNKNOWN, "领衔人荣誉尚未填写。请核实：领衔人的荣誉证书"),
@@ -165,6 +166,7 @@ def test_equipment_is_what_a_studio_of_its_type_needs(studio_type, kinds, status
 SIX = ["团队学习", "活动开展", "创新计划", "成果发布", "奖励激励", "内部管理"]
 RULES = [
     (SIX, 3, MET, "（6 类齐全）；活动台账近一年记录 3 次活动（仅作佐证）"),
+    (SIX + ["no files"], 3, UNKNOWN, "未附制度文件或制度上墙的照片"),
     (SIX, 0, UNKNOWN, "台账是否详实"),
     (SIX, None, UNKNOWN, "台账是否详实"),
     (SIX[:5], 3, NOT_MET, "缺少：内部管理"),
@@ -174,7 +176,8 @@ RULES = [
 
 @pytest.mark.parametrize("kinds, activities, status, fragment", RULES)
 def test_rules_are_six_kinds_and_ledgers_kept(kinds, activities, status, fragment):
-    record = {"rules": {"kinds": kinds, "files": 1}} if kinds is not None else {}
+    files = 0 if kinds and "no files" in kinds else 1
+    record = {"rules": {"kinds": kinds, "files": files}} if kinds is not None else {}
     ledger = {"activities_last_year": activities} if activities is not None else {}
     judged(have("有工作制度", record=record, ledger=ledger), status, fragment)
 
@@ -256,7 +259,7 @@ def test_reviewers_read_the_three_outcomes_distinctly():
     values = {"leader.honours": [{"year": "2020", "title": "项目部突出贡献奖"}], "basics.members": 2,
               "basics.area": "30", "basics.type": "窗口服务"}
     record = {"venue": {"kinds": ALL_USES, "files": 0}, "equipment": {"kinds": THREE, "files": 0},
-              "rules": {"kinds": SIX, "files": 0}}
+              "rules": {"kinds": SIX, "files": 2}}
     haves = seven.check(values, {"activities_last_year": 2}, 2025, record, standard=STANDARD)
     assert seven.summary(haves) == "七有 ✓3 待核实3 ✗1（✗ 创新团队；待核实 劳模领衔、经费保障、创新成果）"
     report = seven.report(haves).splitlines()

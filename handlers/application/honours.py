@@ -65,7 +65,7 @@ KINDS = (
     Kind("特级技师", ("特级技师",)),
     Kind("首席技师", ("首席技师",)),
     Kind("技能大师", ("技能大师",)),
-    Kind("工匠", ("工匠",)),
+    Kind("工匠", ("工匠",), levels=LEVELS),          # a 工匠 title names who gave it
 )
 
 BUILT_IN = (

@@ -276,6 +276,8 @@ def _rules(entry, ledger):
     if missing:
         return Have("有工作制度", NOT_MET, f"{head}；缺少：{'、'.join(missing)}{support}")
     reason = f"{head}（{len(RULE_KINDS)} 类齐全）{support}"
+    if not entry.get("files"):
+        return Have("有工作制度", UNKNOWN, f"{reason}；未附制度文件或制度上墙的照片", "制度文件和制度上墙的照片")
     if not activities:
         return Have("有工作制度", UNKNOWN, reason, "台账是否详实、档案资料是否完整（本助手的活动台账近一年没有记录）")
     return Have("有工作制度", MET, reason)
