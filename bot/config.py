@@ -48,6 +48,12 @@ class Config:
     remind_after_working_days: int = 3       # BOT_REMIND_AFTER_DAYS
     grant_wan: str = "5"                     # BOT_NAMING_GRANT_WAN
     naming_quota: int = 10                   # BOT_NAMING_QUOTA: studios named per year at most (每年10个)
+    # the 七有 standards where the 意见 gives no number (「相对合理」): below them 待核实, not ✗
+    team_min_specialties: int = 2            # BOT_TEAM_MIN_SPECIALTIES: different 主要分工 among core members
+    team_min_degree: int = 1                 # BOT_TEAM_MIN_DEGREE: leader and core members with 大学本科 or above
+    team_age_span: int = 10                  # BOT_TEAM_AGE_SPAN: years between the oldest and the youngest
+    team_young_age: int = 35                 # BOT_TEAM_YOUNG_AGE: someone this old or younger (0: not asked)
+    venue_min_area: int = 20                 # BOT_VENUE_MIN_AREA: m² (「一般不少于20平方米」)
     # delivery
     delivery_interval: float = 0.25          # BOT_DELIVERY_INTERVAL (seconds between outbox and task polls)
     delivery_max_attempts: int = 8           # BOT_DELIVERY_MAX_ATTEMPTS
@@ -77,6 +83,9 @@ class Config:
         "naming_from": "BOT_NAMING_FROM", "notice_hour": "BOT_NOTICE_TIME",
         "countdown_days": "BOT_COUNTDOWN_DAYS", "remind_after_working_days": "BOT_REMIND_AFTER_DAYS",
         "grant_wan": "BOT_NAMING_GRANT_WAN", "naming_quota": "BOT_NAMING_QUOTA",
+        "team_min_specialties": "BOT_TEAM_MIN_SPECIALTIES", "team_min_degree": "BOT_TEAM_MIN_DEGREE",
+        "team_age_span": "BOT_TEAM_AGE_SPAN", "team_young_age": "BOT_TEAM_YOUNG_AGE",
+        "venue_min_area": "BOT_VENUE_MIN_AREA",
         "delivery_interval": "BOT_DELIVERY_INTERVAL",
         "delivery_max_attempts": "BOT_DELIVERY_MAX_ATTEMPTS",
         "wecom_corp_id": "WECOM_CORP_ID", "wecom_agent_id": "WECOM_AGENT_ID",
@@ -147,6 +156,13 @@ class Config:
             problems.append("BOT_TRY_UPLOAD_BYTES 应在 1 到 209715200（200 MB）之间")
         if not 1 <= self.naming_quota <= 1000:
             problems.append("BOT_NAMING_QUOTA 应是 1 到 1000 之间的整数（每年命名的工作室数）")
+        for name, value, top in (("BOT_TEAM_MIN_SPECIALTIES", self.team_min_specialties, 20),
+                                 ("BOT_TEAM_MIN_DEGREE", self.team_min_degree, 20),
+                                 ("BOT_TEAM_AGE_SPAN", self.team_age_span, 50),
+                                 ("BOT_TEAM_YOUNG_AGE", self.team_young_age, 70),
+                                 ("BOT_VENUE_MIN_AREA", self.venue_min_area, 10000)):
+            if not 0 <= value <= top:
+                problems.append(f"{name} 应是 0 到 {top} 之间的整数")
         if self.naming_from < "07-01":
             problems.append("BOT_NAMING_FROM 应在下半年（07-01 或以后），命名在考核验收之后的下半年进行")
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", self.notice_hour):

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, func, select
 
 from storage import audit, clock
 from storage.models import Attachment, LedgerEntry, Studio
+from storage.statuses import Hold
 
 GRANT_NOTE = "命名一次性经费支持"
 
@@ -96,16 +97,25 @@ def count(session, studio_id, ledger=None):
     return session.scalar(query) or 0
 
 
+HELD = Hold.PENDING         # an expense's ``hold`` while the unit union has not confirmed it
+
+
+def counted(data):
+    """Whether a funding entry counts in the balance, the statistics and 附件2: an expense held for
+    the unit union counts nowhere until it is confirmed (the one rule; everything asks here)."""
+    return (data or {}).get("hold") in (None, "", Hold.CONFIRMED)
+
+
 def signed_amount(entry):
     amount = Decimal(str((entry.data or {}).get("amount") or 0))
     return amount if entry.data.get("direction") == "收入" else -amount
 
 
 def balance(session, studio_id, until=None):
-    """Income minus expense (万元) over live funding entries, up to ``until`` (inclusive) if given."""
+    """Income minus expense (万元) over live, counted funding entries, up to ``until`` (inclusive) if given."""
     total = Decimal(0)
     for entry in entries(session, studio_id, "funding"):
-        if until is None or entry.entry_date <= until:
+        if (until is None or entry.entry_date <= until) and counted(entry.data):
             total += signed_amount(entry)
     return total
 

@@ -140,17 +140,21 @@ def test_facts_for_the_seven_haves(bot, chat):
     sid = load(bot)
     with bot.db.session() as s:
         assert statistics.facts(s, sid, 2025) == {
+            "unit": "中交示范工程局有限公司",
             "equipment_entries": 1, "activities_last_year": 2, "projects_this_year": 1,
-            "results_by_year": {2023: {"projects": ["富水砂层始发风险控制"], "high": []},
-                                2024: {"projects": [], "high": ["纠偏辅助系统", "盾构新工法"]}}}
+            "results_by_year": {2023: {"projects": ["富水砂层始发风险控制"], "doubtful": [], "high": [], "closed": True},
+                                2024: {"projects": [], "doubtful": [], "high": ["纠偏辅助系统", "盾构新工法"],
+                                       "closed": True}},
+            "funding_by_year": {2023: [{"unit": "中交示范工程局", "amount": "3"}, {"unit": "中交隧道局", "amount": "2"}],
+                                2024: [{"unit": "中交示范工程局", "amount": "5"}, {"unit": "中交示范工程局", "amount": "1"}]}}
     leader = chat("leader")
     leader.send("申报")
     leader.send("取消")
     leader.press("确认退出")
     reply = leader.send("七有")
     # ledger entries support 设备/制度, they are not the verdict (handlers/application/seven_record.py asks)
-    assert "? 有设备设施：尚未登记设备设施" in reply and "经费台账记录设备购置 1 笔（仅作佐证）" in reply
-    assert "? 有工作制度：尚未登记制度" in reply and "活动台账近一年记录 2 次活动（仅作佐证）" in reply
+    assert "待核实 有设备设施：尚未登记设备设施" in reply and "经费台账记录设备购置 1 笔（仅作佐证）" in reply
+    assert "待核实 有工作制度：尚未登记制度" in reply and "活动台账近一年记录 2 次活动（仅作佐证）" in reply
     assert "✗ 有创新成果" in reply and "2023 年没有省级或行业以上成果" in reply and "2024 年没有立项" in reply
 
 

@@ -27,7 +27,7 @@ from handlers.application import prose
 from handlers.application.docx_layout import FONT, _new_document, _paragraph, _table, _to_bytes
 from handlers.application.docx_render import _member_header, _member_row
 from handlers.application.schema import HONOURS, SKILL_GRADES
-from handlers.ledgers.schema import confirmed
+from storage.ledgers import counted
 from handlers.ledgers.statistics import is_grant_data
 
 TO_FILL = "（待补充）"
@@ -147,7 +147,7 @@ def _is_expense(entry: dict) -> bool:
 
 def _spent(entry: dict) -> bool:
     """Money spent: an expense that is not held for the unit union, nor refused."""
-    return _is_expense(entry) and confirmed(entry)
+    return _is_expense(entry) and counted(entry)
 
 
 # -- styles -------------------------------------------------------------------------------------
@@ -255,7 +255,7 @@ def _funding(section, a: _Answers, years, ledger: list, left_out: list) -> None:
                                        if e.get("purpose") or e.get("category")))
         text += (f"近两年经费支出{len(spent)}笔，共{_fmt(_sum(spent, 'amount'))}万元"
                  + (f"，主要用于{uses}" if uses else "") + "。")
-    unconfirmed = [e for e in entries if _is_expense(e) and not confirmed(e)]
+    unconfirmed = [e for e in entries if _is_expense(e) and not counted(e)]
     if unconfirmed:
         left_out.append(f"经费台账中 {len(unconfirmed)} 笔支出（共 {_fmt(_sum(unconfirmed, 'amount'))} 万元）"
                         "尚待单位工会确认，未计入附件2的经费支出。")

@@ -2,6 +2,8 @@
 
 Each message names both fields, so the leader knows which of the two to correct.
 """
+import re
+
 from bot.forms.rules import Rule, blank
 
 
@@ -44,9 +46,81 @@ def _born_before_honours(values, skipped, final):
             f"「出生年月」{birth}，请核对获奖年份或出生年月。")
 
 
+def _number(values, key):
+    value = values.get(key)
+    return 0 if blank(value) else int(value)
+
+
+def _grades_within_total(values, skipped, final):
+    # the keys follow handlers/application/schema.py SKILL_GRADES (双重职称、高级技师、技师、高级工、其他)
+    total = values.get("talent.total")
+    if blank(total):
+        return None
+    grades = [_number(values, f"talent.grade{i}") for i in range(5)]
+    if sum(grades) <= int(total):
+        return None
+    return (f"「技术等级」各项合计 {sum(grades)} 人，超过「培养人才总数」{total} 人（每人只计最高等级），"
+            "请核对技术等级各项或培养人才总数。")
+
+
+def _honours_within_total(values, skipped, final):
+    total = values.get("talent.total")
+    if blank(total):
+        return None
+    names = ("全国劳模", "省部级劳模", "地市级劳模", "企业劳模")
+    above = [(name, _number(values, f"talent.honour{i}")) for i, name in enumerate(names)
+             if _number(values, f"talent.honour{i}") > int(total)]
+    if not above:
+        return None
+    name, n = above[0]
+    return f"「{name}」{n} 人，超过「培养人才总数」{total} 人，请核对其中一项。"
+
+
+def _talent_list_within_total(values, skipped, final):
+    total, rows = values.get("talent.total"), values.get("talent.list") or []
+    if blank(total) or len(rows) <= int(total):
+        return None
+    return (f"「培养人才明细」列了 {len(rows)} 人，多于「培养人才总数」{total} 人，"
+            "请核对培养人才总数或明细。")
+
+
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+
+
+def talent_list_years(year):
+    """The rule that the 培养人才明细 speaks of 近两年 only (the two years before ``year``)."""
+    def check(values, skipped, final):
+        for row in values.get("talent.list") or []:
+            for key in ("promotion", "honour"):
+                text = str(row.get(key) or "")
+                outside = [int(y) for y in _YEAR.findall(text) if int(y) not in (year - 2, year - 1)]
+                if outside:
+                    return (f"「培养人才明细」中{row.get('name', '')}的「{text}」是 {outside[0]} 年，不在近两年"
+                            f"（{year - 2}—{year - 1}年）内，请核对明细或申报年度。")
+        return None
+    return check
+
+
+def _applied_within_results(values, skipped, final):
+    results, applied = values.get("innovation.results"), values.get("innovation.applied")
+    if blank(results) or blank(applied) or int(applied) <= int(results):
+        return None
+    return (f"「成果转化」{applied} 项多于「创新成果」{results} 项：转化的成果应计入创新成果，"
+            "请核对其中一项。")
+
+
 RULES = (
     Rule(("basics.members", "members"), _members_total, "members_total"),
     Rule(("basics.named_on", "basics.named_by"), _named_by_for_named_on, "named_by_for_named_on"),
     Rule(("basics.named_on", "basics.created_on"), _named_after_created, "named_after_created"),
     Rule(("leader.birth", "leader.honours"), _born_before_honours, "born_before_honours"),
+    Rule(("talent.total", *(f"talent.grade{i}" for i in range(5))), _grades_within_total, "grades_within_total"),
+    Rule(("talent.total", *(f"talent.honour{i}" for i in range(4))), _honours_within_total, "honours_within_total"),
+    Rule(("talent.total", "talent.list"), _talent_list_within_total, "talent_list_within_total"),
+    Rule(("innovation.results", "innovation.applied"), _applied_within_results, "applied_within_results"),
 )
+
+
+def rules_for(year):
+    """The rules of the ``year``'s form: RULES and those that read the year."""
+    return RULES + (Rule(("talent.list",), talent_list_years(year), "talent_list_years"),)

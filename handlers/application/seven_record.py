@@ -6,7 +6,7 @@
 * ``场所`` — whether the place carries the 牌匾 (挂牌) and what it serves (学习、研讨、展示 …).
 
 The answer is kept in the application's ``flags["seven"]`` as ``{topic: [kinds present]}``; a topic
-missing from it is not answered yet (七有 says ?), an empty list is answered "none". Files are
+missing from it is not answered yet (七有 says 待核实), an empty list is answered "none". Files are
 proofs (``Attachment`` rows, owner ``application``) under the declared keys ``seven.<topic>`` or
 ``seven.<topic>.<kind>`` when the message named one kind. Recording is the application service's
 (handlers/services/applications.py ``record_seven``); the chat's side is handlers/application/seven_chat.py.
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from bot.errors import UserError
-from handlers.application import seven
+from handlers.application import honours, seven
 from handlers.ledgers import statistics
 from storage.models import Attachment
 
@@ -153,7 +153,7 @@ def listing(session, app, topic, in_form=False):
     return "\n".join(lines)
 
 
-def check(session, app, values):
+def check(session, app, values, config):
     """The 七有 of ``app``: its answers, its studio's ledgers and what was recorded here."""
     return seven.check(values, statistics.facts(session, app.studio_id, app.year), app.year,
-                       record=facts(session, app))
+                       record=facts(session, app), standard=seven.standard(config, honours.honours(session)))

@@ -69,12 +69,15 @@ def _rows(ledger, entries, files, opening=Decimal(0)):
         for e in entries:
             d = e.data
             amount = Decimal(str(d.get("amount") or 0))
-            if d.get("direction") == "收入":
-                income += amount
+            if not ledgers.counted(d):
+                note = "待单位工会确认，确认前不计入余额"
             else:
-                expense += amount
-            running += ledgers.signed_amount(e)
-            note = "超出当时余额" if d.get("over_balance") else d.get("notes")
+                if d.get("direction") == "收入":
+                    income += amount
+                else:
+                    expense += amount
+                running += ledgers.signed_amount(e)
+                note = "超出当时余额" if d.get("over_balance") else d.get("notes")
             rows.append([e.id, d.get("date"), d.get("direction"), _num(amount), d.get("unit"), d.get("category"),
                          d.get("purpose"), _num(running), note, files.get(e.id, 0)])
         totals += [["收入合计", "", "", _num(income)] + [""] * 6,
@@ -143,5 +146,5 @@ def ledgers_for_materials(session, studio_id, years):
         result["funding"].append({"date": d.get("date"), "direction": d.get("direction"), "amount": d.get("amount"),
                                   "unit": d.get("unit") or "", "category": d.get("category") or "",
                                   "purpose": d.get("purpose") or "", "notes": d.get("notes") or "",
-                                  "hold": d.get("hold") or ""})
+                                  **({"hold": d["hold"]} if d.get("hold") else {})})   # for counts_as_spent
     return result

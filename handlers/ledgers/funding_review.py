@@ -1,8 +1,8 @@
 """Doubtful expenses held for the unit union: whether an expense is refused or held, and telling the unit union.
 
-A payment to people is refused outright (handlers/ledgers/funding_rule.py); an expense whose use does not
-plainly fit its category is saved marked 待单位工会确认, and the unit union confirms or rejects it
-(handlers/services/ledgers.py: confirm_held, refuse_held; both audited).
+A payment to people or a use outside the studio is refused outright (handlers/ledgers/funding_rule.py); an
+expense the rule cannot decide (or would ask about) is saved marked 待单位工会确认 and counts nowhere until the
+unit union confirms it (handlers/services/ledgers.py: confirm_held, refuse_held; both audited).
 """
 from sqlalchemy import select
 
@@ -13,11 +13,16 @@ from storage.statuses import Hold
 
 
 def doubt(data):
-    """Why an expense would be held ("" when it fits); raises the rule for a payment to people."""
-    verdict = funding_rule.judge(data.get("category"), data.get("purpose"))
-    if verdict.kind == funding_rule.REFUSE:
+    """Why an expense would be held ("" when it is booked); raises the rule for a refused one.
+
+    An expense the rule would ask about (收款方 / 受益方, ``funding_rule.ASK``) is held for the unit union
+    while the conversation does not ask: the reason says what is not known."""
+    verdict = funding_rule.verdict_of(data)
+    if verdict.kind == funding_rule.REFUSED:
         raise UserError(schema.FUNDING_RULE + "\n" + verdict.reason)
-    return verdict.reason if verdict.kind == funding_rule.HOLD else ""
+    if verdict.kind == funding_rule.ASK:
+        return f"{verdict.reason}，需核实{verdict.ask}"
+    return verdict.reason if verdict.kind == funding_rule.HELD else ""
 
 
 def check(data):

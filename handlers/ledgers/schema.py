@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from bot.errors import InvalidInput
 from bot.forms import parsers as p
+from bot.forms.rules import Rule, blank
 from bot.forms.schema import Field, Form
 from handlers.application.schema import HONOURS, SKILL_GRADES
 from handlers.ledgers import funding_rule
@@ -41,6 +42,20 @@ KIND_ALIASES = {
     "funding": {"进账": "收入", "拨款": "收入", "入": "收入", "出": "支出", "花费": "支出"},
 }
 
+# Data an entry may carry beyond its mini-form's questions (kept by ``clean``; asked by the lead's
+# conversation, the console or set by a rule, never guessed):
+# * an expense: ``payee`` — who receives the money (PAYEES), ``beneficiary`` — for whom it is spent
+#   (BENEFICIARIES); the funding rule (handlers/ledgers/funding_rule.py) reads them;
+# * a 立项: ``budget`` (万元) and ``budget_state`` (BUDGET_STATES) of its 专项科研经费, and an expense
+#   charged to it names it with ``project`` (the 立项's entry id) — handlers/ledgers/research_budget.py;
+# * a 创新成果: ``recognition`` — the level of its 技术认定 (RECOGNITION_LEVELS) and ``recognised_by``.
+PAYEES = {"supplier": "供应商或其他第三方", "person": "成员或其他个人", "other_unit": "其他部门或单位"}
+BENEFICIARIES = {"studio": "本工作室", "other_unit": "其他部门或单位", "person": "个人"}
+BUDGET_STATES = {"pending": "待审批", "approved": "已审批", "rejected": "未批准"}
+RECOGNITION_LEVELS = ("国家", "省部", "行业")       # 省级或行业（系统）以上相关技术认定部门
+DATA_KEYS = {"funding": ("payee", "beneficiary", "project"), "achievement": ("budget", "budget_state",
+                                                                             "recognition", "recognised_by")}
+
 FUNDING_RULE = ("不能记录：工作室经费仅限用于与工作有关的设备购置、研究费用和成果推广，"
                 "不得作为奖金津贴发放，不得用于创新工作室以外支出。")
 FORBIDDEN = funding_rule.PEOPLE_PAYMENTS + funding_rule.OUTSIDE     # the refusal words: handlers/ledgers/funding_rule.py
@@ -66,8 +81,9 @@ def forbidden_word(text):
 def refuse_forbidden(*texts):
     """Raise the funding rule (with the reason) when any text names a forbidden use of studio money."""
     for text in texts:
-        if text and forbidden_word(text):
-            raise InvalidInput(FUNDING_RULE + "\n" + funding_rule.judge("", text).reason)
+        verdict = funding_rule.refusal(text) if text else None
+        if verdict:
+            raise InvalidInput(FUNDING_RULE + "\n" + verdict.reason)
 
 
 # --- fields with their own parsing ----------------------------------------------------------
@@ -221,6 +237,27 @@ def _funding_fields(kind, block):
     return fields
 
 
+def project_problem(data):
+    """Why a 立项 is no 「立项，并建立攻关项目推进计划和目标」 ("" when it is one): its plan, its target date."""
+    if blank(data.get("plan")):
+        return "没有推进计划和目标"
+    target, start = str(data.get("target") or ""), str(data.get("date") or "")
+    if not target:
+        return "没有目标日期"
+    if start and target <= start:
+        return f"目标日期 {target} 不晚于立项日期 {start}"
+    return ""
+
+
+def _target_after_start(values, skipped, final):
+    if blank(values.get("date")) or blank(values.get("target")) or str(values["target"]) > str(values["date"]):
+        return None
+    return (f"「目标日期」{values['target']} 不晚于立项「日期」{values['date']}：攻关项目的目标应在立项之后，"
+            "请核对其中一项。")
+
+
+PROJECT_RULES = (Rule(("date", "target"), _target_after_start, "target_after_start"),)
+
 _FIELDS = {"activity": _activity_fields, "achievement": _achievement_fields, "member": _member_fields,
            "funding": _funding_fields}
 
@@ -231,12 +268,14 @@ def form_for(ledger, kind=None):
     block = TITLES[ledger]
     items = [_kind_field(ledger)] + _FIELDS[ledger](kind, block)
     title = f"{TITLES[ledger]}·{kind}" if kind else TITLES[ledger]
-    return Form(f"ledger.{ledger}.{kind or ''}", title, items)
+    rules = PROJECT_RULES if (ledger, kind) == ("achievement", "立项") else ()
+    return Form(f"ledger.{ledger}.{kind or ''}", title, items, rules=rules)
 
 
 def clean(ledger, data):
-    """Only the answers that belong to the entry's kind (a changed kind leaves others behind)."""
-    keys = {i.key for i in form_for(ledger, data.get(kind_key(ledger))).items}
+    """Only the answers that belong to the entry's kind (a changed kind leaves others behind), and the
+    data keys the ledger declares beyond its questions (DATA_KEYS)."""
+    keys = {i.key for i in form_for(ledger, data.get(kind_key(ledger))).items} | set(DATA_KEYS.get(ledger, ()))
     return {k: v for k, v in data.items() if k in keys and v not in (None, "")}
 
 
@@ -282,25 +321,25 @@ def describe(ledger, data):
         if kind == "经济效益":
             return (f"经济效益「{d.get('title')}」，{d.get('year')} 年度，创收 {wan_text(d.get('income', 0))} 万元，"
                     f"节资 {wan_text(d.get('savings', 0))} 万元")
-        return _with_optional(f"{kind}「{d.get('title')}」，日期 {d.get('date')}", d, (
+        line = _with_optional(f"{kind}「{d.get('title')}」，日期 {d.get('date')}", d, (
             ("number", "专利号 {}"), ("level", "{}级"), ("issuer", "颁奖单位 {}"), ("plan", "计划与目标 {}"),
-            ("target", "目标日期 {}")))
+            ("target", "目标日期 {}"), ("recognition", "{}级技术认定"), ("recognised_by", "认定部门 {}")))
+        if d.get("budget"):
+            line += f"，专项科研经费预算 {wan_text(d['budget'])} 万元（{BUDGET_STATES.get(d.get('budget_state'), '待审批')}）"
+        return line
     if ledger == "member":
         return _with_optional(f"{d.get('name')} {member_detail(d)}，日期 {d.get('date')}", d, (("notes", "备注 {}"),))
     if d.get("direction") == "收入":
         return f"收入 {wan_text(d.get('amount'))} 万元，来源 {d.get('unit')}，日期 {d.get('date')}"
     return (f"支出 {wan_text(d.get('amount'))} 万元，{d.get('category')}：{d.get('purpose')}，日期 {d.get('date')}"
+            + (f"，收款方：{PAYEES[d['payee']]}" if d.get("payee") in PAYEES else "")
+            + (f"，受益方：{BENEFICIARIES[d['beneficiary']]}" if d.get("beneficiary") in BENEFICIARIES else "")
             + ("（超出当时余额）" if d.get("over_balance") else "")
             + (f"（{HOLD_LABELS[d['hold']]}）" if d.get("hold") in HOLD_LABELS else ""))
 
 
 HOLD_LABELS = {"pending": "待单位工会确认", "confirmed": "单位工会已确认"}
 
-
-def confirmed(data):
-    """Whether a funding entry stands as booked: not held for the unit union (nor refused) — only
-    such an expense is money spent in the documents."""
-    return (data or {}).get("hold") in (None, "", "confirmed")
 
 
 def member_detail(data):

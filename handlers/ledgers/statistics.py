@@ -2,15 +2,18 @@
 
 ``compute`` turns the last two years of ledger entries into application answers (same JSON
 shapes the form's parsers produce); ``offer`` proposes them in the form with an [采用] button
-and records what was offered; ``facts`` feeds the 七有 check.
+and records what was offered; ``differences`` lists where the form and the ledgers disagree (the
+documents carry the form's figure); ``facts`` feeds the 七有 check.
 """
 from collections import OrderedDict
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
-from storage import clock
 from bot.forms.parsers import format_wan
-from handlers.application.schema import HONOURS, SKILL_GRADES
-from storage import applications, ledgers
+from handlers.application.schema import HONOURS, SKILL_GRADES, application_form
+from handlers.ledgers import funding_rule, schema
+from storage import applications, clock, ledgers
+from storage.models import Studio
 
 REASON = "根据台账统计"
 AWARD_KEYS = {"国际": "innovation.award_intl", "国家": "innovation.award_national",
@@ -114,32 +117,125 @@ def compute(session, studio_id, year):
     return result
 
 
-HIGH_LEVELS = ("国际", "国家", "省部")     # 省级或行业（系统）以上
+HIGH_LEVELS = ("国际", "国家", "省部")     # 省级或行业（系统）以上 (an industry award is recorded as 省部)
 
 
-def facts(session, studio_id, year):
-    """Ledger facts for the 七有 check; empty while the studio keeps no ledgers (so: unknown).
+def _results_of_year(entries, year, closed):
+    """The 立项 and the results recognised at 省级/行业 level or above of one year, by name: a 立项
+    without a plan or with a target not after its start is ``doubtful`` (with why), not a 立项 that counts."""
+    of_year = [e for e in entries if e.entry_date.year == year]
+    projects, doubtful = [], []
+    for e in of_year:
+        if e.data.get("kind") != "立项":
+            continue
+        problem = schema.project_problem(e.data)
+        if problem:
+            doubtful.append(f"「{e.data.get('title', '')}」{problem}")
+        else:
+            projects.append(e.data.get("title", ""))
+    high = [e.data.get("title", "") for e in of_year
+            if (e.data.get("kind") == "获奖" and e.data.get("level") in HIGH_LEVELS)
+            or (e.data.get("kind") == "创新成果" and e.data.get("recognition") in schema.RECOGNITION_LEVELS)]
+    return {"projects": projects, "doubtful": doubtful, "high": high, "closed": closed}
 
-    有创新成果 is 每年: for each of the two years before ``year``, the 立项 and the results recognised
-    at 省级/行业 level or above (awards of level 国际/国家/省部), by name."""
+
+def facts(session, studio_id, year, years=None):
+    """Ledger facts for the 七有 check; empty while the studio keeps no ledgers (so: 待核实).
+
+    有创新成果 is 每年: for each year looked at — ``years``, by default the two before ``year`` (近两年 of
+    an application; a spot check passes the current year) — the 立项 and the results recognised at
+    省级/行业 level or above (awards of level 国际/国家/省部, a 技术认定 of a 创新成果), by name; a year not
+    over yet is not ``closed``. 有经费保障 reads the studio's unit and, when it keeps a funding
+    ledger, the income of those years by source, the naming grant left out."""
     if not ledgers.count(session, studio_id):
         return {}
-    this_year = min(year, clock.today().year)
+    today = clock.today()
+    this_year = min(year, today.year)
+    years = sorted(years or (year - 2, year - 1))
     funding = ledgers.entries(session, studio_id, "funding")
-    achievements = ledgers.entries(session, studio_id, "achievement", years=[year - 2, year - 1, this_year])
-    by_year = {}
-    for y in (year - 2, year - 1):
-        of_year = [e for e in achievements if e.entry_date.year == y]
-        by_year[y] = {"projects": [e.data.get("title", "") for e in of_year if e.data.get("kind") == "立项"],
-                      "high": [e.data.get("title", "") for e in of_year
-                               if e.data.get("kind") == "获奖" and e.data.get("level") in HIGH_LEVELS]}
-    return {
-        "equipment_entries": sum(e.data.get("direction") == "支出" and e.data.get("category") == "设备购置"
-                                 and e.data.get("hold") != "pending" for e in funding),
+    achievements = ledgers.entries(session, studio_id, "achievement", years=sorted({*years, this_year}))
+    studio = session.get(Studio, studio_id)
+    result = {
+        "unit": studio.unit.name if studio is not None and studio.unit is not None else "",
+        "equipment_entries": sum(funding_rule.counts_as_spent(e.data) and e.data.get("category") == "设备购置"
+                                 for e in funding),
         "activities_last_year": len(ledgers.entries(session, studio_id, "activity", years=[year - 1])),
         "projects_this_year": sum(e.data.get("kind") == "立项" for e in achievements if e.entry_date.year == this_year),
-        "results_by_year": by_year,
+        "results_by_year": {y: _results_of_year(achievements, y, y < today.year) for y in years},
     }
+    if funding:
+        result["funding_by_year"] = {
+            y: [{"unit": e.data.get("unit") or "", "amount": e.data.get("amount")} for e in funding
+                if e.data.get("direction") == "收入" and e.entry_date.year == y and not is_naming_grant(e)]
+            for y in years}
+    return result
+
+
+@dataclass(frozen=True)
+class Difference:
+    key: str
+    label: str              # the field's name in the form
+    form: str               # the form's figure, as shown
+    ledger: str             # the ledgers' figure, as shown
+
+    def line(self):
+        return (f"「{self.label}」申报表填的是 {self.form}，台账统计为 {self.ledger}；"
+                f"申报表和材料使用申报表的数字（{self.form}）")
+
+
+def _same(value, other):
+    """Whether a form answer and a ledger figure say the same (numbers, sources, 明细 by name)."""
+    if isinstance(value, list) or isinstance(other, list):
+        value, other = value or [], other or []
+        if (value and "name" in value[0]) or (other and "name" in other[0]):
+            return sorted(r.get("name") or "" for r in value) == sorted(r.get("name") or "" for r in other)
+        return sorted(map(_source, value)) == sorted(map(_source, other))
+    try:
+        return Decimal(str(value)) == Decimal(str(other))
+    except InvalidOperation:
+        return str(value) == str(other)
+
+
+def _source(row):
+    try:
+        amount = Decimal(str(row.get("amount"))).normalize()
+    except InvalidOperation:
+        amount = None
+    return (row.get("unit") or "").strip(), str(amount)
+
+
+def _shown(item, value):
+    if isinstance(value, list) and value and "name" in value[0]:
+        return f"{len(value)} 人（{'、'.join(r.get('name') or '' for r in value)}）"
+    if isinstance(value, list):
+        return "；".join(f"{r.get('unit')} {r.get('amount')} 万元" if r.get("amount") not in (None, "")
+                        else str(r.get("unit")) for r in value) or "（无）"
+    return item.display(value)
+
+
+def differences(year, answers, stats):
+    """Where the form's statistical figures (``answers``) and the ledgers' (``stats``, from ``compute``)
+    disagree, in the form's order; the documents carry the form's figure. A figure the leader has
+    not answered is no difference (it is missing, and offered when asked)."""
+    form = application_form(year)
+    found = []
+    for item in form.items:
+        if item.key not in stats or answers.get(item.key) in (None, "", []):
+            continue
+        value, figure = answers[item.key], stats[item.key]
+        if item.key.endswith(".sources") and len(value) == 1 and value[0].get("amount") in (None, ""):
+            amount = answers.get(item.key.replace(".sources", ".amount"))
+            value = [dict(value[0], amount=amount)]          # one source: it gave the whole amount
+        if not _same(value, figure):
+            found.append(Difference(item.key, item.qualified, _shown(item, value), _shown(item, figure)))
+    return found
+
+
+def ledger_differences(session, app, answers):
+    """``differences`` of an application against its studio's ledgers (none while it keeps none)."""
+    if not ledgers.any_entry(session, app.studio_id):
+        return []
+    return differences(app.year, answers, compute(session, app.studio_id, app.year))
 
 
 def offer(turn, walker, item):

@@ -12,7 +12,7 @@ from bot import cycle
 from storage.clock import TZ
 from bot.message import Button, Outgoing
 from bot.workdays import missing_years, workdays_between
-from handlers.application import seven, seven_record
+from handlers.application import honours, seven, seven_record
 from handlers.application.current import application_year
 from handlers.application.schema import application_form
 from handlers.ledgers import statistics
@@ -170,7 +170,7 @@ def ledger_counts(session, studio_id, start, end, kind=None):
     return counts
 
 
-def studio_health(session, studio, today):
+def studio_health(session, studio, today, config):
     """The 七有 status and ledger gaps of a named studio, as of the quarter that just ended."""
     q_first, q_last, ref_year, ref_q = cycle.quarter_before(today)
     app = session.scalar(select(Application).where(Application.studio_id == studio.id)
@@ -178,7 +178,8 @@ def studio_health(session, studio, today):
     values = application_form(app.year).complete_values(load_answers(session, app.id)) if app else {}
     # facts() looks back from an application year: ref_year + 1 makes "last year" the year under review
     haves = seven.check(values, statistics.facts(session, studio.id, ref_year + 1), app.year if app else ref_year,
-                        record=seven_record.facts(session, app) if app else None)
+                        record=seven_record.facts(session, app) if app else None,
+                        standard=seven.standard(config, honours.honours(session)))
     quarter = ledger_counts(session, studio.id, q_first, q_last)
     year = ledger_counts(session, studio.id, date(ref_year, 1, 1), today)
     gaps = []
@@ -203,7 +204,7 @@ def decide_selfcheck(bot, session, now, forced=False):
     title = f"{today.year} 年{cycle.QUARTER_NAMES[quarter or (today.month - 1) // 3 + 1]}"
     notices, by_unit = [], {}
     for studio in named_studios(session):
-        health = studio_health(session, studio, today)
+        health = studio_health(session, studio, today, bot.config)
         by_unit.setdefault(studio.unit_id, []).append((studio, health))
         leader = session.get(Person, studio.leader_id) if studio.leader_id else None
         if leader is None:

@@ -184,7 +184,7 @@ def my_pending(turn, args):
         return
     turn.reply(f"待您审批 {len(rows)} 份：")
     for step, app in rows[:10]:
-        message = prompt_message(turn.session, app, step)
+        message = prompt_message(turn.session, app, step, turn.config)
         turn.reply(message.text, message.buttons, title=message.title)
 
 

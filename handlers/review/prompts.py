@@ -13,27 +13,25 @@ from storage.models import ROLES, Application, Person, ReviewStep
 from storage.outbox import push_to_person
 
 
-def summary_text(session, app):
+def summary_text(session, app, config):
     form = application_form(app.year)
     values = form.complete_values(applications.load_answers(session, app.id))
-    haves = seven_record.check(session, app, values)
-    unmet = [h.name.replace("有", "", 1) for h in haves if h.status == seven.NOT_MET]
+    haves = seven_record.check(session, app, values, config)
     patents = sum(int(values.get(k) or 0) for k in ("innovation.utility", "innovation.invention"))
     high = sum(int(values.get(k) or 0) for k in ("innovation.award_provincial", "innovation.award_national",
                                                   "innovation.award_intl"))
     benefit = sum(float(values.get(f"benefit.{y}.total") or 0) for y in ("y1", "y2"))
     return (f"领衔人：{values.get('leader.name', '')} · 成员 {values.get('basics.members', '?')} 人 · "
             f"场所 {values.get('basics.area', '?')}㎡ · {seven.summary(haves)}"
-            + (f"（{'、'.join(unmet)}未满足）" if unmet else "")
             + f"\n近两年：专利 {patents} 项（发明 {values.get('innovation.invention', 0)}），"
               f"省部级及以上奖 {high} 项，经济效益 {benefit:g} 万元"
             + "\n" + seven.report(haves))          # each have with its reason, not only the count
 
 
-def prompt_message(session, app, step):
+def prompt_message(session, app, step, config):
     title = f"【待审批】{app.studio.name} {app.year} 年申报（第 {step.step} 步：{STEP_NAMES[step.role]}）"
     ref = (step.id, step.version)
-    text = f"{title}\n{summary_text(session, app)}\n{proofs.summary_line(session, app)}"
+    text = f"{title}\n{summary_text(session, app, config)}\n{proofs.summary_line(session, app)}"
     return Outgoing(text=text, title=title, buttons=[
         Button("同意", encode("review", "approve", *ref)), Button("退回修改", encode("review", "return", *ref)),
         Button("不同意", encode("review", "reject", *ref)), Button("查看申报表", encode("review", "doc", app.id)),
@@ -69,7 +67,7 @@ def register(kinds):
 
 def _send_prompt(bot, session, app, step):
     """The step's prompt (summary, 七有, the DOCX, buttons) to each of its reviewers."""
-    message = prompt_message(session, app, step)
+    message = prompt_message(session, app, step, bot.config)
     reviewers = reviewers_for(session, app, step)
     for person in reviewers:
         key = f"review:{step.id}:{step.version}:{person.id}"
@@ -125,7 +123,7 @@ def chase_overdue(bot, session, today=None):
             people = role_holders(session, "group")
         text = (f"【催办】{app.studio.name} {app.year} 年申报在第 {step.step} 步 {STEP_NAMES[step.role]}"
                 f"已等待 {late} 个工作日，请尽快处理。")
-        message = Outgoing(text=text, buttons=prompt_message(session, app, step).buttons)
+        message = Outgoing(text=text, buttons=prompt_message(session, app, step, bot.config).buttons)
         for person in people:
             written += push_to_person(session, person, message,
                                       dedupe_key=f"chase:{step.id}:{step.version}:{level}:{person.id}",

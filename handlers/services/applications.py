@@ -100,4 +100,4 @@ def seven_haves(ctx, app):
     if not policy.may_read_application(ctx.actor, app, steps_of(ctx.session, app)):
         raise Forbidden("您无权查看这份申报表。")
     values = application_form(app.year).complete_values(applications.load_answers(ctx.session, app.id))
-    return seven_record.check(ctx.session, app, values)
+    return seven_record.check(ctx.session, app, values, ctx.config)

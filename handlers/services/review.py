@@ -292,7 +292,7 @@ def _remind(ctx, app, step, people):
     day = ctx.clock.today()
     text = (f"【催办】{app.studio.name} {app.year} 年申报在第 {step.step} 步 {STEP_NAMES[step.role]}"
             f"等待您审批，请尽快处理（{ctx.actor.name}提醒）。")
-    message = Outgoing(text=text, buttons=prompt_message(ctx.session, app, step).buttons)
+    message = Outgoing(text=text, buttons=prompt_message(ctx.session, app, step, ctx.config).buttons)
     told, already = [], []
     for person in people:
         if ctx.tell(person, message, key=f"remind:{step.id}:{day:%Y%m%d}:{person.id}", notice="review_chase"):
