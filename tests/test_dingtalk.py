@@ -428,8 +428,9 @@ def test_a_token_refused_twice_is_not_retried_a_third_time(dbot, fake):
     fake.fail_next("/batchSend", "token_invalid", times=2)
     assert push(dbot, "u1", "二") == 0
     assert len(fake.requests_to("/batchSend")) == 3
-    [(_, _, _, _), (_, status, _, error)] = outbox(dbot)
+    [(_, _, _, _), (_, status, _, error), *alerts] = outbox(dbot)
     assert status == "pending" and error.startswith("InvalidAuthentication")
+    assert alerts and all("因配置问题无法通过渠道 dingtalk 发送" in payload["text"] for _, _, payload, _ in alerts)
 
 
 def test_expired_token_on_oapi_is_refreshed(dbot, fake, tmp_path):
