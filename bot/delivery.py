@@ -440,7 +440,7 @@ class Delivery:
         until = now + timedelta(seconds=max(exc.delay, backoff(max(r["attempts"] for r in rows))))
         with self.bot.db.transaction() as session:
             if again:
-                deliveries.retry(session, again, until, error, now)
+                deliveries.retry(session, again, until, error, now, channel.name, {r["recipient"] for r in rows})
             if failed:
                 deliveries.failed(session, failed, error)
         level = logging.ERROR if exc.fatal_config or failed else logging.WARNING

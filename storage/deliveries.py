@@ -23,6 +23,9 @@ _EXPIRED = update(_outbox).where(_IDS).values(status="expired", last_error=bindp
 _RETRY = update(_outbox).where(_IDS).values(status="pending", next_attempt_at=bindparam("until"),
                                                last_error=bindparam("error"),
                                                failing_since=func.coalesce(_c.failing_since, bindparam("now")))
+_BEHIND = (update(_outbox).where(_c.status.in_(_WAITING), _c.failing_since.is_(None), _c.channel == bindparam("in_channel"),
+                                 _c.recipient.in_(bindparam("in_recipients", expanding=True)))
+           .values(failing_since=bindparam("now")))
 # a claimed row put back without counting the try; a renewal: only rows still claimed
 _POSTPONE = (update(_outbox).where(_IDS, _c.status == "sending")
              .values(status="pending", attempts=_c.attempts - 1, next_attempt_at=bindparam("until")))
@@ -91,9 +94,13 @@ def later(session, ids, until):
     session.connection().execute(_LATER, {"ids": ids, "until": until})
 
 
-def retry(session, ids, until, error, now):
-    """Due again at ``until`` after a transient failure; the first failure's moment is kept."""
-    session.connection().execute(_RETRY, {"ids": ids, "until": until, "error": error, "now": now})
+def retry(session, ids, until, error, now, channel, recipients):
+    """Due again at ``until`` after a transient failure; the first failure's moment is kept. The
+    rows waiting behind them for the same recipients are failing since now too (they cannot go
+    first: one recipient's messages keep their order), so a backlog shares one retry horizon."""
+    connection = session.connection()
+    connection.execute(_RETRY, {"ids": ids, "until": until, "error": error, "now": now})
+    connection.execute(_BEHIND, {"now": now, "in_channel": channel, "in_recipients": sorted(recipients)})
 
 
 def failed(session, ids, error):
