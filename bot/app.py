@@ -66,7 +66,10 @@ def create_app(config=None, bot=None):
             links.check(bot.config, token, request.args)
         except links.LinkRefused as refused:
             return jsonify(error=refused.message), refused.status
-        stored = files.lookup(bot, token)
+        try:        # a deleted file (a removed proof) answers 410, as an expired link does
+            stored = files.lookup(bot, token)
+        except links.LinkRefused as refused:
+            return jsonify(error=refused.message), refused.status
         if stored is None:
             abort(404)
         return send_file(stored.path, download_name=stored.name, as_attachment=True,

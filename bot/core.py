@@ -1,7 +1,7 @@
 """The Bot: configuration, database, router and channels wired together, with or without Flask."""
 import logging
 
-from bot import scheduler, tasks, turn
+from bot import files, scheduler, tasks, turn
 from bot.channel_store import ChannelStore
 from bot.channels.base import ChannelRegistry
 from bot.channels.dingtalk.channel import DingTalkChannel
@@ -24,6 +24,7 @@ class Bot:
         self.tasks = tasks.Kinds()
         self.jobs = scheduler.Jobs()
         register_all(self.router, self.tasks, self.jobs, config)
+        self.tasks.add(files.PURGE_TASK, files.purge_task)
         self.channels = ChannelRegistry()
         self._robots = {}
         self.channels.add(WebChannel(self, ChannelStore(self, WebChannel.name)))

@@ -171,6 +171,8 @@ class StoredFile(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # what a rendered document was made from (e.g. application:3:v17:<opinions>): reused, not rendered again
     cache_key: Mapped[str | None] = mapped_column(String(255), unique=True, nullable=True)
+    # deleted (a proof removed or replaced): never served again (410), its bytes removed by the worker
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Task(Base):

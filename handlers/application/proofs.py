@@ -192,7 +192,10 @@ def attach(turn, app, item, attachments, replace=None):
             continue
         old = turn.session.get(Attachment, replace) if replace else None
         if old is not None and old.owner_id == app.id and old.field_key == item.key:
+            replaced = turn.session.get(StoredFile, old.file_id)
             old.file_id, old.person_id, old.created_at = stored.id, turn.person.id, clock.utcnow()
+            if replaced is not None and replaced.id != stored.id:
+                files.forget(turn.session, replaced)        # its links answer 410, its bytes go
             replace = None
             names.append(f"{att.name or stored.name}（已替换原文件）")
             continue
@@ -275,6 +278,7 @@ def remove_command(turn, args, walker=None):
     """删除证明 <标签> <序号>."""
     app, item, att, stored, number = _numbered_proof(turn, args, walker)
     turn.session.delete(att)
+    files.forget(turn.session, stored)          # its links answer 410, its bytes go
     turn.session.flush()
     turn.reply(f"已删除「{item.qualified}」的第 {number} 份证明材料：{stored.name}。\n"
                + item_listing(turn.session, app, item))

@@ -35,11 +35,16 @@ def readable_studios(turn):
 
 
 def check_read(turn, studio):
+    """Refuse a studio the user may not read, without naming it (the user may not know its name)."""
     if studio.id in {s.id for s in readable_studios(turn)}:
         return
+    _refuse_reading(turn)
+
+
+def _refuse_reading(turn):
     if "union" in turn.roles:
-        raise UserError(f"「{studio.name}」不属于本单位，单位工会只能查看本单位工作室的台账。")
-    raise UserError(f"您只能查看本工作室的台账，不能查看「{studio.name}」的台账。")
+        raise UserError("该工作室不属于本单位，单位工会只能查看本单位工作室的台账。")
+    raise UserError("您只能查看本工作室的台账。")
 
 
 def check_write(turn, entry):
@@ -47,24 +52,30 @@ def check_write(turn, entry):
         raise UserError(f"编号 {entry.id} 的台账属于其他工作室，您只能修改本工作室的台账。")
 
 
-def find_studio(session, name):
+def find_readable(turn, name):
+    """The studio called ``name``, or the only one whose name contains it, among those the user may
+    read: a name the user could not read is never shown, nor is a partial match told apart from no
+    studio at all. A full name typed that the user may not read is refused as such."""
     name = re.sub(r"\s+", "", name)
-    studio = session.scalar(select(Studio).where(Studio.name == name))
-    if studio is not None:
-        return studio
-    hits = [s for s in session.scalars(select(Studio)) if name in s.name]
+    readable = readable_studios(turn)
+    for studio in readable:
+        if studio.name == name:
+            return studio
+    hits = [s for s in readable if name in s.name]
     if len(hits) == 1:
         return hits[0]
-    raise UserError(f"没有找到工作室「{name}」，请写完整名称。" if not hits else
-                    f"「{name}」对应多个工作室：{'、'.join(s.name for s in hits[:6])}，请写完整名称。")
+    if hits:
+        raise UserError(f"「{name}」对应多个工作室：{'、'.join(s.name for s in hits[:6])}，请写完整名称。")
+    if turn.session.scalar(select(Studio.id).where(Studio.name == name)) is not None:
+        _refuse_reading(turn)
+    raise UserError(f"没有找到工作室「{name}」（只查找您可以查看的工作室），请写完整名称。")
 
 
 def studio_for_reading(turn, name, command):
-    """The studio named (checked), the user's own, or the only one they oversee; None after a pick list."""
+    """The studio named (among those the user may read), the user's own, or the only one they
+    oversee; None after a pick list."""
     if name:
-        studio = find_studio(turn.session, name)
-        check_read(turn, studio)
-        return studio
+        return find_readable(turn, name)
     if turn.roles & set(WRITERS) and turn.person.studio_id:
         return turn.session.get(Studio, turn.person.studio_id)
     studios = readable_studios(turn)

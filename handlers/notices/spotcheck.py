@@ -221,4 +221,4 @@ def register(router):
     router.add_command("抽查", draw_command, roles=["group"], help="随机抽查已命名工作室（默认 3 家）")
     router.add_command("抽查结果", result_command, roles=["group"], help="登记抽查结果：合格、限期整改或撤销称号")
     router.add_command("抽查记录", list_command, roles=["group", "admin", "union"], help="查看抽查记录（含随机种子）")
-    router.add_command("复现抽查", reproduce_command, help="用记录的随机种子复现一次抽查")
+    router.add_command("复现抽查", reproduce_command, roles=["group", "admin"], help="用记录的随机种子复现一次抽查")

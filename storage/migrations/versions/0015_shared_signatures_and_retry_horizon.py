@@ -1,5 +1,6 @@
 """used_signatures: a (timestamp, sign) pair carries every message of its first seconds;
-outbox.failing_since: a row is retried for a horizon from its first failure, not for a count
+outbox.failing_since: a row is retried for a horizon from its first failure, not for a count;
+files.deleted_at: a deleted proof's file is never served again
 
 Two genuine DingTalk callbacks of one millisecond share their signature, so a pair is now kept
 once per message it carried (unique per message) with the moment it was first seen. Pairs kept
@@ -32,9 +33,13 @@ def upgrade():
         batch.alter_column('first_seen', existing_type=sa.DateTime(), nullable=False)
     with op.batch_alter_table('outbox') as batch:
         batch.add_column(sa.Column('failing_since', sa.DateTime(), nullable=True))
+    with op.batch_alter_table('files') as batch:
+        batch.add_column(sa.Column('deleted_at', sa.DateTime(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('files') as batch:
+        batch.drop_column('deleted_at')
     with op.batch_alter_table('outbox') as batch:
         batch.drop_column('failing_since')
     op.execute(sa.text(
