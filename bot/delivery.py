@@ -140,6 +140,7 @@ class Delivery:
         self._pool, self._lock = None, threading.Lock()
         self._idle = True       # the last round claimed nothing: the next one reads before it locks
         self.outages = Outages(bot)
+        self._alerted = set()   # (channel, reason, hour) already reported to the admins by this process
 
     def drain(self, limit=2000):
         """Deliver what is due now; returns the number of rows marked sent."""
@@ -447,7 +448,11 @@ class Delivery:
         log.log(level, "delivery on %s failed for %d recipient(s)%s: %s", channel.name, len(rows),
                 f", {len(failed)} given up" if failed else "", exc)
         if exc.fatal_config:        # a configuration reason: the admins hear of it (once an hour per reason)
-            alerts.report(self.bot, channel.name, exc.message or str(exc.code), len(rows))
+            reason = exc.message or str(exc.code)
+            hour = (channel.name, reason, now.strftime("%Y%m%d%H"))
+            if hour not in self._alerted:       # the alert's own key dedupes; this spares the writes
+                self._alerted.add(hour)
+                alerts.report(self.bot, channel.name, reason, len(rows))
         return until if again else None
 
     def _fail(self, rows, reason):

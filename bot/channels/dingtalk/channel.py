@@ -14,7 +14,7 @@ send that text, which arrives here as a normal message from the tapping user (au
 any message: on ``senderStaffId``, never on the text).
 
 Sending (§1, §3, §4): a reply goes through the user's latest 1:1 sessionWebhook while it is
-valid (remembered in the cache table by ``after_turn``), otherwise through
+valid (remembered through the channel's store by ``after_turn``), otherwise through
 ``oToMessages/batchSend`` (≤ 20 users a call); ``group:<name>`` recipients are custom group
 robots (``RobotGroup``, signed webhooks, 20 messages a minute, 130101 pauses the robot 10 min).
 """

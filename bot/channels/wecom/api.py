@@ -7,9 +7,9 @@ or give up). Decisions are made on ``errcode`` only, never on ``errmsg`` (its te
 See shared/protocols/wecom.md §7–§9.
 
 A configuration error (wrong secret, wrong corp id, server IP not trusted …) is logged once
-as an ERROR and remembered in the shared cache for ``CONFIG_BLOCK_SECONDS``, so neither the
-worker nor the web processes hammer WeCom (repeated wrong-secret gettoken calls can get the
-server's IP blocked for an hour).
+as an ERROR and remembered through the channel's store (shared by every process) for
+``CONFIG_BLOCK_SECONDS``, so neither the worker nor the web processes hammer WeCom (repeated
+wrong-secret gettoken calls can get the server's IP blocked for an hour).
 """
 import json as jsonlib
 import logging
