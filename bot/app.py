@@ -4,7 +4,7 @@ from flask import Flask, abort, jsonify, redirect, request, send_file
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
-from bot import files, links, webhook
+from bot import files, links, outages, webhook
 from bot.config import Config
 from bot.core import Bot, configure_logging
 from bot.http_errors import HTTP_ERRORS
@@ -40,13 +40,19 @@ def create_app(config=None, bot=None):
 
     @app.get("/healthz")
     def healthz():
+        """200 while the database answers; a messenger outage longer than BOT_OUTAGE_MINUTES makes
+        it "degraded" and is listed under ``channels`` (this process still serves)."""
         try:
             with bot.db.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
-            return jsonify(status="ok", database="ok")
+            with bot.db.session() as session:
+                down = outages.current(session, config)
         except Exception as exc:  # the point of a health check is to report this, not raise it
             app.logger.error("health check: database unreachable: %s", exc)
             return jsonify(status="error", database="unreachable"), 503
+        if down:
+            return jsonify(status="degraded", database="ok", channels=down)
+        return jsonify(status="ok", database="ok")
 
     @app.get("/")
     def index():
@@ -60,7 +66,10 @@ def create_app(config=None, bot=None):
             links.check(bot.config, token, request.args)
         except links.LinkRefused as refused:
             return jsonify(error=refused.message), refused.status
-        stored = files.lookup(bot, token)
+        try:        # a deleted file (a removed proof) answers 410, as an expired link does
+            stored = files.lookup(bot, token)
+        except links.LinkRefused as refused:
+            return jsonify(error=refused.message), refused.status
         if stored is None:
             abort(404)
         return send_file(stored.path, download_name=stored.name, as_attachment=True,

@@ -13,6 +13,15 @@ from bot.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 
+SECRET_KEY_CHARS = 32            # BOT_SECRET_KEY at least, in production
+# values that are not secrets: defaults, placeholders, samples from documentation (lower case)
+WEAK_SECRET_WORDS = ("dev-only-secret", "changeme", "change-me", "change_me", "changethis", "secret-key",
+                     "secretkey", "your-secret", "yoursecret", "replace-me", "replaceme", "example",
+                     "password", "passw0rd", "12345678", "qwerty", "default", "placeholder", "todo")
+# the WeCom documentation's sample callback settings (shared/protocols/wecom.md §2.5): public knowledge
+WECOM_SAMPLE_TOKENS = ("hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo", "QDG6eK")
+WECOM_SAMPLE_AES_KEYS = ("6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C")
+
 
 def _default_db_url():
     return f"sqlite:///{ROOT / 'instance' / 'bot.db'}"
@@ -56,7 +65,8 @@ class Config:
     venue_min_area: int = 20                 # BOT_VENUE_MIN_AREA: m² (「一般不少于20平方米」)
     # delivery
     delivery_interval: float = 0.25          # BOT_DELIVERY_INTERVAL (seconds between outbox and task polls)
-    delivery_max_attempts: int = 8           # BOT_DELIVERY_MAX_ATTEMPTS
+    delivery_retry_hours: int = 24           # BOT_DELIVERY_RETRY_HOURS: a transient failure is retried this long
+    outage_minutes: int = 5                  # BOT_OUTAGE_MINUTES: a messenger failing this long is an outage
     # WeCom
     wecom_corp_id: str = ""                  # WECOM_CORP_ID
     wecom_agent_id: str = ""                 # WECOM_AGENT_ID
@@ -70,6 +80,7 @@ class Config:
     dingtalk_robot_code: str = ""            # DINGTALK_ROBOT_CODE
     dingtalk_api_base: str = "https://api.dingtalk.com"   # DINGTALK_API_BASE
     dingtalk_oapi_base: str = "https://oapi.dingtalk.com"  # DINGTALK_OAPI_BASE
+    dingtalk_sign_share_seconds: int = 5     # DINGTALK_SIGN_SHARE_SECONDS: callbacks may share a signature this long
 
     ENV_NAMES = {
         "env": "BOT_ENV", "database_url": "DATABASE_URL", "port": "PORT",
@@ -87,13 +98,14 @@ class Config:
         "team_age_span": "BOT_TEAM_AGE_SPAN", "team_young_age": "BOT_TEAM_YOUNG_AGE",
         "venue_min_area": "BOT_VENUE_MIN_AREA",
         "delivery_interval": "BOT_DELIVERY_INTERVAL",
-        "delivery_max_attempts": "BOT_DELIVERY_MAX_ATTEMPTS",
+        "delivery_retry_hours": "BOT_DELIVERY_RETRY_HOURS", "outage_minutes": "BOT_OUTAGE_MINUTES",
         "wecom_corp_id": "WECOM_CORP_ID", "wecom_agent_id": "WECOM_AGENT_ID",
         "wecom_secret": "WECOM_SECRET", "wecom_token": "WECOM_TOKEN",
         "wecom_aes_key": "WECOM_AES_KEY", "wecom_api_base": "WECOM_API_BASE",
         "dingtalk_app_key": "DINGTALK_APP_KEY", "dingtalk_app_secret": "DINGTALK_APP_SECRET",
         "dingtalk_robot_code": "DINGTALK_ROBOT_CODE",
         "dingtalk_api_base": "DINGTALK_API_BASE", "dingtalk_oapi_base": "DINGTALK_OAPI_BASE",
+        "dingtalk_sign_share_seconds": "DINGTALK_SIGN_SHARE_SECONDS",
     }
 
     @classmethod
@@ -141,10 +153,10 @@ class Config:
             problems.append("DATABASE_URL 不是有效的数据库地址，例如 sqlite:///instance/bot.db 或 postgresql+psycopg://user@host/db")
         if not 0 < self.port < 65536:
             problems.append("PORT 应在 1 到 65535 之间")
-        if self.env == "production" and self.secret_key == "dev-only-secret":
-            problems.append("生产环境必须设置 BOT_SECRET_KEY")
         if not self.secret_key:
             problems.append("BOT_SECRET_KEY 不能为空（用于下载链接签名）")
+        if self.env == "production":
+            problems += self._production_problems()
         if not 1 <= self.link_ttl_hours <= 24 * 365:
             problems.append("BOT_LINK_TTL_HOURS 应在 1 到 8760（小时）之间")
         for name, value in (("BOT_DEADLINE", self.deadline), ("BOT_NAMING_FROM", self.naming_from)):
@@ -182,8 +194,43 @@ class Config:
                 problems.append("WECOM_TOKEN 应为不超过 32 位的字母或数字")
         if self.dingtalk_app_key and not self.dingtalk_app_secret:
             problems.append("已设置 DINGTALK_APP_KEY，还需要 DINGTALK_APP_SECRET")
+        if not 1 <= self.delivery_retry_hours <= 24 * 30:
+            problems.append("BOT_DELIVERY_RETRY_HOURS 应在 1 到 720（小时）之间")
+        if not 1 <= self.outage_minutes <= 24 * 60:
+            problems.append("BOT_OUTAGE_MINUTES 应在 1 到 1440（分钟）之间")
+        if not 0 <= self.dingtalk_sign_share_seconds <= 60:
+            problems.append("DINGTALK_SIGN_SHARE_SECONDS 应在 0 到 60（秒）之间")
         if problems:
             raise ConfigError("配置有误，无法启动：\n- " + "\n- ".join(problems))
+
+
+    def _production_problems(self):
+        """What production refuses: a guessable link key, the documentation's sample callback
+        settings, and the try-out page (anyone reaching the port could act as any identity)."""
+        problems = []
+        key = self.secret_key
+        if key == "dev-only-secret":
+            problems.append("生产环境必须设置 BOT_SECRET_KEY")
+        elif len(key) < SECRET_KEY_CHARS:
+            problems.append(f"BOT_SECRET_KEY 太短：生产环境至少 {SECRET_KEY_CHARS} 个字符，"
+                            "可用 python -c \"import secrets; print(secrets.token_urlsafe(32))\" 生成")
+        elif weak_secret(key):
+            problems.append("BOT_SECRET_KEY 是常见的弱密钥或示例值，请换成随机生成的密钥"
+                            "（python -c \"import secrets; print(secrets.token_urlsafe(32))\"）")
+        if self.wecom_token in WECOM_SAMPLE_TOKENS:
+            problems.append("WECOM_TOKEN 是企业微信文档里的示例值，请在管理后台「随机获取」一个新的 Token")
+        if self.wecom_aes_key in WECOM_SAMPLE_AES_KEYS:
+            problems.append("WECOM_AES_KEY 是企业微信文档里的示例值，请在管理后台「随机获取」一个新的 EncodingAESKey")
+        if self.try_enabled:
+            problems.append("生产环境不能开启试用页面：请删除 BOT_TRY_ENABLED 或设为 0"
+                            "（试用页面不验证身份，任何能访问端口的人都可以冒充任何试用身份）")
+        return problems
+
+
+def weak_secret(key):
+    """A key anyone could guess: a known placeholder in it, or too few distinct characters."""
+    lowered = key.lower()
+    return any(word in lowered for word in WEAK_SECRET_WORDS) or len(set(key)) < 10
 
 
 def _coerce(f, name, raw):

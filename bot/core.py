@@ -1,7 +1,8 @@
 """The Bot: configuration, database, router and channels wired together, with or without Flask."""
 import logging
 
-from bot import scheduler, tasks, turn
+from bot import files, scheduler, tasks, turn
+from bot.channel_store import ChannelStore
 from bot.channels.base import ChannelRegistry
 from bot.channels.dingtalk.channel import DingTalkChannel
 from bot.channels.robots import robots_only
@@ -25,19 +26,20 @@ class Bot:
         self.tasks = tasks.Kinds()
         self.jobs = scheduler.Jobs()
         register_all(self.router, self.tasks, self.jobs, config)
+        self.tasks.add(files.PURGE_TASK, files.purge_task)
         self.channels = ChannelRegistry()
         self._robots = {}
-        self.channels.add(WebChannel(self))
+        self.channels.add(WebChannel(self, ChannelStore(self, WebChannel.name)))
         if config.wecom_enabled:
-            self.channels.add(WeComChannel(self))
+            self.channels.add(WeComChannel(self, ChannelStore(self, WeComChannel.name)))
         if config.dingtalk_enabled:
-            self.channels.add(DingTalkChannel(self))
+            self.channels.add(DingTalkChannel(self, ChannelStore(self, DingTalkChannel.name)))
 
     def robots_only(self, name):
         """A channel that only posts to group robots, for a messenger whose app is not configured
         (bot/channels/robots.py); made once, None for a channel without group robots."""
         if name not in self._robots:
-            self._robots[name] = robots_only(self, name)
+            self._robots[name] = robots_only(self, name, ChannelStore(self, name))
         return self._robots[name]
 
     def handle(self, incoming):

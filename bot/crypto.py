@@ -135,7 +135,7 @@ def _parse_xml(xml: bytes | str):
     entities); any refusal or syntax error becomes DecryptError."""
     try:
         return defused_etree.fromstring(xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except (DefusedXmlException, ParseError, ValueError, TypeError) as exc:
+    except (DefusedXmlException, ParseError, ValueError, TypeError, RecursionError) as exc:
         raise DecryptError(f"invalid XML: {exc.__class__.__name__}") from exc
 
 

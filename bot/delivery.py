@@ -12,6 +12,13 @@ one to the same recipient waits (postponed by a limit, a pause or a retry). On a
 ``merges_texts``, consecutive plain-text replies to one recipient become one API message (joined by
 a blank line, as long as that is still one message of the platform): a fast typist's
 confirmations arrive together instead of using up the per-member minute.
+
+A transient failure (a timeout, a refused connection, HTTP 5xx, a rate limit, "system busy") is
+retried with capped backoff (``backoff``) for BOT_DELIVERY_RETRY_HOURS from the row's first
+failure; only a permanent error (an unknown recipient, a request the platform will never take)
+fails a row sooner. A platform failing that way for BOT_OUTAGE_MINUTES is an outage
+(bot/outages.py). A time-bound notice (``payload["timely"]``) that could not go out in time is
+sent marked 【延迟送达】 after its ``late_at``, and not at all after its ``drop_at``.
 """
 import hashlib
 import logging
@@ -21,11 +28,12 @@ import time
 from collections import defaultdict, deque
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot import alerts
 from bot.channels.base import GROUP_PREFIX
 from bot.errors import ChannelError
+from bot.outages import Outages
 from storage import clock, deliveries, pauses
 
 log = logging.getLogger("bot.delivery")
@@ -45,9 +53,32 @@ def _once_key(rows):
     return hashlib.sha1("\n".join(keys).encode("utf-8")).hexdigest()
 
 
-def backoff(attempts, base=2.0, cap=1800.0):
+BACKOFF_CAP = 300.0         # seconds at most between two tries of a row: a platform back is noticed soon
+LATE_MARK = "【延迟送达：本通知原定{planned}发出，因消息平台故障延迟，内容以原定时间为准】\n"
+
+
+def backoff(attempts, base=2.0, cap=BACKOFF_CAP):
     """Exponential backoff with jitter: about 2, 4, 8 … seconds, at most ``cap``."""
-    return min(cap, base * (2 ** max(0, attempts - 1))) * random.uniform(0.8, 1.2)
+    return min(cap, base * (2 ** max(0, min(attempts, 30) - 1))) * random.uniform(0.8, 1.2)
+
+
+def in_time(row, now):
+    """"on time", "late" or "expired" for a claimed row, by its payload's ``timely`` moments
+    (ISO, naive UTC, on the real clock); rows without them are always on time."""
+    timely = row["payload"].get("timely") if isinstance(row["payload"], dict) else None
+    if not timely:
+        return "on time"
+    if timely.get("drop_at") and now >= datetime.fromisoformat(timely["drop_at"]):
+        return "expired"
+    if timely.get("late_at") and now >= datetime.fromisoformat(timely["late_at"]):
+        return "late"
+    return "on time"
+
+
+def marked_late(payload):
+    """The payload as sent after its moment: its text opens with 【延迟送达 …】."""
+    planned = (payload.get("timely") or {}).get("planned") or ""
+    return dict(payload, text=LATE_MARK.format(planned=planned) + (payload.get("text") or ""))
 
 
 def pace(used, limit):
@@ -108,6 +139,8 @@ class Delivery:
                        if c.per_app_per_minute}
         self._pool, self._lock = None, threading.Lock()
         self._idle = True       # the last round claimed nothing: the next one reads before it locks
+        self.outages = Outages(bot)
+        self._alerted = set()   # (channel, reason, hour) already reported to the admins by this process
 
     def drain(self, limit=2000):
         """Deliver what is due now; returns the number of rows marked sent."""
@@ -116,7 +149,27 @@ class Delivery:
         if not claimed:
             return 0
         with self._renewing([row["id"] for row in claimed]):
-            return self._deliver(claimed)
+            return self._deliver(self._timely(claimed))
+
+    def _timely(self, claimed):
+        """Drop the time-bound rows whose moment is over; mark those that are late."""
+        now = clock.real_utcnow()
+        keep, expired = [], []
+        for row in claimed:
+            verdict = in_time(row, now)
+            if verdict == "expired":
+                expired.append(row["id"])
+                continue
+            if verdict == "late":
+                row["payload"] = marked_late(row["payload"])
+            if "timely" in row["payload"]:      # the moments are the outbox's, not the recipient's
+                row["payload"] = {k: v for k, v in row["payload"].items() if k != "timely"}
+            keep.append(row)
+        if expired:
+            log.warning("%d time-bound message(s) not sent: their moment passed", len(expired))
+            with self.bot.db.transaction() as session:
+                deliveries.expired(session, expired, "已过时效，未发送（消息平台故障期间错过了发送时间）")
+        return keep
 
     def _deliver(self, claimed):
         by_channel = defaultdict(list)
@@ -340,10 +393,13 @@ class Delivery:
             else:
                 result = channel.push(recipients, payload)
         except ChannelError as exc:
+            if exc.unavailable:
+                self.outages.failed(channel.name, exc)
             return 0, self._retry_or_fail(channel, rows, exc)
         except Exception as exc:   # a bug in a channel must not stop delivery of everything else
             log.exception("push failed on %s", channel.name)
             return 0, self._retry_or_fail(channel, rows, ChannelError("exception", repr(exc), retry=True))
+        self.outages.succeeded(channel.name)
         rejected = set((result or {}).get("retry_recipients", ()))
         invalid = set((result or {}).get("invalid_recipients", ()))
         now = clock.real_utcnow()
@@ -368,26 +424,35 @@ class Delivery:
 
     def _retry_or_fail(self, channel, rows, exc):
         """Reschedule the send's rows together (one time for all, so they stay in order) or fail
-        them; returns when they are due again, or None when all failed."""
+        them; returns when they are due again, or None when all failed.
+
+        A transient failure is retried until BOT_DELIVERY_RETRY_HOURS have passed since the row's
+        first failure; a permanent one fails the rows at once."""
         now = clock.real_utcnow()
-        max_attempts = self.bot.config.delivery_max_attempts
+        horizon = timedelta(hours=self.bot.config.delivery_retry_hours)
         if exc.delay and exc.retry:
             for recipient in {r["recipient"] for r in rows}:
                 if exc.code in channel.pausing_codes:
                     self.pause(channel.name, recipient, exc.delay)
         error = f"{exc.code}: {exc.message}"[:2000]
-        again = [r["id"] for r in rows if exc.retry and r["attempts"] < max_attempts]
+        again = [r["id"] for r in rows
+                 if exc.retry and (r.get("failing_since") is None or now - r["failing_since"] < horizon)]
         failed = [r["id"] for r in rows if r["id"] not in again]
         until = now + timedelta(seconds=max(exc.delay, backoff(max(r["attempts"] for r in rows))))
         with self.bot.db.transaction() as session:
             if again:
-                deliveries.retry(session, again, until, error)
+                deliveries.retry(session, again, until, error, now, channel.name, {r["recipient"] for r in rows})
             if failed:
                 deliveries.failed(session, failed, error)
-        level = logging.ERROR if exc.fatal_config else logging.WARNING
-        log.log(level, "delivery on %s failed for %d recipient(s): %s", channel.name, len(rows), exc)
-        if exc.fatal_config and failed:     # given up for a configuration reason: the admins hear of it
-            alerts.report(self.bot, channel.name, exc.message or str(exc.code), len(failed))
+        level = logging.ERROR if exc.fatal_config or failed else logging.WARNING
+        log.log(level, "delivery on %s failed for %d recipient(s)%s: %s", channel.name, len(rows),
+                f", {len(failed)} given up" if failed else "", exc)
+        if exc.fatal_config:        # a configuration reason: the admins hear of it (once an hour per reason)
+            reason = exc.message or str(exc.code)
+            hour = (channel.name, reason, now.strftime("%Y%m%d%H"))
+            if hour not in self._alerted:       # the alert's own key dedupes; this spares the writes
+                self._alerted.add(hour)
+                alerts.report(self.bot, channel.name, reason, len(rows))
         return until if again else None
 
     def _fail(self, rows, reason):

@@ -50,3 +50,16 @@ class ChannelError(Exception):
         self.retry = retry
         self.delay = delay
         self.fatal_config = fatal_config
+
+    @property
+    def unavailable(self):
+        """The platform could not be reached or did not work (a timeout, a refused connection,
+        HTTP 5xx, "system busy", an answer that is not JSON): what an outage is made of."""
+        code = self.code
+        return self.retry and (code in ("timeout", "network", "bad_response", -1)
+                               or (isinstance(code, str) and code.startswith("http5")))
+
+
+class GiveUp(Exception):
+    """Raised by a worker task that can never succeed (e.g. media the messenger calls invalid):
+    no retries, one log line."""

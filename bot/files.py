@@ -1,14 +1,17 @@
-"""Files the bot makes or receives: stored under BOT_FILES_DIR, served by signed, expiring links."""
+"""Files the bot makes or receives: stored under BOT_FILES_DIR, served by signed, expiring links,
+and forgotten when deleted (a deleted proof): its links answer 410 and the worker removes its bytes."""
 import mimetypes
 import secrets
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot import links
-from storage import clock
+from storage import clock, tasks as task_rows
 from bot.markup import safe_filename
-from storage.models import StoredFile
+from storage.models import Attachment, StoredFile
+
+PURGE_TASK = "files.purge"
 
 
 def save(bot, session, name, data: bytes, *, owner_person_id=None, content_type=None, cache_key=None):
@@ -63,9 +66,12 @@ def as_outgoing_file(bot, stored):
 
 
 def lookup(bot, token):
-    """The StoredFile a (checked, bot/links.py) download link names, or None when unknown or not on disk."""
+    """The StoredFile a (checked, bot/links.py) download link names, or None when unknown or not on
+    disk; raises ``links.LinkRefused`` (410) for a file that was deleted."""
     with bot.db.session() as session:
         stored = session.scalar(select(StoredFile).where(StoredFile.token == token))
+        if stored is not None and stored.deleted_at is not None:
+            raise links.LinkRefused(410, "该文件已被删除，无法下载")
         if stored is None or not stored.path or not Path(stored.path).is_file():
             return None
         session.expunge(stored)
@@ -76,3 +82,30 @@ def lookup(bot, token):
 def lookup_in(session, token):
     """The StoredFile with ``token`` inside the caller's transaction (None if unknown)."""
     return session.scalar(select(StoredFile).where(StoredFile.token == token))
+
+
+def forget(session, stored):
+    """In the caller's transaction: a file nothing refers to any more (a deleted or replaced proof)
+    is never served again (its links answer 410 from the commit on) and its bytes are removed from
+    disk by the worker, after the commit (a task). A file another attachment still uses is kept.
+    Returns True when the file was forgotten."""
+    session.flush()
+    used = session.scalar(select(func.count()).select_from(Attachment).where(Attachment.file_id == stored.id))
+    if used:
+        return False
+    stored.deleted_at = clock.utcnow()
+    stored.cache_key = None
+    task_rows.add(session, PURGE_TASK, {"token": stored.token}, dedupe_key=f"{PURGE_TASK}:{stored.token}")
+    return True
+
+
+def purge_task(bot, payload):
+    """The worker's removal of a forgotten file's bytes (the row stays, for the audit)."""
+    def finish(session):
+        stored = lookup_in(session, payload["token"])
+        if stored is None or stored.deleted_at is None:
+            return
+        if stored.path:
+            Path(stored.path).unlink(missing_ok=True)
+        stored.path = ""
+    return finish

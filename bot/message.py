@@ -1,6 +1,9 @@
 """Incoming and Outgoing messages: the platform-free shapes every channel translates to and from."""
 from dataclasses import dataclass, field
 
+USER_ID_CHARS = 128         # a messenger user id at most (accounts, conversations): longer ones are refused
+MESSAGE_ID_CHARS = 255      # a message id at most (the inbox's duplicate guard)
+
 
 @dataclass(frozen=True)
 class Button:
@@ -38,6 +41,9 @@ class Outgoing:
     markdown: bool = False
     title: str = ""                 # card title when rendered as a card
     mentions: list = field(default_factory=list)   # user ids / mobiles to @ in group broadcasts
+    # a time-bound notice (a countdown): {"late_at", "drop_at"} (ISO, naive UTC, the real clock) and
+    # "planned" (when it was meant to go out): after late_at it goes out marked 延迟送达, after drop_at not at all
+    timely: dict | None = None
 
     def to_dict(self):
         data = {"text": self.text, "buttons": [{"label": b.label, "action": b.action} for b in self.buttons]}
@@ -49,6 +55,8 @@ class Outgoing:
             data["title"] = self.title
         if self.mentions:
             data["mentions"] = list(self.mentions)
+        if self.timely:
+            data["timely"] = dict(self.timely)
         return data
 
     @classmethod
@@ -56,7 +64,7 @@ class Outgoing:
         return cls(text=data.get("text", ""),
                    buttons=[Button(b["label"], b["action"]) for b in data.get("buttons", [])],
                    file=data.get("file"), markdown=bool(data.get("markdown")), title=data.get("title", ""),
-                   mentions=list(data.get("mentions", [])))
+                   mentions=list(data.get("mentions", [])), timely=data.get("timely"))
 
 
 MERGED_CHARS = 600      # consecutive texts are joined up to this length (one message on the phone)

@@ -11,6 +11,7 @@ import logging
 import uuid
 from datetime import timedelta
 
+from bot.errors import GiveUp
 from storage import tasks as task_rows
 
 log = logging.getLogger("bot.tasks")
@@ -18,10 +19,6 @@ log = logging.getLogger("bot.tasks")
 LEASE = timedelta(minutes=5)          # a claimed task is another worker's again after this
 MAX_ATTEMPTS = 5
 BACKOFF_SECONDS = (5, 30, 120, 600)
-
-
-class GiveUp(Exception):
-    """Raised by a task that can never succeed (e.g. media the messenger calls invalid): no retries."""
 
 
 class Kinds:
@@ -89,6 +86,9 @@ class TaskRunner:
                     finish(session)
                 task_rows.done(session, task_id)
             log.info("task %s (%s) done", task_id, kind)
+        except GiveUp as exc:        # nothing to retry and no bug to trace: one line
+            log.warning("task %s (%s) given up: %s", task_id, kind, exc)
+            self._failed(task_id, kind, payload, claim, entry, exc)
         except Exception as exc:     # one failed task must not stop the others; it is retried
             log.exception("task %s (%s) failed", task_id, kind)
             self._failed(task_id, kind, payload, claim, entry, exc)

@@ -32,7 +32,7 @@ def parse_schedule(text, name="文件"):
         data = json.loads(text)
         year = int(data["year"])
         days = {key: {date.fromisoformat(d) for d in data.get(key, [])} for key in ("holidays", "workdays")}
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise ScheduleError(f"{name} 不是有效的节假日安排：{exc}。格式见 bot/workdays.py。") from None
     wrong = sorted(d for ds in days.values() for d in ds if d.year != year)
     if wrong:

@@ -2,7 +2,9 @@
 
 The statements are built once (an expanding ``ids`` parameter), since the worker runs them for
 every send. ``storage/outbox.py`` writes the rows; these functions move them through their states:
-pending → sending (a claim with a short lease) → sent | pending again | failed.
+pending → sending (a claim with a short lease) → sent | pending again | failed | expired (a
+time-bound notice whose moment passed before it could go out). A failed row can be sent again
+(``resend``): it is pending once more, its dedupe key unchanged.
 """
 from sqlalchemy import bindparam, func, select, update
 
@@ -17,8 +19,13 @@ _SENT = update(_outbox).where(_IDS).values(status="sent", sent_at=bindparam("at"
                                               api_messages=bindparam("messages"))
 _LATER = update(_outbox).where(_IDS).values(status="pending", next_attempt_at=bindparam("until"))
 _FAILED = update(_outbox).where(_IDS).values(status="failed", last_error=bindparam("error"))
+_EXPIRED = update(_outbox).where(_IDS).values(status="expired", last_error=bindparam("error"))
 _RETRY = update(_outbox).where(_IDS).values(status="pending", next_attempt_at=bindparam("until"),
-                                               last_error=bindparam("error"))
+                                               last_error=bindparam("error"),
+                                               failing_since=func.coalesce(_c.failing_since, bindparam("now")))
+_BEHIND = (update(_outbox).where(_c.status.in_(_WAITING), _c.failing_since.is_(None), _c.channel == bindparam("in_channel"),
+                                 _c.recipient.in_(bindparam("in_recipients", expanding=True)))
+           .values(failing_since=bindparam("now")))
 # a claimed row put back without counting the try; a renewal: only rows still claimed
 _POSTPONE = (update(_outbox).where(_IDS, _c.status == "sending")
              .values(status="pending", attempts=_c.attempts - 1, next_attempt_at=bindparam("until")))
@@ -26,7 +33,7 @@ _RENEW = update(_outbox).where(_IDS, _c.status == "sending").values(next_attempt
 _CLAIM = (update(_outbox).where(_IDS)
           .values(status="sending", attempts=_c.attempts + 1, next_attempt_at=bindparam("until")))
 _CLAIMED = (select(_c.id, _c.channel, _c.recipient, _c.payload, _c.batch_key, _c.attempts, _c.dedupe_key,
-                   _c.notice).where(_IDS).order_by(_c.id))
+                   _c.notice, _c.failing_since).where(_IDS).order_by(_c.id))
 _ANY_DUE = select(_c.id).where(_c.status.in_(_WAITING), _c.next_attempt_at <= bindparam("now")).limit(1)
 _PENDING = select(func.count()).select_from(_outbox).where(_c.status.in_(_WAITING))
 
@@ -87,13 +94,46 @@ def later(session, ids, until):
     session.connection().execute(_LATER, {"ids": ids, "until": until})
 
 
-def retry(session, ids, until, error):
-    session.connection().execute(_RETRY, {"ids": ids, "until": until, "error": error})
+def retry(session, ids, until, error, now, channel, recipients):
+    """Due again at ``until`` after a transient failure; the first failure's moment is kept. The
+    rows waiting behind them for the same recipients are failing since now too (they cannot go
+    first: one recipient's messages keep their order), so a backlog shares one retry horizon."""
+    connection = session.connection()
+    connection.execute(_RETRY, {"ids": ids, "until": until, "error": error, "now": now})
+    connection.execute(_BEHIND, {"now": now, "in_channel": channel, "in_recipients": sorted(recipients)})
 
 
 def failed(session, ids, error):
-    """Given up (an invalid recipient, no more tries, no such channel), with the reason."""
+    """Given up (an invalid recipient, a permanent error, the retry horizon passed, no such
+    channel), with the reason."""
     session.connection().execute(_FAILED, {"ids": ids, "error": error})
+
+
+def expired(session, ids, error):
+    """Not sent: a time-bound message whose moment passed before it could go out."""
+    session.connection().execute(_EXPIRED, {"ids": ids, "error": error})
+
+
+def failed_rows(session, channel=None, limit=100):
+    """The failed rows, newest first (id, channel, recipient, notice, created_at, attempts, last_error)."""
+    query = (select(_c.id, _c.channel, _c.recipient, _c.notice, _c.created_at, _c.attempts, _c.last_error)
+             .where(_c.status == "failed").order_by(_c.id.desc()).limit(limit))
+    if channel:
+        query = query.where(_c.channel == channel)
+    return session.execute(query).all()
+
+
+def resend(session, ids, now, channel=None):
+    """Make failed rows pending again, due at ``now`` with a fresh retry horizon (``ids`` None:
+    every failed row, of ``channel`` if given); returns how many. A notice keeps its dedupe key."""
+    query = update(_outbox).where(_c.status == "failed")
+    if ids is not None:
+        query = query.where(_c.id.in_(list(ids)))
+    if channel:
+        query = query.where(_c.channel == channel)
+    result = session.execute(query.values(status="pending", next_attempt_at=now, failing_since=None,
+                                          attempts=0, last_error=""))
+    return result.rowcount
 
 
 def postpone(session, ids, until):

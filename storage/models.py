@@ -120,8 +120,10 @@ class OutboxMessage(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True)
     batch_key: Mapped[str | None] = mapped_column(String(255))
     notice: Mapped[str | None] = mapped_column(String(40))   # the notice type, for 通知记录
-    status: Mapped[str] = mapped_column(String(10), default="pending")   # pending|sent|failed
+    status: Mapped[str] = mapped_column(String(10), default="pending")   # pending|sending|sent|failed|expired
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # the first failure of the send (real clock): a transient failure is retried for BOT_DELIVERY_RETRY_HOURS from it
+    failing_since: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
@@ -169,6 +171,8 @@ class StoredFile(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # what a rendered document was made from (e.g. application:3:v17:<opinions>): reused, not rendered again
     cache_key: Mapped[str | None] = mapped_column(String(255), unique=True, nullable=True)
+    # deleted (a proof removed or replaced): never served again (410), its bytes removed by the worker
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Task(Base):

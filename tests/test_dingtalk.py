@@ -1,5 +1,6 @@
 """The DingTalk channel against the loopback FakeDingTalk: callbacks, replies, pushes, robots, Stream mode."""
 import json
+import logging
 import re
 import threading
 import uuid
@@ -26,7 +27,7 @@ from bot.message import Outgoing
 from storage.outbox import enqueue
 from storage import people
 from storage.models import (CacheEntry, Conversation, InboxEntry, OutboxMessage, Person, RobotGroup,
-                            StoredFile)
+                            StoredFile, Task)
 from tests.channel_contract import CONTRACT
 from tests.fakes.dingtalk import FakeDingTalk
 
@@ -327,19 +328,35 @@ def test_picture_rich_text_and_file_become_attachments(dbot, fake, http):
     assert "收到文件" in fake.texts_to(USER)[0]
 
 
-def test_file_that_cannot_be_downloaded_is_still_reported(dbot, fake, http):
+def test_file_that_cannot_be_downloaded_gives_up_at_once_and_is_reported(dbot, fake, http, caplog):
     seen = capture(dbot)
     post(http, robot_message(fake, msgtype="file", content={"downloadCode": "dcUNKNOWN", "fileName": "a.pdf"}))
     [attachment] = seen[0].attachments
     assert attachment.name == "a.pdf"
-    drain(dbot)
-    assert "收到文件" in fake.texts_to(USER)[0]
-    for _ in range(6):                          # the worker tries again, then tells the sender
-        clock.advance(timedelta(minutes=11))
+    with caplog.at_level(logging.INFO, logger="bot.tasks"):
+        drain(dbot)                             # DingTalk calls the code invalid: no retry can mend it
         drain(dbot)
-    assert any("没能接收成功" in t for t in fake.texts_to(USER))
+    texts = fake.texts_to(USER)
+    assert "收到文件" in texts[0] and any("没能接收成功" in t for t in texts)
+    assert len(fake.requests_to("messageFiles/download")) == 1
+    [line] = [r for r in caplog.records if "dingtalk.media" in r.getMessage()]
+    assert line.levelname == "WARNING" and "given up" in line.getMessage() and line.exc_info is None
     with dbot.db.session() as session:
         assert session.scalar(select(StoredFile).where(StoredFile.token == attachment.ref)).path == ""
+        assert session.scalar(select(Task.attempts).where(Task.kind == "dingtalk.media")) == 1
+
+
+def test_a_download_failing_for_a_while_is_retried(dbot, fake, http):
+    seen = capture(dbot)
+    code = fake.add_file(b"%PDF later", "b.pdf")
+    post(http, robot_message(fake, msgtype="file", content={"downloadCode": code, "fileName": "b.pdf"}))
+    fake.fail_next("messageFiles/download", "http503")
+    drain(dbot)
+    clock.advance(timedelta(minutes=1))
+    drain(dbot)
+    with dbot.db.session() as session:
+        stored = session.scalar(select(StoredFile).where(StoredFile.token == seen[0].attachments[0].ref))
+    assert stored.path and open(stored.path, "rb").read() == b"%PDF later"
 
 
 def test_audio_uses_the_recognised_text():
@@ -431,8 +448,9 @@ def test_a_token_refused_twice_is_not_retried_a_third_time(dbot, fake):
     fake.fail_next("/batchSend", "token_invalid", times=2)
     assert push(dbot, "u1", "二") == 0
     assert len(fake.requests_to("/batchSend")) == 3
-    [(_, _, _, _), (_, status, _, error)] = outbox(dbot)
+    [(_, _, _, _), (_, status, _, error), *alerts] = outbox(dbot)
     assert status == "pending" and error.startswith("InvalidAuthentication")
+    assert alerts and all("因配置问题无法通过渠道 dingtalk 发送" in payload["text"] for _, _, payload, _ in alerts)
 
 
 def test_expired_token_on_oapi_is_refreshed(dbot, fake, tmp_path):

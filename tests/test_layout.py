@@ -113,3 +113,27 @@ def test_package_inits_hold_only_a_docstring():
             if any(not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)) for n in body):
                 busy.append(str(init.relative_to(ROOT)))
     assert busy == []
+
+
+def test_channels_only_translate():
+    """bot/channels/** imports nothing from storage (nor the modules that reach the database for
+    it) and opens no database session: what a channel keeps goes through the store it is given."""
+    reaching = ("storage", "bot.received", "bot.files", "bot.alerts", "bot.delivery", "bot.turn")
+    known = modules()
+    wrong = []
+    for name, path in known.items():
+        if not name.startswith("bot.channels"):
+            continue
+        for target, node in imports(name, path, known):
+            if target.startswith(reaching):
+                wrong.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {target}")
+        source = path.read_text(encoding="utf-8")
+        for needle in (".db.", ".transaction(", ".session(", "requests.post", "requests.get"):
+            if needle in source:
+                wrong.append(f"{path.relative_to(ROOT)} uses {needle}")
+    assert wrong == []
+
+
+def test_docstrings_name_no_missing_receive():
+    for path in (ROOT / "bot").rglob("*.py"):
+        assert "DingTalkChannel.receive" not in path.read_text(encoding="utf-8"), path

@@ -224,7 +224,7 @@ def test_messenger_outage_mid_broadcast_then_recovery(bot, monkeypatch):
 
 @pytest.mark.fault
 def test_a_send_that_keeps_failing_is_marked_failed_with_its_reason(make_bot, chat, monkeypatch):
-    bot = make_bot(delivery_max_attempts=2)
+    bot = make_bot(delivery_retry_hours=1)         # retried for an hour from the first failure
     setup_cycle(bot)
     web = bot.channels["web"]
     real_push = web.push

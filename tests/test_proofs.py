@@ -222,3 +222,31 @@ def test_outside_the_form_a_file_waits_for_its_label(bot, chat):
     assert "转化证明.jpg、转化证明2.jpg" in reply and "该项共 2 份" in reply
     assert "该项共 3 份" in send_file(bot, name="转化证明3.jpg")       # the target takes the next ones
     assert [k for k, _ in stored_proofs(bot)] == ["innovation.applied"] * 3
+
+
+def test_a_deleted_or_replaced_proofs_links_answer_410_and_its_file_is_gone(bot, chat, client):
+    from pathlib import Path
+    from urllib.parse import urlsplit
+    from bot.tasks import TaskRunner
+    leader = chat("leader")
+    leader.send("申报")
+    leader.send("发明专利：2")
+    send_file(bot, name="a.jpg", data=b"\xff\xd8 first")
+    send_file(bot, name="b.jpg", data=b"\xff\xd8 second")
+    with bot.db.session() as s:
+        kept = {f.name: (f.path, urlsplit(files.url_for(bot, f))) for f in s.scalars(select(StoredFile))}
+    links = {name: f"{url.path}?{url.query}" for name, (_, url) in kept.items()}   # issued before the deletion
+    assert client.get(links["a.jpg"]).status_code == 200 and client.get(links["b.jpg"]).status_code == 200
+    leader.send("删除证明 发明专利 2")
+    response = client.get(links["b.jpg"])
+    assert response.status_code == 410 and response.get_json() == {"error": "该文件已被删除，无法下载"}
+    leader.send("替换证明 发明专利 1")
+    send_file(bot, name="a2.jpg")
+    assert client.get(links["a.jpg"]).status_code == 410
+    TaskRunner(bot).run_all()                   # the worker removes the bytes after the commit
+    assert not Path(kept["a.jpg"][0]).exists() and not Path(kept["b.jpg"][0]).exists()
+    assert client.get(links["b.jpg"]).status_code == 410
+    with bot.db.session() as s:                 # the rows stay for the audit, never served
+        gone = s.scalars(select(StoredFile).where(StoredFile.name.in_(["a.jpg", "b.jpg"]))).all()
+        assert len(gone) == 2 and all(f.deleted_at is not None and f.path == "" for f in gone)
+    assert stored_proofs(bot) == [("innovation.invention", "a2.jpg")]

@@ -14,7 +14,7 @@ def test_a_notice_whose_reply_was_lost_is_not_shown_twice(wx, fake):
     assert Delivery(wx.bot).drain() == 1
     sends = [r["json"] for r in fake.requests_to("message/send")]
     assert len(sends) == 2 and sends[0] == sends[1]             # the same message, key and all
-    assert sends[0]["enable_duplicate_check"] == 1 and sends[0]["duplicate_check_interval"] == 1800
+    assert sends[0]["enable_duplicate_check"] == 1 and sends[0]["duplicate_check_interval"] == 4 * 3600
     assert [m["msgtype"] for m in fake.messages_for(USER)] == ["template_card"]     # shown once
 
 

@@ -1,4 +1,6 @@
 """The try-out JSON API over HTTP, /healthz and error pages without tracebacks."""
+import pytest
+
 
 
 def test_messages_api_answers_help(client):
@@ -39,15 +41,19 @@ def test_retried_message_id_is_not_processed_twice(client):
     assert again.get_json() == {"replies": [], "duplicate": True}
 
 
-def test_try_channel_is_off_in_production_unless_enabled(tmp_path, sqlite_url):
+STRONG_KEY = "q8Vd2mXr7LpN4tZs1KwB9eYh3GcJ6fUa"
+
+
+def test_try_channel_is_off_in_production_and_cannot_be_turned_on(tmp_path, sqlite_url):
     from bot.app import create_app
+    from bot.errors import ConfigError
     from tests.conftest import make_config
-    off = create_app(make_config(tmp_path, sqlite_url, env="production", secret_key="s",
+    off = create_app(make_config(tmp_path, sqlite_url, env="production", secret_key=STRONG_KEY,
                                  try_enabled=False)).test_client()
     assert off.get("/try").status_code == 404
-    on = create_app(make_config(tmp_path, sqlite_url, env="production", secret_key="s",
-                                try_enabled=True)).test_client()
-    assert on.get("/try").status_code == 200
+    assert off.post("/try/api/messages", json={"user": "admin", "text": "帮助"}).status_code == 404
+    with pytest.raises(ConfigError, match="BOT_TRY_ENABLED"):
+        make_config(tmp_path, sqlite_url, env="production", secret_key=STRONG_KEY, try_enabled=True)
 
 
 def test_file_links_carry_a_name_and_never_a_server_path(bot, client):

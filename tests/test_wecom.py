@@ -394,10 +394,12 @@ def test_revoked_token_is_refreshed_too(wx, fake):
 
 def test_wrong_secret_is_a_config_error_and_does_not_hammer_gettoken(make_wecom_bot, fake, caplog):
     bot = make_wecom_bot(wecom_secret="wrong-secret")
+    now = clock.real_now()                   # start just after an hour begins: the alert is once per hour
+    clock.advance(now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1, minutes=1) - now)
     with caplog.at_level(logging.ERROR):
         for i in range(5):                    # new notices keep arriving while the secret is wrong
             push(bot, USER, Outgoing(text=f"通知{i}"))
-            assert Delivery(bot).drain() == 0
+            Delivery(bot).drain()
             clock.advance(timedelta(seconds=20))
         assert fake.token_calls == 1          # remembered: no gettoken per message or per drain
         clock.advance(timedelta(seconds=300))
@@ -405,10 +407,14 @@ def test_wrong_secret_is_a_config_error_and_does_not_hammer_gettoken(make_wecom_
     assert "企业微信 Secret 无效" in caplog.text
     assert fake.token_calls <= 2
     assert fake.requests_to("message/send") == []
-    assert "sent" not in statuses(bot)
     with bot.db.session() as session:
-        errors = session.scalars(select(OutboxMessage.last_error)).all()
-    assert len(errors) == 5 and all(e.startswith("40001:") for e in errors)
+        rows = session.execute(select(OutboxMessage.status, OutboxMessage.last_error)
+                               .where(OutboxMessage.channel == "wecom")).all()
+        alerts = session.scalars(select(OutboxMessage.payload).where(OutboxMessage.channel == "web")).all()
+    # kept and retried (the fix may come any time within BOT_DELIVERY_RETRY_HOURS), never sent meanwhile
+    assert len(rows) == 5 and all(s == "pending" and e.startswith("40001:") for s, e in rows)
+    # the admin heard at once, once for the hour
+    assert len(alerts) == 1 and alerts[0]["text"].startswith("⚠️ 有 1 条消息因配置问题无法通过渠道 wecom 发送：")
 
 
 def test_system_busy_once_is_retried_later_and_delivered(wx, fake):

@@ -2,8 +2,6 @@
 import logging
 
 from bot.errors import ChannelError
-from storage import pauses
-from storage.people import subscribed_robot
 
 log = logging.getLogger("bot.channels")
 
@@ -25,8 +23,10 @@ class Channel:
     per_app_per_minute = None         # API calls a minute the whole app may make (None: no limit kept)
     merges_texts = False              # consecutive plain texts to one person may go as one message
 
-    def __init__(self, bot):
-        self.bot = bot
+    def __init__(self, bot, store):
+        """``store`` (bot/channel_store.py) is the channel's only way to the database: caches,
+        tokens, files users send, the try-out mailbox. A channel opens no session of its own."""
+        self.bot, self.config, self.store = bot, bot.config, store
 
     # -- inbound (bot/webhook.py runs the turns) --------------------------------------------
     callback_path = None        # where the platform POSTs its callbacks; None: this channel receives none
@@ -75,7 +75,7 @@ class Channel:
                     raise
                 log.warning("%s: group %s failed: %s", self.name, recipient, exc)
                 if exc.code in self.pausing_codes and exc.delay:
-                    pauses.pause(self.bot.db, self.name, recipient, exc.delay)
+                    self.store.pause(recipient, exc.delay)
                 (retry if exc.retry else invalid).append(recipient)
         if invalid or retry:
             return {"invalid_recipients": sorted(set(invalid)), "retry_recipients": sorted(set(retry))}
@@ -92,8 +92,7 @@ class Channel:
     def _push_group(self, recipient, payload):
         """Post to the subscribed robot group ``group:<name>``; False when there is none."""
         name = recipient[len(GROUP_PREFIX):]
-        with self.bot.db.session() as session:
-            robot = subscribed_robot(session, self.name, name)
+        robot = self.store.robot(name)
         if robot is None:
             log.warning("%s: no subscribed group robot named %r", self.name, name)
             return False
@@ -102,7 +101,8 @@ class Channel:
 
     def prepare(self, session, incoming):
         """In the turn, before its handler: channel work that must be in the same transaction
-        (e.g. reserve a file for media the user sent and queue its download)."""
+        (e.g. reserve a file for media the user sent and queue its download), done through the
+        store with the turn's ``session``."""
 
     def reply_recipient(self, incoming, reply):
         """Who a reply to ``incoming`` is queued for: the sender, unless the channel says otherwise."""

@@ -31,24 +31,23 @@ class _RobotsOnly:
 
 
 class WeComRobots(_RobotsOnly, WeComChannel):
-    def __init__(self, bot):
-        Channel.__init__(self, bot)
+    def __init__(self, bot, store):
+        Channel.__init__(self, bot, store)
         self.envelope = None                # no app: no callbacks to open
-        self.client = WeComClient(bot)
+        self.client = WeComClient(self.config, store)
 
 
 class DingTalkRobots(_RobotsOnly, DingTalkChannel):
-    def __init__(self, bot):
-        Channel.__init__(self, bot)
-        self.config = bot.config
-        self.api = DingTalkClient(bot)
+    def __init__(self, bot, store):
+        Channel.__init__(self, bot, store)
+        self.api = DingTalkClient(self.config, store)
         self.oapi = self.config.dingtalk_oapi_base.rstrip("/")
 
 
 ROBOT_CHANNELS = {"wecom": WeComRobots, "dingtalk": DingTalkRobots}
 
 
-def robots_only(bot, name):
-    """A robot-only channel for ``name`` (None for a channel without group robots)."""
+def robots_only(bot, name, store):
+    """A robot-only channel for ``name`` with its ``store`` (None for a channel without group robots)."""
     factory = ROBOT_CHANNELS.get(name)
-    return factory(bot) if factory is not None else None
+    return factory(bot, store) if factory is not None else None

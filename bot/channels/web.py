@@ -7,12 +7,12 @@ import uuid
 
 from flask import Blueprint, jsonify, render_template, request
 
-from bot import files, received
 from bot.channels.base import Channel
 from bot.errors import Refused
-from bot.message import Attachment, Incoming
-from storage import clock, web_messages
-from storage.models import ROLES
+from bot.message import MESSAGE_ID_CHARS, USER_ID_CHARS, Attachment, Incoming
+
+
+ID_CHARS = MESSAGE_ID_CHARS - USER_ID_CHARS - 1     # the page's own message id: "<user>:<id>" fits the inbox
 
 
 class WebChannel(Channel):
@@ -26,30 +26,22 @@ class WebChannel(Channel):
         upload = incoming.meta.pop("upload", None)
         if not upload:
             return
-        stored = files.save(self.bot, session, upload["name"], upload["data"],
-                            owner_person_id=received.owner_of(session, incoming))
-        incoming.attachments.append(Attachment(kind=incoming.kind, ref=stored.token, name=stored.name))
+        token, name = self.store.save_upload(session, incoming, upload["name"], upload["data"])
+        incoming.attachments.append(Attachment(kind=incoming.kind, ref=token, name=name))
 
     def push(self, recipients, payload, keys=None):
         """Pushed messages wait in web_messages until the page (or `chat`) reads them.
 
         ``keys`` (the outbox row ids) make a redelivery after a crash write nothing twice.
         """
-        keys = keys or [None] * len(recipients)
-        with self.bot.db.transaction() as session:
-            web_messages.deliver(session, recipients, payload, keys, clock.utcnow())
+        self.store.deliver(recipients, payload, keys or [None] * len(recipients))
 
     # -- reading what was pushed ------------------------------------------------------
     def take_inbox(self, user):
-        with self.bot.db.transaction() as session:
-            return web_messages.take(session, user, clock.utcnow())
+        return self.store.take(user)
 
     def identities(self):
-        with self.bot.db.session() as session:
-            return [{"id": ext, "name": person.name,
-                     "roles": [ROLES[r] for r in sorted(person.role_names)],
-                     "unit": person.unit.name if person.unit else ""}
-                    for ext, person in web_messages.identities(session, self.name)]
+        return self.store.identities()
 
     # -- the try-out API's messages (bot/webhook.py runs the turn) --------------------------
     @property
@@ -60,10 +52,19 @@ class WebChannel(Channel):
         """{"user", "text" | "action" | "file", "id"?} from the page (or any HTTP client)."""
         try:
             data = json.loads(inbound.body or b"null")
-        except ValueError:
+        except (ValueError, RecursionError):     # RecursionError: JSON nested deeper than Python recurses
             data = None
         if not isinstance(data, dict) or not isinstance(data.get("user"), str) or not data["user"]:
             raise Refused(400, "请求需要 user，以及 text 或 action")
+        user = data["user"]
+        if len(user) > USER_ID_CHARS:
+            raise Refused(400, f"user 过长（最多 {USER_ID_CHARS} 个字符）", f"a user id of {len(user)} characters")
+        message_id = data.get("id")
+        if message_id is None or message_id == "":
+            message_id = uuid.uuid4().hex
+        elif not isinstance(message_id, (str, int)) or isinstance(message_id, bool) \
+                or len(str(message_id)) > ID_CHARS:
+            raise Refused(400, f"id 应为不超过 {ID_CHARS} 个字符的字符串或整数", "a bad message id")
         text, action = data.get("text", ""), data.get("action", "")
         upload = None
         if data.get("file") is not None:
@@ -72,13 +73,11 @@ class WebChannel(Channel):
                 raise Refused(400, problem)
         if not isinstance(text, str) or not isinstance(action, str) or not (text.strip() or action or upload):
             raise Refused(400, "请求需要 text、action（字符串）或 file")
-        message_id = data.get("id") or uuid.uuid4().hex
         kind = "action" if action else "text"
         if upload:
             kind = "image" if (mimetypes.guess_type(upload["name"])[0] or "").startswith("image/") else "file"
-        return [Incoming(channel=self.name, user=data["user"][:128], text=text[:20000],
-                         action=action[:1024], message_id=f"{data['user'][:64]}:{str(message_id)[:120]}",
-                         kind=kind, meta={"upload": upload} if upload else {})]
+        return [Incoming(channel=self.name, user=user, text=text[:20000], action=action[:1024],
+                         message_id=f"{user}:{message_id}", kind=kind, meta={"upload": upload} if upload else {})]
 
     def ack(self, results):
         """The turn's replies in the response; ``duplicate`` when this id was seen before."""

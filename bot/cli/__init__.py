@@ -11,6 +11,7 @@ from bot.cli.export import export
 from bot.cli.groups import groups
 from bot.cli.holidays import holidays
 from bot.cli.notices import notices
+from bot.cli.outbox import outbox
 from bot.cli.people import import_
 from bot.cli.processes import check_config, dingtalk_stream, worker
 
@@ -21,5 +22,6 @@ def cli():
     load_dotenv()
 
 
-for command in (db, demo, chat, worker, dingtalk_stream, check_config, export, import_, groups, notices, holidays):
+for command in (db, demo, chat, worker, dingtalk_stream, check_config, export, import_, groups, notices, outbox,
+                holidays):
     cli.add_command(command)

@@ -1,4 +1,6 @@
 """`python -m bot db upgrade` and `python -m bot demo`: the schema and the demo data."""
+import sys
+
 import click
 
 from bot import demo as demo_data
@@ -19,8 +21,13 @@ def db_upgrade():
 
 @click.command()
 def demo():
-    """Load the demo unit, studio and people (loading twice changes nothing)."""
-    bot = make_bot(migrate=True)
+    """Load the demo unit, studio and people (loading twice changes nothing); never in production."""
+    bot = make_bot()
+    if bot.config.env == "production":
+        # the demo identities (an administrator among them) are try-out accounts anyone could act as
+        click.echo("生产环境不能加载演示数据（BOT_ENV=production）：演示身份（包括管理员）谁都可以冒用。", err=True)
+        sys.exit(2)
+    bot.migrate()
     with bot.db.transaction() as session:
         n = demo_data.load(session)
     click.echo(f"演示数据已就绪：{n} 个试用身份（leader、member、union、tech、party、group、admin）。")

@@ -62,5 +62,6 @@ def deliver_due(bot, since, timeout=60.0):
         counts = dict(session.execute(select(OutboxMessage.status, func.count())
                                       .where(OutboxMessage.notice.is_not(None), OutboxMessage.created_at >= since)
                                       .group_by(OutboxMessage.status)).all())
+    expired = f"，已过时效未发送 {counts['expired']} 条" if counts.get("expired") else ""
     return (f"投递：已发送 {counts.get('sent', 0)} 条，失败 {counts.get('failed', 0)} 条，"
-            f"稍后重试 {counts.get('pending', 0) + counts.get('sending', 0)} 条。")
+            f"稍后重试 {counts.get('pending', 0) + counts.get('sending', 0)} 条{expired}。")

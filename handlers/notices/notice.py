@@ -6,7 +6,9 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from bot import cycle
 from bot.message import Outgoing
+from storage import clock
 from storage.models import OutboxMessage, Person, PersonRole, RobotGroup, Studio
 from storage.outbox import enqueue, push_to_person
 
@@ -39,6 +41,15 @@ class Notice:
         column = OutboxMessage.dedupe_key
         cond = column == self.key if self.group is not None else column.startswith(self.key + "|", autoescape=True)
         return session.scalar(select(func.count()).select_from(OutboxMessage).where(cond)) > 0
+
+
+def timely(now, late_at, drop_at):
+    """The ``Outgoing.timely`` of a notice decided at ``now`` (aware) that is true as written until
+    ``late_at`` and pointless from ``drop_at`` (aware moments of the decision's calendar): both
+    carried onto the real clock from this moment, so ``notices run --now`` keeps their distance."""
+    real = clock.real_utcnow()
+    return {"late_at": (real + (late_at - now)).isoformat(), "drop_at": (real + (drop_at - now)).isoformat(),
+            "planned": cycle.chinese_date(now.date())}
 
 
 def batch_key(prefix, message):

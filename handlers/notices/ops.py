@@ -103,7 +103,7 @@ def log_command(turn, args):
     if not recent:
         turn.reply("最近没有发出通知。")
         return
-    status = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "失败"}
+    status = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "失败", "expired": "已过时效未发送"}
     lines = ["最近的通知（新的在前）："]
     for row in recent:
         when = local(row.sent_at) if row.sent_at else "—"

@@ -4,7 +4,7 @@ Decisions are pure reads of the database returning ``Notice`` objects; writing t
 with their dedupe keys is what makes every (notice, recipient) pair go out exactly once across
 retries, restarts and two racing workers. Delivery (retries, backoff, failures) is bot/delivery.py.
 """
-from datetime import date, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -17,7 +17,7 @@ from handlers.application.current import application_year
 from handlers.application.schema import application_form
 from handlers.ledgers import statistics
 from handlers.notices import spotcheck
-from handlers.notices.notice import Notice, named_studios, to_groups, unit_unions
+from handlers.notices.notice import Notice, named_studios, timely, to_groups, unit_unions
 from handlers.review.prompts import chase_overdue
 from handlers.review.steps import pending_steps, reviewers_for, steps_of
 from storage.applications import load_answers
@@ -29,6 +29,7 @@ TYPES = {
     "naming": "命名公告", "spotcheck": "抽查通知", "spotcheck_result": "抽查结果",
     # written by the approval chain (handlers/review/), shown by 通知记录
     "review_prompt": "审批待办", "review_chase": "审批催办", "review_result": "审批结果",
+    "outage": "消息平台故障",      # written by the delivery (bot/outages.py)
 }
 ROW_TYPES = {"chase": ("chase", "review_chase"), "review": ("review", "review_prompt")}   # kind -> outbox notice values
 SCHEDULED = ("deadline", "review", "chase", "selfcheck", "project", "spotcheck_due", "holidays")   # decided by tick
@@ -60,9 +61,12 @@ def decide_deadline(bot, session, now, forced=False):
     unfinished = [a for a in apps if a.status in UNFINISHED]
     ends = cycle.chinese_date(cal.deadline)
     package = package_line(config, ends)
+    # "还有 N 天" holds for the day it was decided on; after the deadline the notice is pointless
+    bound = timely(now, datetime.combine(today + timedelta(days=1), time(0), TZ),
+                   datetime.combine(cal.deadline + timedelta(days=1), time(0), TZ))
     text = (f"【申报提醒】{year} 年{config.org_name}劳模（工匠人才）创新工作室申报将于 {ends} 截止，还有 {left} 天。"
             f"请各单位工会督促领衔人在机器人中完成申报表。已提交 {submitted} 家，填写中 {len(unfinished)} 家。{package}")
-    notices = to_groups(session, "deadline", f"deadline:{year}:{occasion}", Outgoing(text=text))
+    notices = to_groups(session, "deadline", f"deadline:{year}:{occasion}", Outgoing(text=text, timely=bound))
     by_leader = {}
     for app in unfinished:
         if app.studio.leader_id:
@@ -71,9 +75,9 @@ def decide_deadline(bot, session, now, forced=False):
         leader = session.get(Person, leader_id)
         lines = [draft_status(session, app) for app in leader_apps]
         msg = Outgoing(text=f"{leader.name}您好，" + "\n".join(lines) + f"\n{ends}截止，还有 {left} 天。{package}",
-                       buttons=[Button("继续填写", "申报")])
+                       buttons=[Button("继续填写", "申报")], timely=bound)
         notices.append(Notice("deadline", f"deadline:{year}:{occasion}:{leader.id}", msg, person=leader))
-    notices += _unit_countdown(session, year, apps, unfinished, f"deadline:{year}:{occasion}", ends, left)
+    notices += _unit_countdown(session, year, apps, unfinished, f"deadline:{year}:{occasion}", ends, left, bound)
     return notices
 
 
@@ -83,7 +87,7 @@ def package_line(config, ends):
             f"{ends}前报送{config.union_name}办公室。")
 
 
-def _unit_countdown(session, year, apps, unfinished, key, ends, left):
+def _unit_countdown(session, year, apps, unfinished, key, ends, left, bound=None):
     """The countdown for unit reviewers: the applications waiting on them, and the unit's drafts."""
     todo = {}
     for app in apps:
@@ -106,8 +110,8 @@ def _unit_countdown(session, year, apps, unfinished, key, ends, left):
             lines.append(f"本单位还有 {len(drafts)} 家在填写中：" + "、".join(a.studio.name for a in drafts[:MAX_MISSING_NAMES]))
         lines.append("请在截止前审批并督促领衔人提交。")
         buttons = [Button("去审批", "审批")] if waiting else []
-        notices.append(Notice("deadline", f"{key}:unit:{person.id}", Outgoing(text="\n".join(lines), buttons=buttons),
-                              person=person))
+        notices.append(Notice("deadline", f"{key}:unit:{person.id}",
+                              Outgoing(text="\n".join(lines), buttons=buttons, timely=bound), person=person))
     return notices
 
 

@@ -13,7 +13,7 @@ from handlers.policy import Do, Forbidden
 from handlers.review.steps import steps_of
 from handlers.services.context import Outcome
 from storage import applications
-from storage.models import Attachment
+from storage.models import Attachment, StoredFile
 from storage.statuses import EDITABLE
 
 LOCKED = "申报已提交审批，证明材料不能再修改。如需补充，请等审批退回后再发送。"
@@ -47,7 +47,10 @@ def add_proofs(ctx, app, key, refs, *, replace=None):
         if old is not None and old.owner_id == app.id and old.field_key == key:
             _audit(ctx, app, "proof.replace", key, before={"file": old.file_id}, after={"file": stored.id},
                    detail=stored.name)
+            replaced = session.get(StoredFile, old.file_id)
             old.file_id, old.person_id, old.created_at = stored.id, ctx.actor.person_id, now
+            if replaced is not None and replaced.id != stored.id:
+                files.forget(session, replaced)         # its links answer 410, its bytes go
             replace = None
             names.append(f"{stored.name}（已替换原文件）")
             continue
@@ -72,6 +75,7 @@ def remove_proof(ctx, app, key, number):
     att, stored = rows[number - 1]
     _audit(ctx, app, "proof.delete", key, before={"file": stored.id}, detail=stored.name)
     ctx.session.delete(att)
+    files.forget(ctx.session, stored)               # its links answer 410, its bytes go
     ctx.session.flush()
     return Outcome("removed", {"name": stored.name, "key": key, "number": number})
 

@@ -19,7 +19,6 @@ from urllib.parse import quote_plus, urlsplit
 from bot.channels.http import Transport
 from bot.crypto import dingtalk_sign
 from bot.errors import ChannelError
-from storage.tokens import TokenCache
 
 log = logging.getLogger("bot.channels.dingtalk.channel")
 
@@ -53,14 +52,14 @@ class TokenRefused(Exception):
 class DingTalkClient:
     """One internal app (``config.dingtalk_*``): its robot, its token, its custom group robots."""
 
-    def __init__(self, bot):
-        config = bot.config
+    def __init__(self, config, store):
+        """``store``: the channel's store, which keeps the access token every process shares."""
         self.app_key = config.dingtalk_app_key
         self.app_secret = config.dingtalk_app_secret
         self.robot_code = config.dingtalk_robot_code or config.dingtalk_app_key
         self.api = config.dingtalk_api_base.rstrip("/")
         self.oapi = config.dingtalk_oapi_base.rstrip("/")
-        self.tokens = TokenCache(bot.db, f"dingtalk:{self.app_key}", margin=TOKEN_MARGIN)
+        self.tokens = store.tokens(f"dingtalk:{self.app_key}", margin=TOKEN_MARGIN)
         self.transport = Transport("钉钉")
 
     # -- transport -------------------------------------------------------------------------
@@ -108,7 +107,7 @@ class DingTalkClient:
         if 400 <= response.status_code < 500:     # wrong appKey / appSecret: an administrator's fix
             try:
                 code = str(response.json().get("code") or f"http{response.status_code}")
-            except (ValueError, AttributeError):
+            except (ValueError, AttributeError, RecursionError):
                 code = f"http{response.status_code}"
             log.error("cannot get a DingTalk access token: HTTP %s %s", response.status_code, code)
             raise ChannelError(code, "无法获取钉钉 access_token，请检查 DINGTALK_APP_KEY / DINGTALK_APP_SECRET",
@@ -187,7 +186,7 @@ def decode(response):
     status = response.status_code
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         data = None
     if status >= 500:
         raise ChannelError(f"http{status}", f"钉钉接口返回 HTTP {status}", retry=True)

@@ -3,8 +3,10 @@
 Receiving (shared/protocols/dingtalk.md §1): DingTalk POSTs one JSON robot message to
 ``/dingtalk/callback`` with ``timestamp`` + ``sign`` headers (HMAC over the timestamp only, so a
 captured signature would fit any body for an hour): a message needs a ``msgId`` (the inbox guard
-drops replays) and a (timestamp, sign) pair carries one msgId only (storage/signatures.py).
-Stream mode (bot/channels/dingtalk/stream.py) feeds the same payloads to ``receive``.
+drops replays); a (timestamp, sign) pair may carry several msgIds for a few seconds after it was
+first seen (two genuine messages of one millisecond share it), then only those (the channel's
+store, storage/signatures.py). Stream mode (bot/channels/dingtalk/stream.py) parses the same
+payloads with ``parse_robot_message`` and hands them to the turn.
 
 Buttons (§5): robot messages have no button callback. A button is a markdown link
 ``dtmd://dingtalkclient/sendMessage?content=#act <action>``; tapping it makes the user's client
@@ -12,7 +14,7 @@ send that text, which arrives here as a normal message from the tapping user (au
 any message: on ``senderStaffId``, never on the text).
 
 Sending (§1, §3, §4): a reply goes through the user's latest 1:1 sessionWebhook while it is
-valid (remembered in the cache table by ``after_turn``), otherwise through
+valid (remembered through the channel's store by ``after_turn``), otherwise through
 ``oToMessages/batchSend`` (≤ 20 users a call); ``group:<name>`` recipients are custom group
 robots (``RobotGroup``, signed webhooks, 20 messages a minute, 130101 pauses the robot 10 min).
 """
@@ -23,15 +25,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote
 
-from bot import received
 from bot.channels.dingtalk import chats as dingtalk_chats
 from bot.channels.base import GROUP_PREFIX, Channel
 from bot.channels.dingtalk.api import DingTalkClient
 from bot.crypto import verify_dingtalk
-from bot.errors import ChannelError, Refused, SignatureError
+from bot.errors import ChannelError, GiveUp, Refused, SignatureError
 from bot.markup import escape_markdown, safe_filename
-from bot.message import Attachment, Incoming
-from storage import cache, clock, signatures
+from bot.message import MESSAGE_ID_CHARS, USER_ID_CHARS, Attachment, Incoming
 
 log = logging.getLogger("bot.channels.dingtalk.channel")
 
@@ -58,14 +58,21 @@ class UnknownSender(Exception):
 # -- receiving ----------------------------------------------------------------------------------
 
 def parse_robot_message(data):
-    """Translate one robot message (HTTP body or Stream ``data``) into an Incoming.
+    """Translate one robot message (HTTP body or Stream ``data``) into an Incoming: a pure function.
 
-    Files are listed as attachments whose ``ref`` is ``dingtalk:<downloadCode>``; the channel
-    downloads them (``DingTalkChannel.receive``). Raises UnknownSender without ``senderStaffId``.
+    Files are listed as attachments whose ``ref`` is ``dingtalk:<downloadCode>``; in the turn,
+    ``DingTalkChannel.prepare`` reserves a file for each and queues its download. Raises
+    UnknownSender without ``senderStaffId``, and ``Refused`` (400) for a sender or message id
+    longer than the assistant keeps (never clipped: two ids must not become one).
     """
     user = data.get("senderStaffId")
     if not isinstance(user, str) or not user.strip():
         raise UnknownSender("robot message without senderStaffId")
+    user = user.strip()
+    message_id = str(data.get("msgId") or "")
+    if len(user) > USER_ID_CHARS or len(message_id) > MESSAGE_ID_CHARS:
+        raise Refused(400, "发送人或消息标识过长，请求已拒绝",
+                      f"senderStaffId of {len(user)} / msgId of {len(message_id)} characters")
     msgtype = str(data.get("msgtype") or "text")
     content = data.get("content") if isinstance(data.get("content"), dict) else {}
     conversation_type = str(data.get("conversationType") or "1")
@@ -110,9 +117,8 @@ def parse_robot_message(data):
             "session_webhook_expires": _epoch_ms(expires),
             "sender_nick": str(data.get("senderNick") or ""),
             "msgtype": msgtype}
-    return Incoming(channel=DingTalkChannel.name, user=user.strip()[:128], text=text, action=action,
-                    message_id=str(data.get("msgId") or "")[:255], attachments=attachments,
-                    kind=kind, meta=meta)
+    return Incoming(channel=DingTalkChannel.name, user=user, text=text, action=action,
+                    message_id=message_id, attachments=attachments, kind=kind, meta=meta)
 
 
 def _dict(value):
@@ -123,11 +129,6 @@ def _epoch_ms(value):
     """A plausible epoch-milliseconds value (int or digit string), else 0."""
     text = str(value or "")
     return int(text) if text.isdigit() and 0 < int(text) < 4_102_444_800_000 else 0
-
-
-def now_ms():
-    """Real epoch milliseconds: signatures are checked and made on the real clock, never --now."""
-    return clock.real_ms()
 
 
 def _utc_from_ms(ms):
@@ -203,10 +204,9 @@ class DingTalkChannel(Channel):
     max_batch = 20                  # userIds per oToMessages/batchSend
     pausing_codes = frozenset({130101})
 
-    def __init__(self, bot):
-        super().__init__(bot)
-        self.config = bot.config
-        self.api = DingTalkClient(bot)
+    def __init__(self, bot, store):
+        super().__init__(bot, store)
+        self.api = DingTalkClient(self.config, store)
         self.oapi = self.config.dingtalk_oapi_base.rstrip("/")
         bot.tasks.add("dingtalk.media", self.fetch_media_task, self.media_failed)
 
@@ -220,41 +220,36 @@ class DingTalkChannel(Channel):
             return 1
         return 2 if (payload.get("text", "").strip() or payload.get("buttons")) else 1
 
-    # -- receiving ------------------------------------------------------------------------------
     # -- receiving (HTTP mode; Stream mode: bot/channels/dingtalk/stream.py) ----------------------
     callback_path = "/dingtalk/callback"
 
     def parse_callback(self, inbound):
-        """The robot's POST: the HMAC headers, a JSON body with a msgId, the signature's single use."""
+        """The robot's POST: the HMAC headers, a JSON body with a msgId, the signature's use."""
         timestamp, sign = inbound.headers.get("timestamp"), inbound.headers.get("sign")
         try:
-            verify_dingtalk(timestamp, sign, self.config.dingtalk_app_secret, now_ms())
+            verify_dingtalk(timestamp, sign, self.config.dingtalk_app_secret, self.store.now_ms())
         except SignatureError as exc:
             raise Refused(403, "签名校验失败，请求已拒绝", str(exc)) from None
         try:
             data = json.loads(inbound.body)
-        except ValueError:
+        except (ValueError, RecursionError):    # RecursionError: JSON nested deeper than Python recurses
             data = None
         if not isinstance(data, dict):
             raise Refused(400, "请求内容不是有效的 JSON 对象")
         message_id = data.get("msgId")
         if not isinstance(message_id, str) or not message_id.strip():
             raise Refused(400, "消息缺少 msgId，无法识别重复投递，请求已拒绝")
-        if not self._claim_signature(timestamp, sign, message_id):
-            raise Refused(403, "该签名已用于另一条消息，请求已拒绝", "its signature was used for another message")
         try:
-            return [parse_robot_message(data)]
+            incoming = parse_robot_message(data)        # before the signature is spent on it
         except UnknownSender:
             raise Refused(403, "无法确认发送人是本组织成员，消息已忽略", "no senderStaffId (not an org member)") from None
+        if not self.store.claim_signature(timestamp, sign, message_id, _utc_from_ms(int(timestamp)),
+                                          self.config.dingtalk_sign_share_seconds):
+            raise Refused(403, "该签名已用于另一条消息，请求已拒绝", "its signature was used for other messages")
+        return [incoming]
 
     def ack(self, results):
         return 200, "application/json", b'{"msgtype": "empty"}'     # replies leave through the outbox
-
-    def _claim_signature(self, timestamp, sign, message_id):
-        """True when this (timestamp, sign) pair is new or already belongs to ``message_id``."""
-        with self.bot.db.transaction() as session:
-            return signatures.claim(session, self.name, timestamp, sign, message_id[:255],
-                                    _utc_from_ms(int(timestamp)), clock.real_utcnow())
 
     def prepare(self, session, incoming):
         """In the turn: reserve a file for each file or picture sent and queue its download.
@@ -264,19 +259,25 @@ class DingTalkChannel(Channel):
         for attachment in incoming.attachments:
             if not attachment.ref.startswith(PENDING_PREFIX):
                 continue
-            name = attachment.name or f"{'图片' if attachment.kind == 'image' else '文件'}-{clock.now():%Y%m%d-%H%M%S}"
-            stored = received.reserve_download(session, incoming, name, "dingtalk.media", {
+            name = attachment.name or \
+                f"{'图片' if attachment.kind == 'image' else '文件'}-{self.store.local_now():%Y%m%d-%H%M%S}"
+            token, _ = self.store.reserve_download(session, incoming, name, "dingtalk.media", {
                 "code": attachment.ref[len(PENDING_PREFIX):], "name": attachment.name})
-            attachment.ref, attachment.name = stored.token, name
+            attachment.ref, attachment.name = token, name
 
     def fetch_media_task(self, bot, payload):
-        """The worker's download of what the user sent into its reserved file."""
-        data, name = self.api.download(payload["code"], payload.get("name") or "")
-
-        return received.fill_reserved(bot, payload["token"], data, name=None if payload.get("name") else name)
+        """The worker's download of what the user sent into its reserved file; an error that
+        trying again cannot mend (an invalid or expired downloadCode) gives up at once."""
+        try:
+            data, name = self.api.download(payload["code"], payload.get("name") or "")
+        except ChannelError as exc:
+            if not exc.retry:
+                raise GiveUp(str(exc)) from exc
+            raise
+        return self.store.fill_reserved(payload["token"], data, name=None if payload.get("name") else name)
 
     def media_failed(self, session, payload):
-        received.tell_not_received(session, self.name, payload)
+        self.store.tell_not_received(session, payload)
 
     def reply_recipient(self, incoming, reply):
         """A group question is answered in the group (bot/channels/dingtalk/chats.py)."""
@@ -300,9 +301,9 @@ class DingTalkChannel(Channel):
             log.warning("ignored a sessionWebhook on an unexpected host for %s", incoming.user)
             return
         key = SESSION_KEY + incoming.user
-        if len(key) > cache.KEY_CHARS:
+        if not self.store.fits(key):
             return
-        cache.put(session, key, url, _utc_from_ms(expires))
+        self.store.put_in(session, key, url, _utc_from_ms(expires))
 
     # -- sending -------------------------------------------------------------------------------
     def push(self, recipients, payload, **options):
@@ -323,12 +324,10 @@ class DingTalkChannel(Channel):
 
     def session_webhook(self, user):
         """The user's remembered 1:1 sessionWebhook, or None when there is none or it expired."""
-        with self.bot.db.session() as session:
-            return cache.get(session, SESSION_KEY + user, clock.real_utcnow() + SESSION_MARGIN)
+        return self.store.get(SESSION_KEY + user, SESSION_MARGIN)
 
     def _forget_session(self, user):
-        with self.bot.db.transaction() as session:
-            cache.remove(session, SESSION_KEY + user)
+        self.store.forget(SESSION_KEY + user)
 
     def _push_session(self, user, payload):
         """Reply through the sessionWebhook; False when there is none or DingTalk refused it."""
@@ -384,4 +383,4 @@ class DingTalkChannel(Channel):
 
     def push_robot(self, webhook, secret, payload):
         """Post to a custom group robot, signed with its secret; buttons could not be answered there."""
-        self.api.robot_webhook_send(webhook, secret, robot_body(payload, buttons=False), now_ms())
+        self.api.robot_webhook_send(webhook, secret, robot_body(payload, buttons=False), self.store.now_ms())

@@ -9,8 +9,6 @@ button in a group would reach the robot without the @mention it needs.
 """
 from datetime import datetime, timedelta, timezone
 
-from storage import cache, clock
-
 CHAT_PREFIX = "chat:"               # outbox recipients that are the group a question came from
 CHAT_KEY = "dtchat:"                # cache key prefix of a group's latest sessionWebhook
 MARGIN = timedelta(seconds=60)
@@ -30,19 +28,18 @@ def remember(session, channel, incoming):
     meta = incoming.meta or {}
     cid, url = meta.get("conversation_id") or "", meta.get("session_webhook") or ""
     expires = meta.get("session_webhook_expires") or 0
-    if not cid or len(CHAT_KEY + cid) > cache.KEY_CHARS or not (url and expires):
+    if not cid or not channel.store.fits(CHAT_KEY + cid) or not (url and expires):
         return
     if not url.startswith(f"{channel.oapi}/robot/sendBySession?"):
         return
     until = datetime.fromtimestamp(expires / 1000, timezone.utc).replace(tzinfo=None)
-    cache.put(session, CHAT_KEY + cid, url, until)
+    channel.store.put_in(session, CHAT_KEY + cid, url, until)
 
 
 def push(channel, recipient, payload, robot_body, openapi_message):
     """Post one reply into the group: its sessionWebhook while valid, else groupMessages/send."""
     cid = recipient[len(CHAT_PREFIX):]
-    with channel.bot.db.session() as session:
-        url = cache.get(session, CHAT_KEY + cid, clock.real_utcnow() + MARGIN)
+    url = channel.store.get(CHAT_KEY + cid, MARGIN)
     if url:
         channel.api.session_send(url, robot_body(payload, buttons=False))
     else:

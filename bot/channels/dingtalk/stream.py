@@ -1,9 +1,11 @@
 """DingTalk Stream mode: robot messages over the SDK's WebSocket gateway, for servers without a public URL.
 
 ``run_stream(bot)`` blocks: it opens a gateway connection (``POST /v1.0/gateway/connections/open``,
-then a WebSocket), answers SYSTEM pings, and hands every robot CALLBACK frame to the same
-``DingTalkChannel.receive`` HTTP mode uses (parse → inbox guard → turn; replies go through the
-outbox and the worker). The ack (``{"response": "OK"}``) is sent after the turn committed.
+then a WebSocket), answers SYSTEM pings, parses every robot CALLBACK frame with the same
+``parse_robot_message`` HTTP mode uses and runs its turn (``Bot.handle``: inbox guard → turn;
+replies go through the outbox and the worker). The ack (``{"response": "OK"}``) is sent after the
+turn committed. ``connections/open`` goes through the messenger transport (bot/channels/http.py),
+as every other call to DingTalk does.
 
 The SDK's own loop (``DingTalkStreamClient.start``) reconnects with fixed sleeps, cannot be stopped
 and notices a dead link only through the library's ping timeout; this module keeps the SDK's
@@ -23,10 +25,8 @@ import threading
 import time
 from urllib.parse import quote_plus
 
-import requests
-
 from bot.channels.dingtalk.channel import UnknownSender, parse_robot_message
-from bot.errors import ConfigError
+from bot.errors import ChannelError, ConfigError, Refused
 
 log = logging.getLogger("bot.channels.dingtalk.channel.stream")
 
@@ -169,7 +169,7 @@ class StreamRunner:
                     got_frames = True
                     try:
                         frame = json.loads(raw)
-                    except ValueError:
+                    except (ValueError, RecursionError):
                         log.warning("DingTalk Stream: a frame that is not JSON was ignored")
                         continue
                     task = asyncio.create_task(self._dispatch(sdk, client, ws, frame))
@@ -187,16 +187,16 @@ class StreamRunner:
                 "subscriptions": topics, "ua": f"dingtalk-sdk-python/v{VERSION_STRING}-union", "localIp": ""}
         url = f"{self.config.dingtalk_api_base.rstrip('/')}/v1.0/gateway/connections/open"
         try:
-            response = requests.post(url, json=body, timeout=OPEN_TIMEOUT,
-                                     headers={"Accept": "application/json"})
-        except requests.RequestException as exc:
-            raise GatewayRefused(f"connections/open: {exc.__class__.__name__}") from exc
+            response = self.channel.api.transport.request("POST", url, json=body, timeout=OPEN_TIMEOUT,
+                                                          headers={"Accept": "application/json"})
+        except ChannelError as exc:
+            raise GatewayRefused(f"connections/open: {exc.message}") from exc
         if response.status_code in (401, 403):
             raise GatewayRefused("钉钉 Stream 鉴权失败，请检查 DINGTALK_APP_KEY / DINGTALK_APP_SECRET "
                                  f"（HTTP {response.status_code}）", fatal=True)
         try:
             data = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             data = None
         if response.status_code != 200 or not isinstance(data, dict) or not data.get("endpoint") \
                 or not data.get("ticket"):
@@ -266,6 +266,8 @@ def _robot_handler(sdk, handle):
                 await asyncio.to_thread(handle, parse_robot_message(data))
             except UnknownSender:
                 log.info("ignored a DingTalk Stream message without senderStaffId")
+            except Refused as refused:      # acknowledged: sending it again would be refused again
+                log.warning("refused a DingTalk Stream message: %s", refused.reason or refused.message)
             except Exception:
                 log.exception("DingTalk Stream: a robot message failed")
                 return sdk.AckMessage.STATUS_SYSTEM_EXCEPTION, "error"

@@ -7,9 +7,9 @@ or give up). Decisions are made on ``errcode`` only, never on ``errmsg`` (its te
 See shared/protocols/wecom.md §7–§9.
 
 A configuration error (wrong secret, wrong corp id, server IP not trusted …) is logged once
-as an ERROR and remembered in the shared cache for ``CONFIG_BLOCK_SECONDS``, so neither the
-worker nor the web processes hammer WeCom (repeated wrong-secret gettoken calls can get the
-server's IP blocked for an hour).
+as an ERROR and remembered through the channel's store (shared by every process) for
+``CONFIG_BLOCK_SECONDS``, so neither the worker nor the web processes hammer WeCom (repeated
+wrong-secret gettoken calls can get the server's IP blocked for an hour).
 """
 import json as jsonlib
 import logging
@@ -22,8 +22,6 @@ from urllib.parse import unquote
 
 from bot.channels.http import Transport
 from bot.errors import ChannelError
-from storage import cache, clock
-from storage.tokens import TokenCache
 
 log = logging.getLogger("bot.channels.wecom.channel")
 
@@ -53,15 +51,16 @@ INVALID_RECIPIENTS = 81013
 class WeComClient:
     """One self-built app's API (``config.wecom_*``) plus its group robots."""
 
-    def __init__(self, bot):
-        self.bot = bot
-        config = bot.config
+    def __init__(self, config, store):
+        """``store``: the channel's store, which keeps the access token and a configuration block
+        every process shares."""
+        self.store = store
         self.corp_id = config.wecom_corp_id
         self.secret = config.wecom_secret
         self.agent_id = int(config.wecom_agent_id or 0)
         self.base = _api_root(config.wecom_api_base)
         key = f"wecom:{self.corp_id}:{self.agent_id}"
-        self.tokens = TokenCache(bot.db, key)
+        self.tokens = store.tokens(key)
         self._block_key = f"blocked:{key}"
         self._block_seen = None         # (monotonic time read, the block or None): read at most once a second
         self.transport = Transport("企业微信")
@@ -84,7 +83,7 @@ class WeComClient:
     def _json(response):
         try:
             data = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ChannelError("bad_response", "企业微信接口返回的不是 JSON", retry=True) from None
         if not isinstance(data, dict):
             raise ChannelError("bad_response", "企业微信接口返回的 JSON 不是对象", retry=True)
@@ -96,19 +95,17 @@ class WeComClient:
         at most once a second per client, not on every API call."""
         seen = self._block_seen
         if seen is None or time.monotonic() - seen[0] >= BLOCK_READ_SECONDS:
-            with self.bot.db.session() as session:
-                value = cache.get(session, self._block_key, clock.real_utcnow())
+            value = self.store.get(self._block_key)
             seen = self._block_seen = (time.monotonic(), jsonlib.loads(value) if value is not None else None)
         data = seen[1]
-        if data is None or datetime.fromisoformat(data["until"]) <= clock.real_utcnow():
+        if data is None or datetime.fromisoformat(data["until"]) <= self.store.now():
             return None
         return data
 
     def _block(self, code, message):
-        until = clock.real_utcnow() + timedelta(seconds=CONFIG_BLOCK_SECONDS)
+        until = self.store.now() + timedelta(seconds=CONFIG_BLOCK_SECONDS)
         data = {"code": code, "message": message, "until": until.isoformat()}
-        with self.bot.db.transaction() as session:
-            cache.put(session, self._block_key, jsonlib.dumps(data, ensure_ascii=False), until)
+        self.store.put(self._block_key, jsonlib.dumps(data, ensure_ascii=False), until)
         self._block_seen = (time.monotonic(), data)
 
     def _raise_if_blocked(self):
@@ -116,7 +113,7 @@ class WeComClient:
         if data is None:
             return
         until = datetime.fromisoformat(data["until"])
-        wait = max(1.0, (until - clock.real_utcnow()).total_seconds())
+        wait = max(1.0, (until - self.store.now()).total_seconds())
         raise ChannelError(data["code"], data["message"], retry=True, delay=wait, fatal_config=True)
 
     @staticmethod
@@ -287,7 +284,7 @@ def _is_json(response):
     if ctype == "text/plain" and response.content[:1] == b"{" and len(response.content) < 4096:
         try:
             return "errcode" in response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             return False
     return False
 

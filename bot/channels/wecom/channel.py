@@ -1,10 +1,12 @@
 """The WeCom (企业微信) channel: app callbacks in, message/send and template cards out, group robots.
 
 Inbound (``/wecom/callback``): GET answers the URL check with the decrypted echostr; POST
-verifies and decrypts the envelope (bot/crypto.py), turns the inner XML into an ``Incoming``,
-runs the turn (replies go to the outbox) and acknowledges with an empty 200. Media the user
-sent is fetched by a worker task (media ids live 3 days) into a file reserved in the turn. A
-pressed card button greys out through ``update_template_card``, also a task, best effort.
+verifies and decrypts the envelope (bot/crypto.py) and turns the inner XML into an ``Incoming``
+(``parse_fields``, a pure function); bot/webhook.py runs the turn (replies go to the outbox) and
+acknowledges with an empty 200. Media the user sent is fetched by a worker task (media ids live 3
+days) into a file reserved in the turn. A pressed card button greys out through
+``update_template_card``, also a task, best effort. What the channel keeps (tokens, card labels,
+reserved files) goes through the store it is given (bot/channel_store.py).
 
 Outbound (``push``, called by the delivery worker): Outgoing dicts become text / markdown
 messages (split at WeCom's 2048 bytes), ``button_interaction`` template cards, or an uploaded
@@ -19,14 +21,12 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from bot import received, tasks
 from bot.channels.base import GROUP_PREFIX, Channel
 from bot.channels.wecom.api import WeComClient
 from bot.crypto import Envelope, parse_xml_fields, wecom_encrypted_field
-from bot.errors import ChannelError, DecryptError, Refused, SignatureError
+from bot.errors import ChannelError, DecryptError, GiveUp, Refused, SignatureError
 from bot.markup import escape_markdown, escape_text, safe_filename
-from bot.message import Attachment, Incoming
-from storage import cache, clock, inbox, tasks as task_rows
+from bot.message import USER_ID_CHARS, Attachment, Incoming
 
 log = logging.getLogger("bot.channels.wecom.channel")
 
@@ -46,7 +46,7 @@ CARD_UPDATE_TIMEOUT = (1, 2)
 CARD_LABELS_TTL = timedelta(hours=73)    # response codes live 72 h
 CARD_KEY = "wecom:card:"             # cache key prefix of a card's button labels
 CARD_PRUNE_EVERY = 600.0             # seconds between deletions of expired card labels
-DUPLICATE_SECONDS = 1800          # message/send duplicate check: longer than all retries of a row
+DUPLICATE_SECONDS = 4 * 3600      # message/send duplicate check: WeCom's longest window (wecom.md §7.2)
 TASK_ID_USED = 42016              # template_card task_id already used
 
 MESSAGE_KINDS = {"text": "text", "image": "image", "voice": "voice", "video": "video",
@@ -68,11 +68,11 @@ class WeComChannel(Channel):
     accepts_once = True
     _next_card_prune = 0.0            # monotonic time of the next deletion of expired card labels
 
-    def __init__(self, bot):
-        super().__init__(bot)
-        config = bot.config
+    def __init__(self, bot, store):
+        super().__init__(bot, store)
+        config = self.config
         self.envelope = Envelope(config.wecom_token, config.wecom_aes_key, config.wecom_corp_id)
-        self.client = WeComClient(bot)
+        self.client = WeComClient(config, store)
         bot.tasks.add("wecom.media", self.fetch_media_task, self.media_failed)
         bot.tasks.add("wecom.card", self.grey_out_card)
 
@@ -117,80 +117,33 @@ class WeComChannel(Channel):
             raise Refused(403, "签名校验失败", str(exc)) from None
         except DecryptError as exc:
             raise Refused(400, "回调内容无法解密或解析", str(exc)) from None
-        if not inbox.fresh(args.get("timestamp", ""), clock.real_now().timestamp()):
+        if not self.store.fresh(args.get("timestamp", "")):
             # its duplicate guard may be pruned already (storage/inbox.py): an old callback is a replay
             raise Refused(403, "回调时间戳已过期，请求已拒绝", "stale timestamp")
-        incoming = self.parse(fields)
+        incoming = parse_fields(fields)
         return [incoming] if incoming is not None else []
 
     def ack(self, results):
         """WeCom's "received, no passive reply": HTTP 200 with an empty body (replies go through the outbox)."""
         return 200, "text/plain; charset=utf-8", b""
 
-    def parse(self, fields):
-        """The ``Incoming`` of one decrypted callback, or None for what the bot ignores."""
-        user = _text(fields, "FromUserName")
-        msg_type = _text(fields, "MsgType")
-        if not user or not msg_type:
-            log.warning("wecom callback without FromUserName or MsgType: %s", sorted(fields))
-            return None
-        if msg_type == "event":
-            return self._parse_event(fields, user)
-        kind = MESSAGE_KINDS.get(msg_type)
-        if kind is None:
-            log.info("wecom: unsupported MsgType %r from %s, ignored", msg_type, user)
-            return None
-        message_id = _text(fields, "MsgId") or f"{user}:{_text(fields, 'CreateTime')}:{msg_type}"
-        incoming = Incoming(channel=self.name, user=user, kind=kind, message_id=_short(message_id))
-        if kind == "text":
-            incoming.text = _text(fields, "Content")[:TEXT_CHARS_IN]
-        elif kind in MEDIA_KINDS:
-            incoming.meta["media_id"] = _text(fields, "MediaId")
-            incoming.meta["file_name"] = _text(fields, "FileName") or _text(fields, "Title")
-            if kind == "voice":
-                incoming.text = _text(fields, "Recognition")   # speech-to-text, when enabled
-        elif kind == "location":
-            incoming.meta.update(latitude=_text(fields, "Location_X"), longitude=_text(fields, "Location_Y"),
-                                 scale=_text(fields, "Scale"), label=_text(fields, "Label"))
-        elif kind == "link":
-            incoming.meta.update(title=_text(fields, "Title"), description=_text(fields, "Description"),
-                                 url=_text(fields, "Url"), pic_url=_text(fields, "PicUrl"))
-        return incoming
-
-    def _parse_event(self, fields, user):
-        event = _text(fields, "Event")
-        key, task_id = _text(fields, "EventKey"), _text(fields, "TaskId")
-        message_id = _short(f"{user}:{_text(fields, 'CreateTime')}:{event}:{key}:{task_id}")
-        base = dict(channel=self.name, user=user, message_id=message_id)
-        if event == "enter_agent":
-            return Incoming(text="帮助", kind="event", meta={"event": event}, **base)
-        if event == "click" and key:
-            return Incoming(action=key, kind="action", meta={"event": event}, **base)
-        if event == "template_card_event" and key:
-            meta = {"event": event, "task_id": task_id, "response_code": _text(fields, "ResponseCode"),
-                    "card_type": _text(fields, "CardType")}
-            if isinstance(fields.get("SelectedItems"), list):
-                meta["selected_items"] = fields["SelectedItems"]
-            return Incoming(action=key, kind="action", meta=meta, **base)
-        log.info("wecom: event %r from %s acknowledged and ignored", event, user)
-        return None
-
     def prepare(self, session, incoming):
         """In the turn: reserve a file for the media the user sent and queue its download."""
         media_id = incoming.meta.get("media_id")
         if incoming.kind not in MEDIA_KINDS or not media_id:
             return
-        name = incoming.meta.get("file_name") or _default_name(incoming, "")
-        stored = received.reserve_download(session, incoming, name, "wecom.media", {
+        name = incoming.meta.get("file_name") or _default_name(incoming, "", self.store.local_now())
+        token, _ = self.store.reserve_download(session, incoming, name, "wecom.media", {
             "media_id": media_id, "kind": incoming.kind, "named": bool(incoming.meta.get("file_name"))})
-        incoming.attachments.append(Attachment(kind=incoming.kind, ref=stored.token, name=name))
+        incoming.attachments.append(Attachment(kind=incoming.kind, ref=token, name=name))
 
     def after_turn(self, session, incoming, replies):
         """A pressed card greys out (a task: the API is not called inside the turn)."""
         if incoming.meta.get("response_code"):
-            task_rows.add(session, "wecom.card", {"user": incoming.user, "response_code": incoming.meta["response_code"],
-                                              "task_id": incoming.meta.get("task_id"), "action": incoming.action},
-                      dedupe_key=f"wecom.card:{incoming.message_id}"[:255])
+            self.store.add_task(session, "wecom.card", {
+                "user": incoming.user, "response_code": incoming.meta["response_code"],
+                "task_id": incoming.meta.get("task_id"), "action": incoming.action},
+                dedupe_key=f"wecom.card:{incoming.message_id}"[:255])
 
     def fetch_media_task(self, bot, payload):
         """The worker's download of a user's media into its reserved file."""
@@ -198,15 +151,14 @@ class WeComChannel(Channel):
             data, name, content_type = self.client.get_media(payload["media_id"], timeout=MEDIA_TIMEOUT)
         except ChannelError as exc:
             if not exc.retry:       # e.g. 40007 invalid media_id: trying again would fail the same way
-                raise tasks.GiveUp(str(exc)) from exc
+                raise GiveUp(str(exc)) from exc
             raise
-
         better = name if name and not payload.get("named") else None
-        return received.fill_reserved(bot, payload["token"], data, name=better, content_type=content_type)
+        return self.store.fill_reserved(payload["token"], data, name=better, content_type=content_type)
 
     def media_failed(self, session, payload):
         """Given up: the sender hears that the file did not arrive."""
-        received.tell_not_received(session, self.name, payload, MEDIA_NAMES.get(payload.get("kind"), "文件"))
+        self.store.tell_not_received(session, payload, MEDIA_NAMES.get(payload.get("kind"), "文件"))
 
     def grey_out_card(self, bot, payload):
         """Replace the clicked card's buttons by the pressed label (best effort: one try)."""
@@ -274,19 +226,18 @@ class WeComChannel(Channel):
     def _remember_card(self, task_id, labels):
         """Keep the card's key → label, so a click greys out with the pressed label; expired ones are
         pruned now and then (``CARD_PRUNE_EVERY``), not on every card."""
-        now = clock.real_utcnow()
-        with self.bot.db.transaction() as session:
-            if time.monotonic() >= self._next_card_prune:
-                self._next_card_prune = time.monotonic() + CARD_PRUNE_EVERY
-                cache.prune(session, CARD_KEY, now)
-            # a notice's card keeps its task id when it is sent again after a failure: the value is replaced
-            cache.put(session, CARD_KEY + task_id, json.dumps(labels, ensure_ascii=False), now + CARD_LABELS_TTL)
+        prune = None
+        if time.monotonic() >= self._next_card_prune:
+            self._next_card_prune = time.monotonic() + CARD_PRUNE_EVERY
+            prune = CARD_KEY
+        # a notice's card keeps its task id when it is sent again after a failure: the value is replaced
+        self.store.put(CARD_KEY + task_id, json.dumps(labels, ensure_ascii=False),
+                       self.store.now() + CARD_LABELS_TTL, prune=prune)
 
     def _card_labels(self, task_id):
         if not task_id:
             return {}
-        with self.bot.db.session() as session:
-            value = cache.get(session, CARD_KEY + task_id, clock.real_utcnow())
+        value = self.store.get(CARD_KEY + task_id)
         return json.loads(value) if value is not None else {}
 
     # -- group robots -------------------------------------------------------------------
@@ -298,6 +249,62 @@ class WeComChannel(Channel):
             self.client.robot_send(webhook, body)
         if media_id:
             self.client.robot_send(webhook, {"msgtype": "file", "file": {"media_id": media_id}})
+
+
+# ============================================================================ parsing
+
+def parse_fields(fields):
+    """The ``Incoming`` of one decrypted callback (its XML fields), or None for what the bot
+    ignores: a pure function. A sender id longer than the assistant keeps is refused (400), never
+    clipped (two ids must not become one)."""
+    user = _text(fields, "FromUserName")
+    msg_type = _text(fields, "MsgType")
+    if not user or not msg_type:
+        log.warning("wecom callback without FromUserName or MsgType: %s", sorted(fields))
+        return None
+    if len(user) > USER_ID_CHARS:
+        raise Refused(400, "发送人标识过长，请求已拒绝", f"FromUserName of {len(user)} characters")
+    if msg_type == "event":
+        return _parse_event(fields, user)
+    kind = MESSAGE_KINDS.get(msg_type)
+    if kind is None:
+        log.info("wecom: unsupported MsgType %r from %s, ignored", msg_type, user)
+        return None
+    message_id = _text(fields, "MsgId") or f"{user}:{_text(fields, 'CreateTime')}:{msg_type}"
+    incoming = Incoming(channel=WeComChannel.name, user=user, kind=kind, message_id=_short(message_id))
+    if kind == "text":
+        incoming.text = _text(fields, "Content")[:TEXT_CHARS_IN]
+    elif kind in MEDIA_KINDS:
+        incoming.meta["media_id"] = _text(fields, "MediaId")
+        incoming.meta["file_name"] = _text(fields, "FileName") or _text(fields, "Title")
+        if kind == "voice":
+            incoming.text = _text(fields, "Recognition")   # speech-to-text, when enabled
+    elif kind == "location":
+        incoming.meta.update(latitude=_text(fields, "Location_X"), longitude=_text(fields, "Location_Y"),
+                             scale=_text(fields, "Scale"), label=_text(fields, "Label"))
+    elif kind == "link":
+        incoming.meta.update(title=_text(fields, "Title"), description=_text(fields, "Description"),
+                             url=_text(fields, "Url"), pic_url=_text(fields, "PicUrl"))
+    return incoming
+
+
+def _parse_event(fields, user):
+    event = _text(fields, "Event")
+    key, task_id = _text(fields, "EventKey"), _text(fields, "TaskId")
+    message_id = _short(f"{user}:{_text(fields, 'CreateTime')}:{event}:{key}:{task_id}")
+    base = dict(channel=WeComChannel.name, user=user, message_id=message_id)
+    if event == "enter_agent":
+        return Incoming(text="帮助", kind="event", meta={"event": event}, **base)
+    if event == "click" and key:
+        return Incoming(action=key, kind="action", meta={"event": event}, **base)
+    if event == "template_card_event" and key:
+        meta = {"event": event, "task_id": task_id, "response_code": _text(fields, "ResponseCode"),
+                "card_type": _text(fields, "CardType")}
+        if isinstance(fields.get("SelectedItems"), list):
+            meta["selected_items"] = fields["SelectedItems"]
+        return Incoming(action=key, kind="action", meta=meta, **base)
+    log.info("wecom: event %r from %s acknowledged and ignored", event, user)
+    return None
 
 
 # ============================================================================ rendering
@@ -431,8 +438,8 @@ def _first_words(text):
     return text.strip().split("\n", 1)[0]
 
 
-def _default_name(incoming, content_type):
+def _default_name(incoming, content_type, now):
     suffix = mimetypes.guess_extension(content_type or "") or MEDIA_SUFFIX.get(incoming.kind, "")
-    stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+    stamp = now.strftime("%Y%m%d-%H%M%S")
     return f"{MEDIA_NAMES.get(incoming.kind, '文件')}-{stamp}{suffix}"
 
