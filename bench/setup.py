@@ -17,13 +17,15 @@ from bot.core import Bot
 from bot.crypto import Envelope
 from bot.message import Incoming
 from handlers.application.current import application_year
+from storage.clock import Clock
 from storage.people import bind, get_studio, get_unit, upsert_person
 
 UNIT = "压测单位"
 
 
 def form_year():
-    return application_year(Config.from_env(environ={}))
+    config = Config.from_env(environ={})
+    return application_year(config, Clock(config.timezone).today())
 
 
 def prepare_database(env, users, export_users):

@@ -9,7 +9,6 @@ import hashlib
 from sqlalchemy import select
 
 from bot.message import Outgoing
-from storage import clock
 from storage.models import Person, PersonRole
 from storage.outbox import push_to_person
 
@@ -19,7 +18,7 @@ ALERT_PREFIX = "alert:"
 def report(bot, channel_name, reason, count):
     """Queue the alert for every admin; returns the number of rows written (0 within the hour)."""
     digest = hashlib.sha1(f"{channel_name}|{reason}".encode("utf-8")).hexdigest()[:16]
-    hour = clock.real_now().strftime("%Y%m%d%H")
+    hour = bot.clock.wall_now().strftime("%Y%m%d%H")
     text = (f"⚠️ 有 {count} 条消息因配置问题无法通过渠道 {channel_name} 发送：{reason}。\n"
             "请检查配置（python -m bot check-config）。修好之前消息会保留并继续重试；"
             "已失败的消息修好后可用 python -m bot outbox resend 重发（「通知记录」可查看）。")

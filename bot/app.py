@@ -46,7 +46,7 @@ def create_app(config=None, bot=None):
             with bot.db.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
             with bot.db.session() as session:
-                down = outages.current(session, config)
+                down = outages.current(session, config, bot.clock.wall_utcnow())
         except Exception as exc:  # the point of a health check is to report this, not raise it
             app.logger.error("health check: database unreachable: %s", exc)
             return jsonify(status="error", database="unreachable"), 503
@@ -63,7 +63,7 @@ def create_app(config=None, bot=None):
     @app.get("/files/<token>")
     def download(token):
         try:        # the signature and expiry first, before any lookup: 403 / 410 with a Chinese message
-            links.check(bot.config, token, request.args)
+            links.check(bot.config, bot.clock, token, request.args)
         except links.LinkRefused as refused:
             return jsonify(error=refused.message), refused.status
         try:        # a deleted file (a removed proof) answers 410, as an expired link does

@@ -10,7 +10,7 @@ from bot.channels.web import WebChannel
 from bot.channels.wecom.channel import WeComChannel
 from bot.router import Router
 from handlers.registry import register_all
-from storage import clock as clock_module
+from storage.clock import Clock
 from storage.db import Database
 from storage.migrate import upgrade
 
@@ -20,8 +20,8 @@ class Bot:
 
     def __init__(self, config):
         self.config = config
-        self.clock = clock_module      # TRANSITION: becomes Clock(config.timezone)
-        self.db = Database(config.database_url)
+        self.clock = Clock(config.timezone)
+        self.db = Database(config.database_url, clock=self.clock)
         self.router = Router()
         self.tasks = tasks.Kinds()
         self.jobs = scheduler.Jobs()

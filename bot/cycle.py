@@ -1,4 +1,4 @@
-"""The yearly calendar from configuration: deadline, countdown, review period, self-checks, in Asia/Shanghai.
+"""The yearly calendar from configuration: deadline, countdown, review period, self-checks, in BOT_TIMEZONE.
 
 Every date a notice goes out on is a working day (``bot.workdays``: chinesecalendar, Monday–Friday
 for years it does not know). A countdown date that falls on a day off moves to the previous
@@ -7,8 +7,8 @@ working day, so the reminder comes early rather than late.
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
-from storage.clock import TZ
 from bot.workdays import generation, is_workday, previous_workday
 
 QUARTER_MONTHS = (1, 4, 7, 10)
@@ -63,8 +63,8 @@ def add_workdays(day, n):
 
 
 def at_notice_time(config, day):
-    """The moment notices for ``day`` go out (aware, Asia/Shanghai)."""
-    return datetime.combine(day, config.notice_time, tzinfo=TZ)
+    """The moment notices for ``day`` go out (aware, in BOT_TIMEZONE)."""
+    return datetime.combine(day, config.notice_time, tzinfo=ZoneInfo(config.timezone))
 
 
 def calendar(config, year):

@@ -34,7 +34,7 @@ from bot import alerts
 from bot.channels.base import GROUP_PREFIX
 from bot.errors import ChannelError
 from bot.outages import Outages
-from storage import clock, deliveries, pauses
+from storage import deliveries, pauses
 
 log = logging.getLogger("bot.delivery")
 
@@ -153,7 +153,7 @@ class Delivery:
 
     def _timely(self, claimed):
         """Drop the time-bound rows whose moment is over; mark those that are late."""
-        now = clock.real_utcnow()
+        now = self.bot.clock.wall_utcnow()
         keep, expired = [], []
         for row in claimed:
             verdict = in_time(row, now)
@@ -286,7 +286,7 @@ class Delivery:
 
         A row is left alone while an earlier row to the same recipient waits (not due yet, or
         claimed by another sender): one recipient's messages keep their order."""
-        now = clock.real_utcnow()
+        now = self.bot.clock.wall_utcnow()
         if self._idle:          # an idle poll is a read; only a busy round goes straight to the claim
             with self.bot.db.session() as session:
                 if not deliveries.any_due(session, now):
@@ -324,13 +324,13 @@ class Delivery:
 
     def _renew(self, ids):
         with self.bot.db.transaction() as session:
-            deliveries.renew(session, ids, clock.real_utcnow() + timedelta(seconds=CLAIM_SECONDS))
+            deliveries.renew(session, ids, self.bot.clock.wall_utcnow() + timedelta(seconds=CLAIM_SECONDS))
 
     def _apply_limits(self, channel, units):
         """Keep what the platform's per-recipient minute limits allow; a busy recipient's texts
         are spaced by ``pace`` from the last send before this round. Postpone the rest (and, for
         order, every later send to that recipient)."""
-        now = clock.real_utcnow()
+        now = self.bot.clock.wall_utcnow()
         recipients = {u.recipient for u in units}
         paused = self._paused_recipients(channel, recipients, now)
         recent = self._recent(channel, recipients, now)
@@ -402,7 +402,7 @@ class Delivery:
         self.outages.succeeded(channel.name)
         rejected = set((result or {}).get("retry_recipients", ()))
         invalid = set((result or {}).get("invalid_recipients", ()))
-        now = clock.real_utcnow()
+        now = self.bot.clock.wall_utcnow()
         later = now + timedelta(seconds=60)
         by_outcome = defaultdict(list)
         merged = len(recipients) == 1 and len(rows) > 1
@@ -428,7 +428,7 @@ class Delivery:
 
         A transient failure is retried until BOT_DELIVERY_RETRY_HOURS have passed since the row's
         first failure; a permanent one fails the rows at once."""
-        now = clock.real_utcnow()
+        now = self.bot.clock.wall_utcnow()
         horizon = timedelta(hours=self.bot.config.delivery_retry_hours)
         if exc.delay and exc.retry:
             for recipient in {r["recipient"] for r in rows}:

@@ -31,7 +31,7 @@ def reserve(session, name, *, owner_person_id=None, content_type=None):
     name = safe_filename(name)          # users name received files: it ends up in headers and uploads
     stored = StoredFile(token=secrets.token_urlsafe(24), name=name, path="",
                         content_type=content_type or mimetypes.guess_type(name)[0] or "application/octet-stream",
-                        owner_person_id=owner_person_id, created_at=clock.utcnow())
+                        owner_person_id=owner_person_id, created_at=clock.of(session).utcnow())
     session.add(stored)
     session.flush()
     return stored
@@ -58,7 +58,7 @@ def by_cache_key(session, key):
 
 def url_for(bot, stored):
     """The signed download link (bot/links.py) of a stored file."""
-    return f"{bot.config.public_url.rstrip('/')}{links.signed_path(bot.config, stored.token)}"
+    return f"{bot.config.public_url.rstrip('/')}{links.signed_path(bot.config, bot.clock, stored.token)}"
 
 
 def as_outgoing_file(bot, stored):
@@ -93,7 +93,7 @@ def forget(session, stored):
     used = session.scalar(select(func.count()).select_from(Attachment).where(Attachment.file_id == stored.id))
     if used:
         return False
-    stored.deleted_at = clock.utcnow()
+    stored.deleted_at = clock.of(session).utcnow()
     stored.cache_key = None
     task_rows.add(session, PURGE_TASK, {"token": stored.token}, dedupe_key=f"{PURGE_TASK}:{stored.token}")
     return True

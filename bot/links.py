@@ -2,14 +2,13 @@
 
 The signature is an HMAC-SHA256 over the file token and the expiry (epoch seconds), so a link
 names one file until one moment; without the key nobody can make or extend one. Expiry uses the
-real clock (``clock.real_now``), never a moment fixed by ``notices run --now``.
+wall clock (``Clock.wall_now``), never a moment fixed by ``notices run --now``.
 """
 import base64
 import hashlib
 import hmac
 from datetime import timedelta
 
-from storage import clock
 
 
 class LinkRefused(Exception):
@@ -25,13 +24,13 @@ def signature(secret, token, expires):
     return base64.urlsafe_b64encode(mac.digest()).decode("ascii").rstrip("=")
 
 
-def signed_path(config, token):
+def signed_path(config, clock, token):
     """The path and query of a download link for ``token``, valid for BOT_LINK_TTL_HOURS."""
-    expires = int((clock.real_now() + timedelta(hours=config.link_ttl_hours)).timestamp())
+    expires = int((clock.wall_now() + timedelta(hours=config.link_ttl_hours)).timestamp())
     return f"/files/{token}?exp={expires}&sig={signature(config.secret_key, token, expires)}"
 
 
-def check(config, token, args):
+def check(config, clock, token, args):
     """Raise LinkRefused unless ``args`` (the query) carry a valid, unexpired signature for ``token``."""
     expires, sig = str(args.get("exp") or ""), str(args.get("sig") or "")
     if not expires or not sig:
@@ -40,5 +39,5 @@ def check(config, token, args):
         raise LinkRefused(403, "下载链接无效，请在聊天中重新获取文件")
     if not hmac.compare_digest(signature(config.secret_key, token, expires), sig):
         raise LinkRefused(403, "下载链接无效，请在聊天中重新获取文件")
-    if int(expires) < clock.real_now().timestamp():
+    if int(expires) < clock.wall_now().timestamp():
         raise LinkRefused(410, "下载链接已过期，请在聊天中重新获取文件")

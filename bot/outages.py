@@ -9,13 +9,12 @@ knows in memory, so a working send costs no database access.
 """
 import logging
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from bot.message import Outgoing
-from storage import clock, outages
-from storage.clock import TZ
+from storage import outages
 from storage.models import Account, Person, PersonRole
 from storage.outbox import enqueue
 
@@ -29,9 +28,9 @@ def name_of(channel):
     return NAMES.get(channel, channel)
 
 
-def local(moment):
-    """A naive UTC moment as Asia/Shanghai ``MM-DD HH:MM``."""
-    return moment.replace(tzinfo=timezone.utc).astimezone(TZ).strftime("%m-%d %H:%M")
+def local(clock, moment):
+    """A naive UTC moment as ``MM-DD HH:MM`` in BOT_TIMEZONE."""
+    return clock.local(moment).strftime("%m-%d %H:%M")
 
 
 class Outages:
@@ -48,7 +47,7 @@ class Outages:
 
     def failed(self, channel, error):
         """A send on ``channel`` failed because the platform was unavailable."""
-        now = clock.real_utcnow()
+        now = self.bot.clock.wall_utcnow()
         with self._lock:
             record = self._record(channel)
             if record is None:
@@ -61,7 +60,7 @@ class Outages:
             minutes = int((now - since).total_seconds() // 60)
             log.error("outage: %s has been unavailable since %s UTC (%d min): %s", channel, record["since"],
                       minutes, record["error"])
-            text = (f"⚠️ {name_of(channel)}接口自 {local(since)} 起无法访问，已持续 {minutes} 分钟"
+            text = (f"⚠️ {name_of(channel)}接口自 {local(self.bot.clock, since)} 起无法访问，已持续 {minutes} 分钟"
                     f"（{record['error']}）。待发的消息都已保留，接口恢复后会自动补发，"
                     f"最长重试 {self.bot.config.delivery_retry_hours} 小时。")
             self._save(channel, record, tell=("start", text))
@@ -72,7 +71,7 @@ class Outages:
             record = self._record(channel)
             if record is None:
                 return
-            now = clock.real_utcnow()
+            now = self.bot.clock.wall_utcnow()
             since = datetime.fromisoformat(record["since"])
             if not record["announced"] and now - since < self.threshold:
                 self._save(channel, None)       # a short failure, not an outage
@@ -80,7 +79,7 @@ class Outages:
             minutes = int((now - since).total_seconds() // 60)
             log.warning("outage over: %s is available again after %d min (since %s UTC)", channel, minutes,
                         record["since"])
-            text = (f"✅ {name_of(channel)}接口已恢复（{local(since)} 至 {local(now)}，中断约 {minutes} 分钟），"
+            text = (f"✅ {name_of(channel)}接口已恢复（{local(self.bot.clock, since)} 至 {local(self.bot.clock, now)}，中断约 {minutes} 分钟），"
                     "积压的消息正在补发。")
             self._save(channel, None, tell=("end", text), key=record["since"])
 
@@ -121,9 +120,9 @@ class Outages:
                         notice="outage")
 
 
-def current(session, config, now=None):
-    """{channel: what /healthz shows} for every outage longer than BOT_OUTAGE_MINUTES."""
-    now = now or clock.real_utcnow()
+def current(session, config, now):
+    """{channel: what /healthz shows} for every outage longer than BOT_OUTAGE_MINUTES (``now``: the wall
+    clock, naive UTC)."""
     found = {}
     for channel, record in outages.every(session).items():
         since = datetime.fromisoformat(record["since"])

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from storage.clock import TZ
+
 
 log = logging.getLogger("bot.scheduler")
 
@@ -40,7 +40,7 @@ class Jobs:
 def build(bot):
     """A scheduler holding every declared job of ``bot``, each called with ``bot``."""
     scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
-                                    timezone=TZ)
+                                    timezone=bot.clock.tz)
     for job in bot.jobs:
         scheduler.add_job(job.func, id=job.id, args=[bot], replace_existing=True, **job.trigger)
     return scheduler

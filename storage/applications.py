@@ -1,13 +1,13 @@
 """Application drafts: one per studio per year, answers stored per field, each change audited (answer.set)."""
 import copy
 
-from sqlalchemy import bindparam, delete, event, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
 
 from storage import audit, clock
+from storage.db import memo
 from storage.models import Answer, Application
 
 
@@ -15,7 +15,7 @@ def get_or_create(session, studio, year):
     app = session.scalar(select(Application).where(Application.studio_id == studio.id,
                                                    Application.year == year))
     if app is None:
-        now = clock.utcnow()
+        now = clock.of(session).utcnow()
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         session.execute(insert(Application).values(studio_id=studio.id, year=year, status="draft",
                                                    flags={}, created_at=now, updated_at=now)
@@ -31,7 +31,7 @@ def load_answers(session, application_id):
     Read once per transaction: the summary, the 七有, the proofs and the form walker of one turn
     all ask, and each read is a round trip and a JSON value per field. ``set_answer`` keeps the
     kept copy current; it is forgotten when the transaction (or a savepoint) ends."""
-    kept = session.info.setdefault(_KEPT, {})
+    kept = memo(session).setdefault(_KEPT, {})
     found = kept.get(application_id)
     if found is None:
         found = kept[application_id] = dict(
@@ -45,12 +45,6 @@ def _detached(value):
 
 
 _KEPT = "applications.answers"
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_answers(session, transaction):
-    if transaction.parent is None or transaction.nested:     # not a flush's inner transaction
-        session.info.pop(_KEPT, None)
 
 
 def answer_sources(session, application_id):
@@ -68,12 +62,12 @@ def set_answer(session, application_id, key, value, actor, source="user", old=_U
     The old value comes from ``old``, else from the answers this transaction has read, else from
     the row itself.
     """
-    kept = session.info.get(_KEPT, {}).get(application_id)
+    kept = memo(session).get(_KEPT, {}).get(application_id)
     if old is _UNKNOWN:
         old = _detached(kept.get(key)) if kept is not None else session.scalar(
             select(Answer.value).where(Answer.application_id == application_id, Answer.key == key))
     connection = session.connection()
-    now = clock.utcnow()
+    now = clock.of(session).utcnow()
     params = {"app_id": application_id, "key": key}
     if value is None:
         connection.execute(_DELETE, params)

@@ -9,7 +9,7 @@ page's mailbox, tasks queued in a turn, and the wall clock those values expire b
 """
 from datetime import timedelta
 
-from storage import cache, clock, inbox, pauses, signatures, tasks, web_messages
+from storage import cache, inbox, pauses, signatures, tasks, web_messages
 from storage.people import subscribed_robot
 from storage.tokens import TokenCache
 
@@ -22,39 +22,35 @@ class ChannelState:
         self.db, self.name = db, name
 
     # -- the wall clock (signing, expiry): never the moment ``notices run --now`` decides for ----
-    @staticmethod
-    def now():
+    def now(self):
         """The real current moment, naive UTC."""
-        return clock.real_utcnow()
+        return self.db.clock.wall_utcnow()
 
-    @staticmethod
-    def now_ms():
+    def now_ms(self):
         """The real current moment in epoch milliseconds."""
-        return clock.real_ms()
+        return self.db.clock.wall_ms()
 
-    @staticmethod
-    def local_now():
-        """The real current moment, aware, in Asia/Shanghai (names of received files)."""
-        return clock.real_now()
+    def local_now(self):
+        """The real current moment, aware, in BOT_TIMEZONE (names of received files)."""
+        return self.db.clock.wall_now()
 
-    @staticmethod
-    def fresh(timestamp_seconds):
+    def fresh(self, timestamp_seconds):
         """Whether a callback's timestamp (epoch seconds) is recent enough to be accepted
         (storage/inbox.py: its duplicate guard is kept that long)."""
-        return inbox.fresh(timestamp_seconds, clock.real_now().timestamp())
+        return inbox.fresh(timestamp_seconds, self.db.clock.wall_now().timestamp())
 
     # -- short-lived values ----------------------------------------------------------------------
     def get(self, key, margin=timedelta(0)):
         """The value under ``key`` while it stays valid ``margin`` from now, else None."""
         with self.db.session() as session:
-            return cache.get(session, key, clock.real_utcnow() + margin)
+            return cache.get(session, key, self.db.clock.wall_utcnow() + margin)
 
     def put(self, key, value, until, *, prune=None):
         """Keep ``value`` under ``key`` until ``until`` (naive UTC); with ``prune`` (a key prefix)
         the expired values under it are deleted in the same transaction."""
         with self.db.transaction() as session:
             if prune:
-                cache.prune(session, prune, clock.real_utcnow())
+                cache.prune(session, prune, self.db.clock.wall_utcnow())
             cache.put(session, key, value, until)
 
     def put_in(self, session, key, value, until):
@@ -89,7 +85,7 @@ class ChannelState:
         """Whether the (timestamp, sign) pair may carry ``message_id``."""
         with self.db.transaction() as session:
             return signatures.claim(session, self.name, timestamp, sign, message_id, signed_at,
-                                    clock.real_utcnow(), share=timedelta(seconds=share_seconds))
+                                    self.db.clock.wall_utcnow(), share=timedelta(seconds=share_seconds))
 
     # -- tasks queued by a turn ----------------------------------------------------------------
     @staticmethod
@@ -99,8 +95,8 @@ class ChannelState:
     # -- the try-out page's mailbox ---------------------------------------------------------------
     def deliver(self, recipients, payload, keys):
         with self.db.transaction() as session:
-            web_messages.deliver(session, recipients, payload, keys, clock.utcnow())
+            web_messages.deliver(session, recipients, payload, keys, self.db.clock.wall_utcnow())
 
     def take(self, user):
         with self.db.transaction() as session:
-            return web_messages.take(session, user, clock.utcnow())
+            return web_messages.take(session, user, self.db.clock.wall_utcnow())

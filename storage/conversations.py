@@ -54,7 +54,7 @@ def load(session, channel, user_id):
     locked = _LOAD_LOCKED if dialect == "postgresql" else _LOAD
     row = connection.execute(locked, params).first()
     if row is None:
-        connection.execute(_CREATE[dialect], {**params, "state": {}, "at": clock.utcnow()})
+        connection.execute(_CREATE[dialect], {**params, "state": {}, "at": clock.of(session).wall_utcnow()})
         row = connection.execute(locked, params).first()
     return ConversationRow(*row)
 
@@ -62,6 +62,6 @@ def load(session, channel, user_id):
 def save(session, conv, state):
     """Write the state once, guarded by the version read at the start of the turn."""
     result = session.connection().execute(_SAVE, {"conv_id": conv.id, "seen": conv.version, "state": state,
-                                                  "at": clock.utcnow()})
+                                                  "at": clock.of(session).wall_utcnow()})
     if result.rowcount != 1:
         raise StaleState(f"conversation {conv.id} changed under a locked turn")

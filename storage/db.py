@@ -18,6 +18,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.clock import Clock
+
 
 class NestedTransaction(RuntimeError):
     """A transaction was opened inside another one in the same thread.
@@ -44,10 +46,12 @@ PG_RECYCLE_SECONDS = 600
 
 
 class Database:
-    """Owns the engine; ``transaction()`` yields a session committed on success."""
+    """Owns the engine; ``transaction()`` yields a session committed on success. Every session carries
+    the Bot's clock (``storage.clock.of(session)``) and a memo for one transaction (``memo(session)``)."""
 
-    def __init__(self, url, echo=False):
+    def __init__(self, url, echo=False, clock=None):
         self.url = normalise_url(url)
+        self.clock = clock or Clock()
         parsed = make_url(self.url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self.is_postgresql = parsed.get_backend_name() == "postgresql"
@@ -74,8 +78,11 @@ class Database:
             # "optimistic" disconnect handling); recycling keeps idle ones younger than any timeout
             self.engine = self.read_engine = create_engine(self.url, echo=echo, pool_size=20, max_overflow=10,
                                                            pool_recycle=PG_RECYCLE_SECONDS)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+        info = {"clock": self.clock}
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
+        self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False, info=info)
+        for maker in (self.sessions, self.read_sessions):
+            event.listen(maker, "after_transaction_end", _forget_memo)
 
     @contextmanager
     def transaction(self):
@@ -111,6 +118,20 @@ class Database:
         self.engine.dispose()
         if self.read_engine is not self.engine:
             self.read_engine.dispose()
+
+
+MEMO = "memo"
+
+
+def memo(session):
+    """A dict kept for the current transaction of ``session`` (what it has read once), forgotten
+    when the transaction or a savepoint ends."""
+    return session.info.setdefault(MEMO, {})
+
+
+def _forget_memo(session, transaction):
+    if transaction.parent is None or transaction.nested:     # not a flush's inner transaction
+        session.info.pop(MEMO, None)
 
 
 def _sqlite_setup(engine, begin):

@@ -35,13 +35,13 @@ def claim(session, channel, message_id):
     delivery: the inbox's unique key decides, across processes and machines)."""
     connection = session.connection()
     row = connection.execute(_CLAIM[connection.dialect.name], {
-        "channel": channel, "message_id": message_id[:255], "at": clock.utcnow()}).first()
+        "channel": channel, "message_id": message_id[:255], "at": clock.of(session).wall_utcnow()}).first()
     return row is not None
 
 
 def prune(db, keep=KEEP):
     """Delete inbox rows received more than ``keep`` ago; returns how many were deleted."""
-    cutoff = clock.real_utcnow() - keep
+    cutoff = db.clock.wall_utcnow() - keep
     deleted = 0
     while True:
         with db.transaction() as session:

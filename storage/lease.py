@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from storage import clock
 from storage.models import Lease
 
 
@@ -19,7 +18,7 @@ class DatabaseLease:
 
     def acquire(self):
         """Take or renew the lease; True while we hold it."""
-        now = clock.real_utcnow()
+        now = self.db.clock.wall_utcnow()
         until = now + timedelta(seconds=self.ttl)
         with self.db.transaction() as session:
             insert = sqlite_insert if self.db.is_sqlite else pg_insert

@@ -32,7 +32,7 @@ def _audit(session, actor, entry, action, before, after, detail=""):
 
 def add_entry(session, studio_id, ledger, data, on_date, actor, detail=""):
     """A new entry (``data`` as the mini-form's answers), with its ``ledger.create`` audit row."""
-    now = clock.utcnow()
+    now = clock.of(session).utcnow()
     entry = LedgerEntry(studio_id=studio_id, ledger=ledger, entry_date=_as_date(on_date), data=dict(data),
                         created_by=actor.person_id, created_at=now, updated_at=now)
     session.add(entry)
@@ -46,14 +46,14 @@ def update_entry(session, entry, data, on_date, actor, detail=""):
     before = dict(entry.data or {})
     if before == dict(data) and entry.entry_date == _as_date(on_date):
         return before
-    entry.data, entry.entry_date, entry.updated_at = dict(data), _as_date(on_date), clock.utcnow()
+    entry.data, entry.entry_date, entry.updated_at = dict(data), _as_date(on_date), clock.of(session).utcnow()
     _audit(session, actor, entry, "update", before, dict(data), detail)
     return before
 
 
 def delete_entry(session, entry, actor, detail=""):
     """Mark an entry deleted (it stays in the table and in the audit)."""
-    entry.deleted_at = entry.updated_at = clock.utcnow()
+    entry.deleted_at = entry.updated_at = clock.of(session).utcnow()
     _audit(session, actor, entry, "delete", dict(entry.data or {}), None, detail)
 
 
@@ -139,7 +139,7 @@ def record_grant(session, studio_id, amount_wan, on_date, actor, unit="工会联
 
 def attach(session, entry_id, file_id, person_id, field_key=""):
     session.add(Attachment(owner_kind="ledger", owner_id=entry_id, field_key=field_key, file_id=file_id,
-                           person_id=person_id, created_at=clock.utcnow()))
+                           person_id=person_id, created_at=clock.of(session).utcnow()))
 
 
 def attachment_counts(session, entry_ids):

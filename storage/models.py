@@ -1,6 +1,6 @@
 """Tables: people and organisation, conversations, the inbox guard, the outbox, shared caches.
 
-Timestamps are naive UTC (``storage.clock.utcnow``); dates the user sees are Asia/Shanghai.
+Timestamps are naive UTC (the clock of storage/clock.py); dates the user sees are in BOT_TIMEZONE.
 """
 from datetime import date, datetime
 

@@ -16,8 +16,8 @@ def enqueue(session, channel, recipient, message, *, dedupe_key=None, batch_key=
 
     Returns True when a row was written.
     """
-    now = clock.utcnow()                                        # the moment decided for (--now)
-    due = clock.real_utcnow() + timedelta(seconds=delay)        # sending happens in real time
+    now = clock.of(session).utcnow()                            # the moment decided for (--now)
+    due = clock.of(session).wall_utcnow() + timedelta(seconds=delay)    # sending happens in real time
     if dedupe_key is None:
         session.connection().execute(_INSERT, {
             "channel": channel, "recipient": recipient, "payload": message.to_dict(), "batch_key": batch_key,

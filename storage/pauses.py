@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from storage import clock
+
 from storage.models import CacheEntry
 
 
@@ -13,7 +13,7 @@ def _key(channel_name, recipient):
 
 def pause(db, channel_name, recipient, seconds):
     """Hold every message to ``recipient`` for ``seconds``; returns until when (naive UTC)."""
-    until = clock.real_utcnow() + timedelta(seconds=seconds)
+    until = db.clock.wall_utcnow() + timedelta(seconds=seconds)
     with db.transaction() as session:
         entry = session.get(CacheEntry, _key(channel_name, recipient))
         if entry is None:

@@ -225,7 +225,7 @@ def save_group(session, name, channel, webhook, secret=""):
     group = get_group(session, name)
     created = group is None
     if created:
-        group = RobotGroup(name=name, subscribed=True, created_at=clock.utcnow())
+        group = RobotGroup(name=name, subscribed=True, created_at=clock.of(session).utcnow())
         session.add(group)
     group.channel, group.webhook, group.secret = channel, webhook, secret or ""
     session.flush()

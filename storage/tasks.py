@@ -13,7 +13,7 @@ def add(session, kind, payload, *, dedupe_key=None):
     """Queue a task in the caller's transaction; with ``dedupe_key`` a second add does nothing.
 
     Returns True when a row was written."""
-    now = clock.utcnow()
+    now = clock.of(session).wall_utcnow()
     values = dict(kind=kind, payload=payload, dedupe_key=dedupe_key, status="pending", attempts=0,
                   next_attempt_at=now, last_error="", created_at=now)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -28,13 +28,13 @@ def _due(now):
 
 def any_due(session):
     """Whether a task is due: a read, so an idle worker's poll takes no lock."""
-    return session.execute(select(Task.id).where(*_due(clock.utcnow())).limit(1)).first() is not None
+    return session.execute(select(Task.id).where(*_due(clock.of(session).wall_utcnow())).limit(1)).first() is not None
 
 
 def claim_due(session, claim, limit, lease):
     """Claim up to ``limit`` due tasks no live lease holds (others' claims skipped on PostgreSQL):
     [(id, kind, payload)]."""
-    now = clock.utcnow()
+    now = clock.of(session).wall_utcnow()
     query = select(Task.id, Task.kind, Task.payload).where(*_due(now)).order_by(Task.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
@@ -60,14 +60,14 @@ def attempts(session, task_id):
 
 def done(session, task_id):
     session.execute(update(Task).where(Task.id == task_id).values(
-        status="done", finished_at=clock.utcnow(), claim=None, lease_until=None))
+        status="done", finished_at=clock.of(session).wall_utcnow(), claim=None, lease_until=None))
 
 
 def failed(session, task_id, error):
     session.execute(update(Task).where(Task.id == task_id).values(
-        status="failed", last_error=error, finished_at=clock.utcnow(), claim=None, lease_until=None))
+        status="failed", last_error=error, finished_at=clock.of(session).wall_utcnow(), claim=None, lease_until=None))
 
 
 def retry_later(session, task_id, error, seconds):
     session.execute(update(Task).where(Task.id == task_id).values(
-        last_error=error, claim=None, lease_until=None, next_attempt_at=clock.utcnow() + timedelta(seconds=seconds)))
+        last_error=error, claim=None, lease_until=None, next_attempt_at=clock.of(session).wall_utcnow() + timedelta(seconds=seconds)))

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from storage import clock
+
 from storage.models import CacheEntry
 
 NEVER_VALID = datetime(1970, 1, 1)      # the expiry of a row made only to be locked
@@ -21,7 +21,7 @@ class TokenCache:
         self._known = None          # (token, expires_at) last read or fetched by this process
 
     def get(self, fetch):
-        now = clock.real_utcnow()
+        now = self.db.clock.wall_utcnow()
         known = self._known
         if known is not None and known[1] - timedelta(seconds=self.margin) > now:
             return known[0]         # no database read per API call while the token lives
@@ -39,11 +39,11 @@ class TokenCache:
                                 .on_conflict_do_nothing(index_elements=["key"]))
                 query = query.with_for_update()
             entry = query.one_or_none()
-            if entry is not None and entry.expires_at - timedelta(seconds=self.margin) > clock.real_utcnow():
+            if entry is not None and entry.expires_at - timedelta(seconds=self.margin) > self.db.clock.wall_utcnow():
                 self._known = (entry.value, entry.expires_at)
                 return entry.value          # another process refreshed it while we waited
             token, expires_in = fetch()
-            until = clock.real_utcnow() + timedelta(seconds=int(expires_in))
+            until = self.db.clock.wall_utcnow() + timedelta(seconds=int(expires_in))
             if entry is None:
                 session.add(CacheEntry(key=self.key, value=token, expires_at=until))
             else:

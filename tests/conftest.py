@@ -14,7 +14,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import create_engine, text
 
-from storage import clock
+from tests.support.clock import clock
 from bot.config import Config
 from bot.core import Bot
 from storage.db import Database, normalise_url
@@ -75,10 +75,9 @@ def _offline(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _real_clock():
-    clock.set_now(None)
+    clock.reset()
     yield
-    clock.set_now(None)
-    clock._offset = clock.timedelta(0)
+    clock.reset()
 
 
 @pytest.fixture
@@ -167,6 +166,7 @@ def any_db_url(request, engine, tmp_path, sqlite_template):
 
 def _make_bot(tmp_path, url, demo=True, **overrides):
     bot = Bot(make_config(tmp_path, url, **overrides))
+    clock.attach(bot.clock)
     if demo:
         from bot import demo as demo_data
         with bot.db.transaction() as session:

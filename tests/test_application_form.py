@@ -8,6 +8,7 @@ from handlers.application.schema import application_form
 from storage import applications
 from storage.models import Application, AuditEntry
 from tests.chat import Chat
+from tests.support.clock import clock
 from tests.form_data import MEMBERS, SCALARS, fill_all
 
 
@@ -216,6 +217,7 @@ def test_whole_form_in_reverse_order_with_a_restart_then_submit(bot, tmp_path):
         leader.send(f"{label}：{typed}")
     bot.db.dispose()
     restarted = Bot(bot.config)                       # a restart: nothing in memory survives
+    clock.attach(restarted.clock)                     # (the test's moment, as for every bot it makes)
     leader = Chat(restarted, "leader")
     assert f"已填 {len(SCALARS) - half}/52" in leader.send("进度")
     reply = fill_all(leader, list(reversed(SCALARS[:half])))

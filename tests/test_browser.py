@@ -67,7 +67,7 @@ def test_pushed_messages_appear(bot, browser):
 @pytest.mark.browser
 def test_the_upload_button_sends_a_proof(bot, browser, tmp_path):
     from datetime import datetime
-    from storage import clock
+    from tests.support.clock import clock
     clock.set_now(datetime(2025, 5, 20, 10, 0))
     photo = tmp_path / "命名文件.jpg"
     photo.write_bytes(b"\xff\xd8 a photo")
@@ -165,7 +165,7 @@ def test_file_links_show_a_text_marker_not_an_emoji(bot, browser):
 @pytest.mark.browser
 def test_the_page_works_on_a_phone_sized_screen(bot, browser):
     from datetime import datetime
-    from storage import clock
+    from tests.support.clock import clock
     clock.set_now(datetime(2025, 5, 20, 10, 0))
     with LiveServer(create_app(bot.config, bot=bot)) as live:
         page = open_try(browser, live, viewport={"width": 375, "height": 700}, is_mobile=True, has_touch=True)

@@ -2,7 +2,9 @@
 from datetime import date, datetime
 
 from bot import cycle
-from storage.clock import TZ
+from zoneinfo import ZoneInfo
+
+TZ = ZoneInfo("Asia/Shanghai")
 from bot.workdays import is_workday
 from tests.conftest import make_config
 

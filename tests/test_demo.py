@@ -5,7 +5,7 @@ from datetime import datetime
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from storage import clock
+from tests.support.clock import clock
 from bot.cli import cli
 from storage.models import Application, Person, PersonRole, Studio
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot.actions import INT
 from handlers.policy import Do
 from bot.app import create_app
-from storage import clock
+from tests.support.clock import clock
 from bot.channels.dingtalk import stream as dingtalk_stream
 from bot.channels.dingtalk.channel import ACTION_MARKER, DingTalkChannel, parse_robot_message
 from bot.channels.dingtalk.api import signed_webhook

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from storage import clock
+from tests.support.clock import clock
 from bot.crypto import dingtalk_sign
 from storage.models import Conversation, InboxEntry, OutboxMessage
 from storage.signatures import UsedSignature

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from storage import clock
+from tests.support.clock import clock
 from bot.channels.dingtalk.channel import ACTION_MARKER
 from bot.delivery import Delivery
 from bot.message import Button

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from storage import clock
+from tests.support.clock import clock
 from bot.delivery import Delivery
 from bot.message import Button
 from storage import applications

@@ -6,7 +6,7 @@ import docx
 import openpyxl
 from click.testing import CliRunner
 
-from storage import clock
+from tests.support.clock import clock
 from bot.cli import cli
 from tests.form_data import fill_all
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.message import Outgoing
+from storage.clock import Clock
 from storage.outbox import enqueue
 from handlers.application.current import application_year
 from handlers.application.schema import application_form
@@ -37,7 +38,7 @@ def test_kill_web_mid_conversation_loses_no_accepted_answer(bot, tmp_path):
     users = make_leaders(bot, 6)
     web = Web(env_for(bot.config), tmp_path / "web.log").start()
     accepted = {u: {} for u in users}         # user -> {key: value} acknowledged with ✓
-    year = application_year(bot.config)       # the web process runs on the real clock
+    year = application_year(bot.config, Clock().today())       # the web process runs on the real clock
     form = application_form(year)
     answers = [(label.replace("2023年", f"{year - 2}年").replace("2024年", f"{year - 1}年"), typed, stored)
                for label, typed, stored in SCALARS]
@@ -99,7 +100,7 @@ def test_kill_worker_mid_broadcast_sends_each_notice_once(bot, tmp_path):
         time.sleep(random.uniform(1.0, 2.5))
         worker.kill9()
     # the killed worker's lease must expire before another takes over
-    from storage import clock
+    from tests.support.clock import clock
     from storage.models import Lease
     with bot.db.transaction() as s:
         for lease in s.scalars(select(Lease)):

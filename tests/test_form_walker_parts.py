@@ -6,6 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot.conversation.stack import Stack
+from storage.clock import Clock
 from bot.forms.host import Host, StateStore
 from bot.forms.position import HostState
 from bot.forms.schema import Field, Form
@@ -34,6 +35,7 @@ class FakeTurn:
     def __init__(self, state=None):
         self.state = state if state is not None else {}
         self.stack = Stack(self.state, {}, datetime(2025, 5, 20))
+        self.clock = Clock()
         self.bot = SimpleNamespace(router=None)
         self.replies = []
         self.incoming = Incoming(channel="test", user="u")

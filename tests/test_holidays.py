@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot import cycle, workdays
-from storage import clock
+from tests.support.clock import clock
 from bot.cli import cli
 from tests.conftest import make_config
 
@@ -91,7 +91,7 @@ def test_no_notice_goes_out_on_a_day_the_schedule_marks_off(schedules, bot):
 
 def test_the_admin_is_told_in_chat_once_when_the_coming_year_has_no_schedule(bot, chat):
     from datetime import datetime
-    from storage import clock
+    from tests.support.clock import clock
     from handlers.notices import run as notices
     admin = chat("admin")
     admin.inbox()

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from storage import clock
+from tests.support.clock import clock
 from bot.worker import Worker
 from storage.models import InboxEntry
 from tests.test_wecom import USER, app, count, fake, inner_xml, make_wecom_bot, wbot, wx  # noqa: F401

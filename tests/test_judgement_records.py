@@ -13,7 +13,8 @@ from bot.errors import UserError
 from handlers.application import honours, seven_record
 from handlers.application.schema import application_form, figure_check
 from handlers.ledgers import export, funding_rule, statistics
-from storage import applications, clock, ledgers
+from storage import applications, ledgers
+from tests.support.clock import clock
 from storage.models import Application, Studio
 from storage.actor import Actor
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from storage import clock
+from tests.support.clock import clock
 from bot.message import Incoming
 from bot.tasks import LEASE, TaskRunner
 from storage.db import NestedTransaction

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from storage import clock
+from tests.support.clock import clock
 from handlers.ledgers.export import ledgers_for_materials, render_ledgers_xlsx
 from storage.actor import Actor
 from storage.models import Studio

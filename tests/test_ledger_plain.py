@@ -99,7 +99,7 @@ def test_a_payment_to_people_is_classified_not_judged():
     """The funding rule is the caller's: the line comes back, and the rule refuses it."""
     line = plain.recognise("给团队成员发放节日慰问金2000元", today=TODAY)
     verdict = funding_rule.judge(line.data.get("category", ""), line.data["purpose"])
-    assert verdict.kind == funding_rule.REFUSE and "慰问" in verdict.reason
+    assert verdict.kind == funding_rule.REFUSED and "慰问" in verdict.reason
     assert line.line == "经费 支出 2000元 给团队成员发放节日慰问金"
     with pytest.raises(InvalidInput) as info:           # with its keyword the quick entry refuses it at once
         quick.read_line("funding", line.line.split(" ", 1)[1], today=TODAY)

@@ -8,7 +8,7 @@ from bot.delivery import Delivery
 from bot.tasks import TaskRunner
 
 from bot import files
-from storage import clock
+from tests.support.clock import clock
 from bot.config import Config
 from bot.errors import ConfigError
 

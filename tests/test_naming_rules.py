@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from storage import clock
+from tests.support.clock import clock
 from storage.models import Application, AuditEntry, LedgerEntry, Studio
 from storage.people import get_studio, get_unit
 

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from storage import clock
+from tests.support.clock import clock
 from bot.cli import cli
 from bot.message import Outgoing
 from storage.outbox import enqueue

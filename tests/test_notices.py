@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot import cycle, demo
 from storage.actor import Actor
-from storage import clock
+from tests.support.clock import clock
 from bot.delivery import Delivery
 from bot.errors import ChannelError
 from handlers.notices import run as notices

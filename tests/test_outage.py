@@ -15,7 +15,7 @@ from bot.errors import ChannelError
 from bot.message import Button, Outgoing
 from handlers.notices import run as notices
 from handlers.notices.notice import timely
-from storage import clock
+from tests.support.clock import clock
 from storage.models import OutboxMessage, Person, PersonRole
 from storage.people import bind
 from tests.test_notices import at, setup_cycle
@@ -237,8 +237,8 @@ def test_a_countdown_in_time_is_sent_unmarked(bot):
 
 def test_timely_moments_follow_the_real_clock_from_the_decided_moment():
     decided = datetime(2025, 5, 23, 9, 0, tzinfo=clock.TZ)
-    bound = timely(decided, datetime(2025, 5, 24, tzinfo=clock.TZ), datetime(2025, 5, 31, tzinfo=clock.TZ))
     real = clock.real_utcnow()
+    bound = timely(decided, real, datetime(2025, 5, 24, tzinfo=clock.TZ), datetime(2025, 5, 31, tzinfo=clock.TZ))
     late = datetime.fromisoformat(bound["late_at"]) - real
     assert timedelta(hours=14, minutes=59) < late <= timedelta(hours=15)
     assert bound["planned"] == "5月23日"

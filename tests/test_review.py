@@ -6,7 +6,7 @@ import docx
 import pytest
 from sqlalchemy import func, select
 
-from storage import clock
+from tests.support.clock import clock
 from handlers.review.prompts import chase_overdue
 from handlers.review.steps import steps_of
 from storage.models import Application, AuditEntry, OutboxMessage, Person, Studio, Task

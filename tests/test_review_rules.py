@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from storage import clock
+from tests.support.clock import clock
 from handlers.review.steps import steps_of
 from storage.models import Application, AuditEntry, Person, PersonRole
 

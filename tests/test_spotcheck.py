@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from bot import cycle, demo
-from storage import clock
+from tests.support.clock import clock
 from bot.delivery import Delivery
 from handlers.notices import run as notices
 from handlers.notices import spotcheck

@@ -5,7 +5,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
-from storage import clock
+from tests.support.clock import clock
 from storage import ledgers
 from storage.actor import Actor
 from storage.models import Studio

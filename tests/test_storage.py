@@ -94,7 +94,7 @@ def test_the_turns_own_sql_stores_what_the_orm_reads_back(any_bot):
     """Answers, history, state and outbox rows written by the hot path's SQL read back through the
     ORM as the same Python values, on both engines (JSON of every shape, datetimes)."""
     from datetime import datetime
-    from storage import clock
+    from tests.support.clock import clock
     from storage.models import Answer, Application, AuditEntry
     from tests.chat import Chat
     from tests.form_data import SCALARS

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from storage import clock
+from tests.support.clock import clock
 from storage.lease import DatabaseLease
 from storage.outbox import enqueue
 from bot.message import Outgoing

@@ -17,7 +17,7 @@ from wechatpy.utils import WeChatSigner
 from bot.actions import INT
 from handlers.policy import Do
 from bot.app import create_app
-from storage import clock
+from tests.support.clock import clock
 from bot.crypto import parse_xml_fields
 from bot.delivery import Delivery
 from bot.tasks import TaskRunner

@@ -10,6 +10,7 @@ from handlers.application import materials, package
 from handlers.application.current import application_year
 from handlers.application.render import render
 from handlers.ledgers.export import render_ledgers_xlsx
+from storage import clock
 from storage.models import Application, Studio
 
 
@@ -22,7 +23,7 @@ def _load(session, config, studio_name, year):
     studio = session.scalar(select(Studio).where(Studio.name == studio_name))
     if studio is None:
         raise click.ClickException(f"没有找到工作室「{studio_name}」。")
-    year = year or application_year(config)
+    year = year or application_year(config, clock.of(session).today())
     app = session.scalar(select(Application).where(Application.studio_id == studio.id, Application.year == year))
     if app is None:
         raise click.ClickException(f"「{studio_name}」没有 {year} 年度的申报表。")

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from bot import workdays
-from storage import clock
+from storage.clock import Clock
 
 
 @click.group()
@@ -17,7 +17,7 @@ def holidays():
 @holidays.command("list")
 def list_years():
     """Which years are known, and from where."""
-    today = clock.today()
+    today = Clock().today()
     for year in range(today.year - 1, today.year + 2):
         schedule = workdays.schedule_for(year)
         if schedule is not None:

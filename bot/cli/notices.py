@@ -5,7 +5,6 @@ from datetime import datetime
 import click
 from sqlalchemy import func, select
 
-from storage import clock
 from bot.cli.common import make_bot
 from bot.delivery import Delivery
 from handlers.notices.rules import SCHEDULED
@@ -26,22 +25,22 @@ def notices():
 @click.option("--timeout", default=60.0, show_default=True, help="seconds to wait for delivery")
 def run_command(moment, dry_run, kinds, timeout):
     """Decide, write and deliver the notices due at --now (default: the current time)."""
+    fixed = None
     if moment:
         try:
-            clock.set_now(datetime.fromisoformat(moment))
+            fixed = datetime.fromisoformat(moment)
         except ValueError:
             raise click.BadParameter("应写成 2025-05-26T09:00", param_hint="--now") from None
     bot = make_bot()
+    bot.clock.fix(fixed)                # decisions for that moment; sending, signing and limits keep real time
     try:
         bot.migrate()           # a dry run writes no notice, but reads the tables (a new database has none)
-        started = clock.utcnow()
-        report = run(bot, clock.now(), types=kinds or None, dry_run=dry_run)
+        started = bot.clock.utcnow()
+        report = run(bot, bot.clock.now(), types=kinds or None, dry_run=dry_run)
         click.echo(report.text(detail=dry_run))
         if not dry_run:
             click.echo(deliver_due(bot, started, timeout))
     finally:
-        if moment:
-            clock.set_now(None)
         bot.db.dispose()
     if report.errors:
         raise SystemExit(1)
@@ -55,7 +54,7 @@ def deliver_due(bot, since, timeout=60.0):
         delivery.drain()
         with bot.db.session() as session:
             due = session.scalar(select(func.count()).select_from(OutboxMessage).where(
-                OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.next_attempt_at <= clock.real_utcnow()))
+                OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.next_attempt_at <= bot.clock.wall_utcnow()))
         if not due or time.monotonic() > until:
             break
     with bot.db.session() as session:

@@ -1,11 +1,9 @@
 """`python -m bot outbox failed` and `outbox resend`: the messages given up, listed and sent again."""
-from datetime import timezone
 
 import click
 
 from bot.cli.common import fail, migrated_transaction
 from storage import clock, deliveries
-from storage.clock import TZ
 
 
 @click.group()
@@ -20,11 +18,12 @@ def failed(channel, limit):
     """List the failed messages with their reasons."""
     with migrated_transaction() as session:
         rows = deliveries.failed_rows(session, channel, limit)
+        local = clock.of(session).local
     if not rows:
         click.echo("没有发送失败的消息。")
         return
     for row in rows:
-        made = row.created_at.replace(tzinfo=timezone.utc).astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+        made = local(row.created_at).strftime("%Y-%m-%d %H:%M")
         kind = f"通知 {row.notice}" if row.notice else "回复"
         click.echo(f"#{row.id} {row.channel} → {row.recipient}（{kind}，{made}，尝试 {row.attempts} 次）：{row.last_error}")
     click.echo("重发：python -m bot outbox resend 编号…（或 --all）")
@@ -39,7 +38,7 @@ def resend(ids, every, channel):
     if not ids and not every:
         fail("请写明要重发的消息编号（python -m bot outbox failed 可查看），或用 --all 重发全部失败的消息。")
     with migrated_transaction() as session:
-        count = deliveries.resend(session, None if every else ids, clock.real_utcnow(), channel)
+        count = deliveries.resend(session, None if every else ids, clock.of(session).wall_utcnow(), channel)
     click.echo(f"已将 {count} 条失败的消息重新排队，由 worker 发送。"
                "企业微信的通知在 4 小时内重复发送会被企业微信去重（收件人只看到一次）；"
                "钉钉和回复没有去重，可能重复送达。")

@@ -6,7 +6,6 @@ import threading
 import click
 
 from bot import workdays
-from storage import clock
 from bot.channels.dingtalk import stream
 from bot.cli.common import make_bot
 from bot.worker import Worker
@@ -45,6 +44,6 @@ def check_config():
                    "请安装 LibreOffice，或用 BOT_SOFFICE 指明 soffice 的位置。")
     elif fonts.fangsong_face() is None:
         click.echo(fonts.missing_text())
-    for year in workdays.missing_years(clock.today()):
+    for year in workdays.missing_years(bot.clock.today()):
         click.echo(holidays_text(year))
     click.echo("配置有效。")

@@ -17,10 +17,10 @@ from bot.forms.position import act
 class AnswerMixin:
     def _answer(self, item, text, *, then_next=True):
         try:
-            value = item.parse(text, self.answers)
+            value = item.parse(text, self.answers, self.today)
         except InvalidInput as exc:
             return self._refuse(exc, item=item)
-        self._store_answer(item, value, then_next=then_next, note=kinds.note(item, text, value))
+        self._store_answer(item, value, then_next=then_next, note=kinds.note(item, text, value, self.today))
         return True
 
     def _refuse(self, exc, item=None, prefix=""):
@@ -93,10 +93,10 @@ class AnswerMixin:
             self.position["cursor"] = target.key
             return self._longtext_append(target, value)
         try:
-            parsed = target.parse(value, self.answers)
+            parsed = target.parse(value, self.answers, self.today)
         except InvalidInput as exc:
             return self._refuse(exc, item=target, prefix=f"{target.qualified}：")
-        if self._store_answer(target, parsed, then_next=False, note=kinds.note(target, value, parsed)):
+        if self._store_answer(target, parsed, then_next=False, note=kinds.note(target, value, parsed, self.today)):
             self._resume_line()
         return True
 

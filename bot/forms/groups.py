@@ -222,7 +222,7 @@ class GroupMixin:
             row = {"index": None, "field": group.fields[0].key, "data": {}}
             self.position["row"] = row
             return self._row_answer(group, row, text)
-        parsed = rowtext.parse_row(cells, group, self.answers)
+        parsed = rowtext.parse_row(cells, group, self.answers, self.today)
         if "" in parsed.errors:
             self.turn.reply(f"{parsed.errors[''].args[0]}\n{group.question()}")
             return True
@@ -243,7 +243,7 @@ class GroupMixin:
         return True
 
     def _paste(self, group, text):
-        parsed = rowtext.parse_table(text, group, self.answers)
+        parsed = rowtext.parse_table(text, group, self.answers, self.today)
         good = [p.data for p in parsed if p.complete(group)]
         start = len(self._rows(group)) + 1
         lines, n = [f"识别到 {len(parsed)} 行："], start
@@ -303,7 +303,7 @@ class GroupMixin:
     def _row_answer(self, group, row, text, field=None):
         field = field or group.field(row["field"])
         try:
-            value = field.parse(text, self.answers)
+            value = field.parse(text, self.answers, self.today)
         except InvalidInput as exc:
             self.position["row"] = dict(row, field=field.key)     # the field asked again is the wrong one
             return self._refuse(exc)

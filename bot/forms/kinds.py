@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from bot.errors import InvalidInput
 from bot.forms import parsers as p
-from storage import clock
 
 
 def char_count(text):
@@ -86,7 +85,7 @@ KINDS = {
 
 
 def _reading(field, text, answers, today):
-    result = KINDS[field.kind][0](field, text, answers, today or clock.today())
+    result = KINDS[field.kind][0](field, text, answers, p.today_or_now(today))
     return result if isinstance(result, p.Reading) else p.Reading(result)
 
 
@@ -110,7 +109,7 @@ def display(field, value):
     return KINDS[field.kind][1](field, value)
 
 
-def note(field, text, reading):
+def note(field, text, reading, today=None):
     """The line said back with a stored answer about how it was read, or "".
 
     An estimate (约20万, 约 15 人) is stored as its number and said to be one; a short or relative
@@ -119,7 +118,7 @@ def note(field, text, reading):
     """
     if not isinstance(reading, p.Reading):
         try:
-            reading = _reading(field, text, {}, None)
+            reading = _reading(field, text, {}, today)
         except InvalidInput:
             return ""
     said = text.strip()

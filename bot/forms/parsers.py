@@ -19,7 +19,7 @@ from the ``read_*`` functions (``parse_*`` return only its value):
   去年, a month or date given for a year (2023.5 → 2023年).
 
 Whatever depends on the date takes ``today``; callers that pass none get
-``storage.clock.today()`` (Asia/Shanghai, fixable in tests).
+the real date in Asia/Shanghai; the chat passes its Bot clock's decision date.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import cn2an
 
-from storage import clock
+from storage.clock import Clock
 from bot.errors import InvalidInput
 
 __all__ = [
@@ -111,9 +111,15 @@ class Reading:
     said: str = ""
 
 
+def today_or_now(today):
+    """``today``, or the real date in the default zone when a caller passes none."""
+    return _today(today)
+
+
 def _today(today: datetime.date | None) -> datetime.date:
-    """The ``today`` a caller passed; callers that pass none get the project clock's."""
-    return today or clock.today()
+    """The ``today`` a caller passed (the Bot's decision clock in the chat); a caller that passes none
+    (a script, a table test) gets the real date in the default zone."""
+    return today or Clock().today()
 
 
 # --- dates -----------------------------------------------------------------------------

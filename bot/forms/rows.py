@@ -56,7 +56,7 @@ def is_header(cells, group):
     return hits >= max(2, len(cells) // 2)
 
 
-def parse_row(cells, group, answers):
+def parse_row(cells, group, answers, today=None):
     """Each cell parsed by its field; too many cells is an error on the whole row (key "")."""
     row = ParsedRow(cells=list(cells))
     if len(cells) > len(group.fields):
@@ -67,20 +67,20 @@ def parse_row(cells, group, answers):
         if not cell.strip():
             continue
         try:
-            row.data[field.key] = field.parse(cell, answers)
+            row.data[field.key] = field.parse(cell, answers, today)
         except InvalidInput as exc:
             row.errors[field.key] = exc
     return row
 
 
-def parse_table(text, group, answers):
+def parse_table(text, group, answers, today=None):
     """Every line of a pasted block as a ParsedRow; a header line is left out."""
     rows = []
     for n, line in enumerate(lines_of(text)):
         cells = split_cells(line, group)
         if n == 0 and is_header(cells, group):
             continue
-        rows.append(parse_row(cells, group, answers))
+        rows.append(parse_row(cells, group, answers, today))
     return rows
 
 

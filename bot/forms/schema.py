@@ -60,8 +60,10 @@ class Field:
         """Long text: the most characters it takes (declared in ``opts``; required for long text)."""
         return self.opts.get("max_chars")
 
-    def parse(self, text, answers=None):
-        return kinds.parse(self, text, answers or {})
+    def parse(self, text, answers=None, today=None):
+        """The value ``text`` gives this field; ``today`` (the decision clock's date) for relative
+        dates and the not-in-the-future checks."""
+        return kinds.parse(self, text, answers or {}, today=today)
 
     def display(self, value):
         return kinds.display(self, value)

@@ -42,6 +42,11 @@ class Walker(AnswerMixin, NavigationMixin, ReportMixin, GroupMixin, LongTextMixi
         self._answers = None
         self._missing = None
 
+    @property
+    def today(self):
+        """The decision clock's date (relative dates, the not-in-the-future checks)."""
+        return self.turn.clock.today()
+
     def reload_form(self):
         """Ask the host for the form again (an answer changed which fields are asked)."""
         self.form = self.host.form(self.turn, self.host_state)

@@ -4,17 +4,16 @@ from datetime import date
 from sqlalchemy import select
 
 from bot.errors import UserError
-from storage import applications, clock
+from storage import applications
 from storage.models import Application, Studio
+from storage.statuses import IN_REVIEW
 
 DRAFT_PREFIX = "（待定名）"
-IN_REVIEW = ("submitted", "returned", "approved")
 NO_APPLICATION = "还没有申报表。发送「申报」开始填写。"
 
 
-def application_year(config, today=None):
-    """The year being applied for: this year until the deadline has passed, then the next."""
-    today = today or clock.today()
+def application_year(config, today):
+    """The year being applied for on ``today``: this year until the deadline has passed, then the next."""
     month, day = (int(x) for x in config.deadline.split("-"))
     return today.year if today <= date(today.year, month, day) else today.year + 1
 
@@ -52,7 +51,7 @@ def current_application(turn, create=False):
     studio = studio_of(turn, create=create)
     if studio is None:
         return None
-    year = application_year(turn.config)
+    year = application_year(turn.config, turn.clock.today())
     app = turn.session.scalar(select(Application).where(Application.studio_id == studio.id,
                                                         Application.year == year))
     if app is None:

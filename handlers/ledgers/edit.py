@@ -36,7 +36,7 @@ def edit_entry(turn, args):
         begin_form(turn, ledger, entry.data, ref=entry.id, header=f"修改{schema.TITLES[ledger]} 编号 {entry.id}")
         turn.reply("要改哪一项？可以说「修改 日期」，或直接写「日期：2024年3月15日」；改完说「保存」。")
         return
-    data = apply_labelled(ledger, entry.data, rest)
+    data = apply_labelled(ledger, entry.data, rest, turn.clock.today())
     if schema.missing(ledger, data):
         begin_form(turn, ledger, data, ref=entry.id, header=f"修改{schema.TITLES[ledger]} 编号 {entry.id}，类型改变后需要补充几项")
         return

@@ -145,7 +145,7 @@ class LedgerConfirm(Flow):
             edit(turn, frame, text[2:].strip())
             return True
         if re.match(r"^[^:：\s]{1,12}[:：]", text):
-            pending["data"] = apply_labelled(pending["ledger"], pending["data"], text)
+            pending["data"] = apply_labelled(pending["ledger"], pending["data"], text, turn.clock.today())
             show(turn, frame)
             return True
         turn.reply("请先确认刚才这条台账：确认保存、修改，或取消。", confirm_buttons(frame.key))
@@ -217,7 +217,7 @@ def edit(turn, frame, label=""):
         turn.reply("要改哪一项？可以说「修改 日期」，或直接写「日期：2024年3月15日」。")
 
 
-def apply_labelled(ledger, data, text):
+def apply_labelled(ledger, data, text, today):
     """``字段：值`` applied to an entry's data (parsed by that field); returns the new data."""
     match = re.match(r"^\s*([^:：]{1,24}?)\s*[:：]\s*(.+)$", text, re.S)
     form = schema.form_for(ledger, data.get(schema.kind_key(ledger)))
@@ -227,7 +227,7 @@ def apply_labelled(ledger, data, text):
         raise UserError(f"请用「字段：值」的写法，例如「日期：2024年3月15日」。可改的字段：{names}。")
     item = items[0]
     new = dict(data)
-    new[item.key] = item.parse(match.group(2).strip(), new)
+    new[item.key] = item.parse(match.group(2).strip(), new, today)
     return new
 
 
@@ -323,7 +323,7 @@ def quick_entry(ledger):
     """A one-line entry (活动/成果/成员/经费 …): shown back to confirm, or the mini-form for what it lacks."""
     def command(turn, args):
         own_studio(turn)
-        data = quick.parse_line(ledger, args)
+        data = quick.parse_line(ledger, args, today=turn.clock.today())
         missing = schema.missing(ledger, data)
         if missing:
             form = schema.form_for(ledger, data.get(schema.kind_key(ledger)))

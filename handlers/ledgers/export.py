@@ -146,5 +146,5 @@ def ledgers_for_materials(session, studio_id, years):
         result["funding"].append({"date": d.get("date"), "direction": d.get("direction"), "amount": d.get("amount"),
                                   "unit": d.get("unit") or "", "category": d.get("category") or "",
                                   "purpose": d.get("purpose") or "", "notes": d.get("notes") or "",
-                                  **({"hold": d["hold"]} if d.get("hold") else {})})   # for counts_as_spent
+                                  "hold": d.get("hold") or ""})        # counted by storage.ledgers.counted
     return result

@@ -27,7 +27,7 @@ def parse_query(args):
 
 
 def projects_line(session, studio_id):
-    year = clock.today().year
+    year = clock.of(session).today().year
     projects = [e for e in ledgers.entries(session, studio_id, "achievement", years=[year])
                 if e.data.get("kind") == "立项"]
     if projects:
@@ -78,7 +78,7 @@ def this_year(turn, args):
     studio = studio_for_reading(turn, args.strip(), "本年成果")
     if studio is None:
         return
-    year = clock.today().year
+    year = turn.clock.today().year
     turn.reply(listing(turn, studio, "achievement", [year], f"{year} 年"))
 
 
@@ -86,7 +86,7 @@ def balance(turn, args):
     studio = studio_for_reading(turn, args.strip(), "经费余额")
     if studio is None:
         return
-    year = clock.today().year
+    year = turn.clock.today().year
     rows = ledgers.entries(turn.session, studio.id, "funding", years=[year])
     income = sum((Decimal(e.data["amount"]) for e in rows if e.data.get("direction") == "收入"), Decimal(0))
     spent = sum((Decimal(e.data["amount"]) for e in rows if funding_rule.counts_as_spent(e.data)), Decimal(0))

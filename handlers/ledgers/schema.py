@@ -92,9 +92,9 @@ def refuse_forbidden(*texts):
 class RuleField(Field):
     """A field whose raw text is first checked against the funding rule (expense category, use)."""
 
-    def parse(self, text, answers=None):
+    def parse(self, text, answers=None, today=None):
         refuse_forbidden(text)
-        return super().parse(text, answers)
+        return super().parse(text, answers, today)
 
 
 def parse_hours(text):
@@ -127,7 +127,7 @@ def parse_hours(text):
 class HoursField(Field):
     """Activity hours (a decimal number of hours)."""
 
-    def parse(self, text, answers=None):
+    def parse(self, text, answers=None, today=None):
         return parse_hours(text)
 
     def display(self, value):

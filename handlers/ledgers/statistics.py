@@ -149,7 +149,7 @@ def facts(session, studio_id, year, years=None):
     ledger, the income of those years by source, the naming grant left out."""
     if not ledgers.count(session, studio_id):
         return {}
-    today = clock.today()
+    today = clock.of(session).today()
     this_year = min(year, today.year)
     years = sorted(years or (year - 2, year - 1))
     funding = ledgers.entries(session, studio_id, "funding")

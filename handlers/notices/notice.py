@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from bot import cycle
 from bot.message import Outgoing
-from storage import clock
 from storage.models import OutboxMessage, Person, PersonRole, RobotGroup, Studio
 from storage.outbox import enqueue, push_to_person
 
@@ -43,11 +42,11 @@ class Notice:
         return session.scalar(select(func.count()).select_from(OutboxMessage).where(cond)) > 0
 
 
-def timely(now, late_at, drop_at):
+def timely(now, real, late_at, drop_at):
     """The ``Outgoing.timely`` of a notice decided at ``now`` (aware) that is true as written until
     ``late_at`` and pointless from ``drop_at`` (aware moments of the decision's calendar): both
-    carried onto the real clock from this moment, so ``notices run --now`` keeps their distance."""
-    real = clock.real_utcnow()
+    carried onto the wall clock (``real``, naive UTC) from this moment, so ``notices run --now``
+    keeps their distance."""
     return {"late_at": (real + (late_at - now)).isoformat(), "drop_at": (real + (drop_at - now)).isoformat(),
             "planned": cycle.chinese_date(now.date())}
 

@@ -1,10 +1,7 @@
 """Operator chat commands for notices (通知预览, 立即发送, 暂停通知, 恢复通知, 通知记录) and the pause flags."""
-from datetime import timezone
 
 from sqlalchemy import select
 
-from storage import clock
-from storage.clock import TZ
 from bot.errors import UserError
 from bot.workdays import is_workday
 from handlers.notices.report import RunReport, apply
@@ -37,7 +34,7 @@ def parse_type(text, allowed=None):
 
 def preview_command(turn, args):
     kinds = (parse_type(args, SCHEDULED),) if args.strip() else SCHEDULED
-    now = clock.now()
+    now = turn.clock.now()
     report = RunReport(at=now, dry_run=True)
     paused = set(paused_types(turn.session))
     for kind in kinds:
@@ -56,7 +53,7 @@ def preview_command(turn, args):
 
 def send_now_command(turn, args):
     kind = parse_type(args, SCHEDULED)
-    report = RunReport(at=clock.now())
+    report = RunReport(at=turn.clock.now())
     apply(turn.bot, turn.session, report.at, kind, report, forced=True)
     decided = len(report.decided.get(kind, []))
     written = report.written.get(kind, 0)
@@ -106,19 +103,19 @@ def log_command(turn, args):
     status = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "失败", "expired": "已过时效未发送"}
     lines = ["最近的通知（新的在前）："]
     for row in recent:
-        when = local(row.sent_at) if row.sent_at else "—"
+        when = local(turn.clock, row.sent_at) if row.sent_at else "—"
         retry = f"，第 {row.attempts} 次重试中：{row.last_error}" if row.status == "pending" and row.last_error else ""
         lines.append(f"· {TYPES.get(row.notice, row.notice)} → {recipient_name(turn.session, row)}："
                      f"{status.get(row.status, row.status)} {when}{retry}")
     if failed:
         lines.append("发送失败：")
-        lines += [f"· {TYPES.get(r.notice, r.notice)} → {recipient_name(turn.session, r)}（{local(r.created_at)}）："
+        lines += [f"· {TYPES.get(r.notice, r.notice)} → {recipient_name(turn.session, r)}（{local(turn.clock, r.created_at)}）："
                   f"{r.last_error or '原因未知'}" for r in failed]
     turn.reply("\n".join(lines))
 
 
-def local(moment):
-    return moment.replace(tzinfo=timezone.utc).astimezone(TZ).strftime("%m-%d %H:%M")
+def local(clock, moment):
+    return clock.local(moment).strftime("%m-%d %H:%M")
 
 
 def recipient_name(session, row):

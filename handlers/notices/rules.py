@@ -4,12 +4,11 @@ Decisions are pure reads of the database returning ``Notice`` objects; writing t
 with their dedupe keys is what makes every (notice, recipient) pair go out exactly once across
 retries, restarts and two racing workers. Delivery (retries, backoff, failures) is bot/delivery.py.
 """
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
 from bot import cycle
-from storage.clock import TZ
 from bot.message import Button, Outgoing
 from bot.workdays import missing_years, workdays_between
 from handlers.application import honours, seven, seven_record
@@ -62,8 +61,8 @@ def decide_deadline(bot, session, now, forced=False):
     ends = cycle.chinese_date(cal.deadline)
     package = package_line(config, ends)
     # "还有 N 天" holds for the day it was decided on; after the deadline the notice is pointless
-    bound = timely(now, datetime.combine(today + timedelta(days=1), time(0), TZ),
-                   datetime.combine(cal.deadline + timedelta(days=1), time(0), TZ))
+    bound = timely(now, bot.clock.wall_utcnow(), datetime.combine(today + timedelta(days=1), time(0), now.tzinfo),
+                   datetime.combine(cal.deadline + timedelta(days=1), time(0), now.tzinfo))
     text = (f"【申报提醒】{year} 年{config.org_name}劳模（工匠人才）创新工作室申报将于 {ends} 截止，还有 {left} 天。"
             f"请各单位工会督促领衔人在机器人中完成申报表。已提交 {submitted} 家，填写中 {len(unfinished)} 家。{package}")
     notices = to_groups(session, "deadline", f"deadline:{year}:{occasion}", Outgoing(text=text, timely=bound))
@@ -145,7 +144,7 @@ def decide_review(bot, session, now, forced=False):
     for person, items in todo.values():
         lines = [f"【审批提醒】{person.name}您好，您有 {len(items)} 份创新工作室申报待审批："]
         for i, (step, app) in enumerate(items, 1):
-            since = step.pending_since.replace(tzinfo=timezone.utc).astimezone(TZ).date() if step.pending_since else today
+            since = bot.clock.local(step.pending_since).date() if step.pending_since else today
             unit = app.studio.unit.name if app.studio.unit else ""
             lines.append(f"{i}. {app.studio.name}（{unit}）— {ROLES.get(step.role, step.role)}审批，"
                          f"已等待 {workdays_between(since, today)} 个工作日")

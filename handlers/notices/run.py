@@ -11,7 +11,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot import cycle
 from storage import clock
-from storage.clock import TZ
 from bot.message import Outgoing
 from bot.workdays import is_workday
 from handlers.notices.ops import (log_command, pause_command, paused_types, preview_command, resume_command,
@@ -56,7 +55,7 @@ def announce_naming(session, config, studios, named_on):
 def claim_once(session, name):
     """True the first time ``name`` is claimed (a unique row, safe against concurrent callers)."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(CacheEntry).values(key=f"notice-once:{name}"[:128], value=clock.utcnow().isoformat(),
+    stmt = insert(CacheEntry).values(key=f"notice-once:{name}"[:128], value=clock.of(session).utcnow().isoformat(),
                                      expires_at=FAR_FUTURE)
     return session.execute(stmt.on_conflict_do_nothing(index_elements=["key"]).returning(CacheEntry.key)).first() is not None
 
@@ -69,8 +68,8 @@ def run(bot, now=None, *, types=None, dry_run=False, forced=False):
     Each type is decided and written in its own transaction, so one failing type never holds
     back the others; running again the same day writes nothing new (the dedupe keys).
     """
-    now = now or clock.now()
-    now = now.astimezone(TZ) if now.tzinfo else now.replace(tzinfo=TZ)
+    now = now or bot.clock.now()
+    now = now.astimezone(bot.clock.tz) if now.tzinfo else now.replace(tzinfo=bot.clock.tz)
     report = RunReport(at=now, dry_run=dry_run)
     if not forced and not is_workday(now.date()):
         report.skipped = "今天不是工作日"
@@ -99,7 +98,7 @@ def run(bot, now=None, *, types=None, dry_run=False, forced=False):
 
 def tick(bot):
     """The scheduler's job: run the notices for this moment with the worker's bot."""
-    report = run(bot, clock.now())
+    report = run(bot, bot.clock.now())
     log.info("notices tick: %s", report.text().replace("\n", " | "))
 
 

@@ -9,7 +9,6 @@ import secrets
 from sqlalchemy import select
 
 from bot import cycle
-from storage import clock
 from bot.errors import UserError
 from bot.message import Button, Outgoing
 from handlers.notices.notice import Notice, named_studios, unit_unions

@@ -256,7 +256,7 @@ def naming(turn, args):
         raise UserError(f"没有找到审批通过、待命名的「{studio.name}」。发送「命名」查看列表。")
     named_on = None
     if len(parts) > 1:
-        text = parse_date(" ".join(parts[1:]), allow_future=False)
+        text = parse_date(" ".join(parts[1:]), today=turn.clock.today(), allow_future=False)
         named_on = date(int(text[:4]), int(text[4:6]), int(text[6:]))
     outcome = naming_service.name(turn.ctx, app, named_on)
     grant = f"经费台账已记入一次性经费支持 {outcome['grant']} 万元" if outcome["grant_before"] is None else \

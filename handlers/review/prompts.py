@@ -8,7 +8,7 @@ from bot.workdays import workdays_between
 from handlers.application import document_tasks, proofs, seven, seven_record
 from handlers.application.schema import application_form
 from handlers.review.steps import STEP_NAMES, log_system, pending_steps, reviewers_for, role_holders
-from storage import applications, clock, tasks as task_rows
+from storage import applications, tasks as task_rows
 from storage.models import ROLES, Application, Person, ReviewStep
 from storage.outbox import push_to_person
 
@@ -106,11 +106,11 @@ def tell_applicant(session, app, text, buttons=(), key=None):
 def chase_overdue(bot, session, today=None):
     """Remind reviewers of steps pending more than N working days: the reviewer, then their
     colleagues with the same role, then the group union. Returns the number of reminders written."""
-    today = today or clock.today()
+    today = today or bot.clock.today()
     limit = bot.config.remind_after_working_days
     written = 0
     for step, app in pending_steps(session):
-        since = (step.pending_since or clock.utcnow()).date()
+        since = (step.pending_since or bot.clock.utcnow()).date()
         late = workdays_between(since, today)
         level = min(3, late // limit) if limit else 0
         if level <= step.reminders:

@@ -35,7 +35,7 @@ RETURN_TODO = ("请按意见补充或更正：证明材料（如加盖财务章�
 
 def log_system(session, app, action, step=None, detail="", at=None):
     """An audit row for what the assistant itself did in the chain (a missing reviewer, 催办)."""
-    audit.record(session, Actor.system(), f"review.{action}", at=at or clock.utcnow(), object_type="application",
+    audit.record(session, Actor.system(), f"review.{action}", at=at or clock.of(session).utcnow(), object_type="application",
                  object_id=app.id, application_id=app.id, studio_id=app.studio_id, unit_id=app.studio.unit_id,
                  key=step or "", detail=detail)
 
@@ -112,7 +112,7 @@ def opinions_for_document(session, app):
     for step in steps_of(session, app):
         if step.decided_at and step.status in ("approved", "returned", "rejected"):
             person = session.get(Person, step.decided_by)
-            local = step.decided_at.replace(tzinfo=clock.timezone.utc).astimezone(clock.TZ)
+            local = clock.of(session).local(step.decided_at)
             result[step.role] = {"opinion": step.opinion if step.status != "returned" else f"退回修改：{step.opinion}",
                                  "name": person.name if person else "", "date": local.strftime("%Y%m%d")}
     return result
