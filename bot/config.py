@@ -38,6 +38,7 @@ class Config:
     try_enabled: bool = True                 # BOT_TRY_ENABLED
     secret_key: str = "dev-only-secret"      # BOT_SECRET_KEY: signs download links
     link_ttl_hours: int = 72                 # BOT_LINK_TTL_HOURS: how long a download link opens its file
+    audit_retention_days: int = 1095         # BOT_AUDIT_RETENTION_DAYS: audit rows kept at least this long (≥ 180)
     log_level: str = "INFO"                  # BOT_LOG_LEVEL
     files_dir: str = str(ROOT / "instance" / "files")   # BOT_FILES_DIR
     max_body_bytes: int = 256 * 1024         # BOT_MAX_BODY_BYTES
@@ -85,7 +86,8 @@ class Config:
     ENV_NAMES = {
         "env": "BOT_ENV", "database_url": "DATABASE_URL", "port": "PORT",
         "public_url": "BOT_PUBLIC_URL", "try_enabled": "BOT_TRY_ENABLED",
-        "secret_key": "BOT_SECRET_KEY", "link_ttl_hours": "BOT_LINK_TTL_HOURS", "log_level": "BOT_LOG_LEVEL",
+        "secret_key": "BOT_SECRET_KEY", "link_ttl_hours": "BOT_LINK_TTL_HOURS",
+        "audit_retention_days": "BOT_AUDIT_RETENTION_DAYS", "log_level": "BOT_LOG_LEVEL",
         "files_dir": "BOT_FILES_DIR", "max_body_bytes": "BOT_MAX_BODY_BYTES",
         "try_upload_bytes": "BOT_TRY_UPLOAD_BYTES", "proofs_required": "BOT_PROOFS_REQUIRED",
         "soffice": "BOT_SOFFICE",
@@ -159,6 +161,8 @@ class Config:
             problems += self._production_problems()
         if not 1 <= self.link_ttl_hours <= 24 * 365:
             problems.append("BOT_LINK_TTL_HOURS 应在 1 到 8760（小时）之间")
+        if not 180 <= self.audit_retention_days <= 36500:
+            problems.append("BOT_AUDIT_RETENTION_DAYS 应在 180 到 36500（天）之间：审计记录至少保留 180 天")
         for name, value in (("BOT_DEADLINE", self.deadline), ("BOT_NAMING_FROM", self.naming_from)):
             if not re.fullmatch(r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", value):
                 problems.append(f"{name} 应写成 MM-DD，例如 05-31")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.actions import ActionTable, BadAction
-from bot.conversation import legacy, words as W
+from bot.conversation import words as W
 from bot.conversation.stack import Stack
 from bot.errors import UserError
 from bot.message import Outgoing
@@ -133,16 +133,14 @@ class Router:
 
     # dispatch ----------------------------------------------------------------
     def dispatch(self, turn):
-        if legacy.is_old(turn.state):           # saved before the stack: read as one
-            converted = legacy.convert(turn.state, turn.clock.utcnow())
-            turn.state.clear()
-            turn.state.update(converted)
         stack = Stack(turn.state, self.flows, turn.clock.utcnow())
         turn.stack = stack
         now = turn.clock.utcnow()
         stack.drop_expired(lambda f: self._lapsed(f, now))
         before = stack.top
         idle = self._idle_note(turn, before, now)
+        if idle:
+            stack.touch(before)                 # said once
         self._route(turn, stack)
         self._after(turn, stack, before, idle)
 
@@ -250,6 +248,8 @@ class Router:
                 flow.on_resume(turn, target, ended[-1])
             else:
                 flow.on_aside(turn, target)
+            if stack.top is not None and stack.top.raw is target.raw:
+                stack.touch(target)             # shown again
         if idle:
             turn.replies.insert(0, Outgoing(text=idle))
         top = stack.top

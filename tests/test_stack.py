@@ -124,3 +124,40 @@ def test_the_kind_being_chosen_a_deletion_and_the_entry_just_saved():
     assert flows_of(legacy.convert({"flow": "ledger", "ledger": {"delete": 12}}, NOW)) == [("ledger_delete", "12")]
     saved = legacy.convert({"flow": "ledger", "ledger": {"last": {"id": 5, "until": "2025-05-20T02:20:00"}}}, NOW)
     assert flows_of(saved) == [("ledger_saved", "5")] and saved["stack"][0]["seen"] == "2025-05-20T01:50:00"
+
+
+# -- a conversation saved before the stack, continued ------------------------------------------------
+
+def test_an_old_state_in_the_database_goes_on_where_it_was(bot, chat, may_2025):
+    """A 立项 waiting for 确认 inside the form, saved in the old shape: 确认 saves it, the form resumes."""
+    from sqlalchemy import select, update
+
+    from storage.models import Application, Conversation, LedgerEntry
+    leader = chat("leader")
+    leader.send("申报")                                  # the application and the conversation exist
+    with bot.db.transaction() as s:
+        app_id = s.scalar(select(Application.id))
+        old = {"flow": "ledger",
+               "form": {"host": "application", "ref": app_id, "year": 2025, "cursor": "cover.name", "back": []},
+               "ledger": {"pending": {"ledger": "achievement", "ref": None, "files": [],
+                                      "data": {"kind": "立项", "title": "盾构刀盘磨损监测", "date": "20250201",
+                                               "plan": "年内完成样机", "target": "20251231"}}}}
+        s.execute(update(Conversation).where(Conversation.user_id == "leader").values(state=old))
+    reply = leader.send("确认")
+    assert "已记入创新成果台账" in reply and "继续填写申报表" in reply and "创新工作室名称" in reply
+    with bot.db.session() as s:
+        assert [e.data["title"] for e in s.scalars(select(LedgerEntry))] == ["盾构刀盘磨损监测"]
+        state = s.scalar(select(Conversation.state).where(Conversation.user_id == "leader"))
+    assert [f["flow"] for f in state["stack"]] == ["form", "ledger_saved"] and "flow" not in state
+
+
+def test_a_task_left_for_days_is_mentioned_when_the_user_comes_back(bot, chat, may_2025):
+    from datetime import timedelta
+
+    from tests.support.clock import clock
+    leader = chat("leader")
+    leader.send("成果 立项 盾构刀盘磨损监测 2025-02-01 目标2025-12-31 计划：年内完成样机")
+    clock.advance(timedelta(days=3))
+    reply = leader.send("我是谁")
+    assert reply.startswith("您 05月20日 开始的事项还没有完成：立项登记") and "这条台账还没有保存" in reply
+    assert "您 05月" not in leader.send("我是谁")           # said once

@@ -5,6 +5,7 @@ Commands call handler and storage functions; nothing below imports this package.
 import click
 from dotenv import load_dotenv
 
+from bot.cli.audit import audit_group
 from bot.cli.chat import chat
 from bot.cli.db import db, demo
 from bot.cli.export import export
@@ -23,5 +24,5 @@ def cli():
 
 
 for command in (db, demo, chat, worker, dingtalk_stream, check_config, export, import_, groups, notices, outbox,
-                holidays):
+                holidays, audit_group):
     cli.add_command(command)

@@ -35,7 +35,9 @@ class migrated_transaction:
     def __enter__(self):
         self.bot = make_bot(migrate=True)
         self.tx = self.bot.db.transaction()
-        return self.tx.__enter__()
+        session = self.tx.__enter__()
+        session.info["config"] = self.bot.config
+        return session
 
     def __exit__(self, *exc):
         try:

@@ -35,10 +35,17 @@ def _from_epoch(value, now):
         return now
 
 
+_CONFIRMS = {"confirm_submit": [["确认提交", "form:confirm_submit"]], "confirm_cancel": [["确认退出", "form:confirm_cancel"]]}
+
+
 def _form(position, now):
     host = position.get("host")
+    pending = position.get("pending") if isinstance(position.get("pending"), dict) else {}
     if host == "application":
-        return _frame("form", f"application:{position.get('ref')}", dict(position), now)
+        frame = _frame("form", f"application:{position.get('ref')}", dict(position), now)
+        if pending.get("confirm") in _CONFIRMS:        # a 确认 typed next does what that button did
+            frame["buttons"] = _CONFIRMS[pending["confirm"]]
+        return frame
     data = dict(position)
     if not data.get("ref"):
         data.setdefault("new", "legacy")
@@ -48,7 +55,9 @@ def _form(position, now):
 def _pending(entry, now):
     data = {"ledger": entry.get("ledger"), "data": dict(entry.get("data") or {}), "ref": entry.get("ref"),
             "files": list(entry.get("files") or [])}
-    return _frame("ledger", uuid.uuid4().hex[:8], data, now)
+    frame = _frame("ledger", uuid.uuid4().hex[:8], data, now)
+    frame["buttons"] = [["确认保存", f"ledger:confirm:{frame['key']}"], ["取消", f"ledger:cancel:{frame['key']}"]]
+    return frame
 
 
 def convert(state, now):

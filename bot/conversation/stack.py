@@ -13,6 +13,7 @@ data, never another frame's, and never the list itself.
 """
 from datetime import datetime
 
+from bot.conversation import legacy
 from bot.errors import UserError
 
 MAX_DEPTH = 4
@@ -66,6 +67,10 @@ class Stack:
     refusals; ``now`` (naive UTC) stamps frames."""
 
     def __init__(self, state, flows, now):
+        if legacy.is_old(state):                # saved before the stack: read as one
+            converted = legacy.convert(state, now)
+            state.clear()
+            state.update(converted)
         self._state, self._flows, self._now = state, flows, now
         self.ended = []                 # frames ended in this turn, in order
         self.begun = []                 # frames begun (or brought back) in this turn

@@ -16,6 +16,7 @@ import uuid
 
 from bot import files
 from bot.actions import TEXT, encode
+from bot.conversation import words as W
 from bot.conversation.flow import Flow
 from bot.errors import UserError
 from bot.forms.host import Host, StateStore
@@ -143,6 +144,13 @@ class LedgerConfirm(Flow):
             return True
         if text == "修改" or text.startswith("修改 "):
             edit(turn, frame, text[2:].strip())
+            return True
+        if text in W.YES:
+            confirm(turn, frame)
+            return True
+        if text in W.NO:
+            turn.stack.end(frame)
+            turn.reply("已取消，这条台账没有保存。")
             return True
         if re.match(r"^[^:：\s]{1,12}[:：]", text):
             pending["data"] = apply_labelled(pending["ledger"], pending["data"], text, turn.clock.today())
