@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field, fields
 from datetime import time
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
 
@@ -161,6 +162,10 @@ class Config:
             problems += self._production_problems()
         if not 1 <= self.link_ttl_hours <= 24 * 365:
             problems.append("BOT_LINK_TTL_HOURS 应在 1 到 8760（小时）之间")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(f"BOT_TIMEZONE「{self.timezone}」不是有效的时区名称，例如 Asia/Shanghai")
         if not 180 <= self.audit_retention_days <= 36500:
             problems.append("BOT_AUDIT_RETENTION_DAYS 应在 180 到 36500（天）之间：审计记录至少保留 180 天")
         for name, value in (("BOT_DEADLINE", self.deadline), ("BOT_NAMING_FROM", self.naming_from)):

@@ -115,3 +115,12 @@ def test_every_setting_is_documented_in_the_readme_and_the_example():
         assert f"\n{name}=" in example, name
 
 
+
+
+def test_the_timezone_is_checked_and_used():
+    from bot.config import ConfigError
+    from storage.clock import Clock
+    with pytest.raises(ConfigError, match="BOT_TIMEZONE「Mars/Base」不是有效的时区名称"):
+        Config.from_env(environ={"BOT_TIMEZONE": "Mars/Base"})
+    config = Config.from_env(environ={"BOT_TIMEZONE": "Asia/Urumqi"})
+    assert str(Clock(config.timezone).now().tzinfo) == "Asia/Urumqi"
