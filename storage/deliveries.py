@@ -9,29 +9,30 @@ time-bound notice whose moment passed before it could go out). A failed row can 
 from sqlalchemy import bindparam, func, select, update
 
 from storage.models import OutboxMessage
+from storage.statuses import Delivery as D
 
 _outbox = OutboxMessage.__table__
 _c = _outbox.c
 _IDS = _c.id.in_(bindparam("ids", expanding=True))
-_WAITING = ("pending", "sending")
+_WAITING = (D.PENDING, D.SENDING)
 
-_SENT = update(_outbox).where(_IDS).values(status="sent", sent_at=bindparam("at"), last_error="",
+_SENT = update(_outbox).where(_IDS).values(status=D.SENT, sent_at=bindparam("at"), last_error="",
                                               api_messages=bindparam("messages"))
-_LATER = update(_outbox).where(_IDS).values(status="pending", next_attempt_at=bindparam("until"))
-_FAILED = update(_outbox).where(_IDS).values(status="failed", last_error=bindparam("error"))
-_EXPIRED = update(_outbox).where(_IDS).values(status="expired", last_error=bindparam("error"))
-_RETRY = update(_outbox).where(_IDS).values(status="pending", next_attempt_at=bindparam("until"),
+_LATER = update(_outbox).where(_IDS).values(status=D.PENDING, next_attempt_at=bindparam("until"))
+_FAILED = update(_outbox).where(_IDS).values(status=D.FAILED, last_error=bindparam("error"))
+_EXPIRED = update(_outbox).where(_IDS).values(status=D.EXPIRED, last_error=bindparam("error"))
+_RETRY = update(_outbox).where(_IDS).values(status=D.PENDING, next_attempt_at=bindparam("until"),
                                                last_error=bindparam("error"),
                                                failing_since=func.coalesce(_c.failing_since, bindparam("now")))
 _BEHIND = (update(_outbox).where(_c.status.in_(_WAITING), _c.failing_since.is_(None), _c.channel == bindparam("in_channel"),
                                  _c.recipient.in_(bindparam("in_recipients", expanding=True)))
            .values(failing_since=bindparam("now")))
 # a claimed row put back without counting the try; a renewal: only rows still claimed
-_POSTPONE = (update(_outbox).where(_IDS, _c.status == "sending")
-             .values(status="pending", attempts=_c.attempts - 1, next_attempt_at=bindparam("until")))
-_RENEW = update(_outbox).where(_IDS, _c.status == "sending").values(next_attempt_at=bindparam("until"))
+_POSTPONE = (update(_outbox).where(_IDS, _c.status == D.SENDING)
+             .values(status=D.PENDING, attempts=_c.attempts - 1, next_attempt_at=bindparam("until")))
+_RENEW = update(_outbox).where(_IDS, _c.status == D.SENDING).values(next_attempt_at=bindparam("until"))
 _CLAIM = (update(_outbox).where(_IDS)
-          .values(status="sending", attempts=_c.attempts + 1, next_attempt_at=bindparam("until")))
+          .values(status=D.SENDING, attempts=_c.attempts + 1, next_attempt_at=bindparam("until")))
 _CLAIMED = (select(_c.id, _c.channel, _c.recipient, _c.payload, _c.batch_key, _c.attempts, _c.dedupe_key,
                    _c.notice, _c.failing_since).where(_IDS).order_by(_c.id))
 _ANY_DUE = select(_c.id).where(_c.status.in_(_WAITING), _c.next_attempt_at <= bindparam("now")).limit(1)
@@ -74,7 +75,7 @@ def recent(session, channel, recipients, since):
     """{recipient: (API messages sent since ``since``, the last sending)} on ``channel``."""
     rows = session.execute(
         select(_c.recipient, func.sum(_c.api_messages), func.max(_c.sent_at))
-        .where(_c.channel == channel, _c.status == "sent", _c.sent_at > since,
+        .where(_c.channel == channel, _c.status == D.SENT, _c.sent_at > since,
                _c.recipient.in_(list(recipients)))
         .group_by(_c.recipient))
     return {recipient: (int(n or 0), last) for recipient, n, last in rows}
@@ -117,7 +118,7 @@ def expired(session, ids, error):
 def failed_rows(session, channel=None, limit=100):
     """The failed rows, newest first (id, channel, recipient, notice, created_at, attempts, last_error)."""
     query = (select(_c.id, _c.channel, _c.recipient, _c.notice, _c.created_at, _c.attempts, _c.last_error)
-             .where(_c.status == "failed").order_by(_c.id.desc()).limit(limit))
+             .where(_c.status == D.FAILED).order_by(_c.id.desc()).limit(limit))
     if channel:
         query = query.where(_c.channel == channel)
     return session.execute(query).all()
@@ -126,12 +127,12 @@ def failed_rows(session, channel=None, limit=100):
 def resend(session, ids, now, channel=None):
     """Make failed rows pending again, due at ``now`` with a fresh retry horizon (``ids`` None:
     every failed row, of ``channel`` if given); returns how many. A notice keeps its dedupe key."""
-    query = update(_outbox).where(_c.status == "failed")
+    query = update(_outbox).where(_c.status == D.FAILED)
     if ids is not None:
         query = query.where(_c.id.in_(list(ids)))
     if channel:
         query = query.where(_c.channel == channel)
-    result = session.execute(query.values(status="pending", next_attempt_at=now, failing_since=None,
+    result = session.execute(query.values(status=D.PENDING, next_attempt_at=now, failing_since=None,
                                           attempts=0, last_error=""))
     return result.rowcount
 

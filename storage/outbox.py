@@ -7,6 +7,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from storage import clock
 from storage.models import Account, OutboxMessage
+from storage.statuses import Delivery
 
 
 def enqueue(session, channel, recipient, message, *, dedupe_key=None, batch_key=None,
@@ -24,7 +25,7 @@ def enqueue(session, channel, recipient, message, *, dedupe_key=None, batch_key=
             "notice": notice, "next_attempt_at": due, "created_at": now})
         return True
     values = dict(channel=channel, recipient=recipient, payload=message.to_dict(),
-                  dedupe_key=dedupe_key, batch_key=batch_key, notice=notice, status="pending", attempts=0,
+                  dedupe_key=dedupe_key, batch_key=batch_key, notice=notice, status=Delivery.PENDING, attempts=0,
                   next_attempt_at=due, last_error="", created_at=now)
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -35,7 +36,7 @@ def enqueue(session, channel, recipient, message, *, dedupe_key=None, batch_key=
 _INSERT = insert(OutboxMessage.__table__).values(
     {**{name: bindparam(name) for name in ("channel", "recipient", "payload", "batch_key", "notice",
                                            "next_attempt_at", "created_at")},
-     "status": "pending", "attempts": 0, "last_error": ""})
+     "status": Delivery.PENDING, "attempts": 0, "last_error": ""})
 
 
 def push_to_person(session, person, message, *, dedupe_key=None, batch_key=None, notice=None):

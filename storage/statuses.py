@@ -29,8 +29,10 @@ class StudioStatus(StrEnum):
 class Delivery(StrEnum):
     """An outbox row's status."""
     PENDING = "pending"
+    SENDING = "sending"         # claimed by a worker's round
     SENT = "sent"
     FAILED = "failed"
+    EXPIRED = "expired"         # a time-bound notice that came back after its moment
 
 
 class TaskStatus(StrEnum):

@@ -7,6 +7,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from storage import clock
 from storage.models import Task
+from storage.statuses import TaskStatus
 
 
 def add(session, kind, payload, *, dedupe_key=None):
@@ -14,7 +15,7 @@ def add(session, kind, payload, *, dedupe_key=None):
 
     Returns True when a row was written."""
     now = clock.of(session).wall_utcnow()
-    values = dict(kind=kind, payload=payload, dedupe_key=dedupe_key, status="pending", attempts=0,
+    values = dict(kind=kind, payload=payload, dedupe_key=dedupe_key, status=TaskStatus.PENDING, attempts=0,
                   next_attempt_at=now, last_error="", created_at=now)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = insert(Task).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
@@ -22,7 +23,7 @@ def add(session, kind, payload, *, dedupe_key=None):
 
 
 def _due(now):
-    return (Task.status == "pending", Task.next_attempt_at <= now,
+    return (Task.status == TaskStatus.PENDING, Task.next_attempt_at <= now,
             (Task.lease_until.is_(None)) | (Task.lease_until < now))
 
 
@@ -51,7 +52,7 @@ def still_claimed(session, task_id, claim):
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     row = session.execute(query).first()
-    return row is not None and row[0] == "pending" and row[1] == claim
+    return row is not None and row[0] == TaskStatus.PENDING and row[1] == claim
 
 
 def attempts(session, task_id):
@@ -60,12 +61,12 @@ def attempts(session, task_id):
 
 def done(session, task_id):
     session.execute(update(Task).where(Task.id == task_id).values(
-        status="done", finished_at=clock.of(session).wall_utcnow(), claim=None, lease_until=None))
+        status=TaskStatus.DONE, finished_at=clock.of(session).wall_utcnow(), claim=None, lease_until=None))
 
 
 def failed(session, task_id, error):
     session.execute(update(Task).where(Task.id == task_id).values(
-        status="failed", last_error=error, finished_at=clock.of(session).wall_utcnow(), claim=None, lease_until=None))
+        status=TaskStatus.FAILED, last_error=error, finished_at=clock.of(session).wall_utcnow(), claim=None, lease_until=None))
 
 
 def retry_later(session, task_id, error, seconds):

@@ -10,6 +10,7 @@ from bot.delivery import Delivery
 from handlers.notices.rules import SCHEDULED
 from handlers.notices.run import run
 from storage.models import OutboxMessage
+from storage.statuses import Delivery as D
 
 
 @click.group("notices")
@@ -54,7 +55,7 @@ def deliver_due(bot, since, timeout=60.0):
         delivery.drain()
         with bot.db.session() as session:
             due = session.scalar(select(func.count()).select_from(OutboxMessage).where(
-                OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.next_attempt_at <= bot.clock.wall_utcnow()))
+                OutboxMessage.status.in_((D.PENDING, D.SENDING)), OutboxMessage.next_attempt_at <= bot.clock.wall_utcnow()))
         if not due or time.monotonic() > until:
             break
     with bot.db.session() as session:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from bot.errors import UserError
 from storage import applications
 from storage.models import Application, Studio
-from storage.statuses import IN_REVIEW
+from storage.statuses import IN_REVIEW, StudioStatus
 
 DRAFT_PREFIX = "（待定名）"
 NO_APPLICATION = "还没有申报表。发送「申报」开始填写。"
@@ -26,7 +26,7 @@ def rename_studio(session, studio_id, name):
     if studio is None or studio.name == name:
         return
     taken = session.scalar(select(Studio.id).where(Studio.name == name, Studio.id != studio_id))
-    if taken is None and (studio.name.startswith(DRAFT_PREFIX) or studio.status == "active"):
+    if taken is None and (studio.name.startswith(DRAFT_PREFIX) or studio.status == StudioStatus.ACTIVE):
         studio.name = name
 
 
@@ -40,7 +40,7 @@ def studio_of(turn, create=False):
     if "leader" not in turn.roles:
         raise UserError("您还没有关联到任何工作室，请联系管理员或领衔人。")
     studio = Studio(name=f"{DRAFT_PREFIX}{person.name}的工作室#{person.id}", unit_id=person.unit_id,
-                    leader_id=person.id, status="active")
+                    leader_id=person.id, status=StudioStatus.ACTIVE)
     turn.session.add(studio)
     turn.session.flush()
     person.studio_id = studio.id

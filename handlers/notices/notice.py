@@ -10,6 +10,7 @@ from bot import cycle
 from bot.message import Outgoing
 from storage.models import OutboxMessage, Person, PersonRole, RobotGroup, Studio
 from storage.outbox import enqueue, push_to_person
+from storage.statuses import StudioStatus
 
 FAR_FUTURE = datetime(9999, 12, 31)        # expiry of cache rows that must never expire (pause flags, once-only claims)
 
@@ -75,4 +76,4 @@ def unit_unions(session, unit_id):
 
 
 def named_studios(session):
-    return session.scalars(select(Studio).where(Studio.status == "named").order_by(Studio.unit_id, Studio.id)).all()
+    return session.scalars(select(Studio).where(Studio.status == StudioStatus.NAMED).order_by(Studio.unit_id, Studio.id)).all()

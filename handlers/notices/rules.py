@@ -21,6 +21,7 @@ from handlers.review.prompts import chase_overdue
 from handlers.review.steps import pending_steps, reviewers_for, steps_of
 from storage.applications import load_answers
 from storage.models import ROLES, Application, LedgerEntry, Person, PersonRole, Studio
+from storage.statuses import AppStatus, StepStatus, StudioStatus
 
 TYPES = {
     "deadline": "申报截止提醒", "review": "审批待办提醒", "chase": "审批催办", "selfcheck": "季度自查",
@@ -35,8 +36,8 @@ SCHEDULED = ("deadline", "review", "chase", "selfcheck", "project", "spotcheck_d
 ALIASES = {"截止": "deadline", "申报": "deadline", "审批": "review", "待办": "review", "催办": "chase",
            "自查": "selfcheck", "立项": "project", "抽查提醒": "spotcheck_due", "到期": "spotcheck_due",
            "命名": "naming", "抽查": "spotcheck", "结果": "spotcheck_result"}
-SUBMITTED = ("submitted", "approved", "rejected", "named")
-UNFINISHED = ("draft", "returned")
+SUBMITTED = (AppStatus.SUBMITTED, AppStatus.APPROVED, AppStatus.REJECTED, AppStatus.NAMED)
+UNFINISHED = (AppStatus.DRAFT, AppStatus.RETURNED)
 UNIT_ROLES = ("union", "tech", "party")
 MAX_MISSING_NAMES = 8
 
@@ -91,7 +92,7 @@ def _unit_countdown(session, year, apps, unfinished, key, ends, left, bound=None
     todo = {}
     for app in apps:
         for step in steps_of(session, app):
-            if step.status == "pending" and step.role in UNIT_ROLES:
+            if step.status == StepStatus.PENDING and step.role in UNIT_ROLES:
                 for person in reviewers_for(session, app, step):
                     todo.setdefault(person.id, [person, [], []])[1].append((step, app))
     for app in unfinished:
@@ -121,7 +122,7 @@ def draft_status(session, app):
     names = "、".join(item.qualified for item in missing[:MAX_MISSING_NAMES])
     more = f" 等 {len(missing)} 项" if len(missing) > MAX_MISSING_NAMES else ""
     what = f"您的 {app.year} 年度申报表"
-    if app.status == "returned":
+    if app.status == AppStatus.RETURNED:
         what += "（已退回修改，尚未重新提交）"
     if not missing:
         return f"{what}已填写完整，但还没有提交，请点「继续填写」预览并提交。"
@@ -238,9 +239,9 @@ def decide_selfcheck(bot, session, now, forced=False):
 def project_studios(session, today):
     """Every studio the 每年立项 rule concerns: named, or applying (an application this year or next)."""
     applying = set(session.scalars(select(Application.studio_id).where(
-        Application.year.in_([today.year, today.year + 1]), Application.status != "rejected")))
-    studios = session.scalars(select(Studio).where(Studio.status != "revoked").order_by(Studio.id)).all()
-    return [s for s in studios if s.status == "named" or s.id in applying]
+        Application.year.in_([today.year, today.year + 1]), Application.status != AppStatus.REJECTED)))
+    studios = session.scalars(select(Studio).where(Studio.status != StudioStatus.REVOKED).order_by(Studio.id)).all()
+    return [s for s in studios if s.status == StudioStatus.NAMED or s.id in applying]
 
 
 def decide_project(bot, session, now, forced=False):
@@ -255,7 +256,7 @@ def decide_project(bot, session, now, forced=False):
         if ledger_counts(session, studio.id, date(today.year, 1, 1), today).get("project") or not studio.leader_id:
             continue
         leader = session.get(Person, studio.leader_id)
-        why = "" if studio.status == "named" else \
+        why = "" if studio.status == StudioStatus.NAMED else \
             f"申报时将逐年核对近两年（{today.year} 年是 {today.year + 1}、{today.year + 2} 年度申报的近两年之一）。"
         text = (f"【立项提醒】{leader.name}您好，七有要求每年至少立项 1 项创新课题或攻关项目（含推进计划和目标），"
                 f"「{studio.name}」{today.year} 年的创新成果台账中还没有立项记录。{why}"

@@ -12,6 +12,7 @@ from bot.cycle import calendar
 from storage import audit, clock
 from storage.actor import Actor
 from storage.models import Application, Person, PersonRole, ReviewStep
+from storage.statuses import AppStatus, StepStatus
 
 STEPS = ((1, "union"), (2, "tech"), (3, "party"), (4, "group"))
 
@@ -19,8 +20,9 @@ STEPS = ((1, "union"), (2, "tech"), (3, "party"), (4, "group"))
 STEP_NAMES = {"union": "所在单位工会", "tech": "所在单位技术部门", "party": "所在单位党委", "group": "集团工会联合会"}
 
 
-STATUS = {"draft": "填写中", "submitted": "审批中", "returned": "已退回修改", "approved": "审批通过",
-          "rejected": "未通过", "named": "已命名", "withdrawn": "已撤回"}
+STATUS = {AppStatus.DRAFT: "填写中", AppStatus.SUBMITTED: "审批中", AppStatus.RETURNED: "已退回修改",
+          AppStatus.APPROVED: "审批通过", AppStatus.REJECTED: "未通过", AppStatus.NAMED: "已命名",
+          AppStatus.WITHDRAWN: "已撤回"}
 
 
 DECISIONS = {"approve": "同意", "return": "退回修改", "reject": "不同意"}
@@ -63,12 +65,12 @@ def steps_of(session, app):
 
 def pending_steps(session):
     return session.execute(select(ReviewStep, Application).join(Application)
-                           .where(ReviewStep.status == "pending").order_by(ReviewStep.id)).all()
+                           .where(ReviewStep.status == StepStatus.PENDING).order_by(ReviewStep.id)).all()
 
 
 def rejected_text(session, app):
     """What the applicant is told about a rejected application: final for the year, who may reopen."""
-    step = next((s for s in steps_of(session, app) if s.status == "rejected"), None)
+    step = next((s for s in steps_of(session, app) if s.status == StepStatus.REJECTED), None)
     where = f"第 {step.step} 步 {STEP_NAMES[step.role]}" if step else "审批"
     opinion = f"（意见：{step.opinion}）" if step and step.opinion else ""
     return (f"您的 {app.year} 年度申报未通过{where}{opinion}，本年度申报流程已结束，不能再修改或提交。"
@@ -76,18 +78,18 @@ def rejected_text(session, app):
 
 
 def make_pending(session, step, now):
-    step.status, step.pending_since, step.reminders = "pending", now, 0
+    step.status, step.pending_since, step.reminders = StepStatus.PENDING, now, 0
     step.decided_by, step.decided_at, step.opinion = None, None, ""
     step.version += 1
 
 
 def status_text(session, app):
-    if app.status not in ("submitted", "returned"):
+    if app.status not in (AppStatus.SUBMITTED, AppStatus.RETURNED):
         return STATUS.get(app.status, app.status)
-    current = next((s for s in steps_of(session, app) if s.status in ("pending", "returned")), None)
+    current = next((s for s in steps_of(session, app) if s.status in (StepStatus.PENDING, StepStatus.RETURNED)), None)
     if current is None:
         return STATUS.get(app.status, app.status)
-    verb = "审批中" if current.status == "pending" else "退回修改"
+    verb = "审批中" if current.status == StepStatus.PENDING else "退回修改"
     return f"第 {current.step} 步 {STEP_NAMES[current.role]}{verb}"
 
 
@@ -102,7 +104,7 @@ def naming_window(config, year):
 def names_left(session, config, year):
     """(named so far, left) of ``year``'s quota (BOT_NAMING_QUOTA, 每年10个)."""
     named = session.scalar(select(func.count(Application.id)).where(Application.year == year,
-                                                                     Application.status == "named")) or 0
+                                                                     Application.status == AppStatus.NAMED)) or 0
     return named, max(0, config.naming_quota - named)
 
 
@@ -110,9 +112,9 @@ def opinions_for_document(session, app):
     """Each decided step's opinion, reviewer name and date, for the DOCX opinion boxes."""
     result = {}
     for step in steps_of(session, app):
-        if step.decided_at and step.status in ("approved", "returned", "rejected"):
+        if step.decided_at and step.status in (StepStatus.APPROVED, StepStatus.RETURNED, StepStatus.REJECTED):
             person = session.get(Person, step.decided_by)
             local = clock.of(session).local(step.decided_at)
-            result[step.role] = {"opinion": step.opinion if step.status != "returned" else f"退回修改：{step.opinion}",
+            result[step.role] = {"opinion": step.opinion if step.status != StepStatus.RETURNED else f"退回修改：{step.opinion}",
                                  "name": person.name if person else "", "date": local.strftime("%Y%m%d")}
     return result
