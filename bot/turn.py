@@ -34,7 +34,7 @@ class Turn:
     """
     _UNREAD = object()
 
-    def __init__(self, bot, session, incoming, person=_UNREAD, state=None, person_id=_UNREAD):
+    def __init__(self, bot, session, incoming, person=_UNREAD, state=None, person_id=_UNREAD, actor=None):
         self.bot, self.session, self.incoming = bot, session, incoming
         self._person = person
         self._person_id = person.id if person is not None and person is not Turn._UNREAD else person
@@ -44,7 +44,7 @@ class Turn:
         self.replies, self.handler, self.args = [], "", ""
         self.stack = None                       # the flow stack, set by the router for this turn
         self._key = None
-        self._actor = None
+        self._actor = actor
         self._ctx = None
 
     @property
@@ -148,6 +148,7 @@ def _turn(bot, session, incoming):
     conv = conversations.load(session, incoming.channel, incoming.user)
     turn = Turn(bot=bot, session=session, incoming=incoming, state=conv.working_state(),
                 person_id=conv.person_id)
+    turn._actor = conv.actor(incoming.channel, turn.key)
     failed = _run_handler(bot, turn)
     if failed is not None:
         raise _Refused(*failed)

@@ -2,11 +2,12 @@
 guarded by its version."""
 import json
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage import clock
-from storage.models import Account, Conversation
+from storage.actor import Actor
+from storage.models import Account, Conversation, Person, PersonRole
 
 
 class StaleState(RuntimeError):
@@ -14,10 +15,20 @@ class StaleState(RuntimeError):
 
 
 class ConversationRow:
-    __slots__ = ("id", "state", "version", "person_id")
+    """A conversation as loaded for a turn, with the bound person as an ``Actor`` (None: unbound)."""
+    __slots__ = ("id", "state", "version", "person_id", "_person")
 
-    def __init__(self, id, state, version, person_id=None):
+    def __init__(self, id, state, version, person_id=None, name=None, unit_id=None, studio_id=None, roles=None):
         self.id, self.state, self.version, self.person_id = id, state or {}, version, person_id
+        self._person = (name, unit_id, studio_id, roles)
+
+    def actor(self, channel, request_id):
+        """Who sends this turn's message, read with the conversation (no query of its own)."""
+        if self.person_id is None:
+            return Actor(None, "", frozenset(), channel=channel, request_id=request_id)
+        name, unit_id, studio_id, roles = self._person
+        return Actor(self.person_id, name or "", frozenset(r for r in (roles or "").split(",") if r), unit_id,
+                     studio_id, channel, request_id)
 
     def working_state(self):
         """A copy of the state for the turn to change (JSON in, JSON out: a round trip is the copy)."""
@@ -26,10 +37,18 @@ class ConversationRow:
 
 _CONV = Conversation.__table__
 _ACCOUNT = Account.__table__
-# the conversation, and in the same round trip the id of the Person this account is bound to
-_LOAD = (select(_CONV.c.id, _CONV.c.state, _CONV.c.version, _ACCOUNT.c.person_id)
+_PERSON = Person.__table__
+_ROLE = PersonRole.__table__
+# the person's roles, one string ("leader,member"), for the actor of the turn
+_ROLES = (select(func.aggregate_strings(_ROLE.c.role, ",")).where(_ROLE.c.person_id == _ACCOUNT.c.person_id)
+          .correlate(_ACCOUNT).scalar_subquery())
+# the conversation, and in the same round trip the Person this account is bound to (name, unit,
+# studio, roles): who the sender is costs no query of its own
+_LOAD = (select(_CONV.c.id, _CONV.c.state, _CONV.c.version, _ACCOUNT.c.person_id, _PERSON.c.name,
+                _PERSON.c.unit_id, _PERSON.c.studio_id, _ROLES)
          .select_from(_CONV.outerjoin(_ACCOUNT, (_ACCOUNT.c.channel == _CONV.c.channel)
-                                      & (_ACCOUNT.c.external_id == _CONV.c.user_id)))
+                                      & (_ACCOUNT.c.external_id == _CONV.c.user_id))
+                      .outerjoin(_PERSON, _PERSON.c.id == _ACCOUNT.c.person_id))
          .where(_CONV.c.channel == bindparam("channel"), _CONV.c.user_id == bindparam("user_id")))
 _LOAD_LOCKED = _LOAD.with_for_update(of=_CONV)
 _SAVE = (update(_CONV).where(_CONV.c.id == bindparam("conv_id"), _CONV.c.version == bindparam("seen"))
