@@ -33,7 +33,7 @@ def prepare(bot, count, unit_name, year):
     from storage.people import bind, get_studio, get_unit, upsert_person
     from tests.chat import Chat
     from tests.form_data import fill_all
-    from tests.test_documents import _members
+    from tests.support.documents import _members
     people = {}
     with bot.db.transaction() as s:
         unit = get_unit(s, unit_name)

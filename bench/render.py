@@ -12,7 +12,7 @@ RENDERS = 10
 def run(renders=RENDERS):
     from handlers.application.docx_render import render_application_docx
     from handlers.application.schema import application_form
-    from tests.test_documents import OPINIONS, YEAR, _answers
+    from tests.support.documents import OPINIONS, YEAR, _answers
     form, values = application_form(YEAR), _answers()
     assert len(values["members"]) == 20
     render_application_docx(form, values, year=YEAR, opinions=OPINIONS)      # imports, template cache

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import create_engine, select, text
 
 from storage.models import InboxEntry
-from tests.test_wecom import USER, app, count, fake, inner_xml, make_wecom_bot, wbot, wx  # noqa: F401
+from tests.support.wecom import USER, app, count, fake, inner_xml, make_wecom_bot, wbot, wx  # noqa: F401
 
 
 def _drop_connections(url):

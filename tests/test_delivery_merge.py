@@ -8,7 +8,7 @@ from bot.channels.wecom.channel import TEXT_LIMIT
 from bot.delivery import Delivery
 from bot.message import Button, Outgoing
 from storage.models import OutboxMessage
-from tests.test_wecom import USER, advance, app, fake, make_wecom_bot, push, statuses, wbot, wx  # noqa: F401
+from tests.support.wecom import USER, advance, app, fake, make_wecom_bot, push, statuses, wbot, wx  # noqa: F401
 
 
 def sent_rows(bot):

@@ -1,5 +1,5 @@
 """A question asked in a DingTalk group is answered in that group; links and buttons stay private."""
-from tests.test_dingtalk import USER, buttons_in, dbot, drain, fake, http, post, robot_message  # noqa: F401
+from tests.support.dingtalk import USER, buttons_in, dbot, drain, fake, http, post, robot_message  # noqa: F401
 
 CID = "cidGROUP0001=="
 

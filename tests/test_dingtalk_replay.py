@@ -8,7 +8,7 @@ from tests.support.clock import clock
 from bot.crypto import dingtalk_sign
 from storage.models import Conversation, InboxEntry, OutboxMessage
 from storage.signatures import UsedSignature
-from tests.test_dingtalk import (USER, capture, count, dbot, drain, fake, http, now_ms,  # noqa: F401
+from tests.support.dingtalk import (USER, capture, count, dbot, drain, fake, http, now_ms,  # noqa: F401
                                  post, robot_message)
 
 

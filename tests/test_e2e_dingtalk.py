@@ -10,7 +10,7 @@ from bot.message import Button
 from storage import applications
 from storage.models import Application
 from tests.form_data import fill_all
-from tests.test_dingtalk import USER, buttons_in, dbot, fake, http, post, robot_message  # noqa: F401
+from tests.support.dingtalk import USER, buttons_in, dbot, fake, http, post, robot_message  # noqa: F401
 
 
 class Reply:

@@ -10,8 +10,8 @@ from bot.message import Button
 from storage import applications
 from storage.models import Application, OutboxMessage
 from tests.form_data import SCALARS, fill_all
-from tests.test_wecom import USER, WeComDriver, readable  # noqa: F401  (fixtures below)
-from tests.test_wecom import app, fake, make_wecom_bot, wbot, wx  # noqa: F401
+from tests.support.wecom import USER, WeComDriver, readable  # noqa: F401  (fixtures below)
+from tests.support.wecom import app, fake, make_wecom_bot, wbot, wx  # noqa: F401
 
 
 class Reply:

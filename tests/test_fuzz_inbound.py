@@ -20,7 +20,7 @@ from bot.message import Incoming
 from bot.webhook import Inbound
 from storage.models import Account, Conversation, InboxEntry, OutboxMessage, Task, WebMessage
 from storage.signatures import UsedSignature
-from tests.test_wecom import AES_KEY, AGENT, CORP, SECRET, TOKEN, WeComPeer, inner_xml
+from tests.support.wecom import AES_KEY, AGENT, CORP, SECRET, TOKEN, WeComPeer, inner_xml
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 DING_SECRET = "dingtestsecret"

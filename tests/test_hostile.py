@@ -10,7 +10,7 @@ from bot.app import create_app
 from bot.errors import InvalidInput
 from bot.forms import parsers
 from storage.models import Conversation, InboxEntry, OutboxMessage
-from tests.test_wecom import AES_KEY, AGENT, CORP, SECRET, TOKEN, WeComPeer, inner_xml
+from tests.support.wecom import AES_KEY, AGENT, CORP, SECRET, TOKEN, WeComPeer, inner_xml
 
 # derandomized: the same broad sample on every run, so CI is repeatable (a 30,000-example random
 # run of the parsers was done while writing them; raise max_examples to explore further)

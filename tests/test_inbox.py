@@ -6,7 +6,7 @@ from sqlalchemy import select
 from tests.support.clock import clock
 from bot.worker import Worker
 from storage.models import InboxEntry
-from tests.test_wecom import USER, app, count, fake, inner_xml, make_wecom_bot, wbot, wx  # noqa: F401
+from tests.support.wecom import USER, app, count, fake, inner_xml, make_wecom_bot, wbot, wx  # noqa: F401
 
 
 def test_the_worker_step_prunes_inbox_rows_older_than_a_day(any_bot):

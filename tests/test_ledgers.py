@@ -13,6 +13,7 @@ from storage import ledgers
 from storage.actor import Actor
 from storage.models import Attachment, AuditEntry, LedgerEntry, Studio
 from storage.people import bind, get_studio, get_unit, upsert_person
+from tests.support.ledgers import seed  # noqa: F401
 
 STUDIO = "王海隧道掘进劳模创新工作室"
 OTHER = "李强盾构创新工作室"
@@ -369,13 +370,6 @@ def test_files_sent_while_confirming_or_after_saving_attach_to_the_entry(bot, ch
 
 # --- queries ---------------------------------------------------------------------------------------
 
-def seed(chat):
-    leader = chat("leader")
-    for line in ("成果 发明专利 一种盾构管片拼装定位装置 2024年3月12日", "成果 创新成果 管片快速拼装工法 2023-05-01",
-                 "活动 技能培训 盾构操作培训 2024-05-10 25人 4小时", "经费 收入 5万元 中交示范工程局 2024年1月5日"):
-        leader.send(line)
-        leader.send("确认")
-    return leader
 
 
 def test_queries_by_kind_and_year(bot, chat):

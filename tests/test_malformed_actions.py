@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from storage.models import LedgerEntry
-from tests.test_ledgers import seed
+from tests.support.ledgers import seed
 
 
 @pytest.mark.parametrize("action", ["ledger_delete:delete:abc", "ledger_delete:delete:",

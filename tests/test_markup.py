@@ -4,7 +4,7 @@ from bot.channels.wecom.channel import render_app, render_robot
 from bot.markup import escape_markdown, safe_filename
 from bot.message import Button, Outgoing
 from storage.outbox import enqueue
-from tests.test_dingtalk import USER, buttons_in, dbot, drain, fake  # noqa: F401 (fixtures)
+from tests.support.dingtalk import USER, buttons_in, dbot, drain, fake  # noqa: F401 (fixtures)
 
 FORGED = "甲[点此查看附件](dtmd://dingtalkclient/sendMessage?content=%23act%20review:approve:5:1)"
 

@@ -10,7 +10,7 @@ from bot.message import Outgoing
 from storage.outbox import enqueue
 from storage.models import CacheEntry, OutboxMessage
 from bot.delivery import Delivery
-from tests.test_dingtalk import USER, add_group, advance, dbot, fake  # noqa: F401 (fixtures)
+from tests.support.dingtalk import USER, add_group, advance, dbot, fake  # noqa: F401 (fixtures)
 
 
 def wall():

@@ -4,7 +4,7 @@ from datetime import date
 
 from bot.delivery import Delivery
 from handlers.notices import run as notices
-from tests.test_notices import GROUP, at, days_of, setup_cycle
+from tests.support.cycle import GROUP, at, days_of, setup_cycle
 
 PACKAGE = "装订成册一式两份，同时报送电子版"
 

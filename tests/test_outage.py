@@ -18,8 +18,8 @@ from handlers.notices.notice import timely
 from tests.support.clock import clock
 from storage.models import OutboxMessage, Person, PersonRole
 from storage.people import bind
-from tests.test_notices import at, setup_cycle
-from tests.test_wecom import USER, advance, app, fake, make_wecom_bot, push, wbot, wx  # noqa: F401
+from tests.support.cycle import at, setup_cycle
+from tests.support.wecom import USER, advance, app, fake, make_wecom_bot, push, wbot, wx  # noqa: F401
 
 OTHER = "sunli"
 

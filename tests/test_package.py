@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.form_data import fill_all
-from tests.test_proofs import send_file
+from tests.support.files import send_file
 
 pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 

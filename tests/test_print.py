@@ -17,7 +17,7 @@ from handlers.application import fonts, package, proofs
 from handlers.application.attachment2 import TO_FILL, render_materials_docx
 from handlers.application.docx_render import render_application_docx
 from handlers.application.schema import application_form
-from tests.test_documents import LEDGERS, OPINIONS, OUTLINE, YEAR, _answers, _members, _tool
+from tests.support.documents import LEDGERS, OPINIONS, OUTLINE, YEAR, _answers, _members, _tool
 
 
 def _charset(path):

@@ -1,15 +1,14 @@
 """Proofs tied to the starred items they prove: in the form, by 证明 <标签>, listed, removed, replaced,
 uploaded on the try-out page; checked at 提交 and shown to reviewers."""
 import base64
-import uuid
 
 import pytest
 from sqlalchemy import select
 
 from bot import files
-from bot.message import Attachment as Incoming_Attachment, Incoming
 from storage.models import Application, Attachment, StoredFile
 from tests.form_data import fill_all
+from tests.support.files import send_file  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
@@ -17,13 +16,6 @@ def may_2025(may_2025):
     return may_2025
 
 
-def send_file(bot, user="leader", name="proof.jpg", text="", data=b"\xff\xd8 proof"):
-    """A photo the messenger delivered (its bytes already stored, as the media task leaves them)."""
-    with bot.db.transaction() as s:
-        token = files.save(bot, s, name, data).token
-    replies = bot.handle(Incoming(channel="web", user=user, kind="image", text=text, message_id=uuid.uuid4().hex,
-                                  attachments=[Incoming_Attachment(kind="image", ref=token, name=name)]))
-    return "\n".join(r.text for r in replies)
 
 
 def stored_proofs(bot):

@@ -5,7 +5,7 @@ from bot.channels.wecom.channel import TEXT_LIMIT, split_bytes
 from bot.delivery import Delivery
 from bot.message import Button, Outgoing
 from storage.models import OutboxMessage
-from tests.test_wecom import USER, advance, app, fake, make_wecom_bot, push, wbot, wx  # noqa: F401
+from tests.support.wecom import USER, advance, app, fake, make_wecom_bot, push, wbot, wx  # noqa: F401
 
 
 def test_text_plus_file_rows_count_two_messages_each(wx, fake, tmp_path):

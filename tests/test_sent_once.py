@@ -1,7 +1,7 @@
 """A notice resent after an ambiguous failure reaches the member once (WeCom's duplicate check)."""
 from bot.delivery import Delivery
 from bot.message import Button, Outgoing
-from tests.test_wecom import USER, advance, app, fake, make_wecom_bot, push, statuses, wbot, wx  # noqa: F401
+from tests.support.wecom import USER, advance, app, fake, make_wecom_bot, push, statuses, wbot, wx  # noqa: F401
 
 
 def test_a_notice_whose_reply_was_lost_is_not_shown_twice(wx, fake):

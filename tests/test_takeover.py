@@ -12,7 +12,7 @@ from storage.outbox import enqueue
 from bot.message import Outgoing
 from storage.models import OutboxMessage
 from tests.procs import Worker, env_for
-from tests.test_wecom import fake, make_wecom_bot  # noqa: F401
+from tests.support.wecom import fake, make_wecom_bot  # noqa: F401
 
 
 def test_the_lease_of_a_dead_worker_is_taken_over_within_seconds(bot):
@@ -32,7 +32,7 @@ def _statuses(bot):
 
 @pytest.mark.fault
 def test_a_killed_workers_claimed_replies_go_out_within_seconds(make_wecom_bot, fake, tmp_path):
-    from tests.test_wecom import AES_KEY, AGENT, CORP, SECRET, TOKEN, USER
+    from tests.support.wecom import AES_KEY, AGENT, CORP, SECRET, TOKEN, USER
     bot = make_wecom_bot()
     fake.fail_next("message/send", "slow:15", times=2)       # the first sends hang: the worker dies meanwhile
     with bot.db.transaction() as s:

@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from bot.tasks import TaskRunner
 from storage.models import InboxEntry, Task
-from tests.test_wecom import USER, app, count, fake, inner_xml, make_wecom_bot, wbot, wx  # noqa: F401
+from tests.support.wecom import USER, app, count, fake, inner_xml, make_wecom_bot, wbot, wx  # noqa: F401
 
 
 def test_an_invalid_media_id_is_acked_and_the_user_told_once(wx, fake):
