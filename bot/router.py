@@ -228,10 +228,14 @@ class Router:
         if not stack:
             self._run_command(turn, cmd, args)
             return
+        mark = stack.mark()
+        said = len(turn.replies)
         try:
             with turn.session.begin_nested():
                 self._run_command(turn, cmd, args)
         except UserError as refused:
+            stack.rewind(mark)              # what the command began or ended is undone with its rows
+            del turn.replies[said:]
             turn.reply(str(refused))
 
     def _after(self, turn, stack, before, idle):

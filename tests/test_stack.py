@@ -161,3 +161,12 @@ def test_a_task_left_for_days_is_mentioned_when_the_user_comes_back(bot, chat, m
     reply = leader.send("我是谁")
     assert reply.startswith("您 05月20日 开始的事项还没有完成：立项登记") and "这条台账还没有保存" in reply
     assert "您 05月" not in leader.send("我是谁")           # said once
+
+
+def test_a_refused_command_in_between_leaves_the_stack_as_it_was(bot, chat, may_2025):
+    """证明 naming no starred item is refused inside the form: nothing begun, the form asks again."""
+    leader = chat("leader")
+    leader.send("申报")
+    reply = leader.send("证明 不存在的项目")
+    assert "没有「不存在的项目」这一项" in reply and "继续第 1 项 创新工作室名称" in reply
+    assert "✓ 创新工作室名称：王海隧道掘进劳模创新工作室" in leader.send("王海隧道掘进劳模创新工作室")

@@ -11,6 +11,7 @@ back to the top instead, never pushed twice); ``end`` removes one, and the frame
 with the list of what is open. A flow's ``data`` is its own: flows read and change their frame's
 data, never another frame's, and never the list itself.
 """
+import json
 from datetime import datetime
 
 from bot.conversation import legacy
@@ -159,6 +160,16 @@ class Stack:
             self._state[KEY].remove(top.raw)
             self.ended.append(top)
         return self.begin(flow, data, key)
+
+    def mark(self):
+        """A copy of the frames and of this turn's begun/ended lists, to rewind to (a refused command
+        in between; no flow has taken the message yet)."""
+        return json.loads(json.dumps(self._state[KEY])), len(self.ended), len(self.begun)
+
+    def rewind(self, mark):
+        frames, ended, begun = mark
+        self._state[KEY] = frames
+        del self.ended[ended:], self.begun[begun:]
 
     def touch(self, frame):
         frame.raw["seen"] = self._stamp()
