@@ -59,6 +59,11 @@ def set_now(moment):
     _fixed = moment
 
 
+def fix(moment):
+    """The Clock's name for ``set_now`` (the Bot calls ``bot.clock.fix``, module or Clock alike)."""
+    set_now(moment)
+
+
 def advance(delta):
     """Move the clock forward: a fixed moment and the real clock alike."""
     global _fixed, _offset
