@@ -1,10 +1,12 @@
 """The office's year in tests: units, studios with their leaders and unit unions, applications at the
 group union's step, three experts, and a service ``Context`` for any try-out identity."""
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from handlers.review.steps import STEPS
+from handlers.services import assessment
 from handlers.services.context import Context
 from storage import applications, clock
 from storage.actor import Actor
@@ -29,7 +31,7 @@ def system_ctx(bot, session):
     return Context(session, Actor.system(channel="cli"), bot.clock, bot.config)
 
 
-def at_group_step(session, studio, year, leader):
+def at_group_step(session, studio, year, leader, reviewer):
     """An application of ``studio`` whose unit steps are approved and the group step pending."""
     now = clock.utcnow()
     app = Application(studio_id=studio.id, year=year, status="submitted", flags={}, created_at=now, updated_at=now,
@@ -40,6 +42,7 @@ def at_group_step(session, studio, year, leader):
         session.add(ReviewStep(application_id=app.id, step=n, role=role, opinion="同意" if role != "group" else "",
                                status="approved" if role != "group" else "pending", reminders=0,
                                version=2 if role != "group" else 1, decided_at=now if role != "group" else None,
+                               decided_by=reviewer.id if role != "group" else None,
                                pending_since=now))
     actor = Actor.system(channel="cli")
     for key, value in (("leader.name", leader.name), ("basics.field", FIELDS[studio.id % len(FIELDS)]),
@@ -54,8 +57,10 @@ def office_year(bot, year=2026, n=8):
     {"apps": [ids], "studios": [ids], "units": [ids]}."""
     with bot.db.transaction() as s:
         units = [get_unit(s, name, "施工企业") for name in UNITS]
+        unions = []
         for u, unit in enumerate(units):
-            bind(s, upsert_person(s, f"工会{u}", unit, ["union"]), "web", f"union{u}")
+            unions.append(upsert_person(s, f"工会{u}", unit, ["union"]))
+            bind(s, unions[-1], "web", f"union{u}")
         for try_id, name, u in EXPERTS:
             unit = units[u] if u is not None else get_unit(s, "集团总部", "集团")
             bind(s, upsert_person(s, name, unit, ["expert"]), "web", try_id)
@@ -67,7 +72,7 @@ def office_year(bot, year=2026, n=8):
             studio = get_studio(s, f"{FIELDS[i % len(FIELDS)]}{i}号创新工作室", unit, leader)
             leader.studio_id = studio.id
             studios.append(studio.id)
-            apps.append(at_group_step(s, studio, year, leader).id)
+            apps.append(at_group_step(s, studio, year, leader, unions[i % len(units)]).id)
         return {"apps": apps, "studios": studios, "units": [u.id for u in units]}
 
 
@@ -95,6 +100,33 @@ def closed_round(session, year, apps):
                                notes={}, comment="合格", assigned_at=clock.utcnow(), submitted_at=clock.utcnow()))
     session.flush()
     return round_
+
+
+def scores_for(round_, total):
+    """Points per rubric item adding up to ``total``: full marks less the difference, item by item."""
+    left = Decimal(100) - Decimal(str(total))
+    result = {}
+    for item in round_.rubric:
+        cut = min(left, Decimal(item["max"]))
+        value = Decimal(item["max"]) - cut
+        result[item["key"]] = str(value.normalize()) if value == value.to_integral() else str(value)
+        left -= cut
+    return result
+
+
+def assessed_year(bot, totals, expert="expert3", year=2026, close=True):
+    """Run 考核验收 through the services: the round opened, ``expert`` invited and assigned each app
+    of ``totals`` ({app id: total}), every sheet scored and submitted, the round closed."""
+    with bot.db.transaction() as s:
+        office = ctx(bot, s, "group")
+        round_ = assessment.open_round(office, year)["round"]
+        assessment.invite(office, year, resolve_person(s, "web", expert).id)
+        for app_id, total in totals.items():
+            sheet = assessment.assign(office, year, app_id, resolve_person(s, "web", expert).id)["sheet"]
+            assessment.save_sheet(ctx(bot, s, expert), sheet.id, scores_for(round_, total), comment="符合七有标准")
+            assessment.submit_sheet(ctx(bot, s, expert), sheet.id)
+        if close:
+            assessment.close_round(office, year)
 
 
 def studio_named(session, name):
