@@ -28,7 +28,7 @@ def _answered(turn, frame, outcome):
         return
     turn.stack.end(frame)
     corrections = outcome["corrections"]
-    lines = [f"已完成{selfcheck.quarter_name(check.quarter)}自查，共 {len(check.answers)} 项，"
+    lines = [f"已完成 {selfcheck.quarter_name(check.quarter)}自查，共 {len(check.answers)} 项，"
              f"更正 {len(corrections)} 项。已报送所在单位工会。"]
     lines += [f"· {a['item']}：{a['text']}" for a in corrections]
     if any(a["item"] == "台账" for a in check.answers):
@@ -91,7 +91,7 @@ def start_command(turn, args):
     frame = turn.stack.begin(NAME, {"check": check.id}, str(check.id))
     frame.data.update(check=check.id)
     if outcome.what == "begun":
-        turn.reply(f"开始{selfcheck.quarter_name(check.quarter)}自查「{check.studio.name}」：共 {len(check.items)} 项，"
+        turn.reply(f"开始 {selfcheck.quarter_name(check.quarter)}自查「{check.studio.name}」：共 {len(check.items)} 项，"
                    "请逐项确认或更正（发送「暂停」可稍后继续）。")
     _ask(turn, check)
 

@@ -102,7 +102,7 @@ def key_detail(given):
 
 def _tell_union(ctx, check, corrections):
     studio = check.studio
-    lines = [f"【自查结果】「{studio.name}」已完成{quarter_name(check.quarter)}自查："
+    lines = [f"【自查结果】「{studio.name}」已完成 {quarter_name(check.quarter)}自查："
              f"{len(check.answers)} 项中 {len(check.answers) - len(corrections)} 项确认属实"
              + (f"，{len(corrections)} 项更正：" if corrections else "。")]
     lines += [f"· {a['item']}：{a['text']}" for a in corrections]
