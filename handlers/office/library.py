@@ -64,8 +64,7 @@ def rows(session, scope, *, studio_id=None, unit_id=None, year=None, entry_ids=N
     if entry_ids is not None:
         query = query.where(LedgerEntry.id.in_(list(entry_ids)))
     found = session.execute(query.order_by(LedgerEntry.entry_date.desc(), LedgerEntry.id.desc())).all()
-    applied_titles = {(e.studio_id, (e.data or {}).get("title")) for e, _, _ in found
-                      if (e.data or {}).get("kind") == "成果转化"}
+    applied_titles = _applied(session, {e.studio_id for e, _, _ in found})
     result = []
     for entry, studio, unit in found:
         data = entry.data or {}
@@ -82,6 +81,19 @@ def rows(session, scope, *, studio_id=None, unit_id=None, year=None, entry_ids=N
     for row in result:
         row.proofs = proofs.get(row.id, [])
     return result
+
+
+def _applied(session, studio_ids):
+    """(studio id, title) of every 成果转化 the studios recorded (whatever the filters)."""
+    found = set()
+    ids = sorted(studio_ids)
+    for start in range(0, len(ids), 500):
+        for studio_id, data in session.execute(select(LedgerEntry.studio_id, LedgerEntry.data).where(
+                LedgerEntry.ledger == "achievement", LedgerEntry.deleted_at.is_(None),
+                LedgerEntry.studio_id.in_(ids[start:start + 500]))):
+            if (data or {}).get("kind") == "成果转化":
+                found.add((studio_id, data.get("title")))
+    return found
 
 
 def _proofs(session, entry_ids):
