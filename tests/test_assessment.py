@@ -14,7 +14,7 @@ from storage import clock
 from storage.models import Application, AuditEntry
 from storage.office import AssessmentRound, ScoreSheet
 from tests.chat import Chat
-from tests.office_data import ctx, moment, office_year, person_id
+from tests.office_data import ctx, moment, office_year, person_id, scores_for
 
 YEAR = 2026
 
@@ -23,17 +23,6 @@ YEAR = 2026
 def year(bot):
     clock.set_now(moment(2026, 6, 15))
     return office_year(bot, YEAR)
-
-
-def scores_for(round_, total):
-    """Points per item adding up to ``total``: full marks less the difference, item by item."""
-    left = Decimal(100) - Decimal(str(total))
-    result = {}
-    for item in round_.rubric:
-        cut = min(left, Decimal(item["max"]))
-        result[item["key"]] = rubric.format_points(Decimal(item["max"]) - cut)
-        left -= cut
-    return result
 
 
 def opened(bot):
