@@ -6,7 +6,7 @@ value stops start-up with a clear message (ConfigError), never later at the firs
 import os
 import re
 from dataclasses import dataclass, field, fields
-from datetime import time
+from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -59,6 +59,14 @@ class Config:
     remind_after_working_days: int = 3       # BOT_REMIND_AFTER_DAYS
     grant_wan: str = "5"                     # BOT_NAMING_GRANT_WAN
     naming_quota: int = 10                   # BOT_NAMING_QUOTA: studios named per year at most (每年10个)
+    # the office's year: 公示, certificates, 整改
+    publicity_working_days: int = 5          # BOT_PUBLICITY_WORKING_DAYS: a 公示 lasts this many working days
+    certificate_pattern: str = "{prefix}〔{year}〕{seq:03d}号"   # BOT_CERTIFICATE_PATTERN: numbers issued
+    certificate_prefix: str = "中交工创证"     # BOT_CERTIFICATE_PREFIX: a certificate's {prefix}
+    naming_doc_prefix: str = "中交工联字"      # BOT_NAMING_DOC_PREFIX: the 命名文件's {prefix}
+    rectify_working_days: int = 20           # BOT_RECTIFY_WORKING_DAYS: a 限期整改's default deadline
+    rectify_remind_working_days: int = 5     # BOT_RECTIFY_REMIND_DAYS: the reminder, before the deadline
+    dev_today: str = ""                      # BOT_DEV_TODAY: development only, the decision clock moved to this day
     # the 七有 standards where the 意见 gives no number (「相对合理」): below them 待核实, not ✗
     team_min_specialties: int = 2            # BOT_TEAM_MIN_SPECIALTIES: different 主要分工 among core members
     team_min_degree: int = 1                 # BOT_TEAM_MIN_DEGREE: leader and core members with 大学本科 or above
@@ -97,6 +105,10 @@ class Config:
         "naming_from": "BOT_NAMING_FROM", "notice_hour": "BOT_NOTICE_TIME",
         "countdown_days": "BOT_COUNTDOWN_DAYS", "remind_after_working_days": "BOT_REMIND_AFTER_DAYS",
         "grant_wan": "BOT_NAMING_GRANT_WAN", "naming_quota": "BOT_NAMING_QUOTA",
+        "publicity_working_days": "BOT_PUBLICITY_WORKING_DAYS", "certificate_pattern": "BOT_CERTIFICATE_PATTERN",
+        "certificate_prefix": "BOT_CERTIFICATE_PREFIX", "naming_doc_prefix": "BOT_NAMING_DOC_PREFIX",
+        "rectify_working_days": "BOT_RECTIFY_WORKING_DAYS", "rectify_remind_working_days": "BOT_RECTIFY_REMIND_DAYS",
+        "dev_today": "BOT_DEV_TODAY",
         "team_min_specialties": "BOT_TEAM_MIN_SPECIALTIES", "team_min_degree": "BOT_TEAM_MIN_DEGREE",
         "team_age_span": "BOT_TEAM_AGE_SPAN", "team_young_age": "BOT_TEAM_YOUNG_AGE",
         "venue_min_area": "BOT_VENUE_MIN_AREA",
@@ -148,6 +160,19 @@ class Config:
         h, m = self.notice_hour.split(":")
         return time(int(h), int(m))
 
+    @property
+    def dev_moment(self):
+        """BOT_DEV_TODAY as a naive local moment (a day alone: 10:00), or None when unset."""
+        if not self.dev_today:
+            return None
+        text = self.dev_today.strip()
+        moment = datetime.fromisoformat(text if "T" in text or " " in text else f"{text}T10:00")
+        return moment.replace(tzinfo=None)
+
+    def number(self, prefix, year, seq):
+        """A certificate's or 命名文件's number from BOT_CERTIFICATE_PATTERN."""
+        return self.certificate_pattern.format(prefix=prefix, year=year, seq=seq)
+
     def validate(self):
         problems = []
         if self.env not in ("development", "production", "test"):
@@ -184,6 +209,7 @@ class Config:
                                  ("BOT_VENUE_MIN_AREA", self.venue_min_area, 10000)):
             if not 0 <= value <= top:
                 problems.append(f"{name} 应是 0 到 {top} 之间的整数")
+        problems += self._office_problems()
         if self.naming_from < "07-01":
             problems.append("BOT_NAMING_FROM 应在下半年（07-01 或以后），命名在考核验收之后的下半年进行")
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", self.notice_hour):
@@ -213,6 +239,28 @@ class Config:
             raise ConfigError("配置有误，无法启动：\n- " + "\n- ".join(problems))
 
 
+    def _office_problems(self):
+        problems = []
+        for name, value, low, top in (("BOT_PUBLICITY_WORKING_DAYS", self.publicity_working_days, 1, 60),
+                                      ("BOT_RECTIFY_WORKING_DAYS", self.rectify_working_days, 1, 250),
+                                      ("BOT_RECTIFY_REMIND_DAYS", self.rectify_remind_working_days, 0, 60)):
+            if not low <= value <= top:
+                problems.append(f"{name} 应是 {low} 到 {top} 之间的整数（工作日）")
+        pattern = self.certificate_pattern
+        try:
+            first, second = (self.number("X", 2026, n) for n in (1, 2))
+        except (KeyError, IndexError, ValueError, AttributeError):
+            first = second = None
+        if "{seq" not in pattern or "{year" not in pattern or first is None or first == second:
+            problems.append("BOT_CERTIFICATE_PATTERN 应含 {prefix}、{year} 和 {seq}，"
+                            "例如 {prefix}〔{year}〕{seq:03d}号")
+        if self.dev_today:
+            try:
+                self.dev_moment
+            except ValueError:
+                problems.append("BOT_DEV_TODAY 应写成 YYYY-MM-DD（或 YYYY-MM-DDTHH:MM），例如 2026-06-15")
+        return problems
+
     def _production_problems(self):
         """What production refuses: a guessable link key, the documentation's sample callback
         settings, and the try-out page (anyone reaching the port could act as any identity)."""
@@ -230,6 +278,8 @@ class Config:
             problems.append("WECOM_TOKEN 是企业微信文档里的示例值，请在管理后台「随机获取」一个新的 Token")
         if self.wecom_aes_key in WECOM_SAMPLE_AES_KEYS:
             problems.append("WECOM_AES_KEY 是企业微信文档里的示例值，请在管理后台「随机获取」一个新的 EncodingAESKey")
+        if self.dev_today:
+            problems.append("生产环境不能设置 BOT_DEV_TODAY（仅供开发时移动决策时钟），请删除该设置")
         if self.try_enabled:
             problems.append("生产环境不能开启试用页面：请删除 BOT_TRY_ENABLED 或设为 0"
                             "（试用页面不验证身份，任何能访问端口的人都可以冒充任何试用身份）")

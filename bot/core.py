@@ -21,6 +21,8 @@ class Bot:
     def __init__(self, config):
         self.config = config
         self.clock = Clock(config.timezone)
+        if config.dev_moment is not None:      # BOT_DEV_TODAY (development only; production refuses it)
+            self.clock.fix(config.dev_moment)
         self.db = Database(config.database_url, clock=self.clock)
         self.router = Router()
         self.tasks = tasks.Kinds()

@@ -18,7 +18,7 @@ ACCOUNT_COLUMNS = {"企业微信账号": "wecom", "钉钉账号": "dingtalk", "�
 REQUIRED_COLUMNS = ("姓名", "单位", "角色")    # and at least one of ACCOUNT_COLUMNS; the others may be left out
 STUDIO_COLUMN = "工作室"
 HEADER_ALIASES = {"所在单位": "单位", "手机号": "手机", "手机号码": "手机", "工作室名称": "工作室"}
-ROLE_HELP = "领衔人、成员（骨干成员）、单位工会、技术部门、党委、集团工会、管理员"
+ROLE_HELP = "领衔人、成员（骨干成员）、单位工会、技术部门、党委、集团工会、管理员、评审专家"
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
 

@@ -37,6 +37,19 @@ class Do(StrEnum):
     PEOPLE = "people.manage"
     AUDIT_READ = "audit.read"
     CONSOLE = "console.enter"
+    # the office's year (handlers/services/assessment.py, publicity.py, certificates.py …)
+    ASSESS_MANAGE = "assessment.manage"     # open a round, the rubric, invite and assign experts, ties, close
+    ASSESS_SCORE = "assessment.score"       # an expert scores the sheets assigned to them
+    ASSESS_READ = "assessment.read"         # sheets and results (an expert: their own until the round closes)
+    PUBLICITY = "publicity.manage"          # 公示: propose, publish, objections, the decision after it
+    CERTIFICATES = "certificates.manage"    # 命名文件, certificates, the 牌匾 list
+    SPOTCHECK_RESULT = "spotcheck.result"   # 合格 / 限期整改 / 撤销称号, and verifying a 整改
+    RECTIFY_REPORT = "rectify.report"       # the studio reports its 整改 done
+    SELFCHECK = "selfcheck.answer"          # the leader answers the quarterly self-check
+    SELFCHECK_READ = "selfcheck.read"
+    ACHIEVEMENTS = "achievements.read"      # the 成果库 (scoped like the ledgers)
+    STATISTICS = "statistics.read"
+    SHEETS = "sheets.export"                # the upward sheets (申报汇总表, 公示名单, 命名名单, 推荐表)
     EVERYONE = "everyone"                   # help, greetings: even an unbound sender
     BOUND = "bound"                         # any bound person, whatever the roles
 
@@ -64,7 +77,19 @@ ROLES_FOR = {
     Do.NOTICES: OFFICE,
     Do.PEOPLE: frozenset({"admin"}),
     Do.AUDIT_READ: frozenset({"union", "group", "admin"}),
-    Do.CONSOLE: STUDIO_PEOPLE | REVIEWERS | {"admin"},
+    Do.CONSOLE: STUDIO_PEOPLE | REVIEWERS | {"admin", "expert"},
+    Do.ASSESS_MANAGE: frozenset({"group"}),
+    Do.ASSESS_SCORE: frozenset({"expert"}),
+    Do.ASSESS_READ: frozenset({"group", "admin", "expert"}),
+    Do.PUBLICITY: frozenset({"group"}),
+    Do.CERTIFICATES: OFFICE,
+    Do.SPOTCHECK_RESULT: OFFICE,
+    Do.RECTIFY_REPORT: frozenset({"leader"}),
+    Do.SELFCHECK: frozenset({"leader"}),
+    Do.SELFCHECK_READ: frozenset({"union", "group", "admin"}),
+    Do.ACHIEVEMENTS: STUDIO_PEOPLE | {"union", "group", "admin"},
+    Do.STATISTICS: frozenset({"union", "group", "admin"}),
+    Do.SHEETS: OFFICE,
     Do.EVERYONE: frozenset(),
     Do.BOUND: frozenset(),
 }
@@ -177,6 +202,12 @@ def audit_scope(actor):
     if actor.has("union") and actor.unit_id is not None:
         return own | AuditEntry.studio_id.in_(select(Studio.id).where(Studio.unit_id == actor.unit_id))
     return own
+
+
+def conflict_of_interest(expert, studio):
+    """An expert never scores a studio of their own unit (nor their own studio)."""
+    return (expert.unit_id is not None and expert.unit_id == studio.unit_id) or \
+        (expert.studio_id is not None and expert.studio_id == studio.id)
 
 
 def may_decide(actor, app, step, studio=None):

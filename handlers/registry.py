@@ -3,6 +3,7 @@ from handlers import admin, common, form_flow
 from handlers.application import commands as application, document_tasks, proof_chat, seven_chat
 from handlers.ledgers import commands as ledgers, entry
 from handlers.notices import run as notices, spotcheck_chat
+from handlers.office import document_tasks as office_documents, selfcheck_chat
 from handlers.policy import Do
 from handlers.review import chat as review, prompts as review_prompts
 
@@ -11,6 +12,7 @@ def register_all(router, kinds, jobs, config):
     """Commands, actions and flows into ``router``; task kinds into ``kinds``; scheduled jobs into ``jobs``."""
     document_tasks.register(kinds)
     review_prompts.register(kinds)
+    office_documents.register(kinds)
     common.register(router)
     forms = form_flow.FormFlow()
     forms.add_host(application.HOST)
@@ -24,4 +26,5 @@ def register_all(router, kinds, jobs, config):
     admin.register(router)
     notices.register(router)
     spotcheck_chat.register(router)
+    selfcheck_chat.register(router)
     notices.register_jobs(jobs, config)

@@ -17,7 +17,7 @@ class Base(DeclarativeBase):
 
 ROLES = {
     "leader": "领衔人", "member": "成员", "union": "单位工会", "tech": "技术部门",
-    "party": "党委", "group": "集团工会", "admin": "管理员",
+    "party": "党委", "group": "集团工会", "admin": "管理员", "expert": "评审专家",
 }
 
 
@@ -233,7 +233,7 @@ class Attachment(Base):
     """A proof file sent in chat, kept with the field or ledger entry the user was on."""
     __tablename__ = "attachments"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    owner_kind: Mapped[str] = mapped_column(String(20))        # application | ledger
+    owner_kind: Mapped[str] = mapped_column(String(20))        # application | ledger | spotcheck
     owner_id: Mapped[int] = mapped_column(Integer)
     field_key: Mapped[str] = mapped_column(String(100), default="")
     file_id: Mapped[int] = mapped_column(ForeignKey("files.id"))
@@ -317,6 +317,9 @@ class SpotCheckResult(Base):
     studio_id: Mapped[int] = mapped_column(ForeignKey("studios.id"))
     result: Mapped[str] = mapped_column(String(20), default="")    # 合格|限期整改|撤销称号 or "" (pending)
     note: Mapped[str] = mapped_column(Text, default="")
+    # 撤销称号: the 意见's grounds (工作不积极、制度不落实、保障不到位、效果不突出); photos are Attachments
+    # (owner_kind "spotcheck", owner_id this row)
+    grounds: Mapped[list] = mapped_column(JSON, default=list)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     recorded_at: Mapped[datetime | None] = mapped_column(DateTime)
 

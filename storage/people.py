@@ -103,7 +103,7 @@ ROLE_WORDS = {
     "领衔人": "leader", "成员": "member", "骨干成员": "member",
     "单位工会": "union", "工会": "union", "所在单位工会": "union",
     "技术部门": "tech", "所在单位技术部门": "tech", "党委": "party", "所在单位党委": "party",
-    "集团工会": "group", "集团工会联合会办公室": "group", "管理员": "admin",
+    "集团工会": "group", "集团工会联合会办公室": "group", "管理员": "admin", "评审专家": "expert", "专家": "expert",
     **{key: key for key in ROLES},
 }
 CHANNEL_WORDS = {"企业微信": "wecom", "企微": "wecom", "wecom": "wecom",

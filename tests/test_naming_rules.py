@@ -7,16 +7,24 @@ from sqlalchemy import select
 
 from tests.support.clock import clock
 from storage.models import Application, AuditEntry, LedgerEntry, Studio
+from storage.office import AssessmentRound
 from storage.people import get_studio, get_unit
+from tests.support.office import closed_round
 
 
-def approved(bot, *names, year=2025):
+def approved(bot, *names, year=2025, assessed=True):
+    """Approved applications of ``year``; ``assessed``: scored in the year's closed 考核验收 round."""
     with bot.db.transaction() as s:
         unit = get_unit(s, "中交示范工程局有限公司")
+        apps = []
         for name in names:
             studio = get_studio(s, name, unit)
-            s.add(Application(studio_id=studio.id, year=year, status="approved", flags={},
-                              created_at=clock.utcnow(), updated_at=clock.utcnow()))
+            apps.append(Application(studio_id=studio.id, year=year, status="approved", flags={},
+                                    created_at=clock.utcnow(), updated_at=clock.utcnow()))
+            s.add(apps[-1])
+        s.flush()
+        if assessed:
+            closed_round(s, year, apps)
 
 
 def named(bot):
@@ -62,6 +70,23 @@ def test_the_yearly_quota_is_kept_and_shown(make_bot):
     assert named(bot) == ["一号创新工作室", "二号创新工作室"]
     with bot.db.session() as s:
         assert s.scalar(select(Studio).where(Studio.name == "三号创新工作室")).status == "active"
+
+
+def test_naming_needs_the_record_of_its_assessment(bot, chat):
+    """考核验收 is recorded by a closed round that scored the application; an open round is not enough."""
+    clock.set_now(datetime(2025, 9, 1, 10, 0))
+    approved(bot, "丁创新工作室", assessed=False)
+    group = chat("group")
+    reply = group.send("命名 丁创新工作室")
+    assert "还没有考核验收记录" in reply and named(bot) == []
+    with bot.db.transaction() as s:
+        app = s.scalar(select(Application))
+        closed_round(s, 2025, [app]).status = "open"
+    assert "还没有考核验收记录" in group.send("命名 丁创新工作室")
+    with bot.db.transaction() as s:
+        s.scalars(select(AssessmentRound)).one().status = "closed"
+    assert "已命名「丁创新工作室」" in group.send("命名 丁创新工作室")
+    assert named(bot) == ["丁创新工作室"]
 
 
 def test_the_quota_is_a_validated_setting():

@@ -11,6 +11,7 @@ from handlers.review.prompts import chase_overdue
 from handlers.review.steps import steps_of
 from storage.models import Application, AuditEntry, OutboxMessage, Person, Studio, Task
 from storage.people import bind, get_unit, upsert_person
+from tests.support.office import closed_round
 
 
 @pytest.fixture(autouse=True)
@@ -53,6 +54,9 @@ def test_whole_chain_to_naming_with_opinions_in_the_document(bot, chat, submitte
     assert "同意推荐" in text and "负责人签名：李秀英" in text and "同意命名" in text
     assert "20250520" in text
     clock.set_now(datetime(2025, 7, 15, 10, 0))     # naming is in the second half of the year
+    assert "还没有考核验收记录" in group.send("命名 王海隧道掘进劳模创新工作室")     # after 考核验收 only
+    with bot.db.transaction() as s:
+        closed_round(s, 2025, [s.scalar(select(Application))])
     assert "王海隧道掘进劳模创新工作室" in group.send("命名")
     reply = group.press("王海隧道掘进")
     assert "已命名「王海隧道掘进劳模创新工作室」（20250715）" in reply

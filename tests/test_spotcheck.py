@@ -115,15 +115,17 @@ def test_revoking_the_title(bot, chat):
     group = chat("group")
     group.send("抽查 5")
     chat("leader3").inbox()
-    reply = group.send("抽查结果 周强 撤销称号 一年无活动记录，无创新成果")
+    refused = group.send("抽查结果 周强 撤销称号 一年无活动记录，无创新成果")      # the 意见's grounds are required
+    assert "撤销称号须写明《意见》规定的情形" in refused and "工作不积极、制度不落实、保障不到位、效果不突出" in refused
+    reply = group.send("抽查结果 周强 撤销称号 工作不积极、效果不突出：一年无活动记录，无创新成果")
     assert reply == "已登记第 1 次抽查结果：「周强创新工作室」撤销称号，已撤销其称号。已通知领衔人和所在单位工会。"
     with bot.db.session() as s:
         assert s.get(Studio, ids["leader3"]).status == "revoked"
         row = s.scalar(select(SpotCheckResult).where(SpotCheckResult.studio_id == ids["leader3"]))
-        assert (row.result, row.note) == ("撤销称号", "一年无活动记录，无创新成果")
+        assert (row.result, row.note, row.grounds) == ("撤销称号", "一年无活动记录，无创新成果", ["工作不积极", "效果不突出"])
     told = chat("leader3").inbox()
-    assert told == ["【抽查结果】周强您好，经第 1 次抽查，「周强创新工作室」被撤销“中国交建劳模（工匠人才）"
-                    "创新工作室”称号。说明：一年无活动记录，无创新成果"]
+    assert told == ["【抽查结果】周强您好，经第 1 次抽查，「周强创新工作室」（工作不积极、效果不突出）被撤销"
+                    "“中国交建劳模（工匠人才）创新工作室”称号。说明：一年无活动记录，无创新成果"]
     assert "不能再更改" in group.send("抽查结果 周强创新工作室 合格")
     group.send("抽查 5")
     assert ids["leader3"] not in latest_check(bot).candidates     # no longer a named studio

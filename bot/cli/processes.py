@@ -44,6 +44,8 @@ def check_config():
                    "请安装 LibreOffice，或用 BOT_SOFFICE 指明 soffice 的位置。")
     elif fonts.fangsong_face() is None:
         click.echo(fonts.missing_text())
+    if bot.config.dev_moment is not None:
+        click.echo(f"注意：决策时钟固定在 {bot.config.dev_moment:%Y-%m-%d %H:%M}（BOT_DEV_TODAY，仅限开发，生产环境拒绝启动）。")
     for year in workdays.missing_years(bot.clock.today()):
         click.echo(holidays_text(year))
     click.echo("配置有效。")

@@ -81,6 +81,9 @@ def _deliver(bot, session, recipients, message, stored, dedupe_key):
                     dedupe_key=f"{dedupe_key}|{recipient['channel']}:{recipient['user']}")
 
 
+deliver = _deliver          # the office's documents (handlers/office/document_tasks.py) are sent the same way
+
+
 # -- the worker's side -----------------------------------------------------------------------
 
 def run_application_docx(bot, payload):

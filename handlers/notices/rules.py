@@ -15,7 +15,7 @@ from handlers.application import honours, seven, seven_record
 from handlers.application.current import application_year
 from handlers.application.schema import application_form
 from handlers.ledgers import statistics
-from handlers.notices import spotcheck
+from handlers.notices import rectify, spotcheck
 from handlers.notices.notice import Notice, named_studios, timely, to_groups, unit_unions
 from handlers.review.prompts import chase_overdue
 from handlers.review.steps import pending_steps, reviewers_for, steps_of
@@ -30,12 +30,15 @@ TYPES = {
     # written by the approval chain (handlers/review/), shown by 通知记录
     "review_prompt": "审批待办", "review_chase": "审批催办", "review_result": "审批结果",
     "outage": "消息平台故障",      # written by the delivery (bot/outages.py)
+    # the office's year (handlers/services/assessment.py, publicity.py, rectifications.py; handlers/notices/rectify.py)
+    "assessment": "考核验收", "publicity": "公示", "rectify": "整改提醒",
 }
 ROW_TYPES = {"chase": ("chase", "review_chase"), "review": ("review", "review_prompt")}   # kind -> outbox notice values
-SCHEDULED = ("deadline", "review", "chase", "selfcheck", "project", "spotcheck_due", "holidays")   # decided by tick
+SCHEDULED = ("deadline", "review", "chase", "selfcheck", "project", "spotcheck_due", "holidays",
+             "rectify")   # decided by tick
 ALIASES = {"截止": "deadline", "申报": "deadline", "审批": "review", "待办": "review", "催办": "chase",
            "自查": "selfcheck", "立项": "project", "抽查提醒": "spotcheck_due", "到期": "spotcheck_due",
-           "命名": "naming", "抽查": "spotcheck", "结果": "spotcheck_result"}
+           "命名": "naming", "抽查": "spotcheck", "结果": "spotcheck_result", "整改": "rectify"}
 SUBMITTED = (AppStatus.SUBMITTED, AppStatus.APPROVED, AppStatus.REJECTED, AppStatus.NAMED)
 UNFINISHED = (AppStatus.DRAFT, AppStatus.RETURNED)
 UNIT_ROLES = ("union", "tech", "party")
@@ -219,9 +222,9 @@ def decide_selfcheck(bot, session, now, forced=False):
                  f"{health['achievements']} 项，其中立项 {health['projects']} 项。"]
         if health["gaps"]:
             lines.append("需要关注：\n" + "\n".join(f"· {g}" for g in health["gaps"]))
-        lines.append("请补齐台账和材料，所在单位工会将据此检查考核。")
+        lines.append("请点「开始自查」（或发送「自查」）逐项确认或更正，所在单位工会将据此检查考核。")
         notices.append(Notice("selfcheck", f"selfcheck:{occasion}:{studio.id}:{leader.id}",
-                              Outgoing(text="\n".join(lines), buttons=[Button("七有自查", "七有")]), person=leader))
+                              Outgoing(text="\n".join(lines), buttons=[Button("开始自查", "自查")]), person=leader))
     for unit_id, rows in by_unit.items():
         unit_name = rows[0][0].unit.name if rows[0][0].unit else ""
         lines = [f"【季度自查汇总】{unit_name} {title}：本单位已命名工作室 {len(rows)} 家"]
@@ -285,4 +288,5 @@ def decide_holidays(bot, session, now, forced=False):
 
 
 DECIDERS = {"deadline": decide_deadline, "review": decide_review, "selfcheck": decide_selfcheck,
-            "project": decide_project, "spotcheck_due": decide_spotcheck_due, "holidays": decide_holidays}
+            "project": decide_project, "spotcheck_due": decide_spotcheck_due, "holidays": decide_holidays,
+            "rectify": rectify.decide}

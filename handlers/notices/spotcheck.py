@@ -18,6 +18,7 @@ DEFAULT_N = 3
 DUE_WORKING_DAYS = 10        # materials due this many working days after the draw
 REMIND_WORKING_DAYS = 3      # one reminder this many working days before the due date
 RESULTS = ("合格", "限期整改", "撤销称号")
+GROUNDS = ("工作不积极", "制度不落实", "保障不到位", "效果不突出")     # the 意见's grounds for 不再保留其称号
 PREPARE = ("· 七有材料：领衔人荣誉证明、团队名单、场所和设备情况、经费投入、创新成果及证明\n"
            "· 台账：创建活动、创新成果、成员发展、经费四本台账（近两年）\n"
            "· 工作制度：学习、活动、创新计划、成果发布、奖励、内部管理等制度文本")
@@ -107,14 +108,18 @@ def decide_due(bot, session, now, forced=False):
     return notices
 
 
-def result_notices(session, config, row, studio):
+def result_notices(session, config, row, studio, rectification=None):
     note = f"说明：{row.note}" if row.note else ""
     when = f"{row.spot_check_id}:{row.recorded_at:%Y%m%d%H%M%S}"
     if row.result == "撤销称号":
-        body = (f"经第 {row.spot_check_id} 次抽查，「{studio.name}」被撤销“{config.org_name}劳模（工匠人才）"
+        grounds = f"（{'、'.join(row.grounds)}）" if row.grounds else ""
+        body = (f"经第 {row.spot_check_id} 次抽查，「{studio.name}」{grounds}被撤销“{config.org_name}劳模（工匠人才）"
                 f"创新工作室”称号。{note}")
     elif row.result == "限期整改":
-        body = f"第 {row.spot_check_id} 次抽查结果：「{studio.name}」限期整改。{note}请按要求整改并记入台账。"
+        due = f"请于 {long_date(rectification.deadline)} 前（{rectification.working_days} 个工作日）完成整改，" \
+            if rectification is not None else "请按要求"
+        body = (f"第 {row.spot_check_id} 次抽查结果：「{studio.name}」限期整改。{note}{due}整改后记入台账，"
+                "并由领衔人发送「整改完成 整改情况」报告。逾期未完成整改的，将按规定提请撤销称号。")
     else:
         body = f"第 {row.spot_check_id} 次抽查结果：「{studio.name}」合格。{note}请继续保持。"
     people = [session.get(Person, studio.leader_id)] if studio.leader_id else []

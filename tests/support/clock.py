@@ -20,8 +20,9 @@ class Clocks:
         self._attached = [self._reference]
 
     def attach(self, clock):
-        """Bring a new Bot's clock to the test's moment, and keep it with the others."""
-        clock.fix(self._reference._fixed)
+        """Bring a new Bot's clock to the test's moment (if the test set one), and keep it with the others."""
+        if self._reference._fixed is not None:
+            clock.fix(self._reference._fixed)
         clock._offset = self._reference._offset
         self._attached.append(clock)
         return clock
