@@ -71,7 +71,9 @@ COMMANDS = {
     "spotcheck_result": ("抽查结果",),
     "spotcheck_list": ("抽查记录",),
     "spotcheck_reproduce": ("复现抽查",),
-    "carry_over": ("从去年开始",),
+    "selfcheck": ("自查",),
+    "selfcheck_results": ("自查结果",),
+    "rectified": ("整改完成",),
 }
 
 

@@ -98,7 +98,7 @@ def register(router):
     router.add_command("spotcheck_result", result_command, do=Do.SPOTCHECK_RESULT,
                        help="登记抽查结果：合格、限期整改或撤销称号")
     # not listed in 帮助 (the leader's help is near WeCom's 2048 bytes): the 限期整改 result and its reminders say it
-    router.add_command(("整改完成",), rectified_command, do=Do.RECTIFY_REPORT)
+    router.add_command("rectified", rectified_command, do=Do.RECTIFY_REPORT)
     router.add_command("spotcheck_list", list_command, do=Do.SPOTCHECK_READ, help="查看抽查记录（含随机种子）")
     router.add_command("spotcheck_reproduce", reproduce_command, do=Do.SPOTCHECK_REPRODUCE,
                        help="用记录的随机种子复现一次抽查")

@@ -117,6 +117,6 @@ def results_command(turn, args):
 
 def register(router):
     router.add_flow(SelfCheckFlow(), do=Do.SELFCHECK)
-    router.add_command(("自查",), start_command, do=Do.SELFCHECK, kind="start",
+    router.add_command("selfcheck", start_command, do=Do.SELFCHECK, kind="start",
                        help="季度自查：逐项确认七有和台账")
-    router.add_command(("自查结果",), results_command, do=Do.SELFCHECK_READ, help="查看本季度各工作室的自查结果")
+    router.add_command("selfcheck_results", results_command, do=Do.SELFCHECK_READ, help="查看本季度各工作室的自查结果")
