@@ -33,7 +33,7 @@ def check(data):
     return reason
 
 
-def _unit_unions(session, studio):
+def unit_unions(session, studio):
     return session.scalars(select(Person).join(PersonRole).where(
         PersonRole.role == "union", Person.unit_id == studio.unit_id, Person.studio_id.is_distinct_from(studio.id))
         .order_by(Person.id)).all() if studio.unit_id else []
@@ -41,7 +41,7 @@ def _unit_unions(session, studio):
 
 def hold_for_union(ctx, studio, entry, reason):
     """Tell the unit union about a held expense (service context ``ctx``); returns the people told."""
-    unions = _unit_unions(ctx.session, studio)
+    unions = unit_unions(ctx.session, studio)
     text = (f"【经费待确认】{studio.name}记了一笔支出（编号 {entry.id}）：{schema.describe('funding', entry.data)}。\n"
             f"{reason}。经费仅限用于设备购置、研究费用和成果推广，不得作为奖金津贴发放。\n"
             f"请核实后发送「经费确认 {entry.id}」，或「经费驳回 {entry.id} 理由」。")
