@@ -2,7 +2,7 @@
 from handlers import admin, common, form_flow
 from handlers.application import commands as application, document_tasks, proof_chat, seven_chat
 from handlers.ledgers import budget_chat, commands as ledgers, entry, records_chat
-from handlers.notices import run as notices, spotcheck_chat
+from handlers.notices import rejudge, run as notices, spotcheck_chat
 from handlers.policy import Do
 from handlers.review import chat as review, late_chat, prompts as review_prompts
 
@@ -28,3 +28,4 @@ def register_all(router, kinds, jobs, config):
     notices.register(router)
     spotcheck_chat.register(router)
     notices.register_jobs(jobs, config)
+    rejudge.register_jobs(jobs)

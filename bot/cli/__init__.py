@@ -14,6 +14,7 @@ from bot.cli.notices import notices
 from bot.cli.outbox import outbox
 from bot.cli.people import import_
 from bot.cli.processes import check_config, dingtalk_stream, worker
+from bot.cli.rejudge import rejudge
 
 
 @click.group()
@@ -23,5 +24,5 @@ def cli():
 
 
 for command in (db, demo, chat, worker, dingtalk_stream, check_config, export, import_, groups, notices, outbox,
-                holidays):
+                holidays, rejudge):
     cli.add_command(command)

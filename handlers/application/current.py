@@ -82,6 +82,20 @@ def current_application(turn, create=False):
     return app
 
 
+def missed_application(turn):
+    """Last year's application, never submitted, after its deadline without an open late window (or None):
+    what 进度 mentions when the leader has nothing current (it can only go on with a 延期)."""
+    studio = studio_of(turn)
+    if studio is None:
+        return None
+    year = application_year(turn.config, turn.clock.today())
+    last = turn.session.scalar(select(Application).where(Application.studio_id == studio.id,
+                                                         Application.year == year - 1))
+    if last is None or last.status not in EDITABLE or last.status == "returned":
+        return None
+    return None if deadline.window_open(last, turn.clock.today()) else last
+
+
 def application_or_refuse(turn, create=False):
     """The sender's current application; a refusal naming 申报 when there is none."""
     app = current_application(turn, create=create)

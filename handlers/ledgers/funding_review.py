@@ -15,8 +15,9 @@ from storage.statuses import Hold
 def doubt(data):
     """Why an expense would be held ("" when it is booked); raises the rule for a refused one.
 
-    An expense the rule would ask about (收款方 / 受益方, ``funding_rule.ASK``) is held for the unit union
-    while the conversation does not ask: the reason says what is not known."""
+    An expense the rule asks about (收款方 / 受益方, ``funding_rule.ASK``) is asked in the confirmation
+    (handlers/ledgers/entry.py); when the leader does not know, it is held for the unit union and the
+    reason says what is not known."""
     verdict = funding_rule.verdict_of(data)
     if verdict.kind == funding_rule.REFUSED:
         raise UserError(schema.FUNDING_RULE + "\n" + verdict.reason)

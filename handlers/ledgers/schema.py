@@ -217,12 +217,12 @@ _DATE_HELP = {"立项": "立项日期", "创新成果": "成果完成日期", "�
 
 def _naming_fields(block):
     return [
-        Field("level", "级别", "choice", help="命名级别：全国、省级或市级工会", options=NAMING_LEVELS,
+        Field("level", "级别", "choice", help="全国、省级还是市级工会的命名", options=NAMING_LEVELS,
               synonyms=NAMING_LEVEL_WORDS, block=block, aliases=("命名级别",)),
         Field("issuer", "命名单位", help="命名的工会全称", example="四川省总工会", block=block, opts={"max_len": 100}),
         _date("命名日期", block, label="命名日期"),
-        Field("document", "命名文件", help="命名文件的文号或名称", example="川工发〔2023〕12号", block=block,
-              aliases=("文号",), opts={"max_len": 100}),
+        Field("document", "文号", help="命名文件的文号或名称", example="川工发〔2023〕12号", block=block,
+              aliases=("命名文件",), opts={"max_len": 100}),
         Field("title", "称号", help="所获称号全称；没有可说「跳过」", example="四川省劳模和工匠人才创新工作室",
               block=block, optional=True, aliases=("命名称号",), opts={"max_len": 200}),
     ]

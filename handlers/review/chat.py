@@ -16,7 +16,7 @@ from bot.forms.parsers import parse_date
 from bot.router import START
 from handlers import policy, studios
 from handlers.application import document_tasks, proofs, seven_record
-from handlers.application.current import NO_APPLICATION, application_year, current_application
+from handlers.application.current import NO_APPLICATION, application_year, current_application, missed_application
 from handlers.application.schema import application_form
 from handlers.policy import Do, Forbidden
 from handlers.review import deadline
@@ -196,6 +196,12 @@ def progress(turn, args):
     others = turn.stack.describe() if turn.stack else []
     tail = ("\n未完成的事项：" + "；".join(others) + "。") if others else ""
     if app is None:
+        missed = missed_application(turn)
+        late = deadline.overdue_text(turn.session, turn.config, missed, turn.clock.now()) if missed else ""
+        if late:
+            turn.reply(f"{missed.year} 年度申报表没有在截止前提交，⚠ {late}，现在不能再提交；如有特殊情况，"
+                       f"请所在单位工会联系集团工会准予延期。\n{NO_APPLICATION}{tail}")
+            return
         turn.reply(NO_APPLICATION + tail)
         return
     if app.status in (AppStatus.DRAFT, AppStatus.WITHDRAWN):

@@ -1,4 +1,5 @@
 """延期 in chat: the group union grants one studio a late window (「延期 工作室名称 日期 理由」)."""
+import re
 from datetime import date
 
 from bot.errors import UserError
@@ -17,7 +18,10 @@ def grant(turn, args):
         raise UserError(USAGE)
     name, day, reason = parts[0], parts[1], parts[2] if len(parts) > 2 else ""
     studio = studios.find(turn.session, turn.actor, name)
-    text = parse_date(day, today=turn.clock.today(), allow_future=True)
+    today = turn.clock.today()
+    if not re.search(r"\d{4}|[〇○零一二三四五六七八九]{4}|今|明|下", day):
+        day = f"{today.year}年{day}"            # 「6月10日」: of this year's cycle, even when it is past
+    text = parse_date(day, today=today, allow_future=True)
     until = date(int(text[:4]), int(text[4:6]), int(text[6:]))
     outcome = late_windows.grant(turn.ctx, studio, until, reason)
     told = "、".join(p.name for p in outcome.told) or "（还没有绑定人员）"
