@@ -5,7 +5,7 @@ deadline on a day off is still taken that day while notices name the last workin
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.config import Config
 from bot.errors import UserError
@@ -15,7 +15,7 @@ from handlers.services import review
 from handlers.services.context import Context
 from storage import applications
 from storage.actor import Actor
-from storage.models import Application, AuditEntry, Person, ReviewStep, Studio
+from storage.models import Application, AuditEntry, LedgerEntry, Person, ReviewStep, Studio
 from tests.form_data import fill_all
 from tests.support.clock import clock
 from tests.test_notices import at, setup_cycle
@@ -226,6 +226,21 @@ def test_a_named_studios_re_application_says_why_at_申报(bot, chat):
     assert "已于 2025年7月15日被命名" in reply and "不重复授予" in reply and "无需再次申报" in reply
     with bot.db.session() as s:
         assert s.scalars(select(Application)).all() == []
+
+
+def test_a_named_studio_is_not_named_again_nor_granted_twice(bot, chat):
+    _named(bot)
+    with bot.db.transaction() as s:            # an approved application of the next year, begun before
+        studio = s.scalar(select(Studio).where(Studio.name == STUDIO))
+        s.add(Application(studio_id=studio.id, year=2026, status="approved", flags={},
+                          created_at=clock.utcnow(), updated_at=clock.utcnow()))
+        ledgers_before = s.scalar(select(func.count()).select_from(LedgerEntry))
+    clock.set_now(datetime(2026, 7, 15, 10, 0))
+    reply = chat("group").send(f"命名 {STUDIO}")
+    assert "已于 20250715 命名，称号和一次性经费不重复授予" in reply
+    with bot.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(LedgerEntry)) == ledgers_before
+        assert s.scalar(select(Application).where(Application.year == 2026)).status == "approved"
 
 
 def test_a_named_studios_draft_cannot_be_submitted(bot):

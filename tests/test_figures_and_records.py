@@ -2,7 +2,7 @@
 approval chain's service), with the differences from the ledgers at 提交 and 导出材料包; and what the 意见
 asks that was missing (item 7): a studio's 省市工会 naming filling 命名单位 / 命名日期, the unit's
 rewards to 骨干 in the member ledger."""
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from storage import applications, ledgers
 from storage.actor import Actor
 from storage.models import Application, LedgerEntry, Person, Studio
 from tests.form_data import fill_all
+from tests.support.clock import clock
 
 TEST = Actor.system("test")
 STUDIO = "王海隧道掘进劳模创新工作室"
@@ -72,6 +73,15 @@ def test_figures_that_disagree_are_refused_when_answered(bot, chat, answers, las
         stored = applications.load_answers(s, s.scalar(select(Application)).id)
     assert {"填报日期": "cover.filled_on", "创建日期": "basics.created_on", "技师": "talent.grade2",
             "企业劳模": "talent.honour3", "成果转化": "innovation.applied"}[label] not in stored
+
+
+def test_a_filing_date_of_2025_on_a_2027_form_is_refused_when_answered(bot, chat):
+    clock.set_now(datetime(2027, 5, 10, 10, 0))
+    leader = chat("leader")
+    leader.send("申报")
+    reply = leader.send("填报日期：2025年5月20日")
+    assert "「填报日期」20250520 不在 2027 年度申报期内" in reply and "暂未保存" in reply
+    assert "✓ 填报日期：20270510" in leader.send("填报日期：今天")
 
 
 # -- at 提交: the walker asks nothing more, the service refuses --------------------------------------------

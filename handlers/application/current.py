@@ -7,7 +7,7 @@ from bot.errors import UserError
 from handlers.review import deadline
 from storage import applications
 from storage.models import Application, Studio
-from storage.statuses import EDITABLE, IN_REVIEW, StudioStatus
+from storage.statuses import EDITABLE, IN_REVIEW, AppStatus, StudioStatus
 
 DRAFT_PREFIX = "（待定名）"
 NO_APPLICATION = "还没有申报表。发送「申报」开始填写。"
@@ -91,7 +91,7 @@ def missed_application(turn):
     year = application_year(turn.config, turn.clock.today())
     last = turn.session.scalar(select(Application).where(Application.studio_id == studio.id,
                                                          Application.year == year - 1))
-    if last is None or last.status not in EDITABLE or last.status == "returned":
+    if last is None or last.status not in EDITABLE or last.status == AppStatus.RETURNED:
         return None
     return None if deadline.window_open(last, turn.clock.today()) else last
 
