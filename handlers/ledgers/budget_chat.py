@@ -65,7 +65,6 @@ def refuse(turn, args):
 
 
 def register(router):
-    router.add_command("budget", budget, do=Do.LEDGER_READ,
-                       help="立项的专项科研经费：预算（查看）/ 预算 立项编号 金额（申请）")
-    router.add_command("budget_confirm", confirm, do=Do.BUDGET_APPROVE, help="批准立项的专项科研经费预算：预算确认 编号")
-    router.add_command("budget_refuse", refuse, do=Do.BUDGET_APPROVE, help="驳回立项的专项科研经费预算：预算驳回 编号 理由")
+    router.add_command("budget", budget, do=Do.LEDGER_READ, help="立项的专项科研经费预算")
+    router.add_command("budget_confirm", confirm, do=Do.BUDGET_APPROVE, help="批准立项预算：预算确认 编号")
+    router.add_command("budget_refuse", refuse, do=Do.BUDGET_APPROVE, help="驳回立项预算：预算驳回 编号 理由")

@@ -21,8 +21,6 @@ def _recorder(ledger, kind):
 
 
 def register(router):
-    router.add_command("naming_record", _recorder("achievement", "命名"), do=Do.LEDGER_WRITE, kind=START,
-                       help="记录省市工会对工作室的命名（级别、命名单位、日期、文件），如：省市命名 省级 四川省总工会 "
-                            "2023年4月28日 川工发〔2023〕12号")
-    router.add_command("reward", _recorder("member", "奖励"), do=Do.LEDGER_WRITE, kind=START,
-                       help="记录所在单位对骨干的奖励，如：骨干奖励 赵磊 2024年度技术创新标兵 2024年12月20日")
+    # listed in 台账帮助 (handlers/ledgers/quick.py GRAMMAR) rather than 帮助, which must fit one WeCom message
+    router.add_command("naming_record", _recorder("achievement", "命名"), do=Do.LEDGER_WRITE, kind=START)
+    router.add_command("reward", _recorder("member", "奖励"), do=Do.LEDGER_WRITE, kind=START)
