@@ -2,7 +2,9 @@
 
 Every date a notice goes out on is a working day (``bot.workdays``: chinesecalendar, Monday–Friday
 for years it does not know). A countdown date that falls on a day off moves to the previous
-working day, so the reminder comes early rather than late.
+working day, so the reminder comes early rather than late. The deadline itself stays where it is
+(submissions are taken until the end of that day, even a day off); when it is a day off, ``aim``
+is the last working day before it, the one notices name to aim for.
 """
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -19,6 +21,7 @@ QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "�
 class YearCalendar:
     year: int
     deadline: date
+    aim: date                  # the last working day on or before the deadline: the day notices name to aim for
     countdown: dict            # date -> days before the deadline it stands for (e.g. 30)
     review_start: date
     review_end: date
@@ -86,7 +89,7 @@ def _calendar(deadline_text, review_text, naming_text, countdown_days, year, _sc
     if review_end < review_start:              # a period across the new year
         review_end = month_day(year + 1, end_text)
     return YearCalendar(
-        year=year, deadline=deadline, countdown=countdown,
+        year=year, deadline=deadline, aim=previous_workday(deadline), countdown=countdown,
         review_start=review_start, review_end=review_end,
         naming_from=month_day(year, naming_text),
         quarter_checks=tuple(first_workday_from(date(year, m, 1)) for m in QUARTER_MONTHS),
@@ -117,3 +120,10 @@ def quarter_before(day):
 
 def chinese_date(day):
     return f"{day.month}月{day.day}日"
+
+
+WEEKDAYS = "一二三四五六日"
+
+
+def weekday_name(day):
+    return f"星期{WEEKDAYS[day.weekday()]}"

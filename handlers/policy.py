@@ -33,6 +33,9 @@ class Do(StrEnum):
     SPOTCHECK_READ = "spotcheck.read"
     SPOTCHECK_REPRODUCE = "spotcheck.reproduce"
     FUNDING_CONFIRM = "funding.confirm"     # a held expense: 确认 / 不认可
+    BUDGET_PROPOSE = "budget.propose"       # a 立项's 专项科研经费 budget, asked by the studio's leader
+    BUDGET_APPROVE = "budget.approve"       # … approved (or not) by the unit union
+    REJUDGE = "records.rejudge"             # stored expenses and 七有 verdicts judged again by the current rules
     NOTICES = "notices.operate"
     PEOPLE = "people.manage"
     AUDIT_READ = "audit.read"
@@ -74,6 +77,9 @@ ROLES_FOR = {
     Do.SPOTCHECK_READ: frozenset({"group", "admin", "union"}),
     Do.SPOTCHECK_REPRODUCE: OFFICE,
     Do.FUNDING_CONFIRM: frozenset({"union"}),
+    Do.BUDGET_PROPOSE: frozenset({"leader"}),
+    Do.BUDGET_APPROVE: frozenset({"union"}),
+    Do.REJUDGE: OFFICE,
     Do.NOTICES: OFFICE,
     Do.PEOPLE: frozenset({"admin"}),
     Do.AUDIT_READ: frozenset({"union", "group", "admin"}),

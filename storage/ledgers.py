@@ -106,16 +106,23 @@ def counted(data):
     return (data or {}).get("hold") in (None, "", Hold.CONFIRMED)
 
 
+def on_balance(data):
+    """Whether a counted funding entry moves the studio's own balance: an expense charged to a 立项's
+    专项科研经费 (``project``) is paid from the unit's 科研经费, not from the studio's money."""
+    return counted(data) and not (data or {}).get("project")
+
+
 def signed_amount(entry):
     amount = Decimal(str((entry.data or {}).get("amount") or 0))
     return amount if entry.data.get("direction") == "收入" else -amount
 
 
 def balance(session, studio_id, until=None):
-    """Income minus expense (万元) over live, counted funding entries, up to ``until`` (inclusive) if given."""
+    """Income minus expense (万元) over live, counted funding entries of the studio's own money
+    (``on_balance``), up to ``until`` (inclusive) if given."""
     total = Decimal(0)
     for entry in entries(session, studio_id, "funding"):
-        if (until is None or entry.entry_date <= until) and counted(entry.data):
+        if (until is None or entry.entry_date <= until) and on_balance(entry.data):
             total += signed_amount(entry)
     return total
 

@@ -337,6 +337,9 @@ def test_everyone_but_admins_is_refused(bot, chat, text):
 
 def test_help_shows_admin_commands_to_admins_only(chat):
     admin_help = chat("admin").send("帮助")
-    for word in ("· 绑定 —", "· 解绑 —", "· 角色 —", "· 人员 —", "· 群 —"):
-        assert word in admin_help
+    managing = next(line for line in admin_help.splitlines() if line.startswith("· 管理："))
+    for word in ("绑定", "解绑", "角色", "人员", "群"):
+        assert word in managing.split("：", 1)[1].split("、")
+    assert "绑定账号：绑定 姓名" in chat("admin").send("帮助 绑定")
     assert "绑定" not in chat("union").send("帮助")
+    assert "不在您的权限内" in chat("union").send("帮助 绑定")

@@ -61,8 +61,9 @@ def test_role_restricted_command_refuses_clearly(bot, chat):
     bot.router.add_command("管理", lambda turn, args: turn.reply("ok"), do=Do.PEOPLE, help="管理")
     assert "仅限管理员使用" in chat("leader").send("管理")
     assert chat("admin").send("管理") == "ok"
-    assert "管理 — 管理" in chat("admin").send("帮助")
-    assert "管理 — 管理" not in chat("leader").send("帮助")
+    assert "管理" in chat("admin").send("帮助").split("\n· 管理：")[1]
+    assert "「管理」：管理" == chat("admin").send("帮助 管理")
+    assert "· 管理：" not in chat("leader").send("帮助")
 
 
 def test_push_reaches_the_try_out_inbox(bot, chat):

@@ -42,6 +42,9 @@ def test_kill_web_mid_conversation_loses_no_accepted_answer(bot, tmp_path):
     form = application_form(year)
     answers = [(label.replace("2023年", f"{year - 2}年").replace("2024年", f"{year - 1}年"), typed, stored)
                for label, typed, stored in SCALARS]
+    # the 填报日期 lies within that year's cycle (a 2025 date on a later form is refused when answered)
+    answers = [(label, "今天", Clock().today().strftime("%Y%m%d")) if label == "填报日期" else (label, typed, stored)
+               for label, typed, stored in answers]
     stop = threading.Event()
 
     def leader(user):

@@ -143,7 +143,8 @@ def test_a_held_expense_is_out_of_the_balance_statistics_and_export_until_confir
     leader.send("经费 收入 5万元 中交示范工程局 2024年1月5日")
     leader.send("确认")
     reply = leader.send("经费 支出 1万元 研究费用 技术咨询费 2024-03-02")
-    assert "没有说明这笔钱付给谁" in reply and "需核实收款方" in reply
+    assert "没有说明这笔钱付给谁" in reply and "这笔钱付给谁？" in reply       # asked before saving
+    assert "需核实收款方" in leader.press("不清楚")          # not known: held for the unit union
     reply = leader.send("确认")
     assert "待单位工会确认" in reply and "当前经费余额：5 万元" in reply
     leader.send("经费 支出 1万元 设备购置 全站仪 2024-03-03")

@@ -227,7 +227,7 @@ def test_guided_activity_with_bad_answers_reasked(bot, chat):
 def test_guided_achievement_kind_first_then_its_fields(bot, chat):
     leader = chat("leader")
     leader.send("记成果")
-    assert leader.buttons() == ["立项", "创新成果", "成果转化", "实用新型专利", "发明专利", "获奖", "经济效益"]
+    assert leader.buttons() == ["立项", "创新成果", "成果转化", "实用新型专利", "发明专利", "获奖", "经济效益", "命名"]
     reply = leader.send("获奖")                      # typed, not pressed
     assert "共 5 项，已填 1 项" in reply and "成果名称" in reply
     leader.send("盾构姿态智能纠偏辅助系统")

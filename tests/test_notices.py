@@ -62,7 +62,10 @@ def test_a_simulated_year(bot):
     assert texts[2] == ("【申报提醒】2025 年中国交建劳模（工匠人才）创新工作室申报将于 5月31日 截止，还有 8 天。"
                         "请各单位工会督促领衔人在机器人中完成申报表。已提交 1 家，填写中 1 家。"
                         "申报材料（申报表、附件2 材料和证明材料）须装订成册一式两份，同时报送电子版，"
-                        "5月31日前报送中国交建工会联合会办公室。")
+                        "5月31日前报送中国交建工会联合会办公室。"
+                        # 31 May 2025 is a Saturday (端午): still taken that day, the last working day named
+                        "5月31日是星期六（休息日），当天仍可提交；请以最后一个工作日 5月30日（星期五）为目标"
+                        "完成所在单位审批和报送。")
     personal = [m for m in bot.channels["web"].take_inbox("leader") if m["text"].startswith("王海您好")]
     missing = re.search(r"您的 2025 年度申报表还差 (\d+) 项：所在单位、单位类型", personal[0]["text"])
     assert missing and f" 等 {missing[1]} 项" in personal[0]["text"]       # at most 8 names, then the count
@@ -244,9 +247,12 @@ def test_tick_uses_the_workers_bot_and_the_job_has_a_fixed_id(bot, monkeypatch):
         sched.start(paused=True)
         jobs = sched.get_jobs()
         sched.shutdown(wait=False)
-    assert [j.id for j in jobs] == ["notices.tick"]
-    assert jobs[0].func is notices.tick and jobs[0].args == (bot,)     # the worker's bot is passed in
-    assert "hour='9-23'" in str(jobs[0].trigger) and "minute='0'" in str(jobs[0].trigger)
+    jobs = {j.id: j for j in jobs}
+    assert sorted(jobs) == ["notices.tick", "records.rejudge"]    # the tick, and stored records judged again once
+    tick = jobs["notices.tick"]
+    assert tick.func is notices.tick and tick.args == (bot,)     # the worker's bot is passed in
+    assert "hour='9-23'" in str(tick.trigger) and "minute='0'" in str(tick.trigger)
+    assert "date[" in str(jobs["records.rejudge"].trigger) and jobs["records.rejudge"].args == (bot,)
 
 
 def test_cli_run_delivers_and_dry_run_writes_nothing(bot, tmp_path):

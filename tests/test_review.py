@@ -43,6 +43,7 @@ def test_whole_chain_to_naming_with_opinions_in_the_document(bot, chat, submitte
     party.send("审批")
     party.press("同意")
     party.send("同意")
+    clock.set_now(datetime(2025, 6, 3, 10, 0))      # the group's final opinion waits for 考核验收 (from 1 June)
     group.inbox()
     group.send("审批")
     group.press("同意")

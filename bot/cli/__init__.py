@@ -15,6 +15,7 @@ from bot.cli.notices import notices
 from bot.cli.outbox import outbox
 from bot.cli.people import import_
 from bot.cli.processes import check_config, dingtalk_stream, worker
+from bot.cli.rejudge import rejudge
 
 
 @click.group()
@@ -24,5 +25,5 @@ def cli():
 
 
 for command in (db, demo, chat, worker, dingtalk_stream, check_config, export, import_, groups, notices, outbox,
-                holidays, audit_group):
+                holidays, audit_group, rejudge):
     cli.add_command(command)

@@ -377,7 +377,7 @@ def _innovation(section, a: _Answers, achievements: list) -> None:
     """The 附件1 counts, then every 创新成果台账 entry of the two years by name, kind by kind."""
     counts = _innovation_counts(a)
     groups = [(label, unit, _of_kind(achievements, kind)) for kind, label, unit in ACHIEVEMENT_KINDS]
-    known = {name for kind, _, _ in ACHIEVEMENT_KINDS for name in KIND_NAMES.get(kind, (kind,))} | {"经济效益"}
+    known = {name for kind, _, _ in ACHIEVEMENT_KINDS for name in KIND_NAMES.get(kind, (kind,))} | {"经济效益", "命名"}
     other = [e for e in achievements if e.get("kind") not in known]
     if other:
         groups.append(("其他成果", "项", other))

@@ -10,7 +10,8 @@ from bot.errors import UserError
 from bot.forms.host import Host, Store
 from handlers import form_flow as forms
 from handlers.application import carry as application_carry, document_tasks, materials, proof_chat, proofs, seven
-from handlers.application.current import application_or_refuse, current_application, rename_studio
+from handlers.application.current import (application_or_refuse, current_application, named_refusal, rename_studio,
+                                          studio_of)
 from handlers.application.schema import application_form
 from handlers.ledgers import statistics
 from handlers.policy import Do
@@ -21,7 +22,7 @@ from storage.models import Application
 from storage.statuses import EDITABLE, AppStatus
 from bot.forms.position import act
 
-STATISTICAL_BLOCKS = ("funding.", "innovation.", "benefit.", "talent.")
+STATISTICAL_BLOCKS = ("funding.", "innovation.", "benefit.", "talent.", "basics.named_")
 
 
 class ApplicationStore(Store):
@@ -139,8 +140,14 @@ class ApplicationHost(Host):
         """Before the confirmation: starred items lacking proof (refused with BOT_PROOFS_REQUIRED, else
         listed) and what 附件2 still has to be supplied with."""
         app = walker.store.app
+        refusal = review_service.submit_refusal(turn.ctx, app)
+        problems = [] if refusal else review_service.submit_problems(turn.ctx, app, walker.answers, walker.skipped)[0]
+        if refusal or problems:
+            return (refusal or "以下内容前后不一致，暂不能提交：\n" + "\n".join(problems),
+                    [("继续填写", act("continue"))]), ""
         draft = materials.draft(turn.session, turn.config, app)
-        supply = materials.notice(draft.to_supply(), draft.left_out)
+        supply = "\n".join(filter(None, (materials.notice(draft.to_supply(), draft.left_out),
+                                          statistics.differences_note(turn.session, app, walker.answers))))
         lacking = proofs.missing(turn.session, app)
         if not lacking:
             return None, supply
@@ -180,6 +187,10 @@ def say_submitted(turn, outcome):
 
 def start(turn, args):
     """申报: open the application's form (or bring it back), offering last year's answers to a new one."""
+    refusal = named_refusal(turn.config, studio_of(turn))      # named: the title is not given twice
+    if refusal:
+        turn.reply(refusal)
+        return
     app = current_application(turn, create=True)
     if app.status in (AppStatus.SUBMITTED, AppStatus.APPROVED, AppStatus.NAMED):
         turn.reply(f"{app.year} 年度申报已提交，当前：{status_text(turn.session, app)}。")
@@ -273,7 +284,8 @@ def export_command(turn, args):
 def package_command(turn, args):
     app = application_or_refuse(turn)
     documents.application_package(turn.ctx, app, recipients=[asker(turn)], dedupe_key=f"package:{turn.key}")
-    turn.reply(document_preparing("申报材料包（PDF 和电子版 ZIP）"))
+    differ = statistics.differences_note(turn.session, app, applications.load_answers(turn.session, app.id))
+    turn.reply(document_preparing("申报材料包（PDF 和电子版 ZIP）") + (f"\n{differ}" if differ else ""))
 
 
 def export_to_chat(turn, app, text="已生成申报审批表："):

@@ -101,6 +101,34 @@ def talent_list_years(year):
     return check
 
 
+def _talent_list_complete(values, skipped, final):
+    total, rows = values.get("talent.total"), values.get("talent.list") or []
+    if not final or blank(total) or "talent.list" in skipped or len(rows) >= int(total):
+        return None         # rows are added one by one: the count is checked at 提交
+    return (f"「培养人才明细」只列了 {len(rows)} 人，少于「培养人才总数」{total} 人（填表说明 6："
+            "培养人才需列表详细说明），请补全明细或核对总数。")
+
+
+def _filed_after_created(values, skipped, final):
+    filled, created = values.get("cover.filled_on"), values.get("basics.created_on")
+    if blank(filled) or blank(created) or str(filled) >= str(created):
+        return None
+    return f"「填报日期」{filled} 早于「创建日期」{created}，请核对其中一项。"
+
+
+def filed_in_cycle_years(year):
+    """While answering: the 填报日期 of a ``year`` application lies in ``year`` or the year before (its
+    cycle runs from the day after the previous deadline to the deadline). At 提交 the exact cycle is
+    checked with the configured deadline and today (handlers/application/schema.py ``figure_check``)."""
+    def check(values, skipped, final):
+        filled = values.get("cover.filled_on")
+        if final or blank(filled) or int(str(filled)[:4]) in (year - 1, year):
+            return None
+        return (f"「填报日期」{filled} 不在 {year} 年度申报期内（{year - 1}年截止之后至 {year} 年截止之前），"
+                "请核对填报日期或申报年度。")
+    return check
+
+
 def _applied_within_results(values, skipped, final):
     results, applied = values.get("innovation.results"), values.get("innovation.applied")
     if blank(results) or blank(applied) or int(applied) <= int(results):
@@ -117,10 +145,13 @@ RULES = (
     Rule(("talent.total", *(f"talent.grade{i}" for i in range(5))), _grades_within_total, "grades_within_total"),
     Rule(("talent.total", *(f"talent.honour{i}" for i in range(4))), _honours_within_total, "honours_within_total"),
     Rule(("talent.total", "talent.list"), _talent_list_within_total, "talent_list_within_total"),
+    Rule(("talent.total", "talent.list"), _talent_list_complete, "talent_list_complete"),
     Rule(("innovation.results", "innovation.applied"), _applied_within_results, "applied_within_results"),
+    Rule(("cover.filled_on", "basics.created_on"), _filed_after_created, "filed_after_created"),
 )
 
 
 def rules_for(year):
     """The rules of the ``year``'s form: RULES and those that read the year."""
-    return RULES + (Rule(("talent.list",), talent_list_years(year), "talent_list_years"),)
+    return RULES + (Rule(("talent.list",), talent_list_years(year), "talent_list_years"),
+                    Rule(("cover.filled_on",), filed_in_cycle_years(year), "filed_in_cycle_years"))

@@ -177,12 +177,14 @@ def cross_check(year, answers, skipped=()):
 
 
 def figure_check(year, answers, *, today, previous_deadline, skipped=()):
-    """``cross_check`` and what needs more than the answers (#25 item 4), as messages naming the two
+    """``cross_check`` and what needs more than the answers (#25 item 4), as messages naming the
     fields that disagree: the 填报日期 lies within the application's cycle (after ``previous_deadline``,
-    the last day of the year before's applications, and not after ``today``) and not before the
-    创建日期; the 培养人才明细 lists as many people as 培养人才总数. Pure: the caller passes the dates."""
+    the last day of the year before's applications, and not after ``today``). The other figure
+    rules (填报日期 after 创建日期, grades and honours within 培养人才总数, the 明细 against the total
+    and 近两年, 成果转化 within 创新成果) are the form's declared rules (handlers/application/rules.py),
+    checked at answer time too. Pure: the caller passes the dates."""
     problems = list(cross_check(year, answers, skipped))
-    filled, created = answers.get("cover.filled_on"), answers.get("basics.created_on")
+    filled = answers.get("cover.filled_on")
     if filled not in (None, ""):
         filled = str(filled)
         if filled <= previous_deadline.strftime("%Y%m%d"):
@@ -190,12 +192,6 @@ def figure_check(year, answers, *, today, previous_deadline, skipped=()):
                             "请核对填报日期或申报年度。")
         if filled > today.strftime("%Y%m%d"):
             problems.append(f"「填报日期」{filled} 晚于今天（{today:%Y%m%d}），请核对。")
-        if created not in (None, "") and filled < str(created):
-            problems.append(f"「填报日期」{filled} 早于「创建日期」{created}，请核对其中一项。")
-    total, rows = answers.get("talent.total"), answers.get("talent.list") or []
-    if total not in (None, "") and "talent.list" not in skipped and len(rows) < int(total):
-        problems.append(f"「培养人才明细」只列了 {len(rows)} 人，少于「培养人才总数」{total} 人（填表说明 6："
-                        "培养人才需列表详细说明），请补全明细或核对总数。")
     return problems
 
 

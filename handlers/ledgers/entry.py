@@ -5,7 +5,10 @@ Frames on the flow stack, none lost when another task comes in between:
 * ``form`` with the ``ledger`` host: a mini-form asking what a line did not say;
 * ``ledger``: an entry shown back, waiting for [确认] [修改] [取消] (typing 确认 / 确认保存 does what the
   button does); another line typed meanwhile waits on top of it, and when that one is saved this
-  one comes back (「继续刚才的立项登记：请确认保存」);
+  one comes back (「继续刚才的立项登记：请确认保存」). An expense whose 收款方 or 受益方 decides the funding
+  rule and is not said is asked first, with buttons ([供应商或其他第三方] [成员或其他个人] …, or 不清楚:
+  then it is held for the unit union); the answer is kept in the entry (``payee`` / ``beneficiary``)
+  and the expense judged again — refused, with the 意见's sentence, when the answer says so;
 * ``ledger_kind``: the kind asked after a bare 记成果; ``ledger_saved``: files sent within half an
   hour of saving attach to the entry just saved.
 
@@ -18,15 +21,15 @@ from bot import files
 from bot.actions import TEXT, encode
 from bot.conversation import words as W
 from bot.conversation.flow import Flow
-from bot.errors import UserError
+from bot.errors import InvalidInput, UserError
 from bot.forms.host import Host, StateStore
 from bot.forms.parsers import format_wan
 from handlers import form_flow as forms
-from handlers.ledgers import funding_review, quick, schema
+from handlers.ledgers import funding_review, funding_rule, quick, schema
 from handlers.ledgers.access import own_studio
 from handlers.ledgers.funding import over_balance_note
 from handlers.policy import Do
-from handlers.services import ledgers as ledger_service
+from handlers.services import budgets, ledgers as ledger_service
 from storage import ledgers
 
 CONFIRM, KIND, SAVED = "ledger", "ledger_kind", "ledger_saved"
@@ -89,6 +92,10 @@ class LedgerHost(Host):
 
     def submit(self, turn, walker):
         state = walker.host_state
+        if state["ledger"] == "funding" and question(walker.answers, ()) is not None:
+            walker.end()            # who is paid or for whom decides the rule: asked before saving
+            begin_confirm(turn, "funding", dict(walker.answers), ref=state.get("ref"), file_ids=state.get("files", []))
+            return
         outcome = ledger_service.record(turn.ctx, own_studio(turn).id, state["ledger"], walker.answers,
                                         file_ids=state.get("files", []), ref=state.get("ref"))
         walker.end()
@@ -124,9 +131,24 @@ def _noun(pending):
     return f"{schema.NOUN[pending['ledger']]}登记"
 
 
+# the funding rule's questions (funding_rule.ASK_PAYEE / ASK_BENEFICIARY): the data key and its answers
+ASKED = {funding_rule.ASK_PAYEE: ("payee", schema.PAYEES), funding_rule.ASK_BENEFICIARY: ("beneficiary", schema.BENEFICIARIES)}
+UNSURE = "unknown"
+UNSURE_WORDS = ("不清楚", "不知道", "不确定", "说不清")
+
+
+def question(data, unsure):
+    """The funding rule's verdict asking who is paid or for whom (``funding_rule.ASK``) about an expense,
+    or None: not an expense, the rule decides, or the leader said they do not know (``unsure``)."""
+    if data.get("direction") != "支出":
+        return None
+    verdict = funding_rule.verdict_of(data)
+    return verdict if verdict.kind == funding_rule.ASK and verdict.ask not in unsure else None
+
+
 class LedgerConfirm(Flow):
     name = CONFIRM
-    actions = {"confirm": (TEXT,), "edit": (TEXT,), "cancel": (TEXT,)}
+    actions = {"confirm": (TEXT,), "edit": (TEXT,), "cancel": (TEXT,), "who": (TEXT, TEXT, TEXT)}
 
     def frame_for(self, stack, action):
         return stack.find(CONFIRM, action.args[0])
@@ -141,6 +163,15 @@ class LedgerConfirm(Flow):
             ids = file_ids(turn, turn.incoming.attachments)
             pending["files"] = list(pending.get("files", [])) + ids
             turn.reply(f"已收到 {len(ids)} 个文件，确认后附在这条台账下。", confirm_buttons(frame.key))
+            return True
+        if pending.get("asking") and text and not text.startswith("修改"):
+            key = pending["asking"]
+            try:
+                value = UNSURE if text in UNSURE_WORDS else schema.parse_data(key, text)
+            except InvalidInput as exc:
+                turn.reply(f"{exc}也可以回复「不清楚」，交所在单位工会核实。")
+                return True
+            answer(turn, frame, key, value)
             return True
         if text == "修改" or text.startswith("修改 "):
             edit(turn, frame, text[2:].strip())
@@ -160,7 +191,13 @@ class LedgerConfirm(Flow):
         return True
 
     def on_action(self, turn, frame, action):
-        if action.verb == "confirm":
+        if action.verb == "who":
+            key, value = action.args[1], action.args[2]
+            names = dict(ASKED.values()).get(key)
+            if names is None or (value not in names and value != UNSURE):
+                raise UserError("这个按钮已失效，请重新发送这条台账。")
+            answer(turn, frame, key, value)
+        elif action.verb == "confirm":
             confirm(turn, frame)
         elif action.verb == "edit":
             edit(turn, frame)
@@ -191,10 +228,25 @@ def show(turn, frame, lead=""):
     verb = f"修改台账（编号 {ref}）为" if ref else f"记一条{schema.NOUN[ledger]}"
     lines = [f"{lead}{verb}：{schema.describe(ledger, data)}。"]
     note = schema.later_note(ledger, data)
+    if ledger == "funding" and data.get("direction") == "支出":
+        verdict = funding_rule.verdict_of(data)
+        if verdict.kind == funding_rule.REFUSED:
+            refuse(turn, frame, verdict)
+            return
+        asked = question(data, pending.get("unsure", []))
+        if asked is not None:
+            ask(turn, frame, lines[0], asked)
+            return
+    pending.pop("asking", None)
     if ledger == "funding":
         studio_id = own_studio(turn).id
         if data.get("direction") == "支出":
-            note = over_balance_note(turn.session, studio_id, data["amount"], ref) or note
+            if data.get("project"):
+                note = budgets.charge_problem(turn.session, studio_id, data, ref)
+                note = f"注意：{note}，不能计入专项科研经费" if note else \
+                    "这笔支出在立项的专项科研经费（本单位科研经费）中列支，不计入工作室经费余额"
+            else:
+                note = over_balance_note(turn.session, studio_id, data["amount"], ref) or note
             doubt = funding_review.doubt(data)
             if doubt:
                 lines.append(f"注意：{doubt}；确认后会记入台账并交所在单位工会核实。")
@@ -205,8 +257,37 @@ def show(turn, frame, lead=""):
     turn.reply("\n".join(lines), confirm_buttons(frame.key))
 
 
+def ask(turn, frame, line, verdict):
+    """Who is paid, or for whom: the expense is not saved until the leader says (or says 不清楚)."""
+    key, names = ASKED[verdict.ask]
+    frame.data["asking"] = key
+    buttons = [(label, encode(CONFIRM, "who", frame.key, key, value)) for value, label in names.items()]
+    buttons += [("不清楚，交单位工会核实", encode(CONFIRM, "who", frame.key, key, UNSURE)),
+                ("取消", encode(CONFIRM, "cancel", frame.key))]
+    turn.reply(f"{line}\n保存前请先说明{verdict.ask}：{verdict.reason}。\n{verdict.question}", buttons)
+
+
+def answer(turn, frame, key, value):
+    """The 收款方 / 受益方 said: kept in the entry and judged again (or, 不清楚, held for the unit union)."""
+    pending = frame.data
+    if value == UNSURE:
+        asked = next(name for name, (k, _) in ASKED.items() if k == key)
+        pending["unsure"] = sorted(set(pending.get("unsure", [])) | {asked})
+    else:
+        pending["data"] = dict(pending["data"], **{key: value})
+    show(turn, frame)
+
+
+def refuse(turn, frame, verdict):
+    turn.stack.end(frame)
+    turn.reply(f"{schema.FUNDING_RULE}\n{verdict.reason}\n这条支出没有保存。")
+
+
 def confirm(turn, frame):
     pending = frame.data
+    if question(pending["data"], pending.get("unsure", [])) is not None:
+        show(turn, frame)           # an old [确认保存] while the question is open: ask it first
+        return
     outcome = ledger_service.record(turn.ctx, own_studio(turn).id, pending["ledger"], pending["data"],
                                     file_ids=pending.get("files", []), ref=pending.get("ref"))
     turn.stack.end(frame)
@@ -226,10 +307,14 @@ def edit(turn, frame, label=""):
 
 
 def apply_labelled(ledger, data, text, today):
-    """``字段：值`` applied to an entry's data (parsed by that field); returns the new data."""
+    """``字段：值`` applied to an entry's data (parsed by that field, or a data key the ledger declares:
+    「立项：12」, 「收款方：供应商」); returns the new data."""
     match = re.match(r"^\s*([^:：]{1,24}?)\s*[:：]\s*(.+)$", text, re.S)
     form = schema.form_for(ledger, data.get(schema.kind_key(ledger)))
     items = form.lookup(match.group(1)) if match else []
+    key = schema.data_key(ledger, match.group(1)) if match and not items else None
+    if key and data.get(schema.kind_key(ledger)) == "支出":     # 「立项：12」「收款方：供应商」
+        return dict(data, **{key: schema.parse_data(key, match.group(2).strip())})
     if not items:
         names = "、".join(i.qualified for i in form.items)
         raise UserError(f"请用「字段：值」的写法，例如「日期：2024年3月15日」。可改的字段：{names}。")

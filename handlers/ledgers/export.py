@@ -71,6 +71,8 @@ def _rows(ledger, entries, files, opening=Decimal(0)):
             amount = Decimal(str(d.get("amount") or 0))
             if not ledgers.counted(d):
                 note = "待单位工会确认，确认前不计入余额"
+            elif not ledgers.on_balance(d):
+                note = f"列支立项（编号 {d.get('project')}）专项科研经费，由所在单位科研经费列支，不计入工作室余额"
             else:
                 if d.get("direction") == "收入":
                     income += amount

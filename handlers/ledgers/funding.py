@@ -10,7 +10,7 @@ def balance_before(session, studio_id, ref=None):
     balance = ledgers.balance(session, studio_id)
     if ref:
         entry = ledgers.get_entry(session, ref)
-        if entry is not None and entry.ledger == "funding" and ledgers.counted(entry.data):
+        if entry is not None and entry.ledger == "funding" and ledgers.on_balance(entry.data):
             balance -= ledgers.signed_amount(entry)
     return balance
 

@@ -15,8 +15,9 @@ from storage.statuses import Hold
 def doubt(data):
     """Why an expense would be held ("" when it is booked); raises the rule for a refused one.
 
-    An expense the rule would ask about (收款方 / 受益方, ``funding_rule.ASK``) is held for the unit union
-    while the conversation does not ask: the reason says what is not known."""
+    An expense the rule asks about (收款方 / 受益方, ``funding_rule.ASK``) is asked in the confirmation
+    (handlers/ledgers/entry.py); when the leader does not know, it is held for the unit union and the
+    reason says what is not known."""
     verdict = funding_rule.verdict_of(data)
     if verdict.kind == funding_rule.REFUSED:
         raise UserError(schema.FUNDING_RULE + "\n" + verdict.reason)
@@ -33,7 +34,7 @@ def check(data):
     return reason
 
 
-def _unit_unions(session, studio):
+def unit_unions(session, studio):
     return session.scalars(select(Person).join(PersonRole).where(
         PersonRole.role == "union", Person.unit_id == studio.unit_id, Person.studio_id.is_distinct_from(studio.id))
         .order_by(Person.id)).all() if studio.unit_id else []
@@ -41,7 +42,7 @@ def _unit_unions(session, studio):
 
 def hold_for_union(ctx, studio, entry, reason):
     """Tell the unit union about a held expense (service context ``ctx``); returns the people told."""
-    unions = _unit_unions(ctx.session, studio)
+    unions = unit_unions(ctx.session, studio)
     text = (f"【经费待确认】{studio.name}记了一笔支出（编号 {entry.id}）：{schema.describe('funding', entry.data)}。\n"
             f"{reason}。经费仅限用于设备购置、研究费用和成果推广，不得作为奖金津贴发放。\n"
             f"请核实后发送「经费确认 {entry.id}」，或「经费驳回 {entry.id} 理由」。")

@@ -89,13 +89,18 @@ def balance(turn, args):
     year = turn.clock.today().year
     rows = ledgers.entries(turn.session, studio.id, "funding", years=[year])
     income = sum((Decimal(e.data["amount"]) for e in rows if e.data.get("direction") == "收入"), Decimal(0))
-    spent = sum((Decimal(e.data["amount"]) for e in rows if funding_rule.counts_as_spent(e.data)), Decimal(0))
+    spent = sum((Decimal(e.data["amount"]) for e in rows
+                 if funding_rule.counts_as_spent(e.data) and ledgers.on_balance(e.data)), Decimal(0))
+    charged = sum((Decimal(e.data["amount"]) for e in rows
+                   if funding_rule.counts_as_spent(e.data) and not ledgers.on_balance(e.data)), Decimal(0))
     held = sum(not ledgers.counted(e.data) for e in rows)
     total = ledgers.balance(turn.session, studio.id)
     flag = "（支出已超过收入，请核对）" if total < 0 else ""
     turn.reply(f"{studio.name} 经费余额：{format_wan(total)} 万元{flag}\n"
                f"{year} 年收入 {format_wan(income)} 万元，支出 {format_wan(spent)} 万元"
                + (f"（另有 {held} 笔支出待单位工会确认，确认前不计入）" if held else "") + "。\n"
+               + (f"立项专项科研经费支出 {format_wan(charged)} 万元（由所在单位科研经费列支，不计入工作室余额）。\n"
+                  if charged else "") +
                "经费仅限用于设备购置、研究费用和成果推广。", [("经费台账", f"台账 经费 {studio.name}")])
 
 

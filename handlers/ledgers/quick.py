@@ -27,14 +27,17 @@ GRAMMAR = """台账快速记录（一行一条，词之间用空格分开）：
   例：成果 获奖 盾构纠偏辅助系统 省部级 中国施工企业管理协会 2024-09-01
   例：成果 立项 富水砂层始发风险控制 2025-02-01 目标2025-12-31 计划：年内完成样机
   例：成果 经济效益 管片拼装定位装置 2024年 创收10万元 节资20万元
-  类型：立项 / 创新成果 / 成果转化 / 实用新型专利 / 发明专利 / 获奖 / 经济效益
+  省市工会命名：省市命名 省级 四川省总工会 2023年4月28日 川工发〔2023〕12号
+  类型：立项 / 创新成果 / 成果转化 / 实用新型专利 / 发明专利 / 获奖 / 经济效益 / 命名
 · 成员 类型 姓名 [等级或荣誉] 日期
   例：成员 晋升 赵磊 高级技师 2023年6月1日
-  类型：加入 / 退出 / 晋升（双重职称、高级技师、技师、高级工、其他）/ 荣誉（全国劳模、省部级劳模、地市级劳模、企业劳模）
+  单位奖励骨干：骨干奖励 赵磊 年度创新标兵 2024年12月20日
+  类型：加入 / 退出 / 晋升（双重职称、高级技师、技师、高级工、其他）/ 荣誉（全国劳模、省部级劳模、地市级劳模、企业劳模）/ 奖励
 · 经费 收入 金额 来源单位 日期
   例：经费 收入 5万元 中交示范工程局 2024年1月5日
 · 经费 支出 金额 类别 用途 日期（类别：设备购置 / 研究费用 / 成果推广）
   例：经费 支出 2000元 设备购置 激光测距仪 2024-03-02
+  立项预算：预算 立项编号 金额；批准后支出加写 立项：编号
 也可以写「字段：值」，如 地点：工作室、专利号：ZL202410123456.7。
 逐项填写请发送：记活动 / 记成果 / 记成员 / 记经费。"""
 
@@ -80,9 +83,11 @@ _TEXT_SLOTS = {
     ("activity", None): ("topic", "place", "notes"),
     ("achievement", "立项"): ("title", "plan"),
     ("achievement", "获奖"): ("title", "issuer"),
+    ("achievement", "命名"): ("issuer", "document", "title"),
     ("achievement", None): ("title",),
     ("member", "加入"): ("name", "notes"),
     ("member", "退出"): ("name", "notes"),
+    ("member", "奖励"): ("name", "reward", "notes"),
     ("member", None): ("name",),
     ("funding", "收入"): ("unit",),
     ("funding", "支出"): ("purpose",),
@@ -179,6 +184,10 @@ def _take(ledger, kind, form, data, word, *, today=None, rule=True):
         item = form.lookup(labelled.group(1))[0]
         data[item.key] = _parse(item, labelled.group(2), data, rule)
         return True
+    if labelled and schema.data_key(ledger, labelled.group(1)) and kind == "支出":
+        key = schema.data_key(ledger, labelled.group(1))
+        data[key] = schema.parse_data(key, labelled.group(2))
+        return True
     if ledger == "member" and re.fullmatch(r"周[一二三四五六日天]", word):
         return False                # 周天 in a member line is a name (周 is a surname), not a Sunday
     target = ledger == "achievement" and kind == "立项" and word.startswith("目标")
@@ -225,6 +234,9 @@ def _take(ledger, kind, form, data, word, *, today=None, rule=True):
     if ledger == "achievement":
         if kind == "获奖" and word in _LEVELS and "level" not in data:
             data["level"] = _LEVELS[word]
+            return True
+        if kind == "命名" and "level" not in data and (word in schema.NAMING_LEVELS or word in schema.NAMING_LEVEL_WORDS):
+            data["level"] = schema.NAMING_LEVEL_WORDS.get(word, word)
             return True
         if kind in schema.PATENTS and _PATENT.match(p.to_halfwidth(word)):
             _set(data, "number", p.to_halfwidth(word).upper(), "专利号")

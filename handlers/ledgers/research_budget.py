@@ -4,7 +4,7 @@
 achievement ledger may carry ``budget`` (万元, as the ledger writes money) and ``budget_state``
 (handlers/ledgers/schema.py ``BUDGET_STATES``: pending → approved | rejected); an expense charged to it
 names the 立项's entry id as ``project``. These are pure functions over entries' data; asking for a
-budget and the unit's approval (chat, console) come with the conversation.
+budget, the unit's approval and checking a charge are the budget service's (handlers/services/budgets.py).
 """
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation

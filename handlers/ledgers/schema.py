@@ -24,21 +24,27 @@ NOUN = {"activity": "活动", "achievement": "创新成果", "member": "成员�
 
 KINDS = {
     "activity": ("学习研讨", "技能培训", "技术交流", "师带徒", "成果展示", "其他"),
-    "achievement": ("立项", "创新成果", "成果转化", "实用新型专利", "发明专利", "获奖", "经济效益"),
-    "member": ("加入", "退出", "晋升", "荣誉"),
+    "achievement": ("立项", "创新成果", "成果转化", "实用新型专利", "发明专利", "获奖", "经济效益", "命名"),
+    "member": ("加入", "退出", "晋升", "荣誉", "奖励"),
     "funding": ("收入", "支出"),
 }
 AWARD_LEVELS = ("国际", "国家", "省部", "地市")
+# 争取省市工会命名: a naming of the studio by a trade union above the group (全国总工会、省总工会、市总工会);
+# the latest one fills the form's 命名单位 / 命名日期 (handlers/ledgers/statistics.py)
+NAMING_LEVELS = ("全国", "省级", "市级")
+NAMING_LEVEL_WORDS = {"全国级": "全国", "国家级": "全国", "全总": "全国", "省部级": "省级", "省": "省级", "省总": "省级",
+                      "地市级": "市级", "地市": "市级", "市": "市级", "市总": "市级"}
 CATEGORIES = ("设备购置", "研究费用", "成果推广")
 PATENTS = ("实用新型专利", "发明专利")
 
 # Short words people type for a kind; parse_choice handles unambiguous parts of names too.
 KIND_ALIASES = {
     "achievement": {"成果": "创新成果", "转化": "成果转化", "实用新型": "实用新型专利", "发明": "发明专利",
-                    "奖项": "获奖", "效益": "经济效益", "课题": "立项", "项目": "立项"},
+                    "奖项": "获奖", "效益": "经济效益", "课题": "立项", "项目": "立项", "省市命名": "命名",
+                    "工会命名": "命名"},
     "activity": {"培训": "技能培训", "学习": "学习研讨", "研讨": "学习研讨", "交流": "技术交流",
                  "展示": "成果展示", "带徒": "师带徒"},
-    "member": {"入职": "加入", "离开": "退出", "升级": "晋升", "获奖": "荣誉"},
+    "member": {"入职": "加入", "离开": "退出", "升级": "晋升", "获奖": "荣誉", "表彰": "奖励", "嘉奖": "奖励"},
     "funding": {"进账": "收入", "拨款": "收入", "入": "收入", "出": "支出", "花费": "支出"},
 }
 
@@ -55,10 +61,40 @@ BUDGET_STATES = {"pending": "待审批", "approved": "已审批", "rejected": "�
 RECOGNITION_LEVELS = ("国家", "省部", "行业")       # 省级或行业（系统）以上相关技术认定部门
 DATA_KEYS = {"funding": ("payee", "beneficiary", "project"), "achievement": ("budget", "budget_state",
                                                                              "recognition", "recognised_by")}
+# Those data keys a leader may state in a line or on the confirmation (「立项：12」「收款方：供应商」)
+DATA_LABELS = {"funding": {"立项": "project", "立项编号": "project", "专项": "project", "专项科研经费": "project",
+                           "收款方": "payee", "受益方": "beneficiary"}}
+PAYEE_WORDS = {"供应商": "supplier", "第三方": "supplier", "外单位": "supplier", "厂家": "supplier",
+               "成员": "person", "个人": "person", "职工": "person", "员工": "person",
+               "其他部门": "other_unit", "其他单位": "other_unit", "部门": "other_unit", "单位": "other_unit"}
+BENEFICIARY_WORDS = {"本工作室": "studio", "工作室": "studio", "其他部门": "other_unit", "其他单位": "other_unit",
+                     "部门": "other_unit", "单位": "other_unit", "个人": "person", "成员": "person"}
 
 FUNDING_RULE = ("不能记录：工作室经费仅限用于与工作有关的设备购置、研究费用和成果推广，"
                 "不得作为奖金津贴发放，不得用于创新工作室以外支出。")
 FORBIDDEN = funding_rule.PEOPLE_PAYMENTS + funding_rule.OUTSIDE     # the refusal words: handlers/ledgers/funding_rule.py
+
+
+def data_key(ledger, label):
+    """The data key a label names beyond the mini-form's questions (「立项」 → project), or None."""
+    return DATA_LABELS.get(ledger, {}).get((label or "").strip())
+
+
+def parse_data(key, text):
+    """A data key's value from what was typed: a 立项's entry id, a payee or a beneficiary kind."""
+    text = re.sub(r"\s+", "", p.to_halfwidth(text or "")).strip("。")
+    if key == "project":
+        number = re.fullmatch(r"(?:编号)?(\d{1,9})", text)
+        if not number:
+            raise InvalidInput("请写立项的台账编号，例如「立项：12」（发送「台账 成果」可以查看编号）。")
+        return int(number.group(1))
+    names, words = (PAYEES, PAYEE_WORDS) if key == "payee" else (BENEFICIARIES, BENEFICIARY_WORDS)
+    found = next((k for k, label in names.items() if text == label), None) or words.get(text)
+    if found is None and text.isdigit() and 1 <= int(text) <= len(names):
+        found = list(names)[int(text) - 1]
+    if found is None:
+        raise InvalidInput("可选：" + " ".join(f"{n}. {label}" for n, label in enumerate(names.values(), 1)) + "。")
+    return found
 
 
 def kind_key(ledger):
@@ -179,7 +215,22 @@ _DATE_HELP = {"立项": "立项日期", "创新成果": "成果完成日期", "�
               "实用新型专利": "授权日期", "发明专利": "授权日期", "获奖": "获奖日期"}
 
 
+def _naming_fields(block):
+    return [
+        Field("level", "级别", "choice", help="全国、省级还是市级工会的命名", options=NAMING_LEVELS,
+              synonyms=NAMING_LEVEL_WORDS, block=block, aliases=("命名级别",)),
+        Field("issuer", "命名单位", help="命名的工会全称", example="四川省总工会", block=block, opts={"max_len": 100}),
+        _date("命名日期", block, label="命名日期"),
+        Field("document", "文号", help="命名文件的文号或名称", example="川工发〔2023〕12号", block=block,
+              aliases=("命名文件",), opts={"max_len": 100}),
+        Field("title", "称号", help="所获称号全称；没有可说「跳过」", example="四川省劳模和工匠人才创新工作室",
+              block=block, optional=True, aliases=("命名称号",), opts={"max_len": 200}),
+    ]
+
+
 def _achievement_fields(kind, block):
+    if kind == "命名":
+        return _naming_fields(block)
     fields = [Field("title", "名称", help=_TITLE_HELP.get(kind, "名称"), example="一种盾构管片拼装定位装置",
                     block=block, aliases=("成果名称", "标题", "项目名称"), opts={"max_len": 200})]
     if kind == "经济效益":
@@ -214,8 +265,14 @@ def _member_fields(kind, block):
     elif kind == "荣誉":
         fields.append(Field("level", "荣誉", "choice", help="获得的荣誉称号", options=HONOURS,
                             block=block, aliases=("荣誉称号",)))
+    elif kind == "奖励":
+        fields.append(Field("reward", "奖励内容", help="所在单位给予骨干的奖励（表彰称号、证书或奖励名称）",
+                            example="2024年度技术创新标兵", block=block, aliases=("奖励",), opts={"max_len": 200}))
     fields.append(_date({"晋升": "晋升日期", "荣誉": "获得荣誉的日期", "加入": "加入日期",
-                         "退出": "退出日期"}.get(kind, "日期"), block))
+                         "退出": "退出日期", "奖励": "奖励日期"}.get(kind, "日期"), block))
+    if kind == "奖励":
+        fields.append(Field("notes", "备注", help="奖励单位、文件或依据（四-三：按贡献给予奖励）；没有可说「跳过」",
+                            block=block, optional=True, opts={"max_len": 200}))
     if kind in ("加入", "退出"):
         fields.append(Field("notes", "备注", help="岗位或原因等说明；没有可说「跳过」", block=block,
                             optional=True, opts={"max_len": 200}))
@@ -318,6 +375,9 @@ def describe(ledger, data):
         return _with_optional(head, d, (("hours", "{} 小时"), ("place", "地点 {}"), ("notes", "备注 {}")))
     if ledger == "achievement":
         kind = d.get("kind")
+        if kind == "命名":
+            return _with_optional(f"{d.get('level')}工会命名，命名单位 {d.get('issuer')}，日期 {d.get('date')}，"
+                                  f"文件 {d.get('document')}", d, (("title", "称号「{}」"),))
         if kind == "经济效益":
             return (f"经济效益「{d.get('title')}」，{d.get('year')} 年度，创收 {wan_text(d.get('income', 0))} 万元，"
                     f"节资 {wan_text(d.get('savings', 0))} 万元")
@@ -334,6 +394,7 @@ def describe(ledger, data):
     return (f"支出 {wan_text(d.get('amount'))} 万元，{d.get('category')}：{d.get('purpose')}，日期 {d.get('date')}"
             + (f"，收款方：{PAYEES[d['payee']]}" if d.get("payee") in PAYEES else "")
             + (f"，受益方：{BENEFICIARIES[d['beneficiary']]}" if d.get("beneficiary") in BENEFICIARIES else "")
+            + (f"，列支立项（编号 {d['project']}）的专项科研经费" if d.get("project") else "")
             + ("（超出当时余额）" if d.get("over_balance") else "")
             + (f"（{HOLD_LABELS[d['hold']]}）" if d.get("hold") in HOLD_LABELS else ""))
 
@@ -349,6 +410,8 @@ def member_detail(data):
         return f"晋升为{data.get('grade')}"
     if kind == "荣誉":
         return f"获{data.get('level')}"
+    if kind == "奖励":
+        return f"获所在单位奖励：{data.get('reward')}"
     return f"{kind}工作室"
 
 

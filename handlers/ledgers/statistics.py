@@ -96,11 +96,21 @@ def _talent(entries, years):
     return result
 
 
+def _naming(entries):
+    """命名单位 / 命名日期 from the latest 省市工会 naming recorded (争取省市工会命名), none when there is none."""
+    named = [e for e in entries if e.data.get("kind") == "命名" and e.data.get("issuer")]
+    if not named:
+        return {}
+    latest = max(named, key=lambda e: (e.entry_date, e.id))
+    return {"basics.named_by": latest.data["issuer"], "basics.named_on": latest.data.get("date")}
+
+
 def compute(session, studio_id, year):
     """{application field key: value} from the ledgers for the two years before ``year``.
 
     A block is present only when the studio keeps the ledger it comes from (funding ledger;
     achievement ledger; 经济效益 entries; member ledger), so an unused ledger never offers zeros.
+    命名单位 / 命名日期 come from the latest 省市工会 naming recorded in the achievement ledger.
     """
     years = (year - 2, year - 1)
     result = {}
@@ -111,6 +121,7 @@ def compute(session, studio_id, year):
     if achievements:
         result.update(_innovation(achievements, years))
         result.update(_benefit(achievements, years))
+        result.update(_naming(achievements))
     members = ledgers.entries(session, studio_id, "member")
     if members:
         result.update(_talent(members, years))
@@ -236,6 +247,16 @@ def ledger_differences(session, app, answers):
     if not ledgers.any_entry(session, app.studio_id):
         return []
     return differences(app.year, answers, compute(session, app.studio_id, app.year))
+
+
+def differences_note(session, app, answers):
+    """What 提交 and 导出材料包 tell the leader where the form and the ledgers disagree ("" when they
+    agree or the studio keeps no ledgers): each figure, and which one the documents carry."""
+    found = ledger_differences(session, app, answers)
+    if not found:
+        return ""
+    return ("注意：以下数字申报表与台账统计不一致（如以台账为准，请先修改申报表）：\n"
+            + "\n".join(f"· {d.line()}" for d in found))
 
 
 def offer(turn, walker, item):

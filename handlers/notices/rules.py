@@ -17,6 +17,7 @@ from handlers.application.schema import application_form
 from handlers.ledgers import statistics
 from handlers.notices import rectify, spotcheck
 from handlers.notices.notice import Notice, named_studios, timely, to_groups, unit_unions
+from handlers.review import deadline
 from handlers.review.prompts import chase_overdue
 from handlers.review.steps import pending_steps, reviewers_for, steps_of
 from storage.applications import load_answers
@@ -63,7 +64,8 @@ def decide_deadline(bot, session, now, forced=False):
     submitted = sum(a.status in SUBMITTED for a in apps)
     unfinished = [a for a in apps if a.status in UNFINISHED]
     ends = cycle.chinese_date(cal.deadline)
-    package = package_line(config, ends)
+    aim = deadline.aim_text(config, year)
+    package = package_line(config, ends) + aim
     # "还有 N 天" holds for the day it was decided on; after the deadline the notice is pointless
     bound = timely(now, bot.clock.wall_utcnow(), datetime.combine(today + timedelta(days=1), time(0), now.tzinfo),
                    datetime.combine(cal.deadline + timedelta(days=1), time(0), now.tzinfo))
@@ -80,7 +82,8 @@ def decide_deadline(bot, session, now, forced=False):
         msg = Outgoing(text=f"{leader.name}您好，" + "\n".join(lines) + f"\n{ends}截止，还有 {left} 天。{package}",
                        buttons=[Button("继续填写", "申报")], timely=bound)
         notices.append(Notice("deadline", f"deadline:{year}:{occasion}:{leader.id}", msg, person=leader))
-    notices += _unit_countdown(session, year, apps, unfinished, f"deadline:{year}:{occasion}", ends, left, bound)
+    notices += _unit_countdown(session, year, apps, unfinished, f"deadline:{year}:{occasion}", ends, left, bound,
+                               aim)
     return notices
 
 
@@ -90,7 +93,7 @@ def package_line(config, ends):
             f"{ends}前报送{config.union_name}办公室。")
 
 
-def _unit_countdown(session, year, apps, unfinished, key, ends, left, bound=None):
+def _unit_countdown(session, year, apps, unfinished, key, ends, left, bound=None, aim=""):
     """The countdown for unit reviewers: the applications waiting on them, and the unit's drafts."""
     todo = {}
     for app in apps:
@@ -111,7 +114,7 @@ def _unit_countdown(session, year, apps, unfinished, key, ends, left, bound=None
                       for i, (step, app) in enumerate(waiting, 1)]
         if drafts:
             lines.append(f"本单位还有 {len(drafts)} 家在填写中：" + "、".join(a.studio.name for a in drafts[:MAX_MISSING_NAMES]))
-        lines.append("请在截止前审批并督促领衔人提交。")
+        lines.append("请在截止前审批并督促领衔人提交。" + aim)
         buttons = [Button("去审批", "审批")] if waiting else []
         notices.append(Notice("deadline", f"{key}:unit:{person.id}",
                               Outgoing(text="\n".join(lines), buttons=buttons, timely=bound), person=person))
@@ -150,8 +153,9 @@ def decide_review(bot, session, now, forced=False):
         for i, (step, app) in enumerate(items, 1):
             since = bot.clock.local(step.pending_since).date() if step.pending_since else today
             unit = app.studio.unit.name if app.studio.unit else ""
+            late = deadline.overdue_text(session, bot.config, app, now)
             lines.append(f"{i}. {app.studio.name}（{unit}）— {ROLES.get(step.role, step.role)}审批，"
-                         f"已等待 {workdays_between(since, today)} 个工作日")
+                         f"已等待 {workdays_between(since, today)} 个工作日" + (f"，⚠ {late}" if late else ""))
         lines.append("发送「审批」逐一处理。")
         msg = Outgoing(text="\n".join(lines), buttons=[Button("去审批", "审批")])
         notices.append(Notice("review", f"review:{occasion}:{person.id}", msg, person=person))

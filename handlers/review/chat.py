@@ -16,9 +16,10 @@ from bot.forms.parsers import parse_date
 from bot.router import START
 from handlers import policy, studios
 from handlers.application import document_tasks, proofs, seven_record
-from handlers.application.current import NO_APPLICATION, application_year, current_application
+from handlers.application.current import NO_APPLICATION, application_year, current_application, missed_application
 from handlers.application.schema import application_form
 from handlers.policy import Do, Forbidden
+from handlers.review import deadline
 from handlers.review.prompts import prompt_message
 from handlers.review.steps import NO_REVIEWER_NOTE, STEP_NAMES, names_left, pending_steps, status_text, steps_of
 from handlers.services import documents, naming as naming_service, review as review_service
@@ -111,7 +112,8 @@ def on_review_button(turn, action):
         return show_document(turn, action.args[0])
     if verb == "proofs":
         return show_proofs(turn, action.args[0])
-    step, app = review_service.step_to_decide(turn.ctx, action.args[0], action.args[1])
+    step, app = review_service.step_to_decide(turn.ctx, action.args[0], action.args[1],
+                                              verb if verb in review_service.DECISIONS else None)
     if verb == "to":
         outcome = review_service.transfer(turn.ctx, step.id, step.version, action.args[2])
         turn.reply(f"已转交给 {outcome['to'].name}。")
@@ -194,16 +196,26 @@ def progress(turn, args):
     others = turn.stack.describe() if turn.stack else []
     tail = ("\n未完成的事项：" + "；".join(others) + "。") if others else ""
     if app is None:
+        missed = missed_application(turn)
+        late = deadline.overdue_text(turn.session, turn.config, missed, turn.clock.now()) if missed else ""
+        if late:
+            turn.reply(f"{missed.year} 年度申报表没有在截止前提交，⚠ {late}，现在不能再提交；如有特殊情况，"
+                       f"请所在单位工会联系集团工会准予延期。\n{NO_APPLICATION}{tail}")
+            return
         turn.reply(NO_APPLICATION + tail)
         return
     if app.status in (AppStatus.DRAFT, AppStatus.WITHDRAWN):
         form = application_form(app.year)
         answers = applications.load_answers(turn.session, app.id)
         missing = form.missing(answers, set((app.flags or {}).get("skipped", [])))
-        turn.reply(f"{app.year} 年度申报表填写中：已填 {len(form.asked) - len(missing)}/{len(form.asked)} 项。{tail}",
-                   [("继续填写", "申报")])
+        late = deadline.overdue_text(turn.session, turn.config, app, turn.clock.now())
+        turn.reply(f"{app.year} 年度申报表填写中：已填 {len(form.asked) - len(missing)}/{len(form.asked)} 项。"
+                   + (f"\n⚠ {late}" if late else "") + tail, [("继续填写", "申报")])
         return
     lines = [f"{app.studio.name} {app.year} 年度申报：{status_text(turn.session, app)}"]
+    late = deadline.overdue_text(turn.session, turn.config, app, turn.clock.now())
+    if late:
+        lines.append(f"⚠ {late}")
     marks = {"waiting": "○", "pending": "…", "approved": "✓", "returned": "↩", "rejected": "✗"}
     for step in steps_of(turn.session, app):
         who = turn.session.get(Person, step.decided_by).name if step.decided_by else ""

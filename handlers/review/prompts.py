@@ -7,8 +7,9 @@ from bot.message import Button, Outgoing
 from bot.workdays import workdays_between
 from handlers.application import document_tasks, proofs, seven, seven_record
 from handlers.application.schema import application_form
+from handlers.review import deadline
 from handlers.review.steps import STEP_NAMES, log_system, pending_steps, reviewers_for, role_holders
-from storage import applications, tasks as task_rows
+from storage import applications, clock, tasks as task_rows
 from storage.models import ROLES, Application, Person, ReviewStep
 from storage.outbox import push_to_person
 
@@ -21,7 +22,9 @@ def summary_text(session, app, config):
     high = sum(int(values.get(k) or 0) for k in ("innovation.award_provincial", "innovation.award_national",
                                                   "innovation.award_intl"))
     benefit = sum(float(values.get(f"benefit.{y}.total") or 0) for y in ("y1", "y2"))
-    return (f"领衔人：{values.get('leader.name', '')} · 成员 {values.get('basics.members', '?')} 人 · "
+    late = deadline.overdue_text(session, config, app, clock.of(session).now())
+    return ((f"⚠ {late}\n" if late else "")
+            + f"领衔人：{values.get('leader.name', '')} · 成员 {values.get('basics.members', '?')} 人 · "
             f"场所 {values.get('basics.area', '?')}㎡ · {seven.summary(haves)}"
             + f"\n近两年：专利 {patents} 项（发明 {values.get('innovation.invention', 0)}），"
               f"省部级及以上奖 {high} 项，经济效益 {benefit:g} 万元"
@@ -32,6 +35,9 @@ def prompt_message(session, app, step, config):
     title = f"【待审批】{app.studio.name} {app.year} 年申报（第 {step.step} 步：{STEP_NAMES[step.role]}）"
     ref = (step.id, step.version)
     text = f"{title}\n{summary_text(session, app, config)}\n{proofs.summary_line(session, app)}"
+    wait = deadline.final_opinion_refusal(config, app, step, "approve", clock.of(session).today())
+    if wait:
+        text += f"\n注意：{wait}"
     return Outgoing(text=text, title=title, buttons=[
         Button("同意", encode("review", "approve", *ref)), Button("退回修改", encode("review", "return", *ref)),
         Button("不同意", encode("review", "reject", *ref)), Button("查看申报表", encode("review", "doc", app.id)),
@@ -121,8 +127,9 @@ def chase_overdue(bot, session, today=None):
             people = [p for p in role_holders(session, step.role, app.studio.unit_id) if p.studio_id != app.studio_id]
         else:
             people = role_holders(session, "group")
+        overdue = deadline.overdue_text(session, bot.config, app, bot.clock.now())
         text = (f"【催办】{app.studio.name} {app.year} 年申报在第 {step.step} 步 {STEP_NAMES[step.role]}"
-                f"已等待 {late} 个工作日，请尽快处理。")
+                f"已等待 {late} 个工作日，请尽快处理。" + (f"\n⚠ {overdue}" if overdue else ""))
         message = Outgoing(text=text, buttons=prompt_message(session, app, step, bot.config).buttons)
         for person in people:
             written += push_to_person(session, person, message,

@@ -2,7 +2,8 @@
 
 Leaders and members write their own studio's ledgers. An expense is judged by the funding rule
 when it is recorded (handlers/ledgers/funding_review.py): refused (nothing is stored), held for
-the unit union (stored, counted nowhere until confirmed) or booked. Every change is audited by
+the unit union (stored, counted nowhere until confirmed) or booked; one charged to a 立项's
+专项科研经费 must fit what is left of its approved budget (handlers/services/budgets.py). Every change is audited by
 the ledger store (``ledger.create`` / ``ledger.update`` / ``ledger.delete``).
 """
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from handlers import policy
 from handlers.ledgers import funding_review, schema
 from handlers.ledgers.funding import over_balance
 from handlers.policy import Do, Forbidden
+from handlers.services import budgets
 from handlers.services.context import Outcome
 from storage import ledgers
 from storage.models import LedgerEntry, Person, Studio
@@ -50,9 +52,14 @@ def record(ctx, studio_id, ledger, answers, *, file_ids=(), ref=None):
     if missing:
         raise UserError(f"这条台账还缺少：{'、'.join(missing)}，暂不能保存。")
     hold = ""
+    if ledger == "funding" and data.get("direction") != "支出":
+        data.pop("project", None)                   # only an expense is charged to a 立项's budget
     if ledger == "funding" and data.get("direction") == "支出":
         hold = funding_review.check(data)            # refuses a payment to people; holds a doubtful use
-        if over_balance(session, studio.id, data["amount"], ref):
+        problem = budgets.charge_problem(session, studio.id, data, ref)
+        if problem:
+            raise UserError(f"不能计入专项科研经费：{problem}。")
+        if not data.get("project") and over_balance(session, studio.id, data["amount"], ref):
             data["over_balance"] = True
     on_date = schema.entry_date(ledger, data)
     if ref:

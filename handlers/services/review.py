@@ -12,9 +12,12 @@ from bot.actions import encode
 from bot.errors import UserError
 from bot.message import Button, Outgoing
 from handlers import policy
+from bot import cycle
 from handlers.application import proofs
-from handlers.application.schema import application_form, cross_check
+from handlers.application.current import named_refusal
+from handlers.application.schema import application_form, figure_check
 from handlers.policy import Do, Forbidden
+from handlers.review import deadline
 from handlers.review.prompts import prompt_message, prompt_reviewers, tell_applicant
 from handlers.review.steps import (STATUS, STEP_NAMES, STEPS, make_pending, rejected_text, reviewers_for, role_holders,
                                    steps_of)
@@ -42,10 +45,21 @@ def _own_application(ctx, app):
 
 # -- submission -------------------------------------------------------------------------------
 
+def submit_refusal(ctx, app):
+    """What stops a 提交 of ``app`` now whatever its answers (a message), or None: a studio already
+    named is not named again; after the deadline a first submission needs a late window."""
+    refusal = named_refusal(ctx.config, app.studio) if app.status != AppStatus.NAMED else None
+    if refusal:
+        return refusal
+    resuming = any(s.status == StepStatus.RETURNED for s in steps_of(ctx.session, app))
+    return deadline.submission_refusal(ctx.config, app, ctx.clock.now(), resuming=resuming)
+
+
 def submit_problems(ctx, app, answers, skipped):
-    """What stops 提交 now: contradictions, then (with BOT_PROOFS_REQUIRED) starred items without proof.
-    Returns (problems, lacking proofs)."""
-    problems = cross_check(app.year, answers, skipped)
+    """What stops 提交 in the answers: contradictions and figures that disagree (the 填报日期 within the
+    cycle), then (with BOT_PROOFS_REQUIRED) starred items without proof. Returns (problems, lacking proofs)."""
+    previous = cycle.calendar(ctx.config, app.year - 1).deadline
+    problems = figure_check(app.year, answers, today=ctx.clock.today(), previous_deadline=previous, skipped=skipped)
     lacking = proofs.missing(ctx.session, app)
     return problems, lacking
 
@@ -54,13 +68,18 @@ def submit(ctx, app):
     """The applicant confirmed 提交: start the chain, or resume it at the step that returned it.
 
     The steps are created once and never deleted (撤回 and 重新开放 set them back to waiting), so
-    every round's step versions are new and each round's prompt reaches its reviewer."""
+    every round's step versions are new and each round's prompt reaches its reviewer. After the
+    deadline a first submission is refused unless the group union granted a late window; a
+    resubmission after a 退回 never is."""
     _own_application(ctx, app)
     session = ctx.session
     if app.status == AppStatus.REJECTED:
         raise UserError(rejected_text(session, app))
     if app.status not in EDITABLE:
         raise UserError(f"{app.year} 年度申报已提交，当前：{STATUS.get(app.status, app.status)}。")
+    refusal = submit_refusal(ctx, app)
+    if refusal:
+        raise UserError(refusal)
     answers = applications.load_answers(session, app.id)
     skipped = set((app.flags or {}).get("skipped", []))
     problems, lacking = submit_problems(ctx, app, answers, skipped)
@@ -80,13 +99,14 @@ def submit(ctx, app):
     action = "resubmit" if current is not None and current.status == StepStatus.RETURNED else "submit"
     current = current or steps[0]
     before = app.status
+    late = deadline.overdue_text(session, ctx.config, app, ctx.clock.now())
     app.status = AppStatus.SUBMITTED
     app.submitted_at = ctx.clock.utcnow()
     applications.set_flag(app, "revise", [])
     make_pending(session, current, ctx.clock.utcnow())
-    _audit(ctx, app, action, current, before={"status": before}, after={"status": app.status})
+    _audit(ctx, app, action, current, detail=late, before={"status": before}, after={"status": app.status})
     reviewers = prompt_reviewers(session, app, current)
-    return Outcome(action, {"app": app, "step": current, "reviewers": reviewers})
+    return Outcome(action, {"app": app, "step": current, "reviewers": reviewers, "late": late})
 
 
 def withdraw(ctx, app):
@@ -97,6 +117,9 @@ def withdraw(ctx, app):
     steps = steps_of(ctx.session, app)
     if any(s.decided_at for s in steps):
         raise UserError("审批已经开始，不能撤回。如需修改，请联系审批人退回。")
+    if deadline.submission_refusal(ctx.config, app, ctx.clock.now(), resuming=False):
+        raise UserError(f"{app.year} 年度申报已过截止时间，撤回后不能再次提交，所以现在不能撤回。"
+                        "如需修改，请联系审批人「退回修改」（退回后重新提交不受截止时间限制）。")
     reset_steps(steps)
     app.status = AppStatus.WITHDRAWN
     _audit(ctx, app, "withdraw", before={"status": AppStatus.SUBMITTED}, after={"status": app.status})
@@ -113,8 +136,9 @@ def reset_steps(steps):
 
 # -- decisions ------------------------------------------------------------------------------------
 
-def step_to_decide(ctx, step_id, version):
-    """The step a decision names, checked: still pending, this version, and the actor may decide it."""
+def step_to_decide(ctx, step_id, version, decision=None):
+    """The step a decision names, checked: still pending, this version, and the actor may decide it;
+    with ``decision``, also that the calendar allows it (the group step's 同意 waits for 考核验收)."""
     policy.require(ctx.actor, Do.REVIEW, "审批")
     step = ctx.session.get(ReviewStep, step_id)
     if step is None:
@@ -129,6 +153,9 @@ def step_to_decide(ctx, step_id, version):
         if ctx.actor.studio_id is not None and ctx.actor.studio_id == app.studio_id:
             raise Forbidden("不能审批本工作室的申报。")
         raise Forbidden(f"您不是这一步（{STEP_NAMES[step.role]}）的审批人，无权操作。")
+    refusal = deadline.final_opinion_refusal(ctx.config, app, step, decision, ctx.clock.today()) if decision else None
+    if refusal:
+        raise UserError(refusal)
     return step, app
 
 
@@ -158,7 +185,7 @@ def decide(ctx, step_id, version, decision, opinion, fields=None):
     / 不同意 of one step at one version."""
     if decision not in DECISIONS:
         raise UserError("没有这种审批结果。")
-    step, app = step_to_decide(ctx, step_id, version)
+    step, app = step_to_decide(ctx, step_id, version, decision)
     session = ctx.session
     opinion = (opinion or "").strip()
     revise = []
@@ -267,6 +294,7 @@ def reopen(ctx, app, reason):
     steps = steps_of(ctx.session, app)
     reset_steps(steps)
     app.status = AppStatus.DRAFT
+    applications.set_flag(app, deadline.REOPENED_FLAG, ctx.clock.today().strftime("%Y%m%d"))
     _audit(ctx, app, "reopen", detail=reason, before={"status": AppStatus.REJECTED}, after={"status": app.status})
     first = STEP_NAMES[STEPS[0][1]]
     tell_applicant(ctx.session, app, f"集团工会联合会已重新开放您的 {app.year} 年度申报（理由：{reason}）。"
