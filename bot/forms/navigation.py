@@ -156,7 +156,8 @@ class NavigationMixin:
             text = f"{item.qualified}还没有填写。{item.question()}"
             self.turn.reply(*self._with_offer(item, text, self._field_buttons(item)))
         else:
-            self.turn.reply(f"{item.qualified}当前为 {item.display(current)}。请输入新的值：",
+            proof = "\n此项带 *：证明材料可以直接发送照片或文件；内容不改请说「继续」。" if item.proof else ""
+            self.turn.reply(f"{item.qualified}当前为 {item.display(current)}。请输入新的值：{proof}",
                             self._field_buttons(item))
 
     def _reask(self, prefix=""):
