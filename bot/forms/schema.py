@@ -29,6 +29,8 @@ class Field:
     compute: object = None      # fn(answers) -> value for computed fields (not asked)
     opts: dict = dc_field(default_factory=dict)   # parser options (minimum, min_age, …)
     yearly: bool = False        # bound to the year applied for: never carried over from an earlier year
+    depends: str = ""           # an optional field that means nothing without this one (命名日期 → 命名单位):
+                                # skipped with it
 
     @property
     def computed(self):
@@ -64,6 +66,10 @@ class Field:
         """The value ``text`` gives this field; ``today`` (the decision clock's date) for relative
         dates and the not-in-the-future checks."""
         return kinds.parse(self, text, answers or {}, today=today)
+
+    def read(self, text, answers=None, today=None):
+        """``parse`` as a ``parsers.Reading``: the value, whether it was an estimate, how it was read."""
+        return kinds.read(self, text, answers or {}, today=today)
 
     def display(self, value):
         return kinds.display(self, value)
@@ -131,9 +137,10 @@ class Group:
 class Form:
     """An ordered list of Fields and Groups, checked for duplicate keys and ambiguous labels."""
 
-    def __init__(self, name, title, items, rules=()):
+    def __init__(self, name, title, items, rules=(), notes=None):
         self.name, self.title, self.items = name, title, list(items)
         self.rules = tuple(rules)
+        self.notes = dict(notes or {})      # a block's name (without its year) -> what to fill in there
         self._asked = self._numbers = None
         self.by_key = {}
         self.by_label = {}
@@ -157,6 +164,10 @@ class Form:
                 for sub in item.fields:
                     if sub.kind not in kinds.KINDS:
                         raise ValueError(f"form {name}: unknown kind {sub.kind!r} in {item.key}")
+        for item in self.items:
+            if getattr(item, "depends", "") and not (item.optional and item.depends in self.by_key):
+                raise ValueError(f"form {name}: {item.key} depends on {item.depends!r} but is not optional "
+                                 "or names no field")
         for rule in self.rules:
             unknown = [k for k in rule.keys if k not in self.by_key]
             if unknown:
@@ -198,6 +209,18 @@ class Form:
     def violations(self, answers, skipped=(), *, changed=None, final=False):
         """Messages of the cross-field rules the answers break (see bot/forms/rules.py)."""
         return rules_mod.violations(self.rules, answers, skipped, changed=changed, final=final)
+
+    def broken(self, answers, skipped=(), *, changed=None, final=False):
+        """[(rule, message)] of the cross-field rules the answers break."""
+        return rules_mod.broken(self.rules, answers, skipped, changed=changed, final=final)
+
+    def dependents(self, key):
+        """The optional fields skipped together with ``key`` (``Field.depends``)."""
+        return [i for i in self.asked if getattr(i, "depends", "") == key]
+
+    def block_of(self, name):
+        """The note of a block named ``name`` (its name without the year), or ""."""
+        return self.notes.get(name, "")
 
     def complete_values(self, answers):
         """Answers plus computed fields."""
