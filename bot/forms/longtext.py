@@ -97,7 +97,7 @@ class LongTextMixin:
             return self._parts_command(item, command)
         kind = asides.about_longtext(text, item)
         if kind == "question":
-            self.turn.reply(f"{item.short}可以这样写：{outline(item)}\n需要的话，发送「{DRAFT}」，我根据申报表和台账"
+            self.turn.reply(f"{outline(item)}\n需要的话，发送「{DRAFT}」，我根据申报表和台账"
                             f"拼一份草稿供您修改（不会直接记入）。这句问话没有记入{item.short}。",
                             self._longtext_buttons(item))
             return True
