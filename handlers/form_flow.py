@@ -50,7 +50,7 @@ class FormFlow(Flow):
         asked = walker.asked_field()
         if asked is None:
             return False
-        if getattr(asked, "kind", "") in ("choice", "gender") and walker.is_option(text, asked):
+        if getattr(asked, "kind", "") in ("choice", "choices", "gender") and walker.is_option(text, asked):
             return True
         if getattr(asked, "free_text", False):
             # prose: a line starting with a ledger word, or any long line, is the field's text

@@ -263,3 +263,31 @@ def test_a_full_width_year_alone_is_the_year_and_the_title_is_asked(bot, leader)
     assert "荣誉称号" in reply and "已添加" not in reply
     assert "✓ 已添加第 1 项：2021，全国五一劳动奖章" in leader.send("全国五一劳动奖章")
     assert answers(bot)["leader.honours"] == [{"year": 2021, "title": "全国五一劳动奖章"}]
+
+
+# -- smaller: 工作室类型 takes one or more of the four boxes ---------------------------------------------
+
+def test_the_studio_type_takes_one_or_more_boxes_and_other_with_its_words(bot, leader):
+    leader.send("修改 工作室类型")
+    assert leader.buttons()[:4] == ["技术攻关", "技能传授", "窗口服务", "其他"]
+    assert "可以选一项或多项" in leader.last[-1].text
+    reply = leader.send("技术攻关和技能传授")
+    assert "✓ 工作室类型：技术攻关、技能传授" in reply
+    assert answers(bot)["basics.type"] == ["技术攻关", "技能传授"]
+    leader.send("修改 工作室类型")
+    assert "请写明是什么类型" in leader.press("其他")
+    assert "✓ 工作室类型：技术攻关、技能传授 → 其他（智能建造）" in leader.send("其他：智能建造")
+    leader.send("修改 工作室类型")
+    reply = leader.send("1、其他：智能建造")
+    assert "✓ 工作室类型：其他（智能建造） → 技术攻关、其他（智能建造）" in reply
+    cells = _cells(render_application_docx(application_form(2025), answers(bot), year=2025))
+    boxes = cells[cells.index("工作室类型") + 1]
+    assert "■技术攻关" in boxes and "■其他（智能建造）" in boxes and "□技能传授" in boxes and "□窗口服务" in boxes
+
+
+def test_a_single_type_stored_before_is_still_read():
+    form = application_form(2025)
+    cells = _cells(render_application_docx(form, {"basics.type": "窗口服务"}, year=2025))
+    boxes = cells[cells.index("工作室类型") + 1]
+    assert boxes.count("■") == 1 and "■窗口服务" in boxes
+    assert form.by_key["basics.type"].display("窗口服务") == "窗口服务"

@@ -72,7 +72,7 @@ class NavigationMixin:
         if isinstance(item, Group):
             return self._group_buttons(item)
         buttons = []
-        if item.kind == "choice" and len(item.options) <= 6:
+        if item.kind in ("choice", "choices") and len(item.options) <= 6:
             buttons = [(o, act("answer", o)) for o in item.options]
         elif item.kind == "gender":
             buttons = [("男", act("answer", "男")), ("女", act("answer", "女"))]

@@ -80,6 +80,9 @@ class Field:
             lines[0] = lines[0].rstrip("。") + f"，例如 {self.example}。"
         if self.options and len(self.options) <= 12:
             lines.append("可选：" + " / ".join(f"{i}. {o}" for i, o in enumerate(self.options, 1)))
+        if self.kind == "choices":
+            lines.append(f"可以选一项或多项：点按钮选一项；多项请写出来，例如「{'、'.join(self.options[:2])}」或「1 2」；"
+                         f"选「{self.options[-1]}」请写明，例如「{self.options[-1]}：智能建造」。")
         return "\n".join(lines)
 
 
@@ -149,7 +152,7 @@ class Form:
                 raise ValueError(f"form {name}: duplicate key {item.key!r}")
             if item.kind not in kinds.KINDS and not isinstance(item, Group):
                 raise ValueError(f"form {name}: unknown kind {item.kind!r} for {item.key}")
-            if item.kind == "choice" and not item.options:
+            if item.kind in ("choice", "choices") and not item.options:
                 raise ValueError(f"form {name}: choice {item.key} has no options")
             if item.kind == "longtext" and not (isinstance(item.max_chars, int) and item.max_chars > item.min_chars):
                 raise ValueError(f"form {name}: long text {item.key} declares no max_chars above its min_chars")

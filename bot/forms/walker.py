@@ -16,6 +16,7 @@ This module keeps what they share (the answers, the cursor) and the dispatch of 
 import re
 
 from bot.conversation import words as W
+from bot.errors import InvalidInput
 from bot.forms import asides, corrections, longtext
 from bot.forms.answers import AnswerMixin
 from bot.forms.groups import GroupMixin
@@ -182,7 +183,7 @@ class Walker(AnswerMixin, KeepMixin, NavigationMixin, ReportMixin, GroupMixin, L
             return True
         asked_now = cursor.field(row["field"]) if row and isinstance(cursor, Group) else cursor
         if text in W.YES and asked_now is not None and not isinstance(asked_now, Group) \
-                and asked_now.kind not in ("choice", "gender"):
+                and asked_now.kind not in ("choice", "choices", "gender"):
             # 「确认」 where nothing was asked with a button is no value for the field
             self.turn.reply(f"这里需要填写「{asked_now.qualified if not row else asked_now.label}」，请直接输入内容。")
             self._reask()
@@ -207,6 +208,8 @@ class Walker(AnswerMixin, KeepMixin, NavigationMixin, ReportMixin, GroupMixin, L
             self.turn.reply(f"「{label}」后面还没有内容，没有记录。请写成「{label}：内容」。")
             self._reask()
             return True
+        if not row and self._reads_as(asked, text):
+            return self._answer(asked, text)     # 「其他：智能建造」 at 工作室类型 is its answer, not a label
         match = LABEL_VALUE.match(text)
         if match:
             label = match.group("label").strip()
@@ -214,7 +217,8 @@ class Walker(AnswerMixin, KeepMixin, NavigationMixin, ReportMixin, GroupMixin, L
             if targets is not None:
                 return self._labelled(targets, label, match.group("value").strip())
             near = [i for i in self.form.asked if len(i.label) >= 2 and i.label in label]
-            if near:        # looks like a field's label, but not one of this form (e.g. another year)
+            if near and not self._reads_as(asked, text):
+                # looks like a field's label, but not one of this form (e.g. another year)
                 names = "、".join(i.qualified for i in near[:6])
                 self.turn.reply(f"没有「{label}」这一项。您是指：{names}？请用完整的名称再发一次。")
                 return True
@@ -232,6 +236,16 @@ class Walker(AnswerMixin, KeepMixin, NavigationMixin, ReportMixin, GroupMixin, L
         if cursor.kind == "longtext":
             return self._longtext_text(cursor, text)
         return self._answer(cursor, text)
+
+    def _reads_as(self, field, text):
+        """Does ``text`` read as a value of ``field`` (「1、其他：智能建造」 at 工作室类型)? Choices only."""
+        if field is None or isinstance(field, Group) or field.kind != "choices":
+            return False
+        try:
+            field.parse(text, self.answers, self.today)
+        except InvalidInput:
+            return False
+        return True
 
     # -- actions (buttons) -------------------------------------------------------------
     def _action(self, action):

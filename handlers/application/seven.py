@@ -224,6 +224,7 @@ UNTYPED = {"need": ("资料", "器材", "电脑网络"), "maybe": ("实验仪器
 
 def _needs(studio_type):
     types = studio_type if isinstance(studio_type, (list, tuple)) else [studio_type] if studio_type else []
+    types = [str(t).partition("（")[0] for t in types]         # 其他（智能建造） is 其他
     found = [NEEDS[t] for t in types if t in NEEDS]
     if not found:
         return UNTYPED
