@@ -145,6 +145,10 @@ def test_back_then_a_new_value_returns_to_the_place_not_past_it(bot, leader):
     assert "回到 单位类型（当前 施工企业）" in leader.send("上一步")
     reply = leader.send("国有企业")
     assert "✓ 单位类型：施工企业 → 国有企业" in reply and "第 4 项 推荐单位" in reply
+    leader.send("工会")
+    assert "第 5 项 填报日期" in leader.last[-1].text
+    leader.send("修改 所在单位")
+    assert "回到刚才的地方：继续第 5 项 填报日期" in leader.send("继续")     # kept as it is: back, not on
 
 
 # -- 2. optional means optional ------------------------------------------------------------------------

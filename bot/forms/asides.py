@@ -26,9 +26,9 @@ _NONE = re.compile(r"(?:暂时|暂|还|目前|尚|都|也|本工作室|我们)?(
 # at a long text: a question or a remark about writing it, not a sentence of it
 _WRITING_QUESTION = re.compile(r"写(?:哪些|什么|多少)|怎么写|如何写|有没有(?:模板|范文|例子|样本)|模板|范文|提纲|"
                                r"要求是|多少字|几个字|能不能|可不可以|可以吗|行不行|要不要|是否|需要写")
-_REMARK = re.compile(r"^(?:我|我们|先|稍后|待会|等会|一会|下面|接下来|以下|后面|剩下)|"
-                     r"先发|发一部分|分(?:几|[二两三四五]|多)次|一部分|接着发|继续发|还没写完|还没发完|马上发|"
-                     r"稍等|等一下|等等|发完了|写完了|这是第[一二三四五\d]段|下一段|上一段")
+_REMARK = re.compile(r"先发|发一部分|分(?:几|[二两三四五]|多)次|一部分|接着发|继续发|还没写完|还没发完|马上发|"
+                     r"稍等|等一下|等等|发完了|写完了|这是第[一二三四五\d]段|下一段|上一段|"
+                     r"^(?:下面|接下来|以下|后面|剩下的?)(?:是|发|还有)")
 _REMARK_LONGEST = 30        # a remark is short; a paragraph of the text is not
 _UNSURE_BELOW = 12          # a line this short in a long text may be a remark …
 _LONG_FIELD = 200           # … when the text must be long (a narrative of 1000 characters)

@@ -88,6 +88,13 @@ class KeepMixin:
         self.ask_next(after=after)
         return True
 
+    def _keep_going(self):
+        """继续 (the value kept as it is): back to the marked place, or the next field to fill."""
+        if self.position.get("return_to"):
+            return self._go_on(after=self.position.get("cursor"))
+        self.ask_next()
+        return True
+
     def _held_waits_for(self, key):
         """Is an answer held until ``key`` is corrected?"""
         return key in (self.position.get("held") or {}).get("others", ())

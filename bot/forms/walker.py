@@ -179,8 +179,7 @@ class Walker(AnswerMixin, KeepMixin, NavigationMixin, ReportMixin, GroupMixin, L
         if text in CONTINUE:
             if row:
                 return self._row_keep()
-            self.ask_next()
-            return True
+            return self._keep_going()
         asked_now = cursor.field(row["field"]) if row and isinstance(cursor, Group) else cursor
         if text in W.YES and asked_now is not None and not isinstance(asked_now, Group) \
                 and asked_now.kind not in ("choice", "choices", "gender"):
@@ -270,8 +269,7 @@ class Walker(AnswerMixin, KeepMixin, NavigationMixin, ReportMixin, GroupMixin, L
         if name == "continue":
             if self.position.get("row"):
                 return self._row_keep()
-            self.ask_next()
-            return True
+            return self._keep_going()
         if name == "accept_offer":
             return self._accept_offer()
         if name == "pick":
