@@ -226,6 +226,9 @@ class AnswerMixin:
             return False
         target = plain[0]
         field = target[1] if isinstance(target, tuple) else target
+        asked = self.asked_field()
+        if field is not asked and field.kind == "text" and (len(label) < 4 or label in getattr(asked, "label", "")):
+            return False            # 「专业 隧道施工」 at 专业领域: a short word of free text is no label there
         if not (field.optional and asides.is_none(value)):
             try:
                 field.parse(value, self.answers, self.today)

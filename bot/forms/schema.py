@@ -9,6 +9,7 @@ from dataclasses import dataclass, field as dc_field
 
 from bot.forms import kinds
 from bot.forms import rules as rules_mod
+from bot.forms.parsers import Reading
 
 ROW_SEPARATORS = "空格、逗号或顿号"
 
@@ -69,6 +70,8 @@ class Field:
 
     def read(self, text, answers=None, today=None):
         """``parse`` as a ``parsers.Reading``: the value, whether it was an estimate, how it was read."""
+        if type(self).parse is not Field.parse:     # a field with its own parsing (a ledger's funding rule, hours)
+            return Reading(self.parse(text, answers, today))
         return kinds.read(self, text, answers or {}, today=today)
 
     def display(self, value):
