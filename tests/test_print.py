@@ -158,4 +158,4 @@ def test_core_member_rows_continued_on_a_page_have_their_header_there_and_file_n
         assert head.endswith(("_", ".")), head
         tails = [t for line in listed[at + 1:at + 3] for t in re.findall(r"[A-Za-z0-9_.]+", line)]
         assert LONG_NAME.removeprefix(head) in tails, (head, listed[at:at + 3])
-    assert any("ZL202310123456.7发明专利证书.pdf" in line.replace(" ", "") for line in listed)
+    assert any("ZL202310123456.7" in line for line in listed)         # a number is never cut

@@ -2,10 +2,14 @@
 
 A mixin of ``Walker``. A value is parsed by its field (bot/forms/kinds.py), checked against the
 form's rules with the other answers (bot/forms/rules.py), then stored through the host's Store
-and echoed normalised (``✓ 创建日期：20180420``); a wrong value is refused with the parser's
-reason and the same field is asked again. Uses of the walker: ``answers``, ``skipped``,
-``_save``, ``store``, ``host``, ``position``, ``cursor``, ``ask``, ``ask_next``, and the groups'
-and long text's methods for a label that names one of those.
+and echoed normalised (``✓ 创建日期：20180420``), with how it was read (an estimate is kept with the
+Store's ``set_estimate``); a wrong value is refused with the parser's reason and the same field is
+asked again, and a value a rule refuses is held (bot/forms/keeping.py). 没有 / 无 at an optional field
+is a skip. Corrections in plain words (「X改成Y」, 「X写错了，应该是Y」, 「修改X」, 「X Y」: the pure reading is
+bot/forms/corrections.py) and a question naming a field (answered from its help or its block's note)
+are here too. Uses of the walker: ``answers``, ``skipped``, ``_save``, ``store``, ``host``,
+``position``, ``cursor``, ``ask``, ``_go_on``, ``_hold``, ``_skip``, ``edit``, and the groups' and long
+text's methods for a label that names one of those.
 """
 from decimal import Decimal, InvalidOperation
 

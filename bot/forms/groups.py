@@ -4,8 +4,10 @@ A mixin of ``Walker``: it keeps its place in the position (``row`` is the row be
 ``paste`` the rows of a pasted table waiting for 全部添加, ``row_pick`` the row whose field is to
 be chosen), reads rows from text with the pure functions of bot/forms/rows.py, and stores rows
 through ``self._save``. Rows are checked against the form's cross-field rules before they are
-stored. Uses of the walker: ``answers``, ``skipped``, ``_save``, ``store``, ``form``, ``host``,
-``cursor``, ``item``, ``ask_next``, ``_refuse``, ``_field_buttons``, ``_reask``.
+stored, and a new row before its first field (one more core member than 成员总数 allows is said at
+once); a row or a pasted table a rule refuses is held, not dropped (bot/forms/keeping.py). Uses of
+the walker: ``answers``, ``skipped``, ``_save``, ``store``, ``form``, ``host``, ``cursor``, ``item``,
+``_go_on``, ``_hold``, ``_others``, ``_mark_return``, ``_refuse``, ``_field_buttons``, ``_reask``.
 """
 import re
 

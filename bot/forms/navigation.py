@@ -2,9 +2,11 @@
 
 A mixin of ``Walker``. The cursor (the key being asked) and the keys asked before it
 (``back``, for 上一步) live in the position; a host may lead to a field first (``Host.lead``) and
-offer a value for a field with [采用] (``Host.offer``). Uses of the walker: ``position``,
-``form``, ``answers``, ``skipped``, ``host``, ``turn``, ``missing``, and the groups' and long
-text's ways of asking.
+offer a value for a field with [采用] (``Host.offer``). 跳过 (or 没有 at an optional field) skips the
+fields that depend on it too (``Field.depends``); 上一步 and 修改 of an answered field mark the place
+the walk comes back to (bot/forms/keeping.py). Uses of the walker: ``position``, ``form``,
+``answers``, ``skipped``, ``host``, ``turn``, ``missing``, ``_others``, ``_hold``, ``_go_on``,
+``_mark_return``, and the groups' and long text's ways of asking.
 """
 from bot.forms.schema import Group
 from bot.forms.position import act

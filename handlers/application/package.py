@@ -277,8 +277,8 @@ def list_docx(contents):
     return _save(document)
 
 
-# 序号 holds two characters, the item its longest label (获奖年份及荣誉称号), the file name most of the width
-LIST_COLUMNS = (14, 44, 72, 36)
+# 序号 holds two characters, the item its longest label (获奖年份及荣誉称号), the note 「未填写或为 0，无需证明」
+LIST_COLUMNS = (14, 44, 58, 50)
 _NAME_BREAKS = re.compile(r"(?<=[_\-.（）()])|(?<=[\u4e00-\u9fff])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[\u4e00-\u9fff])")
 
 

@@ -88,7 +88,12 @@ class OpinionFlow(Flow):
     def on_aside(self, turn, frame):
         data = frame.data
         if data["decision"] == "return" and data.get("opinion") is not None:
-            marking.ask(turn, frame, _app_of(turn, frame))
+            try:
+                _, app = review_service.step_to_decide(turn.ctx, data["step"], data["version"])
+            except UserError:
+                turn.stack.end(frame)       # decided meanwhile: what was in between stands, nothing to ask
+                return
+            marking.ask(turn, frame, app)
             return
         turn.reply(ASK[data["decision"]], _ok_button(data))
 
