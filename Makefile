@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test bench clean-venv system
+.PHONY: run test bench clean-venv system postgres
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,8 +16,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
+# DATABASE_URL as the assistant reads it: the environment, else .env, else SQLite (bot/config.py)
+RUN_DATABASE_URL = $${DATABASE_URL:-$$(sed -n 's/^DATABASE_URL=//p' .env 2>/dev/null | tail -n1)}
+
 run: $(VENV)/.runtime
 	@$(MAKE) --no-print-directory system SYSTEM_TOOLS="$(RUN_TOOLS)"
+	@case "$(RUN_DATABASE_URL)" in postgres*) $(MAKE) --no-print-directory postgres;; esac
 	$(PY) -m bot db upgrade
 	$(PY) -m bot demo
 	@echo "试用页面：http://127.0.0.1:$(PORT)/try   （按 Ctrl-C 停止 web 和 worker）"
@@ -41,11 +45,15 @@ system:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing fonts-noto-cjk >/dev/null; fi
 	@if [ ! -f $(FANGSONG) ]; then echo "installing: texlive-lang-chinese (FandolFang 仿宋)"; apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends texlive-lang-chinese >/dev/null; fi
+
+# the machine's PostgreSQL at 127.0.0.1:5432, started when installed and not answering: for `make test`,
+# and for `make run` only when DATABASE_URL names PostgreSQL (on SQLite no database server is started)
+postgres:
 	@if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then \
 	  pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | head -n1)" main start; \
 	  for _ in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; fi
 
-test: $(VENV)/.dev system
+test: $(VENV)/.dev system postgres
 	TEST_POSTGRES_URL="$(TEST_POSTGRES_URL)" $(PY) -m pytest
 
 bench: $(VENV)/.dev

@@ -1,7 +1,27 @@
 """gunicorn settings for the web process (the Procfile's `web:`); see README for tuning."""
+import hashlib
 import os
+import tempfile
 
 bind = f"{os.environ.get('BIND_HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+
+
+def _control_socket():
+    """gunicornc's socket, one per checkout and address (GUNICORN_CONTROL_SOCKET overrides).
+
+    gunicorn's default is one path per user ($XDG_RUNTIME_DIR/gunicorn.ctl): a second `make run` on
+    the machine (another checkout, another port) would take the first one's socket over. A short
+    hash keeps the path within a socket path's 107 bytes wherever the checkout lies."""
+    given = os.environ.get("GUNICORN_CONTROL_SOCKET")
+    if given:
+        return given
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    folder = runtime if runtime and os.path.isdir(runtime) else tempfile.gettempdir()
+    tag = hashlib.sha256(f"{os.getcwd()}|{bind}".encode()).hexdigest()[:12]
+    return os.path.join(folder, f"studio-assistant-{tag}.ctl")
+
+
+control_socket = _control_socket()
 
 
 def _default_workers():

@@ -5,7 +5,7 @@ names the form (``application:12``), so 「申报」 typed inside a ledger entry
 back to the top instead of opening it twice. Buttons are the ``form`` namespace (the walker's
 actions); they go to the topmost form.
 """
-from bot.actions import INT, REST
+from bot.actions import INT, REST, TEXT
 from bot.conversation import words as W
 from bot.conversation.flow import Flow
 from bot.forms.position import check_host_keys
@@ -21,7 +21,8 @@ class FormFlow(Flow):
     name = NAME
     actions = {"answer": (REST,), "set": (REST,), "continue": (), "accept_offer": (), "pick": (REST,),
                "confirm_cancel": (), "confirm_submit": (), "add": (), "list": (), "finish": (),
-               "edit_row": (INT,), "del_row": (INT,), "row_field": (REST,), "paste_all": (), "paste_cancel": ()}
+               "edit_row": (INT,), "del_row": (INT,), "row_field": (REST,), "paste_all": (), "paste_cancel": (),
+               "fix": (TEXT,), "draft_use": (), "draft_add": (), "draft_drop": (), "aside_keep": (), "aside_drop": ()}
 
     def __init__(self):
         self.hosts = {}
@@ -49,7 +50,7 @@ class FormFlow(Flow):
         asked = walker.asked_field()
         if asked is None:
             return False
-        if getattr(asked, "kind", "") in ("choice", "gender") and walker.is_option(text, asked):
+        if getattr(asked, "kind", "") in ("choice", "choices", "gender") and walker.is_option(text, asked):
             return True
         if getattr(asked, "free_text", False):
             # prose: a line starting with a ledger word, or any long line, is the field's text

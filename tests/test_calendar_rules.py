@@ -41,7 +41,10 @@ def decide(reviewer, button, opinion):
     reviewer.inbox()
     reviewer.send("审批")
     reviewer.press(button)
-    return reviewer.send(opinion)
+    reply = reviewer.send(opinion)
+    if button == "退回修改":            # the fields the opinion names are shown to confirm
+        reply = reviewer.press("确认退回")
+    return reply
 
 
 def filled(chat):

@@ -56,6 +56,12 @@ def _rows(table):
     return [[c.text for c in _unique_cells(row)] for row in table.rows]
 
 
+def _form_rows(doc):
+    """The rows of the form's big table, printed as three tables (the core members' part its own, so its
+    header repeats on the page it continues on)."""
+    return [row for table in doc.tables[:3] for row in _rows(table)]
+
+
 def _row_after(rows, *texts):
     """The cells of the first row containing all the texts."""
     for row in rows:
@@ -131,7 +137,7 @@ def test_org_names_are_configuration(form):
 
 
 def test_basics_rows(rendered):
-    rows = _rows(_read(rendered).tables[0])
+    rows = _form_rows(_read(rendered))
     assert rows[0] == ["工作室名称", "李建国盾构隧道智能建造劳模创新工作室", "创建日期", "20180420"]
     assert rows[1] == ["所在单位", "中交示范工程局有限公司", "命名单位*", "省总工会"]
     assert rows[2] == ["专业领域", "盾构隧道施工", "命名日期", "20190501"]
@@ -144,7 +150,7 @@ def test_basics_rows(rendered):
 
 
 def test_funding_rows(rendered):
-    rows = _rows(_read(rendered).tables[0])
+    rows = _form_rows(_read(rendered))
     header = _row_after(rows, "投入金额")
     assert header[-3:] == ["年  度", "投入金额", "经费来源"]
     y1 = _row_after(rows, "2023年", "5")
@@ -154,7 +160,7 @@ def test_funding_rows(rendered):
 
 
 def test_innovation_rows(rendered):
-    rows = _rows(_read(rendered).tables[0])
+    rows = _form_rows(_read(rendered))
     assert _value_after(rows, "创新成果") == "8 项"
     assert _value_after(rows, "成果转化") == "4 项"
     assert _value_after(rows, "实用新型") == "6 个"
@@ -164,7 +170,7 @@ def test_innovation_rows(rendered):
 
 
 def test_benefit_rows_with_computed_total(rendered):
-    rows = _rows(_read(rendered).tables[0])
+    rows = _form_rows(_read(rendered))
     header = _row_after(rows, "创收金额")
     assert header[-4:] == ["年  度", "创收金额", "节资金额", "合计"]
     y1 = _row_after(rows, "2023年", "35.5")
@@ -174,7 +180,7 @@ def test_benefit_rows_with_computed_total(rendered):
 
 
 def test_talent_rows(rendered):
-    rows = _rows(_read(rendered).tables[0])
+    rows = _form_rows(_read(rendered))
     labels = ["双重职称", "高级技师", "技师", "高级工", "其他", "全国劳模", "省部级劳模", "地市级劳模", "企业劳模"]
     header = _row_after(rows, *labels)
     assert header[-9:] == labels
@@ -184,7 +190,7 @@ def test_talent_rows(rendered):
 
 
 def test_leader_rows(rendered):
-    rows = _rows(_read(rendered).tables[0])
+    rows = _form_rows(_read(rendered))
     assert _row_after(rows, "工作室领衔人情况") == ["工作室领衔人情况"]
     assert _row_after(rows, "姓名", "李建国") == ["姓名", "李建国", "性别", "男", "出生年月", "197506"]
     assert _row_after(rows, "学历", "汉族") == ["学历", "大学本科", "民族", "汉族", "政治面貌", "中共党员"]
@@ -196,7 +202,7 @@ def test_leader_rows(rendered):
 def test_core_members_fill_14_rows_and_the_attached_table(rendered):
     doc = _read(rendered)
     members = _answers()["members"]
-    rows = _rows(doc.tables[0])
+    rows = _form_rows(doc)
     assert _row_after(rows, "工作室骨干成员情况（可附表）") == ["工作室骨干成员情况（可附表）"]
     header_at = rows.index(["姓名", "性别", "出生\n年月", "学历", "技术职称", "所在部门", "主要分工"])
     body = rows[header_at + 1:header_at + 15]
@@ -206,7 +212,7 @@ def test_core_members_fill_14_rows_and_the_attached_table(rendered):
     assert rows[header_at + 15][0].startswith("创新工作室")
     texts = [p.text for p in doc.paragraphs]
     assert "附表：工作室骨干成员情况（续）" in texts
-    attached = _rows(doc.tables[1])
+    attached = _rows(doc.tables[3])
     assert attached[0] == ["姓名", "性别", "出生\n年月", "学历", "技术职称", "所在部门", "主要分工"]
     assert attached[1:] == expected[14:]
     assert len(attached) - 1 == 6
@@ -215,7 +221,7 @@ def test_core_members_fill_14_rows_and_the_attached_table(rendered):
 def test_few_members_leave_empty_rows_and_no_attached_table(form):
     values = dict(_answers(), members=_members(3))
     doc = _read(render_application_docx(form, values, year=YEAR))
-    rows = _rows(doc.tables[0])
+    rows = _form_rows(doc)
     header_at = rows.index(["姓名", "性别", "出生\n年月", "学历", "技术职称", "所在部门", "主要分工"])
     body = rows[header_at + 1:header_at + 15]
     assert [r[0] for r in body[:3]] == ["孙立", "周磊", "吴敏"]
@@ -224,7 +230,7 @@ def test_few_members_leave_empty_rows_and_no_attached_table(form):
 
 
 def test_narrative(rendered):
-    rows = _rows(_read(rendered).tables[0])
+    rows = _form_rows(_read(rendered))
     narrative = _value_after(rows, "创新工作室\n业绩简介\n（不少于\n1000字）")
     assert narrative.replace("\n", "") == NARRATIVE.replace("\n", "")
     assert len(NARRATIVE) == 1100
@@ -235,7 +241,7 @@ BOX_LABELS = {"union": "所在单位\n工会意见", "tech": "所在单位\n技�
 
 
 def test_opinion_boxes_empty(rendered):
-    rows = _rows(_read(rendered).tables[0])
+    rows = _form_rows(_read(rendered))
     for role, label in BOX_LABELS.items():
         box = _value_after(rows, label)
         lines = [line.strip() for line in box.split("\n") if line.strip()]
@@ -248,7 +254,7 @@ def test_opinion_boxes_empty(rendered):
 
 def test_opinion_boxes_filled(form):
     doc = _read(render_application_docx(form, _answers(), year=YEAR, opinions=OPINIONS))
-    rows = _rows(doc.tables[0])
+    rows = _form_rows(doc)
     for role, label in BOX_LABELS.items():
         box = _value_after(rows, label)
         assert box.startswith(OPINIONS[role]["opinion"])
@@ -267,7 +273,7 @@ def test_overridden_values_print_without_a_marker(form):
     overrides = {"funding.y1.amount", "innovation.utility", "benefit.y2.savings", "talent.total",
                  "cover.name", "basics.members"}
     doc = _read(render_application_docx(form, _answers(), year=YEAR, overrides=overrides))
-    rows = _rows(doc.tables[0])
+    rows = _form_rows(doc)
     assert _row_after(rows, "2023年", "5")
     assert _value_after(rows, "实用新型") == "6 个"
     assert "18.25" in _row_after(rows, "2024年", "42")
@@ -282,7 +288,7 @@ def test_overridden_values_print_without_a_marker(form):
 def test_missing_values_print_empty(form):
     values = {"cover.name": "张三工作室", "members": []}
     doc = _read(render_application_docx(form, values, year=YEAR))
-    rows = _rows(doc.tables[0])
+    rows = _form_rows(doc)
     assert rows[0] == ["工作室名称", "张三工作室", "创建日期", ""]
     assert rows[3][3] == ""
     assert _row_after(rows, "2023年")[-2:] == ["", ""]

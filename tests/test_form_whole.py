@@ -19,7 +19,7 @@ WALK = [
     ("省总工会", "basics.named_by", "省总工会"),
     ("隧道盾构施工", "basics.field", "隧道盾构施工"),
     ("2019年5月1日", "basics.named_on", "20190501"),
-    ("攻关", "basics.type", "技术攻关"),
+    ("攻关", "basics.type", ["技术攻关"]),
     ("共二十名", "basics.members", 20),
     ("约30平米", "basics.area", "30"),
     ("5万", "funding.y1.amount", "5"),

@@ -80,7 +80,8 @@ def test_return_marks_fields_and_resubmission_resumes_at_that_step(bot, chat, su
     tech.send("审批")
     tech.press("退回修改")
     assert "请写明需要修改或补充的内容" in tech.send("请补充")
-    reply = tech.send("2024年经费来源请补充来源单位和金额")
+    assert "按您的意见已选：2024年经费来源" in tech.send("2024年经费来源请补充来源单位和金额")
+    reply = tech.press("确认退回")
     assert "已退回给王海隧道掘进劳模创新工作室，并标注字段「2024年经费来源」" in reply
     news = submitted.inbox()
     assert any("退回修改" in t and "2024年经费来源" in t for t in news)

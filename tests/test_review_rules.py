@@ -107,7 +107,8 @@ def test_a_return_asking_for_proof_reaches_the_leader_with_what_to_do(bot, chat,
     union.inbox()
     union.send("审批")
     union.press("退回修改")
-    reply = union.send("经济效益证明材料须加盖单位财务章原件")
+    union.send("经济效益证明材料须加盖单位财务章原件")
+    reply = union.press("确认退回")
     assert "已退回给" in reply and "没能从意见中识别" not in reply
     assert state(bot)[0] == "returned"
     news = [t for t in submitted.inbox() if "退回修改" in t]
@@ -124,7 +125,8 @@ def test_a_field_level_return_leads_through_every_flagged_field(bot, chat, submi
     union.inbox()
     union.send("审批")
     union.press("退回修改")
-    reply = union.send("2024年经费来源请补充金额，领衔人联系电话有误")
+    union.send("2024年经费来源请补充金额，领衔人联系电话有误")
+    reply = union.send("确认")
     assert "2024年经费来源" in reply and "领衔人联系电话" in reply
     reply = submitted.send("申报")
     assert "2024年经费来源当前为" in reply
@@ -144,6 +146,7 @@ def test_after_the_deadline_the_leader_still_sees_and_fixes_the_application_unde
     union.send("审批")
     union.press("退回修改")
     union.send("领衔人联系电话有误")
+    union.press("确认退回")
     reply = submitted.send("申报")
     assert "2025 年度" in reply and "领衔人联系电话当前为" in reply
     submitted.send("13912345678")

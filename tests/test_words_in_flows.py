@@ -136,7 +136,8 @@ def test_words_in_a_reviewers_opinion(bot, chat, submitted):
     assert "请说明需要修改或补充的内容" in reply and APOLOGY not in reply
     reply = union.send("成果")
     assert "请在「成果」后面写上内容" not in reply or "请说明需要修改" in reply
-    reply = union.send("成果转化的证明材料不全，请补充")             # the opinion itself
+    assert "已选：成果转化" in union.send("成果转化的证明材料不全，请补充")   # the opinion itself
+    reply = union.press("确认退回")
     assert "已退回给" in reply
     with bot.db.session() as s:
         row = s.scalars(select(AuditEntry).where(AuditEntry.action == "review.return")).one()

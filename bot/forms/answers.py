@@ -2,25 +2,44 @@
 
 A mixin of ``Walker``. A value is parsed by its field (bot/forms/kinds.py), checked against the
 form's rules with the other answers (bot/forms/rules.py), then stored through the host's Store
-and echoed normalised (``✓ 创建日期：20180420``); a wrong value is refused with the parser's
-reason and the same field is asked again. Uses of the walker: ``answers``, ``skipped``,
-``_save``, ``store``, ``host``, ``position``, ``cursor``, ``ask``, ``ask_next``, and the groups'
-and long text's methods for a label that names one of those.
+and echoed normalised (``✓ 创建日期：20180420``), with how it was read (an estimate is kept with the
+Store's ``set_estimate``); a wrong value is refused with the parser's reason and the same field is
+asked again, and a value a rule refuses is held (bot/forms/keeping.py). 没有 / 无 at an optional field
+is a skip. Corrections in plain words (「X改成Y」, 「X写错了，应该是Y」, 「修改X」, 「X Y」: the pure reading is
+bot/forms/corrections.py) and a question naming a field (answered from its help or its block's note)
+are here too. Uses of the walker: ``answers``, ``skipped``, ``_save``, ``store``, ``host``,
+``position``, ``cursor``, ``ask``, ``_go_on``, ``_hold``, ``_skip``, ``edit``, and the groups' and long
+text's methods for a label that names one of those.
 """
+from decimal import Decimal, InvalidOperation
+
 from bot.errors import InvalidInput
-from bot.forms import kinds
+from bot.forms import asides, kinds
 from bot.forms.parsers import NearMiss
 from bot.forms.schema import Group
 from bot.forms.position import act
 
 
+def needs_proof(value):
+    """An answer a proof must back: not 0, not empty (a starred 「无」 asks for no proof)."""
+    if value in (None, "", [], 0, "0"):
+        return False
+    try:
+        return Decimal(str(value)) != 0
+    except (InvalidOperation, ValueError):
+        return True
+
+
 class AnswerMixin:
     def _answer(self, item, text, *, then_next=True):
+        if item.optional and asides.is_none(text):
+            return self._skip(item, said=text)
         try:
-            value = item.parse(text, self.answers, self.today)
+            reading = item.read(text, self.answers, self.today)
         except InvalidInput as exc:
             return self._refuse(exc, item=item)
-        self._store_answer(item, value, then_next=then_next, note=kinds.note(item, text, value, self.today))
+        self._store_answer(item, reading.value, then_next=then_next, note=kinds.note(item, text, reading, self.today),
+                           estimate=reading.estimate)
         return True
 
     def _refuse(self, exc, item=None, prefix=""):
@@ -40,19 +59,25 @@ class AnswerMixin:
 
     def _conflict(self, item, value=None, skipped=None):
         """The cross-field rules the change would break, as one message (empty: none)."""
-        values = dict(self.answers)
-        if value is not None:
-            values[item.key] = value
-        found = self.form.violations(values, self.skipped if skipped is None else skipped, changed=item.key)
-        return "\n".join(found)
+        return "\n".join(self._others(item.key, value, skipped=skipped)[0])
 
-    def _store_answer(self, item, value, *, then_next=True, note=""):
-        conflict = self._conflict(item, value)
-        if conflict:
-            self.turn.reply(f"{conflict}\n{item.qualified}暂未保存，请重新填写，或先修改另一项。")
+    def _store_answer(self, item, value, *, then_next=True, note="", estimate=False):
+        """Store ``value`` for ``item`` and say it back; a value a cross-field rule refuses is held
+        (bot/forms/keeping.py) and False returned."""
+        messages, others = self._others(item.key, value)
+        if messages:
+            self._hold(messages, others, {"key": item.key, "value": value, "note": note, "estimate": estimate},
+                       kept=f"您写的「{item.display(value)}」已记下，{item.qualified}暂未保存。")
             return False
+        held = self.position.get("held")
+        if held and held.get("key") == item.key:
+            self.position.pop("held")
         old = self._save(item.key, value)
         self.store.set_skipped(item.key, False)
+        self.store.set_estimate(item.key, estimate)
+        for dependent in self.form.dependents(item.key):        # asked again now that it means something
+            if dependent.key in self.skipped and self.answers.get(dependent.key) in (None, ""):
+                self.store.set_skipped(dependent.key, False)
         shown = item.display(value)
         if old not in (None, "", []) and old != value:
             line = f"✓ {item.qualified}：{item.display(old)} → {shown}"
@@ -61,14 +86,18 @@ class AnswerMixin:
         extra = self.host.on_answer(self.turn, self, item, value)
         if extra:
             line += f"（{extra}）"
-        if item.proof:
+        if item.proof and needs_proof(value):
             line += "\n此项需提供证明材料，可直接发送照片或文件。"
         if note:
             line += "\n" + note
         self.turn.reply(line)
         if then_next:
-            self.ask_next(after=item.key)
+            self._go_on(after=item.key)
         return True
+
+    def estimates(self):
+        """The keys whose stored answer was an estimate."""
+        return self.store.estimates()
 
     # -- 「字段：值」: an answer to a named field, which may not be the one asked ------------------
     def _labelled(self, targets, label, value):
@@ -92,19 +121,26 @@ class AnswerMixin:
         if target.kind == "longtext":
             self.position["cursor"] = target.key
             return self._longtext_append(target, value)
+        if target.optional and asides.is_none(value):
+            return self._skip(target, said=value, resume=True)
         try:
-            parsed = target.parse(value, self.answers, self.today)
+            reading = target.read(value, self.answers, self.today)
         except InvalidInput as exc:
             return self._refuse(exc, item=target, prefix=f"{target.qualified}：")
-        if self._store_answer(target, parsed, then_next=False, note=kinds.note(target, value, parsed, self.today)):
-            self._resume_line()
+        if self._store_answer(target, reading.value, then_next=False,
+                              note=kinds.note(target, value, reading, self.today), estimate=reading.estimate):
+            self._resume_line(after=target.key)
         return True
 
-    def _resume_line(self):
-        """After an out-of-order answer, say what comes next without losing the place.
+    def _resume_line(self, after=None):
+        """After an out-of-order answer, say what comes next without losing the place (a place marked
+        before a correction comes first: bot/forms/keeping.py).
 
         A repeating group being filled is named in one short line (its intro was shown when it
         was first asked): repeating the whole intro after every ✓ buries the answer."""
+        if self.position.get("return_to") or self._held_waits_for(after):
+            self._go_on(after=after)
+            return
         cursor = self.cursor
         if self.position.get("row"):
             self._ask_row_field()
@@ -172,4 +208,53 @@ class AnswerMixin:
             self.ask_next()
             return True
         self._store_answer(item, offer["value"])
+        return True
+
+    # -- corrections in plain words and questions about a field ---------------------------------------
+    def _plain(self, said):
+        """「X改成Y」, 「X写错了，应该是Y」 (set), 「修改X」 (edit), 「X Y」 (pair): True when taken."""
+        kind, label = said[0], said[1]
+        targets = self._resolve(label)
+        if targets is None:
+            return False
+        if kind == "edit":
+            self.edit(label)
+            return True
+        value = said[2]
+        plain = [t for t in targets if not isinstance(t, Group) and (isinstance(t, tuple) or t.kind != "longtext")]
+        if kind == "set":
+            if not plain:
+                return False
+            return self._labelled(plain, label, value)
+        if len(targets) != 1 or len(plain) != 1:
+            return False
+        target = plain[0]
+        field = target[1] if isinstance(target, tuple) else target
+        asked = self.asked_field()
+        if field is not asked and field.kind == "text" and (len(label) < 4 or label in getattr(asked, "label", "")):
+            return False            # 「专业 隧道施工」 at 专业领域: a short word of free text is no label there
+        if not (field.optional and asides.is_none(value)):
+            try:
+                field.parse(value, self.answers, self.today)
+            except InvalidInput:
+                return False        # not a value of that field: the text is an answer to the one asked
+        return self._apply_target(target, value)
+
+    def _about(self, text):
+        """A question naming a field or a block (「经费投入是填单位拨的钱还是我们自己花的？」): answered from
+        the form's help, then the field being asked is asked again. False when it names none."""
+        found = asides.mentioned(self.form, text)
+        if found is None:
+            return False
+        kind, what = found
+        if kind == "block":
+            answer = f"「{what}」：{self.form.block_of(what)}"
+        else:
+            if what is self.cursor:
+                return False
+            answer = f"「{what.qualified}」：{what.question()}"
+            if what.proof:
+                answer += "\n（带 * 项，须提供证明材料的复印件或照片，填表说明 5。）"
+        self.turn.reply(answer)
+        self._reask()
         return True

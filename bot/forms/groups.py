@@ -4,13 +4,15 @@ A mixin of ``Walker``: it keeps its place in the position (``row`` is the row be
 ``paste`` the rows of a pasted table waiting for 全部添加, ``row_pick`` the row whose field is to
 be chosen), reads rows from text with the pure functions of bot/forms/rows.py, and stores rows
 through ``self._save``. Rows are checked against the form's cross-field rules before they are
-stored. Uses of the walker: ``answers``, ``skipped``, ``_save``, ``store``, ``form``, ``host``,
-``cursor``, ``item``, ``ask_next``, ``_refuse``, ``_field_buttons``, ``_reask``.
+stored, and a new row before its first field (one more core member than 成员总数 allows is said at
+once); a row or a pasted table a rule refuses is held, not dropped (bot/forms/keeping.py). Uses of
+the walker: ``answers``, ``skipped``, ``_save``, ``store``, ``form``, ``host``, ``cursor``, ``item``,
+``_go_on``, ``_hold``, ``_others``, ``_mark_return``, ``_refuse``, ``_field_buttons``, ``_reask``.
 """
 import re
 
 from bot.errors import InvalidInput
-from bot.forms import rows as rowtext
+from bot.forms import corrections, rows as rowtext
 from bot.forms.schema import Group
 from bot.forms.position import act
 
@@ -90,9 +92,13 @@ class GroupMixin:
 
     def _paste_reply(self, text):
         """The message after a pasted table was shown: True when it confirmed or cancelled it,
-        None when it is something else (the pasted rows are then dropped)."""
+        None when it is something else (the pasted rows are then dropped, unless the message goes to
+        correct another field first: then they wait, bot/forms/keeping.py)."""
         if text in ("全部添加", "确认", "添加", "是"):
             return self._paste_all()
+        said = corrections.read(text)
+        if text.startswith(("修改", "改")) or (said is not None and said[0] in ("set", "edit")):
+            self._mark_return()
         self.position.pop("paste")
         if text in ("取消", "不要", "算了"):
             self._paste_cancelled()
@@ -111,9 +117,7 @@ class GroupMixin:
             if len(rows) >= group.max_rows:
                 self.turn.reply(f"最多添加 {group.max_rows} {group.unit}。")
                 return True
-            self.position["row"] = {"index": None, "field": group.fields[0].key, "data": {}}
-            self._ask_row_field()
-            return True
+            return self._start_row(group)
         if text in LIST_WORDS:
             if not rows:
                 self.turn.reply(f"{group.label}还是空的。", self._group_buttons(group))
@@ -134,7 +138,7 @@ class GroupMixin:
                 self._save(group.key, [])
                 self.store.set_skipped(group.key, True)
             self.turn.reply(f"✓ {group.label}：共 {len(rows)} {group.unit}。")
-            self.ask_next(after=group.key)
+            self._go_on(after=group.key)
             return True
         match = ROW_COMMAND.match(text)
         if match:
@@ -219,6 +223,8 @@ class GroupMixin:
             return True
         cells = rowtext.split_cells(text, group)
         if len(cells) <= 1 and index is None:      # just the first field: ask the others one by one
+            if self._new_row_blocked(group, {"first": text}):
+                return True
             row = {"index": None, "field": group.fields[0].key, "data": {}}
             self.position["row"] = row
             return self._row_answer(group, row, text)
@@ -279,14 +285,52 @@ class GroupMixin:
             return True
         self.position["cursor"] = group.key
         rows = self._rows(group) + paste["rows"]
-        conflict = self._row_conflicts(group, rows)
-        if conflict:
-            self.turn.reply(f"{conflict}\n这些{group.unit}暂未添加。", self._group_buttons(group))
+        messages, others = self._others(group.key, rows=rows)
+        if messages:
+            self.position["paste"] = paste
+            self._hold(messages, others, {"key": group.key, "paste": True},
+                       kept=f"粘贴的 {len(paste['rows'])} {group.unit}已记下，暂未添加。")
             return True
         self._save(group.key, rows)
         self.store.set_skipped(group.key, False)
         self.turn.reply(f"✓ 已添加 {len(paste['rows'])} {group.unit}，{group.label}共 {len(rows)} {group.unit}。"
                         + self._next_row_hint(group), self._group_buttons(group))
+        return True
+
+    def _paste_ask(self, group, lead=""):
+        """The pasted rows waiting for 全部添加, asked again (after a correction made elsewhere)."""
+        paste = self.position.get("paste") or {}
+        rows = paste.get("rows") or []
+        listed = "\n".join(f"{n}. {rowtext.summary(group, r, '｜')}" for n, r in
+                           enumerate(rows, len(self._rows(group)) + 1))
+        self.turn.reply(f"{lead}确认添加这 {len(rows)} {group.unit}吗？\n{listed}",
+                        [("全部添加", act("paste_all")), ("取消", act("paste_cancel"))])
+        return True
+
+    # -- a new row: checked against the rules before its first field ----------------------------------
+    def _new_row_blocked(self, group, held=None):
+        """Would one more row break a rule (more core members than 成员总数 allows)? Then it is said
+        before the row's first field, with the way out; True when blocked."""
+        rows = self._rows(group)
+        messages, others = self._others(group.key, rows=rows + [{}])
+        if not messages:
+            return False
+        n = len(rows) + 1
+        self.position["row"] = None
+        self._hold([f"要添加第 {n} {group.unit}，但" + messages[0]] + messages[1:], others,
+                   dict({"key": group.key, "add": True}, **(held or {})),
+                   kept=f"第 {n} {group.unit}还没有开始填写，已填的内容都在。")
+        return True
+
+    def _start_row(self, group, first=None):
+        """添加一位: a new row, its first field asked (or answered with ``first``, typed before)."""
+        if self._new_row_blocked(group, {"first": first} if first else None):
+            return True
+        row = {"index": None, "field": group.fields[0].key, "data": {}}
+        self.position["row"] = row
+        if first:
+            return self._row_answer(group, row, first)
+        self._ask_row_field()
         return True
 
     # -- one field at a time -----------------------------------------------------------------
@@ -341,10 +385,11 @@ class GroupMixin:
             rows.append(row["data"])
         else:
             rows[index] = row["data"]
-        conflict = self._row_conflicts(group, rows)
-        if conflict:
+        messages, others = self._others(group.key, rows=rows)
+        if messages:
             self.position["row"] = None
-            self.turn.reply(f"{conflict}\n这一{group.unit}暂未保存。", self._group_buttons(group))
+            self._hold(messages, others, {"key": group.key, "row": {"index": index, "data": row["data"]}},
+                       kept=f"这一{group.unit}（{group.row_summary(row['data'])}）已记下，暂未保存。")
             return True
         n = index + 1 if index is not None else len(rows)
         self._save(group.key, rows)

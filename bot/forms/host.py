@@ -15,6 +15,7 @@ Hooks receive the walker; of it a host uses only this:
     walker.cache         a dict for this turn only: memoise what is costly to compute (ledger statistics)
     walker.cursor        the Field or Group being asked, or None
     walker.submit()      the 提交 command (a host's 保存 word); walker.edit(label) the 修改 command
+    walker.estimates()   the keys whose stored answer was an estimate (约20万)
 """
 
 
@@ -32,6 +33,13 @@ class Store:
 
     def set_skipped(self, key, skipped):
         raise NotImplementedError
+
+    def estimates(self):
+        """The keys whose answer was an estimate (约20万): marked in the preview, listed at 提交."""
+        return set()
+
+    def set_estimate(self, key, estimate):
+        """Keep (or clear) the fact that ``key``'s answer was an estimate; a store may not keep it."""
 
 
 class StateStore(Store):
@@ -62,6 +70,14 @@ class StateStore(Store):
         keys = set(self.state["skipped"])
         keys = keys | {key} if skipped else keys - {key}
         self.state["skipped"] = sorted(keys)
+
+    def estimates(self):
+        return set(self.state.get("estimates", []))
+
+    def set_estimate(self, key, estimate):
+        keys = self.estimates()
+        keys = keys | {key} if estimate else keys - {key}
+        self.state["estimates"] = sorted(keys)
 
 
 class Host:
@@ -113,6 +129,11 @@ class Host:
 
     def offer(self, turn, walker, item):
         """A suggested value for ``item`` (e.g. computed from ledgers): (value, reason) or None."""
+        return None
+
+    def draft(self, turn, walker, item):
+        """A draft of the long text ``item`` assembled from what is recorded (生成草稿), or None when
+        the host has none; it is shown to the user and stored only when accepted."""
         return None
 
     def submit(self, turn, walker):

@@ -58,6 +58,52 @@ def _parse_longtext(field, text, answers):
     return text
 
 
+_OTHER = re.compile(r"(其他|其它)\s*[:：（(]?\s*(?P<words>[^）)]*?)\s*[）)]?\s*$")
+_CHOICE_SEPARATORS = re.compile(r"[、,，;；/+\s]+|和|及|与|以及")
+
+
+def _parse_choices(field, text):
+    """One or more of the options (技术攻关、技能传授 / 1 2 / 攻关和传授), in the options' order; the last
+    option 其他 may carry its words (其他：智能建造 → 其他（智能建造）)."""
+    options = list(field.options)
+    other = options[-1] if options and options[-1] in ("其他", "其它") else None
+    raw = p.to_halfwidth(text or "").strip().rstrip("。")
+    chosen, words = [], ""
+    found = _OTHER.search(raw) if other else None
+    if found:
+        raw, words = raw[:found.start()], found.group("words").strip(" ：:")
+        chosen.append(other)
+    tokens = [t for t in _CHOICE_SEPARATORS.split(raw) if t.strip()]
+    if not tokens and not chosen:
+        raise InvalidInput("请选择一项或多项，例如「技术攻关」或「技术攻关、技能传授」。")
+    for token in tokens:
+        try:
+            chosen.append(p.parse_choice(token, options, field.synonyms))
+        except p.NearMiss:
+            if len(tokens) == 1 and not found:
+                raise
+            raise InvalidInput(f"没能识别“{token}”。" + "请从以下选项中选择一项或多项（回复名称或序号）："
+                               + " ".join(f"{i}. {o}" for i, o in enumerate(options, 1)))
+    value = [o for o in options if o in chosen]
+    if other in value:
+        if not words:
+            raise InvalidInput(f"选「{other}」请写明是什么类型，例如「{other}：智能建造」"
+                               f"（也可以同时选其他几项，例如「{options[0]}、{other}：智能建造」）。")
+        value[value.index(other)] = f"{other}（{words}）"
+    return value
+
+
+def _show_choices(value):
+    """A stored list (or a single option stored before several could be chosen) as text."""
+    return "、".join(value) if isinstance(value, (list, tuple)) else str(value)
+
+
+def chosen(value):
+    """The options of a multiple-choice value, without 其他's words (a single old value as a list)."""
+    values = value if isinstance(value, (list, tuple)) else [value] if value not in (None, "") else []
+    return [str(v).partition("（")[0] for v in values]
+
+
 def _shown(reading, format_):
     """A Reading whose value is kept as text (万元, 平方米), its estimate mark unchanged."""
     return p.Reading(format_(reading.value), estimate=reading.estimate, said=reading.said)
@@ -79,6 +125,7 @@ KINDS = {
     "money": (lambda f, t, a, d: _shown(p.read_money_wan(t), p.format_wan), lambda f, v: f"{v} 万元"),
     "phone": (lambda f, t, a, d: p.parse_phone(t), lambda f, v: v),
     "choice": (lambda f, t, a, d: p.parse_choice(t, list(f.options), f.synonyms), lambda f, v: v),
+    "choices": (lambda f, t, a, d: _parse_choices(f, t), lambda f, v: _show_choices(v)),
     "gender": (lambda f, t, a, d: p.parse_gender(t, f.synonyms), lambda f, v: v),
     "sources": (lambda f, t, a, d: _parse_sources(f, t, a), lambda f, v: _show_sources(v)),
 }

@@ -2,9 +2,11 @@
 
 A mixin of ``Walker``. The cursor (the key being asked) and the keys asked before it
 (``back``, for 上一步) live in the position; a host may lead to a field first (``Host.lead``) and
-offer a value for a field with [采用] (``Host.offer``). Uses of the walker: ``position``,
-``form``, ``answers``, ``skipped``, ``host``, ``turn``, ``missing``, and the groups' and long
-text's ways of asking.
+offer a value for a field with [采用] (``Host.offer``). 跳过 (or 没有 at an optional field) skips the
+fields that depend on it too (``Field.depends``); 上一步 and 修改 of an answered field mark the place
+the walk comes back to (bot/forms/keeping.py). Uses of the walker: ``position``, ``form``,
+``answers``, ``skipped``, ``host``, ``turn``, ``missing``, ``_others``, ``_hold``, ``_go_on``,
+``_mark_return``, and the groups' and long text's ways of asking.
 """
 from bot.forms.schema import Group
 from bot.forms.position import act
@@ -24,7 +26,7 @@ class NavigationMixin:
     def ask_next(self, after=None):
         lead = self.host.lead(self.turn, self)
         if lead is not None:
-            self.edit(lead)
+            self.edit(lead, mark=False)
             return
         missing = self.missing()
         self.position["row"] = None
@@ -72,7 +74,7 @@ class NavigationMixin:
         if isinstance(item, Group):
             return self._group_buttons(item)
         buttons = []
-        if item.kind == "choice" and len(item.options) <= 6:
+        if item.kind in ("choice", "choices") and len(item.options) <= 6:
             buttons = [(o, act("answer", o)) for o in item.options]
         elif item.kind == "gender":
             buttons = [("男", act("answer", "男")), ("女", act("answer", "女"))]
@@ -84,6 +86,8 @@ class NavigationMixin:
 
     def back(self):
         back = list(self.position.get("back", []))
+        if back and not self.position.get("row"):
+            self._mark_return()          # an answer there comes back here (bot/forms/keeping.py)
         if self.position.get("row"):
             self.position["row"] = None
             self.turn.reply("已放弃正在添加的这一条。")
@@ -114,20 +118,39 @@ class NavigationMixin:
         if item is None:
             self.ask_next()
             return
+        self._skip(item)
+
+    def _skip(self, item, said="", resume=False):
+        """跳过 (or 没有 / 无 said at an optional field): the field left empty, and the fields that mean
+        nothing without it (``Field.depends``) with it; said back, then on (or back to the place)."""
         if not item.optional:
             self.turn.reply(f"「{item.qualified}」是必填项，不能跳过。{item.question()}")
-            return
-        conflict = self._conflict(item, skipped=self.skipped | {item.key})
-        if conflict:
-            self.turn.reply(f"{conflict}\n所以{item.qualified}暂不能跳过。")
-            return
-        self.store.set_skipped(item.key, True)
+            return True
+        along = [d for d in self.form.dependents(item.key) if d.key not in self.skipped or self.answers.get(d.key)]
+        skipping = self.skipped | {item.key} | {d.key for d in along}
+        messages, others = self._others(item.key, skipped=skipping, cleared=[item.key] + [d.key for d in along])
+        if messages:
+            self._hold(messages, others, {"key": item.key, "skip": True}, kept=f"所以{item.qualified}暂不能跳过。")
+            return True
+        for key in [item.key] + [d.key for d in along]:
+            if self.answers.get(key) not in (None, ""):
+                self._save(key, None)
+            self.store.set_skipped(key, True)
+            self.store.set_estimate(key, False)
         self._answers = None
-        self.turn.reply(f"已跳过 {item.qualified}。")
-        self.ask_next(after=item.key)
+        why = f"（您说“{said.strip()}”，表中留空）" if said else ""
+        also = f"；{'、'.join(d.qualified for d in along)}也一并跳过" if along else ""
+        self.turn.reply(f"已跳过 {item.qualified}{why}{also}。")
+        if resume:
+            self._resume_line(after=item.key)
+        else:
+            self._go_on(after=item.key)
+        return True
 
-    def edit(self, label):
-        """修改 <label>: go to that field and show its current value (a host may call this too)."""
+    def edit(self, label, mark=True):
+        """修改 <label>: go to that field and show its current value (a host may call this too); with
+        ``mark``, a correction of a field already answered comes back to where the walk was once the
+        field has its new value (a field not yet answered is just filled, and the walk goes on from it)."""
         label = label.strip()
         items = self.form.lookup(label) or [i for i in self.form.asked if i.qualified == label]
         if not items:
@@ -141,6 +164,8 @@ class NavigationMixin:
                             [(i.qualified, f"修改 {i.qualified}") for i in items[:6]])
             return
         item = (exact or items)[0]
+        if mark and item.key != self.position.get("cursor") and self.form.is_done(item, self.answers, ()):
+            self._mark_return()         # a correction: afterwards the walk comes back (bot/forms/keeping.py)
         self._remember(item.key)
         self.position["cursor"], self.position["row"] = item.key, None
         current = self.answers.get(item.key)
@@ -156,7 +181,8 @@ class NavigationMixin:
             text = f"{item.qualified}还没有填写。{item.question()}"
             self.turn.reply(*self._with_offer(item, text, self._field_buttons(item)))
         else:
-            self.turn.reply(f"{item.qualified}当前为 {item.display(current)}。请输入新的值：",
+            proof = "\n此项带 *：证明材料可以直接发送照片或文件；内容不改请说「继续」。" if item.proof else ""
+            self.turn.reply(f"{item.qualified}当前为 {item.display(current)}。请输入新的值：{proof}",
                             self._field_buttons(item))
 
     def _reask(self, prefix=""):

@@ -6,7 +6,12 @@ loaded and saved with the conversation once per turn:
     walker's keys: {"host": name, "cursor": key, "row": {...} | None, "pending": {...} | None (a value waiting for its field to be picked),
                     "back": [keys asked before], "paste": {...} (rows of a pasted table to confirm),
                     "row_pick": index (a row whose field to change is being chosen),
-                    "offer": {...} (a value offered with [采用])}
+                    "offer": {...} (a value offered with [采用]),
+                    "return_to": {"cursor", "row", "paste"} (where the walk goes back to after a correction
+                                 made elsewhere), "held": {...} (an answer a cross-field rule refused, kept
+                                 until the other field is corrected), "aside": text (a short line at a long
+                                 text: is it part of the text?), "draft": text (a long text's draft shown,
+                                 stored only when accepted)}
     host's keys:   anything else (the application's "ref" and "year", a ledger's "answers", "files", …)
 
 Hosts read and write only their own keys, through ``HostState``; the walker's keys are refused
@@ -16,7 +21,8 @@ from collections.abc import MutableMapping
 
 from bot.actions import encode
 
-WALKER_KEYS = frozenset({"host", "cursor", "row", "pending", "back", "paste", "row_pick", "offer"})
+WALKER_KEYS = frozenset({"host", "cursor", "row", "pending", "back", "paste", "row_pick", "offer", "return_to", "held",
+                         "aside", "draft"})
 
 
 class HostState(MutableMapping):

@@ -5,6 +5,7 @@ is the pending confirmation of 提交 (the host's submit word). Uses of the walk
 ``answers``, ``skipped``, ``missing``, ``host``, ``position``, ``cursor``, ``turn``, ``_reask``,
 and the long text's ``_longtext_missing``.
 """
+from bot.forms.longtext import DRAFT, list_word, outline
 from bot.forms.schema import Group
 from bot.forms.position import act
 
@@ -48,6 +49,7 @@ class ReportMixin:
     def preview(self, buttons=True):
         values = self.form.complete_values(self.answers)
         skipped = self.skipped
+        estimates = self.estimates()
         lines, block = [f"【{self.form.title}】"], None
         for item in self.form.items:
             if item.block != block:
@@ -62,7 +64,8 @@ class ReportMixin:
             elif item.key in skipped and value in (None, ""):
                 lines.append(f"{item.label}：（已跳过）")
             else:
-                lines.append(f"{item.label}：{item.display(value)}")
+                guess = "（估计数）" if item.key in estimates and value not in (None, "") else ""
+                lines.append(f"{item.label}：{item.display(value)}{guess}")
         extra = self.host.preview_extra(self.turn, self)
         if extra:
             lines.append(extra)
@@ -79,10 +82,14 @@ class ReportMixin:
             self.turn.reply(COMMANDS_HINT)
             return
         star = "（带 * 项，需提供证明材料）" if item.proof else ""
-        optional = "选填，可说「跳过」。" if item.optional else "必填。"
+        optional = "选填，没有可说「没有」或「跳过」。" if item.optional else "必填。"
         extra = "、".join(self.host.help_words())
         row = self.position.get("row")
-        about = f"{item.qualified}{star}：{optional}"
+        about = f"{item.qualified}{star}：{item.question()}\n{optional}"
+        if item.kind == "longtext":
+            about = (f"{item.qualified}：{outline(item)}\n可以分几条发送，我会接在一起；「{list_word(item)}」查看各段，"
+                     f"「替换第1段 …」「删除第2段」「第3段移到第1段」逐段修改；发送「{DRAFT}」，我根据申报表和台账"
+                     "拼一份草稿供您修改（不会直接记入）。")
         if row and isinstance(item, Group):
             about = f"{item.label}·{item.field(row['field']).label}：{item.field(row['field']).question()}"
         elif isinstance(item, Group):
@@ -109,7 +116,17 @@ class ReportMixin:
         question = f"请核对以上内容，确认{label}吗？"
         if note:
             question = f"{note}\n{question}"
+        guessed = self._estimated_starred()
+        if guessed:
+            question = (f"以下带 * 的数字是按估计数填写的，请核实（有准确数字可以先改）：{'、'.join(guessed)}。\n"
+                        + question)
         self.turn.reply(question, [(f"确认{label}", act("confirm_submit")), ("再看看", act("continue"))])
+
+    def _estimated_starred(self):
+        """The starred figures answered as estimates (约20万), each with its value, in form order."""
+        estimates, answers = self.estimates(), self.answers
+        return [f"{i.qualified} {i.display(answers.get(i.key))}" for i in self.form.asked
+                if i.proof and i.key in estimates and answers.get(i.key) not in (None, "")]
 
     def _cross_problems(self):
         """Say what contradicts what, if anything (the submit check); True when something does."""

@@ -10,7 +10,8 @@ from bot.errors import InvalidInput
 from bot.forms.parsers import to_halfwidth
 
 _CELL_SEPARATORS = re.compile(r"[\s,，、;；|｜]+")
-_GLUED_YEAR = re.compile(r"^((?:19|20)\d{2})\s*年?\s*(?:度)?\s*[:：]?\s*(\D.*)$")
+# 2019年全国五一劳动奖章: a year glued to its title; a year alone (２０２１年, 2021年度) is no title
+_GLUED_YEAR = re.compile(r"^((?:19|20)\d{2})\s*年?\s*度?\s*[:：]?\s*([^\d\s年度:：].*)$")
 _SERIAL = re.compile(r"^(?:第)?\d{1,3}[.、)）]?$")
 
 

@@ -2,8 +2,9 @@
 
 A rule names the keys it reads; the walker runs the rules touching a key whenever that key gets
 a value (or is skipped), on the answers as they would be after the change, and refuses the
-change with the rule's message, which names both fields. ``final`` is True at 提交: a rule may
-wait for the other field to be answered until then.
+change with the rule's message, which names both fields; the walker keeps the refused value and
+offers to correct the rule's other field first (``broken`` gives the rules with their messages).
+``final`` is True at 提交: a rule may wait for the other field to be answered until then.
 """
 from dataclasses import dataclass
 
@@ -18,16 +19,21 @@ class Rule:
         return self.check(values, set(skipped), final)
 
 
-def violations(rules, values, skipped=(), *, changed=None, final=False):
-    """Messages of the rules broken by ``values``; only those reading ``changed`` when given."""
+def broken(rules, values, skipped=(), *, changed=None, final=False):
+    """[(rule, message)] of the rules broken by ``values``; only those reading ``changed`` when given."""
     found = []
     for rule in rules:
         if changed is not None and changed not in rule.keys:
             continue
         message = rule(values, skipped, final)
         if message:
-            found.append(message)
+            found.append((rule, message))
     return found
+
+
+def violations(rules, values, skipped=(), *, changed=None, final=False):
+    """Messages of the rules broken by ``values``; only those reading ``changed`` when given."""
+    return [message for _, message in broken(rules, values, skipped, changed=changed, final=final)]
 
 
 def blank(value):

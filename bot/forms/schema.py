@@ -9,6 +9,7 @@ from dataclasses import dataclass, field as dc_field
 
 from bot.forms import kinds
 from bot.forms import rules as rules_mod
+from bot.forms.parsers import Reading
 
 ROW_SEPARATORS = "空格、逗号或顿号"
 
@@ -29,6 +30,8 @@ class Field:
     compute: object = None      # fn(answers) -> value for computed fields (not asked)
     opts: dict = dc_field(default_factory=dict)   # parser options (minimum, min_age, …)
     yearly: bool = False        # bound to the year applied for: never carried over from an earlier year
+    depends: str = ""           # an optional field that means nothing without this one (命名日期 → 命名单位):
+                                # skipped with it
 
     @property
     def computed(self):
@@ -65,6 +68,12 @@ class Field:
         dates and the not-in-the-future checks."""
         return kinds.parse(self, text, answers or {}, today=today)
 
+    def read(self, text, answers=None, today=None):
+        """``parse`` as a ``parsers.Reading``: the value, whether it was an estimate, how it was read."""
+        if type(self).parse is not Field.parse:     # a field with its own parsing (a ledger's funding rule, hours)
+            return Reading(self.parse(text, answers, today))
+        return kinds.read(self, text, answers or {}, today=today)
+
     def display(self, value):
         return kinds.display(self, value)
 
@@ -74,6 +83,9 @@ class Field:
             lines[0] = lines[0].rstrip("。") + f"，例如 {self.example}。"
         if self.options and len(self.options) <= 12:
             lines.append("可选：" + " / ".join(f"{i}. {o}" for i, o in enumerate(self.options, 1)))
+        if self.kind == "choices":
+            lines.append(f"可以选一项或多项：点按钮选一项；多项请写出来，例如「{'、'.join(self.options[:2])}」或「1 2」；"
+                         f"选「{self.options[-1]}」请写明，例如「{self.options[-1]}：智能建造」。")
         return "\n".join(lines)
 
 
@@ -131,9 +143,10 @@ class Group:
 class Form:
     """An ordered list of Fields and Groups, checked for duplicate keys and ambiguous labels."""
 
-    def __init__(self, name, title, items, rules=()):
+    def __init__(self, name, title, items, rules=(), notes=None):
         self.name, self.title, self.items = name, title, list(items)
         self.rules = tuple(rules)
+        self.notes = dict(notes or {})      # a block's name (without its year) -> what to fill in there
         self._asked = self._numbers = None
         self.by_key = {}
         self.by_label = {}
@@ -142,7 +155,7 @@ class Form:
                 raise ValueError(f"form {name}: duplicate key {item.key!r}")
             if item.kind not in kinds.KINDS and not isinstance(item, Group):
                 raise ValueError(f"form {name}: unknown kind {item.kind!r} for {item.key}")
-            if item.kind == "choice" and not item.options:
+            if item.kind in ("choice", "choices") and not item.options:
                 raise ValueError(f"form {name}: choice {item.key} has no options")
             if item.kind == "longtext" and not (isinstance(item.max_chars, int) and item.max_chars > item.min_chars):
                 raise ValueError(f"form {name}: long text {item.key} declares no max_chars above its min_chars")
@@ -157,6 +170,10 @@ class Form:
                 for sub in item.fields:
                     if sub.kind not in kinds.KINDS:
                         raise ValueError(f"form {name}: unknown kind {sub.kind!r} in {item.key}")
+        for item in self.items:
+            if getattr(item, "depends", "") and not (item.optional and item.depends in self.by_key):
+                raise ValueError(f"form {name}: {item.key} depends on {item.depends!r} but is not optional "
+                                 "or names no field")
         for rule in self.rules:
             unknown = [k for k in rule.keys if k not in self.by_key]
             if unknown:
@@ -198,6 +215,18 @@ class Form:
     def violations(self, answers, skipped=(), *, changed=None, final=False):
         """Messages of the cross-field rules the answers break (see bot/forms/rules.py)."""
         return rules_mod.violations(self.rules, answers, skipped, changed=changed, final=final)
+
+    def broken(self, answers, skipped=(), *, changed=None, final=False):
+        """[(rule, message)] of the cross-field rules the answers break."""
+        return rules_mod.broken(self.rules, answers, skipped, changed=changed, final=final)
+
+    def dependents(self, key):
+        """The optional fields skipped together with ``key`` (``Field.depends``)."""
+        return [i for i in self.asked if getattr(i, "depends", "") == key]
+
+    def block_of(self, name):
+        """The note of a block named ``name`` (its name without the year), or ""."""
+        return self.notes.get(name, "")
 
     def complete_values(self, answers):
         """Answers plus computed fields."""

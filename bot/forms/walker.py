@@ -4,20 +4,23 @@ A *host* (bot/forms/host.py) supplies the Form, a Store and a few hooks; the wal
 rest, the same way for every form. Its position is the data of the form's frame on the flow stack
 (handlers/form_flow.py; the keys: bot/forms/position.py). The concerns are mixins, each in its module:
 
-    answers.py     parse, check, store or re-ask; 「字段：值」 out of order
-    navigation.py  the next field, 上一步, 跳过, 修改, 取消, re-asking after an aside
+    answers.py     parse, check, store or re-ask; 「字段：值」 out of order; 「X改成Y」 and questions about a field
+    keeping.py     an answer a cross-field rule refuses is held; the other field is offered; the walk comes back
+    navigation.py  the next field, 上一步, 跳过 (and 没有 at an optional field), 修改, 取消, re-asking after an aside
     reports.py     进度, what is missing, 预览, 帮助, 提交
     groups.py      repeating rows (one field at a time, a row in a line, a pasted table)
-    longtext.py    long text sent in several messages (a narrative)
+    longtext.py    long text sent in parts (a narrative): parts edited one by one, asides kept out, a draft
 
 This module keeps what they share (the answers, the cursor) and the dispatch of a message.
 """
 import re
 
 from bot.conversation import words as W
-from bot.forms import asides, longtext
+from bot.errors import InvalidInput
+from bot.forms import asides, corrections, longtext
 from bot.forms.answers import AnswerMixin
 from bot.forms.groups import GroupMixin
+from bot.forms.keeping import KeepMixin
 from bot.forms.longtext import LongTextMixin
 from bot.forms.navigation import NavigationMixin
 from bot.forms.position import HostState
@@ -27,9 +30,10 @@ from bot.forms.schema import Group
 LABEL_VALUE = re.compile(r"^\s*(?P<label>[^:：\n\t]{1,24}?)\s*[:：]\s*(?P<value>.+)$", re.S)
 LABEL_ONLY = re.compile(r"^\s*(?P<label>[^:：\n\t]{1,24}?)\s*[:：]\s*$")
 CONTINUE = W.CONTINUE
+SHORT = 40          # a correction is short: a longer line in prose is the field's text
 
 
-class Walker(AnswerMixin, NavigationMixin, ReportMixin, GroupMixin, LongTextMixin):
+class Walker(AnswerMixin, KeepMixin, NavigationMixin, ReportMixin, GroupMixin, LongTextMixin):
     """One form, one turn. What hosts may use of it is listed in bot/forms/host.py."""
 
     def __init__(self, host, turn, frame):
@@ -140,6 +144,8 @@ class Walker(AnswerMixin, NavigationMixin, ReportMixin, GroupMixin, LongTextMixi
             self.host.on_attachment(turn, self, key, turn.incoming.attachments)
             return True
         self.position.pop("pending", None)
+        self.position.pop("aside", None)        # a short line asked about and not answered: not the text
+        self.position.pop("draft", None)        # a draft shown and not accepted: not stored
         if self.position.get("paste"):
             handled = self._paste_reply(text)
             if handled is not None:
@@ -173,11 +179,10 @@ class Walker(AnswerMixin, NavigationMixin, ReportMixin, GroupMixin, LongTextMixi
         if text in CONTINUE:
             if row:
                 return self._row_keep()
-            self.ask_next()
-            return True
+            return self._keep_going()
         asked_now = cursor.field(row["field"]) if row and isinstance(cursor, Group) else cursor
         if text in W.YES and asked_now is not None and not isinstance(asked_now, Group) \
-                and asked_now.kind not in ("choice", "gender"):
+                and asked_now.kind not in ("choice", "choices", "gender"):
             # 「确认」 where nothing was asked with a button is no value for the field
             self.turn.reply(f"这里需要填写「{asked_now.qualified if not row else asked_now.label}」，请直接输入内容。")
             self._reask()
@@ -186,8 +191,15 @@ class Walker(AnswerMixin, NavigationMixin, ReportMixin, GroupMixin, LongTextMixi
             self.edit(args)
             return True
         asked = cursor.field(row["field"]) if row and isinstance(cursor, Group) else cursor
-        if asides.is_question(text, asked):
-            self.help()
+        prose = getattr(asked, "free_text", False)
+        if asides.is_question(text, asked) or (prose and asides.is_question(text) and len(text) <= SHORT):
+            if self._about(text):
+                return True
+            if getattr(asked, "kind", "") != "longtext":     # a long text answers its own questions
+                self.help()
+                return True
+        said = corrections.read(text) if not prose or len(text) <= SHORT else None
+        if said is not None and said[0] != "pair" and self._plain(said):
             return True
         bare = LABEL_ONLY.match(text)
         if bare and self._resolve(bare.group("label").strip()) is not None:
@@ -195,6 +207,8 @@ class Walker(AnswerMixin, NavigationMixin, ReportMixin, GroupMixin, LongTextMixi
             self.turn.reply(f"「{label}」后面还没有内容，没有记录。请写成「{label}：内容」。")
             self._reask()
             return True
+        if not row and self._reads_as(asked, text):
+            return self._answer(asked, text)     # 「其他：智能建造」 at 工作室类型 is its answer, not a label
         match = LABEL_VALUE.match(text)
         if match:
             label = match.group("label").strip()
@@ -202,10 +216,13 @@ class Walker(AnswerMixin, NavigationMixin, ReportMixin, GroupMixin, LongTextMixi
             if targets is not None:
                 return self._labelled(targets, label, match.group("value").strip())
             near = [i for i in self.form.asked if len(i.label) >= 2 and i.label in label]
-            if near:        # looks like a field's label, but not one of this form (e.g. another year)
+            if near and not self._reads_as(asked, text):
+                # looks like a field's label, but not one of this form (e.g. another year)
                 names = "、".join(i.qualified for i in near[:6])
                 self.turn.reply(f"没有「{label}」这一项。您是指：{names}？请用完整的名称再发一次。")
                 return True
+        if said is not None and said[0] == "pair" and not prose and self._plain(said):
+            return True         # 「创建日期 2020年3月28日」: a field's label and a value that reads as its
         if cursor is None:
             if self.missing():
                 self.ask_next()
@@ -216,8 +233,18 @@ class Walker(AnswerMixin, NavigationMixin, ReportMixin, GroupMixin, LongTextMixi
         if isinstance(cursor, Group):
             return self._group_text(cursor, text)
         if cursor.kind == "longtext":
-            return self._longtext_append(cursor, text)
+            return self._longtext_text(cursor, text)
         return self._answer(cursor, text)
+
+    def _reads_as(self, field, text):
+        """Does ``text`` read as a value of ``field`` (「1、其他：智能建造」 at 工作室类型)? Choices only."""
+        if field is None or isinstance(field, Group) or field.kind != "choices":
+            return False
+        try:
+            field.parse(text, self.answers, self.today)
+        except InvalidInput:
+            return False
+        return True
 
     # -- actions (buttons) -------------------------------------------------------------
     def _action(self, action):
@@ -242,8 +269,7 @@ class Walker(AnswerMixin, NavigationMixin, ReportMixin, GroupMixin, LongTextMixi
         if name == "continue":
             if self.position.get("row"):
                 return self._row_keep()
-            self.ask_next()
-            return True
+            return self._keep_going()
         if name == "accept_offer":
             return self._accept_offer()
         if name == "pick":
@@ -252,6 +278,12 @@ class Walker(AnswerMixin, NavigationMixin, ReportMixin, GroupMixin, LongTextMixi
             return self._confirm_cancel()
         if name == "confirm_submit":
             return self._confirm_submit()
+        if name == "fix":
+            return self._fix(arg)
+        if name in ("draft_use", "draft_add", "draft_drop"):
+            return self._draft_answer(name.removeprefix("draft_"))
+        if name in ("aside_keep", "aside_drop"):
+            return self._aside_answer(name == "aside_keep")
         handled = self._group_action(name, arg)
         if handled is not None:
             return handled

@@ -200,10 +200,14 @@ def _background(section, a: _Answers, opening: str) -> None:
         section.say(opening)
     else:
         section.lack("工作室建立的背景及意义", "填写申报表的「业绩简介」")
-    kind = a.get("basics.type")
+    kinds = a.get("basics.type")
+    kinds = kinds if isinstance(kinds, (list, tuple)) else [kinds] if kinds else []
+    named = "、".join(k for k in kinds if not str(k).startswith(("其他", "其它")))
+    other = next((str(k).partition("（")[2].rstrip("）") for k in kinds if str(k).startswith(("其他", "其它"))), "")
     if a.get("basics.field"):
         section.say(_join([f"工作室重点研究、攻关的专业领域为{a.get('basics.field')}",
-                           kind and kind != "其他" and f"，属{kind}型创新工作室", "。"]))
+                           named and f"，属{named}型创新工作室", other and f"，{'并' if named else ''}开展{other}方面的工作",
+                           "。"]))
     else:
         section.lack("重点研究、攻关的领域及方向", "填写申报表的「专业领域」")
 

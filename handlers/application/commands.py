@@ -70,6 +70,16 @@ class ApplicationStore(Store):
         if new != keys:
             applications.set_flag(self.app, "skipped", sorted(new))
 
+    def estimates(self):
+        """The keys answered with an estimate (约20万): flags["estimates"]."""
+        return set(self.flags().get("estimates", []))
+
+    def set_estimate(self, key, estimate):
+        keys = self.estimates()
+        new = keys | {key} if estimate else keys - {key}
+        if new != keys:
+            applications.set_flag(self.app, "estimates", sorted(new))
+
 
 class ApplicationHost(Host):
     """The application in the walker; its state: ``ref`` (the Application id), ``year``, and
@@ -104,8 +114,8 @@ class ApplicationHost(Host):
         return seven.report(app_service.seven_haves(turn.ctx, walker.store.app))
 
     def on_answer(self, turn, walker, item, value):
-        # a file sent next proves this answer when it is starred (handlers/application/proofs.py)
-        if item.proof:
+        # a file sent next proves this answer when it is starred and states something (not 0 or 无)
+        if item.proof and proofs.needs_proof(item, value):
             walker.host_state["proof_for"] = item.key
         else:
             walker.host_state.pop("proof_for", None)
@@ -135,6 +145,13 @@ class ApplicationHost(Host):
         if not item.key.startswith(STATISTICAL_BLOCKS):
             return None                     # only the statistical blocks come from the ledgers
         return statistics.offer(turn, walker, item)
+
+    def draft(self, turn, walker, item):
+        """生成草稿 at 业绩简介: the 附件2 draft's text from the answers and the ledgers (handlers/application/
+        materials.py), without its placeholders; shown, and stored only when the leader accepts it."""
+        if item.key != "narrative":
+            return None
+        return materials.narrative_draft(turn.session, turn.config, walker.store.app)
 
     def submit_check(self, turn, walker):
         """Before the confirmation: starred items lacking proof (refused with BOT_PROOFS_REQUIRED, else

@@ -9,6 +9,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Callable
 
+from bot.forms import asides
 from handlers.application.docx_layout import MARK
 
 # --- values as printed ---------------------------------------------------------------------
@@ -48,10 +49,18 @@ def _years(year: int) -> tuple[int, int]:
 
 
 class _Answers:
-    """The completed values, with the leader's overrides, as printable pieces."""
+    """The completed values, with the leader's overrides, as printable pieces.
+
+    An optional field stored as 「没有」 / 「无」 (before the walker took those as a skip) prints empty,
+    and so do the fields that depend on it: never 「被没有命名」."""
 
     def __init__(self, form, values: dict, overrides=frozenset()):
         self.values = form.complete_values(values or {})
+        for item in form.asked:
+            value = self.values.get(item.key)
+            if getattr(item, "optional", False) and isinstance(value, str) and asides.is_none(value):
+                for key in [item.key] + [d.key for d in form.dependents(item.key)]:
+                    self.values.pop(key, None)
         self.overrides = set(overrides or ())
 
     def get(self, key, default=None):

@@ -16,7 +16,8 @@ from itertools import pairwise
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.simpletypes import ST_Merge
 from docx.shared import Cm, Mm, Pt, Twips
@@ -57,6 +58,14 @@ def _paragraph(container, text: str = "", *, bold: bool = False,
     if text:
         _run(paragraph, text, bold=bold, size=size)
     return paragraph
+
+
+def _joint(doc) -> None:
+    """A hairline paragraph between two tables printed as one (so each keeps its own header rows)."""
+    paragraph = doc.add_paragraph()
+    paragraph_format = paragraph.paragraph_format
+    paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    paragraph_format.line_spacing = Pt(1)
 
 
 def _page_break(doc) -> None:
@@ -104,6 +113,7 @@ class Cell:
 class Row:
     cells: list
     height: float = 0.0         # minimum height in cm (0: automatic)
+    header: bool = False        # repeated at the top of each page the table continues on (the table's first rows)
 
 
 def _cells(*specs, **kw) -> list:
@@ -160,6 +170,10 @@ def _table(doc, rows: list[Row]):
     top = {}                                        # (first, last) -> the tc a ``below`` cell merges into
     for spec_row in rows:
         tr = table._tbl.add_tr()
+        if spec_row.header:
+            properties = tr.get_or_add_trPr()
+            properties.append(OxmlElement("w:tblHeader"))
+            properties.append(OxmlElement("w:cantSplit"))
         if spec_row.height:
             row = _Row(tr, table)
             row.height = Cm(spec_row.height)

@@ -16,8 +16,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.shared import Cm, Mm, Pt
 
 from handlers.application.document_values import _Answers, _bare, _honours_text, _money, _sources_text, _years
-from handlers.application.docx_layout import (MARK, TEXT_WIDTH_MM, Cell, Row, _cells, _new_document, _page_break,
-                                              _paragraph, _run, _table, _to_bytes)
+from handlers.application.docx_layout import (MARK, TEXT_WIDTH_MM, Cell, Row, _cells, _joint, _new_document,
+                                              _page_break, _paragraph, _run, _table, _to_bytes)
 from handlers.application.schema import HONOURS, OPINION_BOXES, SKILL_GRADES, STUDIO_TYPES
 
 MEMBER_ROWS = 14                    # rows of the printed core-member table
@@ -63,9 +63,12 @@ def _basics_rows(a: _Answers) -> list[Row]:
     ]
 
 
-def _type_boxes(chosen) -> str:
-    """□技术攻关     □技能传授 / □窗口服务     □其他, the chosen one ■ (in 仿宋 like □; ☑ is not)."""
-    boxes = [("■" if kind == chosen else "□") + kind for kind in STUDIO_TYPES]
+def _type_boxes(value) -> str:
+    """□技术攻关     □技能传授 / □窗口服务     □其他, each chosen one ■ (in 仿宋 like □; ☑ is not), 其他 with
+    its words (■其他（智能建造）). A single type stored before several could be chosen reads as one."""
+    values = value if isinstance(value, (list, tuple)) else [value] if value else []
+    words = {str(v).partition("（")[0]: str(v) for v in values}
+    boxes = [("■" + words[kind] if kind in words else "□" + kind) for kind in STUDIO_TYPES]
     return "\n".join("   ".join(boxes[i:i + 2]) for i in range(0, len(boxes), 2))
 
 
@@ -169,7 +172,7 @@ def _leader_rows(a: _Answers) -> list[Row]:
 
 
 def _member_header() -> Row:
-    return Row([Cell(header, width) for _, header, width in MEMBER_COLUMNS])
+    return Row([Cell(header, width) for _, header, width in MEMBER_COLUMNS], header=True)
 
 
 def _member_row(member: dict | None) -> Row:
@@ -178,9 +181,12 @@ def _member_row(member: dict | None) -> Row:
 
 
 def _member_rows(members: list) -> list[Row]:
-    """The heading, the header and exactly 14 rows (empty when fewer members)."""
+    """The heading, the header and exactly 14 rows (empty when fewer members); the heading and the header
+    are repeated on the next page when the rows continue there."""
     shown = list(members[:MEMBER_ROWS]) + [None] * (MEMBER_ROWS - len(members[:MEMBER_ROWS]))
-    return [_heading_row("工作室骨干成员情况（可附表）"), _member_header(), *map(_member_row, shown)]
+    heading = _heading_row("工作室骨干成员情况（可附表）")
+    heading.header = True
+    return [heading, _member_header(), *map(_member_row, shown)]
 
 
 def _narrative_filler(text: str) -> Callable:
@@ -242,9 +248,11 @@ def _opinion_rows(opinions: dict, union_name: str) -> list[Row]:
             for role, label in OPINION_BOXES]
 
 
-def _main_rows(a: _Answers, year: int, opinions: dict, union_name: str) -> list[Row]:
+def _main_rows(a: _Answers, year: int, opinions: dict, union_name: str) -> list[list[Row]]:
+    """The big table in three parts printed as one: the core members' part is a table of its own, so
+    its heading and header rows repeat on the page its rows continue on."""
     years = _years(year)
-    return [
+    return [[
         *_basics_rows(a),
         *_funding_rows(a, years),
         *_innovation_rows(a),
@@ -252,10 +260,10 @@ def _main_rows(a: _Answers, year: int, opinions: dict, union_name: str) -> list[
         *_talent_rows(a),
         _wide_row("社会效益", a.pieces("social"), height=2.0),
         *_leader_rows(a),
-        *_member_rows(a.get("members", [])),
+    ], _member_rows(a.get("members", [])), [
         _wide_row("创新工作室\n业绩简介\n（不少于\n1000字）", _narrative_filler(a.get("narrative", "")), height=10.0),
         *_opinion_rows(opinions, union_name),
-    ]
+    ]]
 
 
 # --- the pages --------------------------------------------------------------------------------
@@ -326,7 +334,7 @@ def _attached_talent(doc, talent: list) -> None:
         return
     _paragraph(doc)
     _paragraph(doc, "附表：培养人才明细", bold=True)
-    rows = [Row(_cells(("姓名", 24), ("晋升情况", 71), ("荣誉情况", 71)))]
+    rows = [Row(_cells(("姓名", 24), ("晋升情况", 71), ("荣誉情况", 71)), header=True)]
     for person in talent:
         rows.append(Row(_cells((_bare(person.get("name")), 24), (_bare(person.get("promotion")), 71),
                                (_bare(person.get("honour")), 71))))
@@ -349,7 +357,10 @@ def render_application_docx(form, values: dict, *, year: int, org_name: str = "�
     _page_break(doc)
     _instructions(doc)
     _page_break(doc)
-    _table(doc, _main_rows(answers, year, opinions or {}, union_name))
+    for n, rows in enumerate(_main_rows(answers, year, opinions or {}, union_name)):
+        if n:
+            _joint(doc)
+        _table(doc, rows)
     _attached_members(doc, answers.get("members", []))
     _attached_talent(doc, answers.get("talent.list", []))
     return _to_bytes(doc)

@@ -10,6 +10,7 @@ pages after it are numbered 「— 1 —」, 「— 2 —」 … at the foot, as
 """
 import io
 import logging
+import re
 import shutil
 import subprocess
 import tempfile
@@ -259,8 +260,8 @@ def list_docx(contents):
     _paragraph(document, "说明：表中带 * 的项目均须提供证明复印件，经济效益须为加盖单位财务章的原件；"
                          "其他需要说明的内容可附书面证明材料（填表说明 7）。证明材料按下表顺序附在本页之后。")
     _paragraph(document)
-    rows = [Row([Cell("序号", 12, bold=True), Cell("证明的项目", 44, bold=True), Cell("文件", 54, bold=True),
-                 Cell("备注", 56, bold=True)])]
+    rows = [Row([Cell("序号", LIST_COLUMNS[0], bold=True), Cell("证明的项目", LIST_COLUMNS[1], bold=True),
+                 Cell("文件", LIST_COLUMNS[2], bold=True), Cell("备注", LIST_COLUMNS[3], bold=True)], header=True)]
     by_label = {}
     for proof in contents.proofs:
         by_label.setdefault(proof.label, []).append(proof)
@@ -276,9 +277,21 @@ def list_docx(contents):
     return _save(document)
 
 
+# 序号 holds two characters, the item its longest label (获奖年份及荣誉称号), the note 「未填写或为 0，无需证明」
+LIST_COLUMNS = (14, 44, 58, 50)
+_NAME_BREAKS = re.compile(r"(?<=[_\-.（）()])|(?<=[\u4e00-\u9fff])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[\u4e00-\u9fff])")
+
+
+def breakable(name):
+    """A file name that wraps where a reader would break it — after _ - . and brackets, between Chinese and
+    Latin — never inside a word or a number (a zero-width space marks each place; nothing is printed)."""
+    return _NAME_BREAKS.sub("\u200b", name or "")
+
+
 def _list_row(number, label, name, note):
     left = WD_ALIGN_PARAGRAPH.LEFT
-    return Row([Cell(number, 12), Cell(label, 44, align=left), Cell(name, 54, align=left), Cell(note, 56, align=left)])
+    return Row([Cell(number, LIST_COLUMNS[0]), Cell(label, LIST_COLUMNS[1], align=left),
+                Cell(breakable(name), LIST_COLUMNS[2], align=left), Cell(note, LIST_COLUMNS[3], align=left)])
 
 
 def _save(document):

@@ -21,8 +21,8 @@ def _named_by_for_named_on(values, skipped, final):
         return None
     if not final and "basics.named_by" not in skipped:
         return None         # not answered yet: it may come later, checked again at 提交
-    return ("填写了「命名日期」，但「命名单位」为空。被命名过请填写命名单位；"
-            "没有被命名，请把命名日期也跳过（修改 命名日期，然后说「跳过」）。")
+    return ("填写了「命名日期」，但「命名单位」为空。被命名过请先填写命名单位；"
+            "没有被命名，命名日期留空即可（在命名日期说「没有」）。")
 
 
 def _named_after_created(values, skipped, final):

@@ -44,7 +44,7 @@ def application_form(year: int) -> Form:
     y1, y2 = year - 2, year - 1
     cover, basics, leader = "封面", "基本情况", "工作室领衔人情况"
     items = [
-        Field("cover.name", "工作室名称", help="请填写工作室完整名称",
+        Field("cover.name", "工作室名称", help="请填写工作室完整名称（填表说明 1）",
               example="李建国桥梁智能建造劳模创新工作室", block=cover, aliases=("创新工作室名称",),
               opts={"max_len": 100}),
         Field("cover.unit", "所在单位", help="请填写工作室所在单位的全称", example="中交示范工程局有限公司",
@@ -55,16 +55,16 @@ def application_form(year: int) -> Form:
               block=cover, opts={"max_len": 100}),
         Field("cover.filled_on", "填报日期", "date", help="请填写填报日期（可以说「今天」）", example="2025年5月20日",
               block=cover, opts={"today_button": True}, yearly=True),
-        Field("basics.created_on", "创建日期", "date", help="以团队模式规范开展工作或被命名的日期",
+        Field("basics.created_on", "创建日期", "date", help="以团队模式规范开展工作或被命名的日期（填表说明 2）",
               example="2018年4月20日", block=basics),
-        Field("basics.named_by", "命名单位", help="曾为工作室命名的单位（需提供证明复印件）；没有可说「跳过」",
+        Field("basics.named_by", "命名单位", help="曾为工作室命名的单位（需提供证明复印件）；没有被命名可说「没有」",
               example="省总工会", block=basics, proof=True, optional=True),
         Field("basics.field", "专业领域", help="工作室重点研究、攻关的专业领域", example="隧道盾构施工",
               block=basics),
-        Field("basics.named_on", "命名日期", "date", help="被命名的日期；没有可说「跳过」",
-              example="2019年5月1日", block=basics, optional=True),
-        Field("basics.type", "工作室类型", "choice", help="请选择工作室类型", options=STUDIO_TYPES,
-              synonyms=STUDIO_TYPE_WORDS, block=basics),
+        Field("basics.named_on", "命名日期", "date", help="被命名的日期；没有被命名可说「没有」",
+              example="2019年5月1日", block=basics, optional=True, depends="basics.named_by"),
+        Field("basics.type", "工作室类型", "choices", help="请选择工作室类型（表中四个方框，可选一项或多项）",
+              options=STUDIO_TYPES, synonyms=STUDIO_TYPE_WORDS, block=basics),
         Field("basics.members", "成员总数", "count", help="工作室成员总人数", example="15人", block=basics,
               opts={"unit": "人", "minimum": 1}),
         Field("basics.area", "场所面积", "area", help="固定场所面积（七有要求一般不少于 20 平方米）",
@@ -163,9 +163,33 @@ def application_form(year: int) -> Form:
             block="工作室骨干成员情况", aliases=("骨干成员情况", "成员名单")),
         Field("narrative", "创新工作室业绩简介", "longtext",
               help="不少于 1000 字，可以分多条发送，我会接在一起。发完请说「完成」。",
-              block="创新工作室业绩简介", aliases=("业绩简介", "简介"), opts={"min_chars": 1000, "max_chars": 20000}),
+              block="创新工作室业绩简介", aliases=("业绩简介", "简介"),
+              opts={"min_chars": 1000, "max_chars": 20000, "outline": NARRATIVE_OUTLINE}),
     ]
-    return Form("application", f"{year} 年度创新工作室申报表", items, rules=rules_for(year))
+    return Form("application", f"{year} 年度创新工作室申报表", items, rules=rules_for(year), notes=block_notes(y1, y2))
+
+
+NARRATIVE_OUTLINE = (
+    "可以按附件2的提纲写：一、基本情况（建立的背景及意义，重点研究、攻关的领域及方向，活动场地和设备，资金投入及使用，"
+    "人员结构，取得的成果和荣誉）；二、近两年活动开展情况（制度建立，日常运作，分工协作）；三、近两年活动成效"
+    "（创新成果，技能人才培养，经济效益和社会效益，技术交流协作）。不少于 1000 字。")
+
+
+def block_notes(y1, y2):
+    """What to fill in a block, from the 填表说明 (answers to 「经费投入是填……？」)."""
+    years = f"{y1}年和{y2}年"
+    return {
+        "经费投入": f"填所在单位（或多家单位）为工作室投入的经费，按年度分别填写{years}的金额（万元）和来源单位；"
+                  "两家以上单位投入的，分别写明每家的金额（填表说明 3、4）。集团工会的命名经费不计入单位投入。",
+        "技术创新": f"填{years}两年取得的创新成果、成果转化、专利（实用新型、发明）和获奖（国际、国家、省部、地市）的数量；"
+                  "每一项都须提供证明复印件（填表说明 4、5）。",
+        "经济效益": f"按年度填{years}的创收金额和节资金额（万元），合计自动算出；须提供加盖单位财务章的原件证明"
+                  "（填表说明 4、5）。",
+        "培养人才": f"填{years}两年培养的人才总数，按技术等级和荣誉分别填人数（每人只计最高等级），并列出明细："
+                  "人员名单、何时晋升为何种等级、何时获何种荣誉称号（填表说明 6）；须提供证明复印件。",
+        "社会效益": f"简述{years}两年取得的社会效益，例如培训职工人次、成果推广应用情况（填表说明 4）。",
+        "业绩简介": NARRATIVE_OUTLINE,
+    }
 
 
 def cross_check(year, answers, skipped=()):

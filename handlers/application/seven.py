@@ -57,14 +57,17 @@ class Have:
     status: str
     reason: str
     look: str = ""          # 待核实: what the reviewer should look at
+    how: str = ""           # what the leader sends to record what is missing (「发送「场所」登记」): the leader's only
 
     @property
     def rule(self):
         return RULES[self.name]
 
-    def line(self):
+    def line(self, reviewer=False):
+        """The have as its reader needs it: a reviewer is not told what the leader should send."""
+        how = f"；{self.how}" if self.how and not reviewer else ""
         tail = f"。请核实：{self.look}" if self.status == UNKNOWN and self.look else ""
-        return f"{MARK[self.status]} {self.name}：{self.reason}{tail}"
+        return f"{MARK[self.status]} {self.name}：{self.reason}{how}{tail}"
 
 
 def _int(v):
@@ -188,7 +191,7 @@ def _venue(values, entry, standard):
     doubts = [f"面积不足 {standard.min_area} 平方米"] if area < standard.min_area else []
     look = "场所照片：牌匾是否显著、悬挂醒目，场所是否用于学习研讨、创新实践和成果荣誉展示"
     if entry is None:
-        return Have("有固定场所", UNKNOWN, f"{reason}；牌匾和场所功能尚未登记，发送「场所」登记", look)
+        return Have("有固定场所", UNKNOWN, f"{reason}；牌匾和场所功能尚未登记", look, how="发送「场所」登记")
     kinds = entry["kinds"]
     uses = [k for k in kinds if k != "挂牌"]
     plaque = "挂牌" in kinds
@@ -221,6 +224,7 @@ UNTYPED = {"need": ("资料", "器材", "电脑网络"), "maybe": ("实验仪器
 
 def _needs(studio_type):
     types = studio_type if isinstance(studio_type, (list, tuple)) else [studio_type] if studio_type else []
+    types = [str(t).partition("（")[0] for t in types]         # 其他（智能建造） is 其他
     found = [NEEDS[t] for t in types if t in NEEDS]
     if not found:
         return UNTYPED
@@ -237,8 +241,8 @@ def _equipment(values, entry, ledger):
     kind_text = "、".join(studio_type) if isinstance(studio_type, (list, tuple)) else studio_type
     of_type = f"{kind_text}类工作室" if studio_type else "工作室类型未填写"
     if entry is None:
-        return Have("有设备设施", UNKNOWN, f"尚未登记设备设施（{'、'.join(EQUIPMENT_KINDS)}）；发送「设备」登记{support}",
-                    "设备设施的照片或清单")
+        return Have("有设备设施", UNKNOWN, f"尚未登记设备设施（{'、'.join(EQUIPMENT_KINDS)}）{support}",
+                    "设备设施的照片或清单", how="发送「设备」登记")
     present = [k for k in EQUIPMENT_KINDS if k in entry["kinds"]]
     head = (f"已有设备设施：{'、'.join(present)}{_files(entry)}" if present else "登记为没有设备设施")
     missing = [k for k in EQUIPMENT_KINDS if k not in present and (k in needs["need"] or k in needs["maybe"])]
@@ -268,8 +272,8 @@ def _rules(entry, ledger):
     support = (f"；活动台账近一年记录 {activities} 次活动（仅作佐证）" if activities else
                "；近一年活动台账没有记录" if activities == 0 else "")
     if entry is None:
-        return Have("有工作制度", UNKNOWN, f"尚未登记制度（{'、'.join(RULE_KINDS)}）；发送「制度」登记{support}",
-                    "六类制度文件和制度上墙的照片")
+        return Have("有工作制度", UNKNOWN, f"尚未登记制度（{'、'.join(RULE_KINDS)}）{support}",
+                    "六类制度文件和制度上墙的照片", how="发送「制度」登记")
     present = [k for k in RULE_KINDS if k in entry["kinds"]]
     missing = [k for k in RULE_KINDS if k not in present]
     head = f"已有制度：{'、'.join(present)}{_files(entry)}" if present else "登记为没有制度"
@@ -420,5 +424,6 @@ def summary(haves):
     return f"七有 ✓{n[MET]} 待核实{n[UNKNOWN]} ✗{n[NOT_MET]}" + (f"（{'；'.join(named)}）" if named else "")
 
 
-def report(haves):
-    return "七有自查：\n" + "\n".join(h.line() for h in haves)
+def report(haves, reviewer=False):
+    """The seven haves line by line; ``reviewer``: without what the leader should send."""
+    return "七有自查：\n" + "\n".join(h.line(reviewer) for h in haves)

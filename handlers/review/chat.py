@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import select
 
 from bot import files
-from bot.actions import INT, encode
+from bot.actions import INT, TEXT, encode
 from bot.conversation.flow import Flow
 from bot.errors import UserError
 from bot.forms.parsers import parse_date
@@ -19,7 +19,7 @@ from handlers.application import document_tasks, proofs, seven_record
 from handlers.application.current import NO_APPLICATION, application_year, current_application, missed_application
 from handlers.application.schema import application_form
 from handlers.policy import Do, Forbidden
-from handlers.review import deadline
+from handlers.review import deadline, marking
 from handlers.review.prompts import prompt_message
 from handlers.review.steps import NO_REVIEWER_NOTE, STEP_NAMES, names_left, pending_steps, status_text, steps_of
 from handlers.services import documents, naming as naming_service, review as review_service
@@ -35,9 +35,11 @@ ASK = {"approve": "请输入审批意见（可选），或直接点「确认同�
 
 
 class OpinionFlow(Flow):
-    """After [同意] / [退回修改] / [不同意]: the next message is the opinion (取消 leaves the step pending)."""
+    """After [同意] / [退回修改] / [不同意]: the next message is the opinion (取消 leaves the step pending);
+    a 退回's opinion is followed by the fields to flag (handlers/review/marking.py), then [确认退回]."""
     name = OPINION
-    actions = {"ok": (INT, INT)}
+    actions = {"ok": (INT, INT), "tick": (INT, INT, TEXT), "blocks": (INT, INT), "block": (INT, INT, INT),
+               "back": (INT, INT)}
 
     def claims(self, turn, frame, text, command):
         cmd, args = command
@@ -52,17 +54,48 @@ class OpinionFlow(Flow):
         if not text:
             turn.reply("请输入意见文字。")
             return True
-        decide(turn, frame, text)
+        data = frame.data
+        if data["decision"] != "return":
+            decide(turn, frame, text)
+        elif data.get("opinion") is None:
+            outcome = _checked(turn, frame, lambda: review_service.return_fields(
+                turn.ctx, data["step"], data["version"], text))
+            data["opinion"], data["fields"], data["view"] = text, outcome["fields"], None
+            marking.ask(turn, frame, outcome["app"], first=True)
+        else:
+            marking.typed(turn, frame, _app_of(turn, frame), text)
         return True
 
     def on_action(self, turn, frame, action):
         data = frame.data
-        if action.args != (data["step"], data["version"]):
+        if tuple(action.args[:2]) != (data["step"], data["version"]):
             raise UserError("这个按钮已失效。发送「审批」查看待办。")
-        decide(turn, frame, "")
+        if action.verb == "ok":
+            decide(turn, frame, data.get("opinion") or "")
+            return
+        if data["decision"] != "return" or data.get("opinion") is None:
+            raise UserError("这个按钮已失效。发送「审批」查看待办。")
+        app = _app_of(turn, frame)
+        if action.verb == "tick":
+            marking.tick(turn, frame, app, action.args[2])
+        elif action.verb == "blocks":
+            marking.show_blocks(turn, frame, app)
+        elif action.verb == "block":
+            marking.show_block(turn, frame, app, action.args[2])
+        else:
+            marking.back(turn, frame, app)
 
     def on_aside(self, turn, frame):
-        turn.reply(ASK[frame.data["decision"]], _ok_button(frame.data))
+        data = frame.data
+        if data["decision"] == "return" and data.get("opinion") is not None:
+            try:
+                _, app = review_service.step_to_decide(turn.ctx, data["step"], data["version"])
+            except UserError:
+                turn.stack.end(frame)       # decided meanwhile: what was in between stands, nothing to ask
+                return
+            marking.ask(turn, frame, app)
+            return
+        turn.reply(ASK[data["decision"]], _ok_button(data))
 
     def describe(self, frame):
         return f"审批意见（{review_service.DECISIONS[frame.data['decision']]}）待填写"
@@ -72,14 +105,28 @@ def _ok_button(data):
     return [("确认同意", encode(OPINION, "ok", data["step"], data["version"]))] if data["decision"] == "approve" else []
 
 
-def decide(turn, frame, opinion):
-    data = frame.data
+def _checked(turn, frame, call):
+    """A service call for this frame's step; a step decided meanwhile ends the frame."""
     try:
-        outcome = review_service.decide(turn.ctx, data["step"], data["version"], data["decision"], opinion)
+        return call()
     except UserError as refused:
         if "已处理" in str(refused):
             turn.stack.end(frame)           # decided meanwhile (another reviewer, the console)
         raise
+
+
+def _app_of(turn, frame):
+    """The application of the frame's step, the step checked as still the reviewer's to decide."""
+    data = frame.data
+    _, app = _checked(turn, frame, lambda: review_service.step_to_decide(turn.ctx, data["step"], data["version"]))
+    return app
+
+
+def decide(turn, frame, opinion):
+    data = frame.data
+    fields = data.get("fields") if data["decision"] == "return" and data.get("opinion") is not None else None
+    outcome = _checked(turn, frame, lambda: review_service.decide(
+        turn.ctx, data["step"], data["version"], data["decision"], opinion, fields=fields))
     turn.stack.end(frame)
     say_decided(turn, outcome)
 

@@ -9,7 +9,7 @@ from handlers.application import document_tasks, proofs, seven, seven_record
 from handlers.application.schema import application_form
 from handlers.review import deadline
 from handlers.review.steps import STEP_NAMES, log_system, pending_steps, reviewers_for, role_holders
-from storage import applications, clock, tasks as task_rows
+from storage import applications, audit, clock, tasks as task_rows
 from storage.models import ROLES, Application, Person, ReviewStep
 from storage.outbox import push_to_person
 
@@ -28,13 +28,53 @@ def summary_text(session, app, config):
             f"场所 {values.get('basics.area', '?')}㎡ · {seven.summary(haves)}"
             + f"\n近两年：专利 {patents} 项（发明 {values.get('innovation.invention', 0)}），"
               f"省部级及以上奖 {high} 项，经济效益 {benefit:g} 万元"
-            + "\n" + seven.report(haves))          # each have with its reason, not only the count
+            + "\n" + seven.report(haves, reviewer=True))     # each have with its reason; no leader's hints
+
+
+def changes_since_return(session, app):
+    """After a 退回 and the resubmission: what the leader changed meanwhile (the audit trail's answer.set
+    and proof rows since the last review.return), as lines; None when the application was not returned."""
+    log = audit.review_log(session, app.id)
+    returned = next((row for row in reversed(log) if row.action == "review.return"), None)
+    if returned is None:
+        return None
+    resubmitted = next((row for row in log if row.id > returned.id and row.action == "review.resubmit"), None)
+    until = resubmitted.id if resubmitted is not None else None
+    form = application_form(app.year)
+    first, last = {}, {}
+    for row in audit.answer_history(session, app.id):
+        if row.id > returned.id and (until is None or row.id < until):
+            first.setdefault(row.key, row.before)
+            last[row.key] = row.after
+    lines = []
+    for item in form.asked:
+        if item.key in last and first[item.key] != last[item.key]:
+            lines.append(f"{item.qualified}：{item.display(first[item.key])} → {item.display(last[item.key])}")
+    proof_rows = [row for row in audit.object_history(session, "application", app.id)
+                  if row.id > returned.id and (until is None or row.id < until) and row.action.startswith("proof.")]
+    verbs = {"proof.add": "补充证明", "proof.replace": "替换证明", "proof.delete": "删除证明"}
+    for row in proof_rows:
+        item = form.by_key.get(row.key)
+        label = item.qualified if item is not None else "其他证明材料"
+        lines.append(f"{verbs.get(row.action, '证明')}：{label}（{row.detail}）")
+    return lines
+
+
+def _changes_text(session, app):
+    lines = changes_since_return(session, app)
+    if lines is None:
+        return ""
+    if not lines:
+        return "\n退回后重新提交，没有修改任何内容。"
+    shown = lines[:12] + ([f"……等 {len(lines)} 处"] if len(lines) > 12 else [])
+    return f"\n退回后修改了 {len(lines)} 处：\n" + "\n".join(f"· {line}" for line in shown)
 
 
 def prompt_message(session, app, step, config):
     title = f"【待审批】{app.studio.name} {app.year} 年申报（第 {step.step} 步：{STEP_NAMES[step.role]}）"
     ref = (step.id, step.version)
-    text = f"{title}\n{summary_text(session, app, config)}\n{proofs.summary_line(session, app)}"
+    text = (f"{title}\n{summary_text(session, app, config)}\n{proofs.summary_line(session, app)}"
+            + _changes_text(session, app))
     wait = deadline.final_opinion_refusal(config, app, step, "approve", clock.of(session).today())
     if wait:
         text += f"\n注意：{wait}"

@@ -17,7 +17,7 @@ from handlers.application import proofs
 from handlers.application.current import named_refusal
 from handlers.application.schema import application_form, figure_check
 from handlers.policy import Do, Forbidden
-from handlers.review import deadline
+from handlers.review import deadline, fields as review_fields
 from handlers.review.prompts import prompt_message, prompt_reviewers, tell_applicant
 from handlers.review.steps import (STATUS, STEP_NAMES, STEPS, make_pending, rejected_text, reviewers_for, role_holders,
                                    steps_of)
@@ -160,24 +160,25 @@ def step_to_decide(ctx, step_id, version, decision=None):
 
 
 def fields_named(app, text):
-    """Field keys an opinion mentions: qualified labels, labels, or a block (with its year)."""
-    form = application_form(app.year)
-    found = []
-    compact = re.sub(r"\s", "", text)
-    for item in form.asked:
-        names = {item.qualified, *item.aliases}
-        if len(form.lookup(item.label)) == 1:
-            names.add(item.label)
-        if any(len(n) >= 2 and n in compact for n in names):
-            found.append(item.key)
-    for item in form.asked:
-        base, _, year = item.block.partition("（")
-        year = year.rstrip("）").rstrip("年")
-        if base and base in compact and item.key not in found:
-            if not year or year in compact:
-                if not any(k for k in found if form.by_key[k].block == item.block):
-                    found.append(item.key)
-    return found
+    """Field keys an opinion names, in form order (handlers/review/fields.py: labels, aliases, blocks, years)."""
+    return review_fields.named(application_form(app.year), text, app.year)
+
+
+def _check_return(opinion, fields):
+    """A 退回 says what to change: fields flagged, or a request of a few words at least."""
+    if not fields and len(re.sub(r"\s", "", opinion or "")) < SHORT_COMMENT:
+        raise UserError("请写明需要修改或补充的内容，例如「2024年经费来源请补充来源单位和金额」"
+                        "或「经济效益证明材料须加盖单位财务章原件」。")
+
+
+def return_fields(ctx, step_id, version, opinion):
+    """Before a 退回 is confirmed: the step checked, and the fields its ``opinion`` names (the reviewer
+    may add or remove some, then ``decide`` with ``fields``). Outcome ``fields`` with ``app``, ``step``
+    and ``fields`` (keys in form order)."""
+    step, app = step_to_decide(ctx, step_id, version)
+    named = fields_named(app, opinion)
+    _check_return(opinion, named)
+    return Outcome("fields", {"app": app, "step": step, "fields": named})
 
 
 def decide(ctx, step_id, version, decision, opinion, fields=None):
@@ -192,9 +193,7 @@ def decide(ctx, step_id, version, decision, opinion, fields=None):
     if decision == "return":
         form = application_form(app.year)
         revise = [k for k in (fields if fields is not None else fields_named(app, opinion)) if k in form.by_key]
-        if not revise and len(re.sub(r"\s", "", opinion)) < SHORT_COMMENT:
-            raise UserError("请写明需要修改或补充的内容，例如「2024年经费来源请补充来源单位和金额」"
-                            "或「经济效益证明材料须加盖单位财务章原件」。")
+        _check_return(opinion, revise)
     if decision == "reject" and not opinion:
         raise UserError("请写明不同意的理由。")
     now = ctx.clock.utcnow()
