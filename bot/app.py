@@ -4,7 +4,7 @@ from flask import Flask, abort, jsonify, redirect, request, send_file
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
-from bot import files, links, outages, webhook
+from bot import console, files, links, outages, webhook
 from bot.config import Config
 from bot.core import Bot, configure_logging
 from bot.http_errors import HTTP_ERRORS
@@ -25,6 +25,7 @@ def create_app(config=None, bot=None):
         blueprint = channel.blueprint()
         if blueprint is not None:
             app.register_blueprint(blueprint)
+    console.install(app, bot)
 
     @app.before_request
     def refuse_oversize():

@@ -73,6 +73,13 @@ class Config:
     team_age_span: int = 10                  # BOT_TEAM_AGE_SPAN: years between the oldest and the youngest
     team_young_age: int = 35                 # BOT_TEAM_YOUNG_AGE: someone this old or younger (0: not asked)
     venue_min_area: int = 20                 # BOT_VENUE_MIN_AREA: m² (「一般不少于20平方米」)
+    # the office's console (/console)
+    console_idle_minutes: int = 30           # BOT_CONSOLE_IDLE_MINUTES: a console session ends after this long idle
+    console_session_hours: int = 8           # BOT_CONSOLE_SESSION_HOURS: … and after this long in all
+    console_lock_failures: int = 5           # BOT_CONSOLE_LOCK_FAILURES: failed administrator sign-ins before a lock
+    console_lock_minutes: int = 15           # BOT_CONSOLE_LOCK_MINUTES: how long the account and address stay locked
+    trusted_proxies: int = 0                 # BOT_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For is believed
+    console_page_size: int = 50              # BOT_CONSOLE_PAGE_SIZE: rows per page in the console's lists
     # delivery
     delivery_interval: float = 0.25          # BOT_DELIVERY_INTERVAL (seconds between outbox and task polls)
     delivery_retry_hours: int = 24           # BOT_DELIVERY_RETRY_HOURS: a transient failure is retried this long
@@ -84,12 +91,16 @@ class Config:
     wecom_token: str = ""                    # WECOM_TOKEN
     wecom_aes_key: str = ""                  # WECOM_AES_KEY
     wecom_api_base: str = "https://qyapi.weixin.qq.com"   # WECOM_API_BASE
+    wecom_oauth_base: str = "https://open.weixin.qq.com"   # WECOM_OAUTH_BASE: sign-in inside the client
+    wecom_login_base: str = "https://login.work.weixin.qq.com"   # WECOM_LOGIN_BASE: sign-in in a PC browser
     # DingTalk
+    dingtalk_corp_id: str = ""               # DINGTALK_CORP_ID: the console refuses a sign-in of any other corpId
     dingtalk_app_key: str = ""               # DINGTALK_APP_KEY
     dingtalk_app_secret: str = ""            # DINGTALK_APP_SECRET
     dingtalk_robot_code: str = ""            # DINGTALK_ROBOT_CODE
     dingtalk_api_base: str = "https://api.dingtalk.com"   # DINGTALK_API_BASE
     dingtalk_oapi_base: str = "https://oapi.dingtalk.com"  # DINGTALK_OAPI_BASE
+    dingtalk_login_base: str = "https://login.dingtalk.com"  # DINGTALK_LOGIN_BASE: sign-in in a browser
     dingtalk_sign_share_seconds: int = 5     # DINGTALK_SIGN_SHARE_SECONDS: callbacks may share a signature this long
 
     ENV_NAMES = {
@@ -112,11 +123,16 @@ class Config:
         "team_min_specialties": "BOT_TEAM_MIN_SPECIALTIES", "team_min_degree": "BOT_TEAM_MIN_DEGREE",
         "team_age_span": "BOT_TEAM_AGE_SPAN", "team_young_age": "BOT_TEAM_YOUNG_AGE",
         "venue_min_area": "BOT_VENUE_MIN_AREA",
+        "console_idle_minutes": "BOT_CONSOLE_IDLE_MINUTES", "console_session_hours": "BOT_CONSOLE_SESSION_HOURS",
+        "console_lock_failures": "BOT_CONSOLE_LOCK_FAILURES", "console_lock_minutes": "BOT_CONSOLE_LOCK_MINUTES",
+        "trusted_proxies": "BOT_TRUSTED_PROXIES", "console_page_size": "BOT_CONSOLE_PAGE_SIZE",
         "delivery_interval": "BOT_DELIVERY_INTERVAL",
         "delivery_retry_hours": "BOT_DELIVERY_RETRY_HOURS", "outage_minutes": "BOT_OUTAGE_MINUTES",
         "wecom_corp_id": "WECOM_CORP_ID", "wecom_agent_id": "WECOM_AGENT_ID",
         "wecom_secret": "WECOM_SECRET", "wecom_token": "WECOM_TOKEN",
         "wecom_aes_key": "WECOM_AES_KEY", "wecom_api_base": "WECOM_API_BASE",
+        "wecom_oauth_base": "WECOM_OAUTH_BASE", "wecom_login_base": "WECOM_LOGIN_BASE",
+        "dingtalk_corp_id": "DINGTALK_CORP_ID", "dingtalk_login_base": "DINGTALK_LOGIN_BASE",
         "dingtalk_app_key": "DINGTALK_APP_KEY", "dingtalk_app_secret": "DINGTALK_APP_SECRET",
         "dingtalk_robot_code": "DINGTALK_ROBOT_CODE",
         "dingtalk_api_base": "DINGTALK_API_BASE", "dingtalk_oapi_base": "DINGTALK_OAPI_BASE",
@@ -210,6 +226,14 @@ class Config:
             if not 0 <= value <= top:
                 problems.append(f"{name} 应是 0 到 {top} 之间的整数")
         problems += self._office_problems()
+        for name, value, low, top in (("BOT_CONSOLE_IDLE_MINUTES", self.console_idle_minutes, 1, 24 * 60),
+                                      ("BOT_CONSOLE_SESSION_HOURS", self.console_session_hours, 1, 72),
+                                      ("BOT_CONSOLE_LOCK_FAILURES", self.console_lock_failures, 1, 100),
+                                      ("BOT_CONSOLE_LOCK_MINUTES", self.console_lock_minutes, 1, 24 * 60),
+                                      ("BOT_TRUSTED_PROXIES", self.trusted_proxies, 0, 5),
+                                      ("BOT_CONSOLE_PAGE_SIZE", self.console_page_size, 10, 500)):
+            if not low <= value <= top:
+                problems.append(f"{name} 应是 {low} 到 {top} 之间的整数")
         if self.naming_from < "07-01":
             problems.append("BOT_NAMING_FROM 应在下半年（07-01 或以后），命名在考核验收之后的下半年进行")
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", self.notice_hour):

@@ -16,14 +16,15 @@ class Actor:
     studio_id: int | None = None
     channel: str = ""           # wecom | dingtalk | web | console | cli | worker
     request_id: str = ""        # the message id, the console request or the CLI run it came from
+    ip: str = ""                # the console's client address (through BOT_TRUSTED_PROXIES)
 
     @classmethod
-    def of_person(cls, person, channel, request_id=""):
+    def of_person(cls, person, channel, request_id="", ip=""):
         """The actor for a bound Person (None: an unbound sender, with no roles)."""
         if person is None:
-            return cls(None, "", frozenset(), channel=channel, request_id=request_id)
+            return cls(None, "", frozenset(), channel=channel, request_id=request_id, ip=ip)
         return cls(person.id, person.name, frozenset(person.role_names), person.unit_id, person.studio_id,
-                   channel, request_id)
+                   channel, request_id, ip)
 
     @classmethod
     def system(cls, name="system", channel="worker", request_id=""):

@@ -20,7 +20,7 @@ _INSERT = insert(_T).values(
     object_id=bindparam("object_id"), application_id=bindparam("application_id"),
     studio_id=bindparam("studio_id"), unit_id=bindparam("unit_id"), key=bindparam("key"),
     before=bindparam("before"), after=bindparam("after"), result=bindparam("result"),
-    detail=bindparam("detail"), request_id=bindparam("request_id"))
+    detail=bindparam("detail"), request_id=bindparam("request_id"), ip=bindparam("ip"))
 
 
 def record(session, actor, action, *, at, object_type="", object_id="", application_id=None, studio_id=None,
@@ -32,7 +32,7 @@ def record(session, actor, action, *, at, object_type="", object_id="", applicat
         "action": action[:40], "object_type": object_type[:30], "object_id": str(object_id or "")[:64],
         "application_id": application_id, "studio_id": studio_id, "unit_id": unit_id, "key": str(key or "")[:100],
         "before": before, "after": after, "result": result, "detail": detail or "",
-        "request_id": (actor.request_id or "")[:255]})
+        "request_id": (actor.request_id or "")[:255], "ip": (actor.ip or "")[:64]})
 
 
 # -- readers ---------------------------------------------------------------------------------------

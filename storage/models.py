@@ -358,6 +358,7 @@ class AuditEntry(Base):
     result: Mapped[str] = mapped_column(String(10), default="ok")      # ok | refused
     detail: Mapped[str] = mapped_column(Text, default="")
     request_id: Mapped[str] = mapped_column(String(255), default="")
+    ip: Mapped[str] = mapped_column(String(64), default="")             # the console's client address
 
 
 class AuditPurge(Base):

@@ -3,7 +3,7 @@ the 命名文件 and certificates (numbers unique, never reused); 整改 after a
 self-check answers; the grounds of a 撤销称号.
 
 Revision ID: 0016
-Revises: 0014 (the lead engineer rechains it after 0015)
+Revises: 0014
 """
 from alembic import op
 import sqlalchemy as sa

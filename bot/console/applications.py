@@ -1,0 +1,5 @@
+"""(to be built) The console's applications views."""
+
+
+def register(bp, bot):
+    pass

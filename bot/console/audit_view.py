@@ -1,0 +1,5 @@
+"""(to be built) The console's audit_view views."""
+
+
+def register(bp, bot):
+    pass

@@ -1,0 +1,5 @@
+"""(to be built) The console's ledgers views."""
+
+
+def register(bp, bot):
+    pass

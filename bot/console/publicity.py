@@ -1,0 +1,5 @@
+"""(to be built) The console's publicity views."""
+
+
+def register(bp, bot):
+    pass
