@@ -4,7 +4,8 @@ from flask import Flask, abort, jsonify, redirect, request, send_file
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
-from bot import console, files, links, outages, webhook
+from bot import files, links, outages, webhook
+from bot.console import blueprint as console
 from bot.config import Config
 from bot.core import Bot, configure_logging
 from bot.http_errors import HTTP_ERRORS
