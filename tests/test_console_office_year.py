@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.tasks import TaskRunner
-from handlers.services import assessment, publicity
+from handlers.services import assessment
 from storage.models import Application, AuditEntry, LedgerEntry
 from storage.office import AssessmentRound, ScoreSheet
 from tests.support.clock import clock
@@ -94,8 +94,7 @@ def test_the_rubric_and_a_conflict_of_interest_refused_with_its_reason(make_bot)
     with bot.db.session() as s:
         sheets = s.scalars(select(ScoreSheet)).all()
         assert [(x.application_id, x.expert_id) for x in sheets] == [(apps[1], person_id(bot, "expert1"))]
-        refused = s.scalars(select(AuditEntry).where(AuditEntry.action == "assessment.assign")).all()
-        assert len(refused) == 1
+        assert s.query(AuditEntry).filter(AuditEntry.action == "assessment.assign").count() == 1   # the one made
 
 
 def _rubric(bot):
@@ -306,3 +305,38 @@ def test_the_office_closes_publishes_names_and_issues_certificates(make_bot, bro
         with page.expect_download() as download:
             page.click("text=导出牌匾清单 Excel")
         assert download.value.suggested_filename == "2026年度牌匾清单.xlsx"
+
+
+def test_a_tie_broken_with_a_reason_a_sheet_taken_back_and_the_results_exported(make_bot):
+    bot = make_bot(naming_quota=1, dev_today="2026-07-20")
+    apps = office_year(bot, YEAR, n=3)["apps"]
+    assessed_year(bot, {apps[0]: 90, apps[1]: 90}, close=False)
+    with bot.db.transaction() as s:
+        waiting = assessment.assign(ctx(bot, s, "group"), YEAR, apps[2], person_id(bot, "expert3"))["sheet"].id
+    office = client_of(bot, "group")
+    page = office.get("/console/assessment").get_data(as_text=True)
+    assert "开发用决策时钟（BOT_DEV_TODAY）：今天是 2026-07-20" in page
+    assert "并列，待确定名次" in part(page, "ranking") and 'name="place_' in page
+    html = post(office, "/console/assessment/close", year=YEAR)
+    assert "还有 1 份评分表没有提交：郑专家（隧道盾构2号创新工作室）" in flashes(html)[0]
+    html = post(office, f"/console/assessment/sheets/{waiting}/unassign", year=YEAR, reason="")
+    assert "请写明撤回分配的理由" in flashes(html)[0]
+    html = post(office, f"/console/assessment/sheets/{waiting}/unassign", year=YEAR, reason="材料不全，暂不评审")
+    assert "已撤回这份评分表的分配" in html
+    html = post(office, "/console/assessment/ties", year=YEAR, order=f"{apps[0]},{apps[1]}",
+                reason="", **{f"place_{apps[0]}": "2", f"place_{apps[1]}": "1"})
+    assert "请写明确定名次的理由" in flashes(html)[0]
+    html = post(office, "/console/assessment/ties", year=YEAR, order=f"{apps[0]},{apps[1]}",
+                reason="成果转化应用更多", **{f"place_{apps[0]}": "2", f"place_{apps[1]}": "1"})
+    ranking = part(html, "ranking")
+    assert "并列已确定：成果转化应用更多" in ranking
+    assert ranking.index("桥梁施工1号") < ranking.index("港口工程0号")
+    html = post(office, "/console/assessment/close", year=YEAR)
+    assert "2026 年度考核验收已结束（2 份评分表）" in html and "结束考核验收</button>" not in html
+    exported = office.get(f"/console/assessment/results.xlsx?year={YEAR}")
+    assert exported.status_code == 200 and exported.data[:2] == b"PK"
+    with bot.db.session() as s:
+        assert s.query(AuditEntry).filter(AuditEntry.action == "assessment.tie").count() == 1
+        assert s.query(AuditEntry).filter(AuditEntry.action == "console.export").count() == 1
+    expert = client_of(bot, "expert3")                 # the round closed: the expert sees the results too
+    assert "并列已确定：成果转化应用更多" in expert.get("/console/assessment").get_data(as_text=True)

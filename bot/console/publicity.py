@@ -7,7 +7,7 @@ a refusal (下半年, closed round, quota, already named …) is shown as the se
 """
 from datetime import date
 
-from flask import g, request
+from flask import request
 
 from bot.console import access, export
 from bot.console.assessment import act, back, chosen_year, points, service
@@ -156,7 +156,7 @@ def _decisions(session, year, today):
         named = app.status == AppStatus.NAMED
         rows.append({"app_id": app.id, "studio": app.studio.name, "unit": app.studio.unit.name if app.studio.unit else "",
                      "rank": standing.rank, "average": points(standing.average), "publicity": shown,
-                     "named": named, "named_on": app.studio.named_on if named else None,
+                     "listed": entry is not None and entry.status == "listed", "named": named, "named_on": app.studio.named_on if named else None,
                      "step": STEP_WORDS.get(step.status, step.status) if step else "",
                      "opinion": step.opinion if step else "",
                      "open": step is not None and step.status == "pending" or
