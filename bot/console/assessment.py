@@ -134,7 +134,7 @@ def register(bp, bot):
     @access.page(Do.ASSESS_MANAGE, "邀请评审专家")
     def assessment_invite():
         year = chosen_year()
-        act(lambda ctx: assessment.invite(ctx, year, _int(request.form.get("person_id"))),
+        act(lambda ctx: assessment.invite(ctx, year, _int(request.form.get("person_id"), 0)),
             lambda o: f"已邀请{o['expert'].name}担任评审专家，已通过聊天通知。" if o.what == "invited"
             else f"{o['expert'].name}已在本年度评审专家名单中。")
         return back(BASE, year, "experts")
@@ -143,8 +143,8 @@ def register(bp, bot):
     @access.page(Do.ASSESS_MANAGE, "分配评审")
     def assessment_assign():
         year = chosen_year()
-        act(lambda ctx: assessment.assign(ctx, year, _int(request.form.get("app_id")),
-                                          _int(request.form.get("expert_id"))),
+        act(lambda ctx: assessment.assign(ctx, year, _int(request.form.get("app_id"), 0),
+                                          _int(request.form.get("expert_id"), 0)),
             lambda o: (f"已将「{o['app'].studio.name}」分配给{o['expert'].name}评分。" if o.what == "assigned"
                        else f"「{o['app'].studio.name}」已经分配给{o['expert'].name}。"))
         return back(BASE, year, "assign")
