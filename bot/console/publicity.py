@@ -10,7 +10,7 @@ from datetime import date
 from flask import request
 
 from bot.console import access, export
-from bot.console.assessment import act, back, chosen_year, points, service
+from bot.console.assessment import _int, act, back, chosen_year, points, service
 from bot.console.render import render
 from bot.errors import UserError
 from handlers.office import documents
@@ -73,7 +73,7 @@ def register(bp, bot):
             received = date.fromisoformat(form.get("received_on", "")) if form.get("received_on") else None
         except ValueError:
             received = None
-        act(lambda ctx: publicity.record_objection(ctx, year, int(form.get("app_id") or 0), form.get("content", ""),
+        act(lambda ctx: publicity.record_objection(ctx, year, _int(form.get("app_id"), 0), form.get("content", ""),
                                                    form.get("source", ""), received),
             lambda o: f"已登记对「{o['entry'].application.studio.name}」的异议，请核实后作出处理。")
         return back(BASE, year, "lists")
