@@ -20,7 +20,7 @@ def signed_in_client(bot, who, app=None):
     token = csrf_of(client.get("/console/login").get_data(as_text=True))
     response = client.post("/console/login/demo", data={"who": who, "csrf_token": token})
     assert response.status_code == 302, response.get_data(as_text=True)
-    client.csrf = token
+    client.csrf = csrf_of(client.get("/console/").get_data(as_text=True))   # signing in starts a new cookie
     return client
 
 
