@@ -36,6 +36,10 @@ def create_app(config=None, bot=None):
             # a try-out message may carry a file in base64 (BOT_TRY_UPLOAD_BYTES)
             limit += config.try_upload_bytes * 4 // 3 + 1024
             request.max_content_length = limit
+        elif request.path.startswith("/console/") and request.mimetype == "multipart/form-data":
+            # a console form with photos or an import file (BOT_CONSOLE_UPLOAD_BYTES)
+            limit = config.console_upload_bytes
+            request.max_content_length = limit
         length = request.content_length
         if length is not None and length > limit:
             abort(413)

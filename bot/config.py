@@ -80,6 +80,7 @@ class Config:
     console_lock_minutes: int = 15           # BOT_CONSOLE_LOCK_MINUTES: how long the account and address stay locked
     trusted_proxies: int = 0                 # BOT_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For is believed
     console_page_size: int = 50              # BOT_CONSOLE_PAGE_SIZE: rows per page in the console's lists
+    console_upload_bytes: int = 20 * 1024 * 1024   # BOT_CONSOLE_UPLOAD_BYTES: a console form with files at most
     # delivery
     delivery_interval: float = 0.25          # BOT_DELIVERY_INTERVAL (seconds between outbox and task polls)
     delivery_retry_hours: int = 24           # BOT_DELIVERY_RETRY_HOURS: a transient failure is retried this long
@@ -126,6 +127,7 @@ class Config:
         "console_idle_minutes": "BOT_CONSOLE_IDLE_MINUTES", "console_session_hours": "BOT_CONSOLE_SESSION_HOURS",
         "console_lock_failures": "BOT_CONSOLE_LOCK_FAILURES", "console_lock_minutes": "BOT_CONSOLE_LOCK_MINUTES",
         "trusted_proxies": "BOT_TRUSTED_PROXIES", "console_page_size": "BOT_CONSOLE_PAGE_SIZE",
+        "console_upload_bytes": "BOT_CONSOLE_UPLOAD_BYTES",
         "delivery_interval": "BOT_DELIVERY_INTERVAL",
         "delivery_retry_hours": "BOT_DELIVERY_RETRY_HOURS", "outage_minutes": "BOT_OUTAGE_MINUTES",
         "wecom_corp_id": "WECOM_CORP_ID", "wecom_agent_id": "WECOM_AGENT_ID",
@@ -214,6 +216,8 @@ class Config:
                 problems.append(f"{name} 应写成 MM-DD，例如 05-31")
         if not re.fullmatch(r"(0[1-9]|1[0-2])-\d\d\.\.(0[1-9]|1[0-2])-\d\d", self.review_period):
             problems.append("BOT_REVIEW_PERIOD 应写成 MM-DD..MM-DD，例如 06-01..08-31")
+        if not 1 <= self.console_upload_bytes <= 200 * 1024 * 1024:
+            problems.append("BOT_CONSOLE_UPLOAD_BYTES 应在 1 到 209715200（200 MB）之间")
         if not 1 <= self.try_upload_bytes <= 200 * 1024 * 1024:
             problems.append("BOT_TRY_UPLOAD_BYTES 应在 1 到 209715200（200 MB）之间")
         if not 1 <= self.naming_quota <= 1000:
