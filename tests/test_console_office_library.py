@@ -10,13 +10,25 @@ import pytest
 from sqlalchemy import select
 
 from bot import cycle
-from handlers.services import selfcheck
-from storage.models import Attachment, SpotCheck, SpotCheckResult, Studio
+from handlers.services import achievements, ledgers as ledger_service, selfcheck
+from storage import ledgers
+from storage.actor import Actor
+from storage.models import Attachment, LedgerEntry, SpotCheck, SpotCheckResult, StoredFile, Studio
 from storage.office import Rectification
+from tests.chat import Chat
 from tests.support.clock import clock
 from tests.support.console import csrf_of, signed_in_client
 from tests.support.office import ctx, moment, office_year
 
+ACHIEVEMENTS = [   # (studio index, kind, title, date, extra)
+    (0, "立项", "沉管隧道精准对接课题", "20250310", {"plan": "年底完成样机", "target": "20251220"}),
+    (0, "获奖", "沉管对接测控系统", "20250611", {"level": "省部", "issuer": "中国公路学会"}),
+    (0, "创新成果", "沉管对接测控系统", "20250501", {"recognition": "行业", "recognised_by": "交通运输部"}),
+    (0, "成果转化", "沉管对接测控系统", "20250901", {}),
+    (1, "发明专利", "一种<b>桥梁</b>顶推装置", "20240520", {"number": "ZL2024"}),
+    (1, "获奖", "桥梁顶推工法", "20241108", {"level": "国家", "issuer": "中国施工企业管理协会"}),
+    (1, "创新成果", "=SUM(1,2) 智能张拉", "20250302", {}),
+]
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
        b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
 
@@ -121,3 +133,100 @@ def test_the_self_check_answers_per_studio_and_quarter(bot, named):
     assert "桥梁施工1号创新工作室" in other
     assert client_of(bot, "lead0").get("/console/spotchecks/selfchecks").status_code == 403
     assert "领衔人已获评省部级劳模" in text_of(client_of(bot, "group").get(f"/console/spotchecks/studios/{named[0]}"))
+
+
+@pytest.fixture
+def kept(bot):
+    """Two studios of two units with achievements (one with a proof), talents and funding (one held
+    expense refused by the unit union), on 2026-03-02."""
+    clock.set_now(moment(2026, 3, 2))
+    data = office_year(bot, 2026, n=2)
+    studios = data["studios"]
+    system = Actor.system(channel="cli")
+    with bot.db.transaction() as s:
+        for i, kind, title, day, extra in ACHIEVEMENTS:
+            entry = ledgers.add_entry(s, studios[i], "achievement", {"kind": kind, "title": title, "date": day, **extra},
+                                      date(int(day[:4]), int(day[4:6]), int(day[6:])), system)
+        proof = StoredFile(token="tok-proof", name="获奖证书.pdf", path="", created_at=clock.utcnow())
+        s.add(proof)
+        s.flush()
+        award = s.scalar(select(LedgerEntry).where(LedgerEntry.data["title"].as_string() == "桥梁顶推工法"))
+        s.add(Attachment(owner_kind="ledger", owner_id=award.id, field_key="proof", file_id=proof.id,
+                         created_at=clock.utcnow()))
+        ledgers.add_entry(s, studios[0], "achievement", {"kind": "经济效益", "title": "测控系统", "year": 2025,
+                                                         "income": "30", "savings": "20"}, date(2025, 12, 31), system)
+        for name, kind, value, day in (("孙立", "晋升", "技师", date(2025, 4, 1)), ("孙立", "荣誉", "企业劳模", date(2025, 5, 1)),
+                                       ("李娜", "晋升", "高级技师", date(2025, 6, 1))):
+            key = "grade" if kind == "晋升" else "level"
+            ledgers.add_entry(s, studios[0], "member", {"kind": kind, "name": name, key: value,
+                                                        "date": day.strftime("%Y%m%d")}, day, system)
+        for studio, money in ((0, {"direction": "收入", "amount": "8", "unit": "中交第一航务工程局有限公司"}),
+                              (1, {"direction": "收入", "amount": "6", "unit": "<img src=x onerror=alert(1)>局"}),
+                              (0, {"direction": "支出", "amount": "2", "category": "设备购置", "purpose": "测距仪"}),
+                              (0, {"direction": "支出", "amount": "1", "category": "研究费用", "purpose": "办公用品",
+                                   "hold": "pending", "hold_reason": "日常经费"}),
+                              (1, {"direction": "支出", "amount": "0.5", "category": "研究费用", "purpose": "差旅",
+                                   "hold": "pending", "hold_reason": "日常经费"})):
+            ledgers.add_entry(s, studios[studio], "funding", {**money, "date": "20250601"}, date(2025, 6, 1), system)
+        held = [e.id for e in ledgers.entries(s, studios[1], "funding") if e.data.get("hold") == "pending"][0]
+    with bot.db.transaction() as s:
+        ledger_service.refuse_held(ctx(bot, s, "union1"), held, "差旅属于日常经费")
+    return studios
+
+
+def rows_of(response):
+    sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
+    return [[c.value for c in r] for r in sheet.iter_rows()]
+
+
+def test_the_library_filtered_exported_and_scoped(bot, kept):
+    group = client_of(bot, "group")
+    page = text_of(group.get("/console/achievements"))
+    with bot.db.session() as s:
+        live = s.scalars(select(LedgerEntry).where(LedgerEntry.ledger == "achievement",
+                                                   LedgerEntry.deleted_at.is_(None))).all()
+    assert f'共 <b id="total">{len(live)}</b> 项成果' in page and "一种&lt;b&gt;桥梁&lt;/b&gt;顶推装置" in page
+    assert re.search(r'href="/files/tok-proof\?exp=\d+&amp;sig=\w+">获奖证书.pdf', page)
+    awards = group.get("/console/achievements?kind=获奖", headers={"HX-Request": "true"})
+    shown = text_of(awards)
+    assert shown.strip().startswith('<div id="results">') and '共 <b id="total">2</b> 项成果' in shown
+    assert "沉管对接测控系统" in shown and "桥梁顶推工法" in shown and "智能张拉" not in shown
+    assert '共 <b id="total">3</b> 项成果' in text_of(group.get("/console/achievements?applied=1"))
+    assert '共 <b id="total">1</b> 项成果' in text_of(group.get(f"/console/achievements?studio={kept[1]}&year=2025"))
+    assert '共 <b id="total">2</b> 项成果' in text_of(group.get("/console/achievements?q=顶推+桥梁"))
+    assert group.get("/console/achievements?kind=论文").status_code == 400
+    exported = group.get("/console/achievements/export?kind=创新成果")
+    assert exported.status_code == 200 and "filename*=UTF-8''" in exported.headers["Content-Disposition"]
+    rows = rows_of(exported)
+    assert rows[1] == list(achievements.HEADER)
+    assert [(r[1], r[2], r[6]) for r in rows[2:]] == [("沉管对接测控系统", "创新成果", "港口工程0号创新工作室"),
+                                                      ("=SUM(1,2) 智能张拉", "创新成果", "桥梁施工1号创新工作室")]
+    every = rows_of(group.get("/console/achievements/export"))[2:]
+    with bot.db.session() as s:
+        assert sorted(r[1] for r in every) == sorted(e.data["title"] for e in live)
+    union = client_of(bot, "union1")                          # a unit union: its unit only
+    seen = text_of(union.get("/console/achievements"))
+    assert '共 <b id="total">3</b> 项成果' in seen and "沉管对接测控系统" not in seen
+    assert {r[7] for r in rows_of(union.get("/console/achievements/export"))[2:]} == {"中交第二航务工程局有限公司"}
+    assert client_of(bot, "expert1").get("/console/achievements").status_code == 403
+
+
+def test_a_brochure_of_selected_results_is_offered_for_download(bot, kept):
+    group = client_of(bot, "group")
+    with bot.db.session() as s:
+        ids = [e.id for e in s.scalars(select(LedgerEntry).where(LedgerEntry.ledger == "achievement"))
+               if e.data.get("kind") == "获奖"]
+    assert group.post("/console/achievements/brochure", data={"csrf_token": group.csrf}).status_code == 400
+    queued = group.post("/console/achievements/brochure", data={"entry": ids, "title": "2026年成果发布会汇编",
+                                                                 "csrf_token": group.csrf})
+    assert queued.status_code == 303
+    status = queued.headers["Location"]
+    waiting = text_of(group.get(status))
+    assert "2026年成果发布会汇编（2 项成果）" in waiting and "正在生成" in waiting and 'hx-trigger="every 3s"' in waiting
+    assert client_of(bot, "admin").get(status).status_code == 403     # another person's brochure
+    Chat(bot, "group").inbox()                                        # the worker renders it
+    ready = text_of(group.get(status, headers={"HX-Request": "true"}))
+    link = re.search(r'<a class="button" href="([^"]+)" id="download">下载 2026年成果发布会汇编.pdf</a>', ready)
+    assert link and "every 3s" not in ready
+    pdf = group.get(link.group(1).replace("&amp;", "&"))
+    assert pdf.status_code == 200 and pdf.get_data().startswith(b"%PDF")
