@@ -17,7 +17,7 @@ from storage.models import Attachment, LedgerEntry, SpotCheck, SpotCheckResult, 
 from storage.office import Rectification
 from tests.chat import Chat
 from tests.support.clock import clock
-from tests.support.console import csrf_of, signed_in_client
+from tests.support.console import console_page, csrf_of, signed_in_client
 from tests.support.office import ctx, moment, office_year
 
 ACHIEVEMENTS = [   # (studio index, kind, title, date, extra)
@@ -29,6 +29,7 @@ ACHIEVEMENTS = [   # (studio index, kind, title, date, extra)
     (1, "获奖", "桥梁顶推工法", "20241108", {"level": "国家", "issuer": "中国施工企业管理协会"}),
     (1, "创新成果", "=SUM(1,2) 智能张拉", "20250302", {}),
 ]
+TYPED = "<img src=x onerror=alert(1)>"
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
        b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
 
@@ -230,3 +231,76 @@ def test_a_brochure_of_selected_results_is_offered_for_download(bot, kept):
     assert link and "every 3s" not in ready
     pdf = group.get(link.group(1).replace("&amp;", "&"))
     assert pdf.status_code == 200 and pdf.get_data().startswith(b"%PDF")
+
+
+def table_after(page, title):
+    """The rows of the table headed ``title`` on a statistics page: [[cell text]]."""
+    part = page.split(f"<h3>{title}</h3>", 1)[1].split("</table>", 1)[0]
+    return [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", part)[1:]]
+
+
+def test_statistics_agree_with_the_ledgers(bot, kept):
+    group = client_of(bot, "group")
+    page = text_of(group.get("/console/statistics?year=all"))
+    assert page.count('type="application/json" class="chart-option"') == 7
+    assert "&lt;img src=x onerror=alert(1)&gt;局" in page and "<img src=x" not in page
+    with bot.db.session() as s:
+        live = [e for e in s.scalars(select(LedgerEntry).where(LedgerEntry.ledger == "achievement",
+                                                               LedgerEntry.deleted_at.is_(None)))]
+        balance = sum(ledgers.balance(s, sid) for sid in kept)
+    kinds = table_after(page, "创新成果（按类型和年度）")
+    assert sum(int(r[-1]) for r in kinds) == len(live) == 8
+    assert table_after(page, "培养人才（按技术等级和荣誉）") == [["2025", "技术等级", "高级技师", "1"],
+                                                               ["2025", "技术等级", "技师", "1"],
+                                                               ["2025", "荣誉", "企业劳模", "1"]]
+    sources = dict(table_after(page, "经费来源"))
+    assert sources == {"中交第一航务工程局有限公司": "8", "&lt;img src=x onerror=alert(1)&gt;局": "6"}
+    purposes = dict(table_after(page, "经费用途"))
+    assert purposes["设备购置"] == "2" and purposes["待单位工会确认（不计入）"] == "1（1 笔）"
+    assert purposes["单位工会驳回（已删除）"] == "0.5（1 笔）"
+    assert balance == sum(int(v) for v in sources.values()) - int(purposes["设备购置"])
+    assert sorted(table_after(page, "各单位申报和命名情况")) == [["中交第一航务工程局有限公司", "2026", "1", "0"],
+                                                                ["中交第二航务工程局有限公司", "2026", "1", "0"]]
+    seven = table_after(text_of(group.get("/console/statistics?year=2026")), "2026 年度申报七有达标情况（2 份）")
+    assert seven[0][0] == "有劳模领衔" and all(sum(int(c) for c in r[1:4]) == 2 for r in seven)
+    money = rows_of(group.get("/console/statistics/funding.xlsx?year=all&table=1"))
+    assert money[1] == ["用途", "金额（万元）"] and ["设备购置", "2"] in money[2:]
+    assert ["单位工会驳回（已删除）", "0.5（1 笔）"] in money[2:]
+    assert rows_of(group.get("/console/statistics/achievements.xlsx?year=2025"))[2][0] == 2025
+    union = text_of(client_of(bot, "union0").get("/console/statistics?year=all"))   # its unit only
+    assert sum(int(r[-1]) for r in table_after(union, "创新成果（按类型和年度）")) == 5 and "onerror" not in union
+    refused = client_of(bot, "lead0").get("/console/statistics")
+    assert refused.status_code == 403 and "统计仅限" in text_of(refused)
+
+
+@pytest.mark.browser
+def test_charts_draw_as_svg_and_typed_names_stay_text(bot, kept, browser):
+    with bot.db.transaction() as s:                           # a studio and its unit named as markup
+        studio = s.get(Studio, kept[1])
+        studio.name, studio.unit.name = TYPED, TYPED + "单位"
+    dialogs = []
+    with console_page(bot, browser, "group") as (page, base):
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(base + "/console/statistics?year=all")
+        page.wait_for_selector("#chart-funding-1 svg")
+        assert page.locator(".chart svg").count() == 7 and page.locator(".chart canvas").count() == 0
+        assert page.locator("#chart-applications-0 svg text", has_text=TYPED + "单位").count() == 1
+        shown = page.evaluate("""() => {
+            const chart = echarts.getInstanceByDom(document.getElementById('chart-applications-0'));
+            const names = chart.getOption().xAxis[0].data;
+            chart.dispatchAction({type: 'showTip', seriesIndex: 0, dataIndex: names.indexOf(%r)});
+            const tip = [...document.querySelectorAll('#chart-applications-0 div')].find(
+                d => d.innerText.includes('申报：'));
+            return {text: tip.innerText, images: document.querySelectorAll('#chart-applications-0 img').length};
+        }""" % (TYPED + "单位"))
+        assert shown["text"].startswith(TYPED + "单位") and "申报：1家" in shown["text"] and shown["images"] == 0
+        page.emulate_media(media="print")
+        assert page.locator("#chart-funding-0 svg").is_visible()
+        page.emulate_media(media="screen")
+        page.goto(base + "/console/achievements")
+        exact = re.compile("^" + re.escape(TYPED) + "$")
+        assert page.locator("td").filter(has_text=exact).count() == 3 and page.locator("main img").count() == 0
+        page.select_option("select[name=kind]", "获奖")               # the filter swaps the results in
+        page.wait_for_selector("#total:text('2')")
+        assert page.locator("tbody tr").count() == 2 and "kind=" in page.url
+    assert dialogs == []
