@@ -304,3 +304,34 @@ def test_charts_draw_as_svg_and_typed_names_stay_text(bot, kept, browser):
         page.wait_for_selector("#total:text('2')")
         assert page.locator("tbody tr").count() == 2 and "kind=" in page.url
     assert dialogs == []
+
+
+def test_the_upward_sheets_as_the_issue_lists_them(bot, kept):
+    clock.set_now(moment(2026, 8, 20))
+    with bot.db.transaction() as s:
+        for studio_id in kept:
+            studio = s.get(Studio, studio_id)
+            studio.status, studio.named_on = "named", date(2025, 9, 10)
+    group = client_of(bot, "group")
+    page = text_of(group.get("/console/sheets?year=2026"))
+    assert "港口工程0号创新工作室" in page and "桥梁施工1号创新工作室" in page
+    headers = {
+        "summary": ["序号", "单位", "工作室名称", "领衔人", "专业领域", "类型", "成员数", "七有", "得分", "排名", "状态"],
+        "publicity": ["序号", "工作室名称", "所在单位", "领衔人", "专业领域"],
+        "named": ["序号", "工作室名称", "所在单位", "领衔人", "专业领域", "证书编号", "命名日期"]}
+    for kind, header in headers.items():
+        response = group.get(f"/console/sheets/{kind}.xlsx?year=2026")
+        assert response.status_code == 200, kind
+        rows = rows_of(response)
+        assert rows[1] == header, kind
+    summary = rows_of(group.get("/console/sheets/summary.xlsx?year=2026"))
+    assert [r[2] for r in summary[2:]] == ["港口工程0号创新工作室", "桥梁施工1号创新工作室"]
+    assert summary[2][:7] == [1, "中交第一航务工程局有限公司", "港口工程0号创新工作室", "领衔人0", "隧道盾构", "技术攻关", "10"]
+    recommended = group.get(f"/console/sheets/recommendation.xlsx?studio={kept[0]}&target=全国总工会")
+    assert "%E5%85%A8%E5%9B%BD%E6%80%BB%E5%B7%A5%E4%BC%9A" in recommended.headers["Content-Disposition"]
+    rows = rows_of(recommended)
+    assert rows[1] == ["序号", "工作室名称", "所在单位", "领衔人", "专业领域", "命名日期", "主要成果", "经济效益（万元）"]
+    assert rows[2][1] == "港口工程0号创新工作室" and "沉管对接测控系统（获奖·省部，2025）" in rows[2][6] and rows[2][7] == "50"
+    assert len(rows) == 3
+    assert group.get("/console/sheets/recommendation.xlsx?target=全国总工会").status_code == 400
+    assert client_of(bot, "union0").get("/console/sheets/summary.xlsx?year=2026").status_code == 403
