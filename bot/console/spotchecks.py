@@ -160,7 +160,7 @@ def register(bp, bot):
                       grounds=spotchecks.GROUNDS, default_days=bot.config.rectify_working_days,
                       may_record=allowed(g.viewer, Do.SPOTCHECK_RESULT),
                       may_reproduce=allowed(g.viewer, Do.SPOTCHECK_REPRODUCE), flashes=_flashes(),
-                      max_photos=MAX_PHOTOS)
+                      max_photos=MAX_PHOTOS, max_kb=bot.config.max_body_bytes // 1024)
 
     @bp.get("/spotchecks/<int:check_id>")
     @access.page(Do.SPOTCHECK_READ, "抽查与整改")
