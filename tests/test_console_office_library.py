@@ -335,3 +335,28 @@ def test_the_upward_sheets_as_the_issue_lists_them(bot, kept):
     assert len(rows) == 3
     assert group.get("/console/sheets/recommendation.xlsx?target=全国总工会").status_code == 400
     assert client_of(bot, "union0").get("/console/sheets/summary.xlsx?year=2026").status_code == 403
+
+
+@pytest.mark.browser
+def test_a_spot_check_in_chromium(bot, named, browser, tmp_path):
+    photo = tmp_path / "现场.png"
+    photo.write_bytes(PNG)
+    with console_page(bot, browser, "group") as (page, base):
+        page.goto(base + "/console/spotchecks")
+        page.fill("input[name=n]", "1")
+        page.click("text=随机抽取已命名工作室")
+        page.wait_for_url(re.compile(r".*/console/spotchecks/1$"))
+        seed = page.inner_text("#seed")
+        page.click("text=复现这次抽查")                           # htmx swaps the check in
+        page.wait_for_selector("#reproduced p.ok")
+        assert "与记录一致 ✓" in page.inner_text("#reproduced") and page.url.endswith("/console/spotchecks/1")
+        form = page.locator("form.result-form")
+        form.locator("input[value=限期整改]").check()
+        form.locator("input[name=working_days]").fill("15")
+        form.locator("textarea[name=note]").fill("制度未上墙")
+        form.locator("input[name=photos]").set_input_files(str(photo))
+        form.locator("button[type=submit]").click()
+        page.wait_for_selector(".flash")
+        deadline = cycle.add_workdays(date(2026, 11, 2), 15)
+        assert f"整改期限 15 个工作日（{deadline:%Y-%m-%d} 前）" in page.inner_text(".flash")
+        assert page.locator("a", has_text="现场.png").count() == 1 and seed in page.inner_text("main")
