@@ -3,6 +3,7 @@ filterable (kind, level, year, unit, studio, 转化) and paged, its proofs linke
 the filters select, and a printable brochure (PDF) of the selected results, rendered by the worker
 and offered for download here when ready. All through handlers/services/achievements.py."""
 import uuid
+from urllib.parse import urlencode
 
 from flask import g, redirect, request
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from handlers.office import document_tasks
 from handlers.policy import Do, Forbidden
 from handlers.services import achievements
 from handlers.services.context import Context
-from storage.models import Task, Studio, Unit
+from storage.models import Studio, Task, Unit
 from storage.statuses import TaskStatus
 
 LEVELS = tuple(dict.fromkeys(schema.AWARD_LEVELS + schema.RECOGNITION_LEVELS))
@@ -51,7 +52,6 @@ def _filters():
 
 def _query():
     """The filters as a query string (paging and export links keep them)."""
-    from urllib.parse import urlencode
     return urlencode([(k, request.args.get(k, "")) for k in FILTERS if request.args.get(k, "")])
 
 

@@ -19,7 +19,7 @@ from handlers.policy import Do, Forbidden, allowed
 from handlers.services import rectifications, selfcheck, spotchecks
 from handlers.services.context import Context
 from storage.models import Attachment, Person, SpotCheck, SpotCheckResult, StoredFile, Studio
-from storage.office import Rectification, SelfCheck
+from storage.office import SelfCheck
 
 PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp",
                ".gif": "image/gif", ".heic": "image/heic"}
@@ -91,6 +91,7 @@ def _check_row(session, check, scope_ids):
                      "recorded_at": _local(result.recorded_at) if result else "",
                      "photos": photos.get(result.id, []) if result else [],
                      "latest": latest.get(sid) == check.id,
+                     "days": (rect.working_days if result and (rect := rectify.of_result(session, result)) else None),
                      "open": bool(result) and result.result != "撤销称号"})
     maker = session.get(Person, check.created_by) if check.created_by else None
     return {"id": check.id, "seed": check.seed, "candidates": list(check.candidates), "chosen": list(check.chosen),
@@ -119,11 +120,9 @@ def register(bp, bot):
             shown = [c for c in checks if set(c.chosen) & scope_ids][:DRAWS_SHOWN]
             draws = [_check_row(session, c, scope_ids) for c in shown]
             rects = _rect_rows(session, rectifications.listing(ctx), today)
-            proposals = ([r["id"] for r in _rect_rows(session, [(p, True, rectify.status_text(p, today))
-                                                              for p in rectifications.proposals(ctx)], today)]
-                         if allowed(g.viewer, Do.REVOKE) else [])
+            proposals = {p.id for p in rectifications.proposals(ctx)} if allowed(g.viewer, Do.REVOKE) else set()
         return render("console/spotchecks.html", title="抽查与整改", draws=draws, rects=rects,
-                      proposals=set(proposals), grounds=spotchecks.GROUNDS, default_n=rules.DEFAULT_N,
+                      proposals=proposals, grounds=spotchecks.GROUNDS, default_n=rules.DEFAULT_N,
                       may_draw=allowed(g.viewer, Do.SPOTCHECK), may_verify=allowed(g.viewer, Do.SPOTCHECK_RESULT),
                       may_revoke=allowed(g.viewer, Do.REVOKE), quarter=selfcheck.quarter_of(today),
                       flashes=_flashes())
