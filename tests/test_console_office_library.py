@@ -118,6 +118,27 @@ def test_a_draw_with_its_seed_reproduced_and_a_rectification_withdrawn(bot, name
     assert "逾期未完成整改；经复查仍未整改" in history and "已撤销称号" in history
 
 
+def test_a_rectification_verified_as_failed_is_proposed(bot, named):
+    group = client_of(bot, "group")
+    group.post("/console/spotchecks/draw", data={"n": "2", "csrf_token": group.csrf})
+    group.post(f"/console/spotchecks/1/results/{named[1]}", data={"result": "限期整改", "working_days": "",
+                                                                 "note": "制度未上墙", "csrf_token": group.csrf})
+    with bot.db.session() as s:
+        rect = s.scalar(select(Rectification))
+        assert (rect.working_days, rect.studio_id) == (bot.config.rectify_working_days, named[1])
+    union = client_of(bot, "union1")
+    assert union.post(f"/console/spotchecks/rectifications/{rect.id}/verify",
+                      data={"passed": "1", "finding": "已整改", "csrf_token": union.csrf}).status_code == 403
+    empty = group.post(f"/console/spotchecks/rectifications/{rect.id}/verify",
+                       data={"passed": "0", "finding": " ", "csrf_token": group.csrf})
+    assert empty.status_code == 400 and "请写明核查情况" in text_of(empty)
+    group.post(f"/console/spotchecks/rectifications/{rect.id}/verify",
+               data={"passed": "0", "finding": "照片与现场不符", "csrf_token": group.csrf})
+    listing = text_of(group.get("/console/spotchecks"))
+    assert "整改不合格，拟撤销称号" in listing and "照片与现场不符" in listing and "确认撤销称号" in listing
+    assert "整改不合格，拟撤销称号" in text_of(union.get("/console/spotchecks"))
+    assert "确认撤销称号" not in text_of(union.get("/console/spotchecks"))
+
 def test_the_self_check_answers_per_studio_and_quarter(bot, named):
     clock.set_now(moment(2027, 1, 4))
     with bot.db.transaction() as s:
