@@ -32,10 +32,10 @@ def _base(title):
 def bar(title, categories, series, *, stacked=False, unit=""):
     """A bar chart: ``categories`` (x axis), ``series`` [(name, values)]."""
     option = _base(title)
-    option["legend"] = {"top": 28, "type": "scroll", "data": [name for name, _ in series]}
+    option["legend"] = {"top": 32, "type": "scroll", "data": [name for name, _ in series]}
     option["xAxis"] = {"type": "category", "data": [str(c) for c in categories],
                        "axisLabel": {"interval": 0, "rotate": 30 if len(categories) > 6 else 0}}
-    option["yAxis"] = {"type": "value", "name": unit, "minInterval": 1 if not unit else 0}
+    option["yAxis"] = {"type": "value", "name": unit, "minInterval": 1}     # bars count things: whole steps
     option["series"] = [{
         "name": name, "type": "bar", **({"stack": "total"} if stacked else {}),
         "label": {"show": not stacked, "position": "top"},

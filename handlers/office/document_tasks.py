@@ -34,6 +34,11 @@ def queue_brochure(session, rows, title, day, recipients, dedupe_key):
                   dedupe_key=dedupe_key)
 
 
+def brochure_key(dedupe_key):
+    """The stored brochure's ``cache_key``: the console finds the PDF it asked for by it."""
+    return f"brochure:{dedupe_key}"[:255]
+
+
 def _refused(bot, payload, reason):
     def tell(session):
         deliver(bot, session, payload["recipients"], Outgoing(text=reason), None, payload["dedupe_key"] + "|refused")
@@ -83,7 +88,8 @@ def run_brochure(bot, payload):
     name = f"{payload['title']}.pdf"
 
     def finish(session):
-        stored = files.save(bot, session, name, pdfs["brochure"], content_type="application/pdf")
+        stored = files.save(bot, session, name, pdfs["brochure"], content_type="application/pdf",
+                            cache_key=brochure_key(payload["dedupe_key"]))
         deliver(bot, session, payload["recipients"],
                 Outgoing(text=f"成果汇编已生成（{len(payload['rows'])} 项成果）："), stored, payload["dedupe_key"])
     return finish
