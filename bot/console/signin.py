@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.console import access, signin_admin, signin_dingtalk, signin_state, signin_wecom
 from bot.console.render import render
 from bot.errors import ChannelError
-from storage.models import Account, Person
+from storage.models import ROLES, Account, Person
 from storage.people import resolve_person
 
 log = logging.getLogger("bot.console.signin")
@@ -232,6 +232,5 @@ def _demo_identities(bot):
                                .where(Account.channel == "web").order_by(Person.id)).all()
         roles = {p.id: p.role_names for p in session.scalars(select(Person).where(
             Person.id.in_([r.id for r in rows])))}
-    from storage.models import ROLES
     return [(try_id, name, "、".join(ROLES.get(r, r) for r in sorted(roles.get(pid, ()))))
             for try_id, name, pid in rows]

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from storage import cache
 from storage.console import ConsoleAdmin, ConsoleLock
@@ -156,8 +157,12 @@ def _fail(session, config, key, now):
     window = timedelta(minutes=config.console_lock_minutes)
     row = session.get(ConsoleLock, key)
     if row is None:
-        row = ConsoleLock(key=key, failures=0, first_at=now, locked_until=None)
-        session.add(row)
+        try:
+            with session.begin_nested():          # a parallel failure may insert the same key first
+                row = ConsoleLock(key=key, failures=0, first_at=now, locked_until=None)
+                session.add(row)
+        except IntegrityError:
+            row = session.get(ConsoleLock, key, populate_existing=True)
     elif (row.locked_until is not None and row.locked_until <= now) or \
             (row.locked_until is None and now - row.first_at > window):
         row.failures, row.first_at, row.locked_until = 0, now, None
