@@ -191,6 +191,15 @@ def test_wecom_code_is_used_once_and_lives_five_minutes(sbot, web, wx_fake):
     assert web.get(late).status_code == 403 and not _signed_in(web)
 
 
+def test_a_messenger_that_does_not_answer_gives_a_retry_page_and_no_session(sbot, web, wx_fake):
+    callback = _wecom_callback(web, wx_fake)
+    wx_fake.down()
+    response = web.get(callback)
+    assert response.status_code == 502 and "暂时无法连接企业微信" in response.get_data(as_text=True)
+    wx_fake.down(False)
+    assert not _signed_in(web) and _sessions(sbot) == []
+
+
 def test_unbound_or_roleless_messenger_users_get_the_not_open_page(sbot, web, wx_fake):
     # a member of the corp (so inside the app's 可见范围: WeCom gives a userid) bound to nobody
     response = web.get(_wecom_callback(web, wx_fake, user="zhangsan"))
