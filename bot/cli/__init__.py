@@ -7,6 +7,7 @@ from dotenv import load_dotenv
 
 from bot.cli.audit import audit_group
 from bot.cli.chat import chat
+from bot.cli.console import console
 from bot.cli.db import db, demo
 from bot.cli.export import export
 from bot.cli.groups import groups
@@ -25,5 +26,5 @@ def cli():
 
 
 for command in (db, demo, chat, worker, dingtalk_stream, check_config, export, import_, groups, notices, outbox,
-                holidays, audit_group, rejudge):
+                holidays, audit_group, rejudge, console):
     cli.add_command(command)

@@ -113,7 +113,10 @@ def sign_in(bot, person, via, account):
         actor = Actor.of_person(person, "console", request_id=g.request_id, ip=g.ip)
         audit.record(session, actor, "console.signin", at=bot.clock.utcnow(), object_type="person",
                      object_id=person.id, unit_id=person.unit_id, key=via, detail=account)
-    cookie.clear()
+    csrf_secret = cookie.get("csrf_token")     # the page's token stays valid (tests/support/console.py relies on it)
+    cookie.clear()                              # anything else from before the sign-in goes
+    if csrf_secret:
+        cookie["csrf_token"] = csrf_secret
     cookie[COOKIE_KEY] = token
     cookie.permanent = False
 

@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from storage.console import ConsoleSession
 
@@ -52,3 +52,12 @@ def end_all(session, person_id, now):
     """End every live session of a person (an account unbound, a role revoked by an admin)."""
     session.execute(update(ConsoleSession).where(ConsoleSession.person_id == person_id,
                                                  ConsoleSession.ended_at.is_(None)).values(ended_at=now))
+
+
+def live(now, config):
+    """The SELECT of the sessions alive at ``now`` (not ended, not idle, not past their length)."""
+    return (select(ConsoleSession)
+            .where(ConsoleSession.ended_at.is_(None),
+                   ConsoleSession.seen_at >= now - timedelta(minutes=config.console_idle_minutes),
+                   ConsoleSession.created_at >= now - timedelta(hours=config.console_session_hours))
+            .order_by(ConsoleSession.seen_at.desc()))

@@ -5,6 +5,12 @@ oapi.dingtalk.com), so point both base URLs (and ``DINGTALK_OPENAPI_ENDPOINT`` f
 set before importing ``dingtalk_stream``) at ``fake.base_url``. A second, ``websockets``-based server
 (own asyncio loop in its own thread) plays the Stream gateway. Behaviour follows
 /work/shared/protocols/dingtalk.md §2–§4, §7, §8; time follows the fake clock (``advance``).
+
+The web sign-in too ("Sign-in for a web page"): the login page of login.dingtalk.com
+(``/oauth2/auth``, point DINGTALK_LOGIN_BASE at ``fake.base_url``; ``login_as`` says who signs in and
+in which organisation), ``/v1.0/oauth2/userAccessToken``, ``/v1.0/contact/users/me``,
+``/topapi/user/getbyunionid`` and the in-client code (``issue_auth_code``, what ``requestAuthCode``
+hands the page) exchanged by ``/topapi/v2/user/getuserinfo``. Codes: valid 5 minutes, used once.
 """
 from __future__ import annotations
 
@@ -18,9 +24,9 @@ import secrets
 import threading
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
-from flask import Response, request
+from flask import Response, redirect, request
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import Opcode
@@ -34,6 +40,7 @@ ROBOT_MSGTYPES = {"text", "markdown", "link", "actionCard", "feedCard"}
 BOT_TOPIC = "/v1.0/im/bot/messages/get"
 TOKEN_TTL = 7200
 SESSION_TTL_MS = 5_400_000
+AUTH_CODE_TTL = 5 * 60            # sign-in codes (authCode and the JSAPI's code): 5 minutes, used once
 
 
 def _oapi(code: int, msg: str, **extra: Any) -> Response:
@@ -58,8 +65,13 @@ class FakeDingTalk(FakeServer):
 
     def __init__(self, app_key: str = "dingtestkey", app_secret: str = "dingtestsecret",
                  users: set[str] | None = None, agent_id: int | None = None,
-                 token_ttl: int = TOKEN_TTL) -> None:
+                 token_ttl: int = TOKEN_TTL, corp_id: str = "dingtestcorp") -> None:
         self.app_key, self.app_secret = app_key, app_secret
+        self.corp_id = corp_id
+        # web sign-in
+        self.signed_in: dict[str, str] | None = None     # {userid, corp_id} of the browser's DingTalk
+        self.auth_codes: dict[str, dict] = {}             # code -> {userid, corp_id, kind, issued_at, used_at}
+        self.user_tokens: dict[str, dict] = {}            # user access token -> {userid, corp_id}
         self.users = set(users) if users is not None else None   # None: every userId is valid
         self.agent_id = agent_id                                  # None: any agent_id accepted
         self.token_ttl = token_ttl
@@ -195,6 +207,103 @@ class FakeDingTalk(FakeServer):
             return parse_qs(urlsplit(url_or_session).query)["session"][0]
         return url_or_session
 
+    # ---- web sign-in ------------------------------------------------------------------------
+    @staticmethod
+    def union_id(userid: str) -> str:
+        """The unionId this fake gives ``userid`` (DingTalk's is opaque; stable per person)."""
+        return "un" + hashlib.sha256(userid.encode()).hexdigest()[:20]
+
+    def login_as(self, userid: str | None, corp_id: str | None = None) -> None:
+        """Who signs in on the login page: ``userid`` of organisation ``corp_id`` (ours by default)."""
+        self.signed_in = None if userid is None else {"userid": userid, "corp_id": corp_id or self.corp_id}
+
+    def _new_code(self, kind: str, userid: str, corp_id: str) -> str:
+        code = secrets.token_hex(16)
+        with self.lock:
+            self.auth_codes[code] = {"userid": userid, "corp_id": corp_id, "kind": kind,
+                                     "issued_at": self.clock(), "used_at": None}
+        return code
+
+    def issue_auth_code(self, userid: str) -> str:
+        """The code ``dd.runtime.permission.requestAuthCode`` gives a page inside the client."""
+        return self._new_code("jsapi", userid, self.corp_id)
+
+    def _take_code(self, code: Any, kind: str) -> dict | None:
+        now = self.clock()
+        with self.lock:
+            entry = self.auth_codes.get(code) if isinstance(code, str) else None
+            if entry is None or entry["kind"] != kind or entry["used_at"] is not None \
+                    or now - entry["issued_at"] > AUTH_CODE_TTL:
+                return None
+            entry["used_at"] = now
+            return entry
+
+    def _login_page(self) -> Response:
+        args = request.args
+        for name, expected in (("client_id", self.app_key), ("response_type", "code")):
+            if args.get(name) != expected:
+                return Response(f"参数错误：{name}", status=400, content_type="text/plain; charset=utf-8")
+        if "openid" not in args.get("scope", "").split():
+            return Response("参数错误：scope", status=400, content_type="text/plain; charset=utf-8")
+        target = args.get("redirect_uri", "")
+        parts = urlsplit(target)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return Response("redirect_uri 参数错误", status=400, content_type="text/plain; charset=utf-8")
+        if self.signed_in is None:
+            return Response("请扫码登录", status=200, content_type="text/plain; charset=utf-8")
+        code = self._new_code("oauth", self.signed_in["userid"], self.signed_in["corp_id"])
+        joiner = "&" if parts.query else "?"
+        return redirect(target + joiner + urlencode({"authCode": code, "state": args.get("state", "")}),
+                        code=302)
+
+    def _user_access_token(self) -> Response:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or body.get("grantType") != "authorization_code":
+            return _api_err(400, "invalidParameter", "grantType 必须为 authorization_code")
+        if body.get("clientId") != self.app_key or body.get("clientSecret") != self.app_secret:
+            return _api_err(400, "invalidClientIdOrSecret", "无效的clientId或者clientSecret")
+        entry = self._take_code(body.get("code"), "oauth")
+        if entry is None:        # real code name unconfirmed
+            return _api_err(400, "invalidAuthCode", "授权码不存在、已过期或已被使用")
+        token = "ut" + secrets.token_hex(16)
+        with self.lock:
+            self.user_tokens[token] = {"userid": entry["userid"], "corp_id": entry["corp_id"]}
+        return json_response({"accessToken": token, "refreshToken": "rt" + secrets.token_hex(16),
+                              "expireIn": 7200, "corpId": entry["corp_id"]})
+
+    def _users_me(self) -> Response:
+        with self.lock:
+            user = self.user_tokens.get(request.headers.get("x-acs-dingtalk-access-token", ""))
+        if user is None:
+            return _api_err(400, "InvalidAuthentication", "不合法的access_token")
+        return json_response({"nick": user["userid"], "unionId": self.union_id(user["userid"]),
+                              "openId": "op" + user["userid"], "stateCode": "86"})
+
+    def _getbyunionid(self) -> Response:
+        bad = self._oapi_auth()
+        if bad:
+            return bad
+        body = request.get_json(silent=True, force=True) or {}
+        with self.lock:
+            # the organisation's members this fake has met (a unionId of another organisation is unknown)
+            members = {e["userid"] for e in self.auth_codes.values() if e["corp_id"] == self.corp_id}
+            known = {self.union_id(userid): {"userid": userid} for userid in members | (self.users or set())}
+        entry = known.get(body.get("unionid"))
+        if entry is None:
+            return _oapi(60121, "找不到该用户")
+        return _oapi(0, "ok", result={"contact_type": 0, "userid": entry["userid"]})
+
+    def _getuserinfo(self) -> Response:
+        bad = self._oapi_auth()
+        if bad:
+            return bad
+        body = request.get_json(silent=True, force=True) or {}
+        entry = self._take_code(body.get("code"), "jsapi")
+        if entry is None:
+            return _oapi(40078, "不存在的临时授权码")
+        return _oapi(0, "ok", result={"userid": entry["userid"], "unionid": self.union_id(entry["userid"]),
+                                      "name": entry["userid"], "sys": False})
+
     # ---- faults -----------------------------------------------------------------------------
     def fault_response(self, kind: str, path: str) -> Response:
         if path.startswith("/v1.0/"):
@@ -230,6 +339,11 @@ class FakeDingTalk(FakeServer):
         r("/topapi/message/corpconversation/getsendresult", view_func=self._sendresult,
           methods=["POST"])
         r("/v1.0/gateway/connections/open", view_func=self._open_connection, methods=["POST"])
+        r("/oauth2/auth", view_func=self._login_page, methods=["GET"])
+        r("/v1.0/oauth2/userAccessToken", view_func=self._user_access_token, methods=["POST"])
+        r("/v1.0/contact/users/me", view_func=self._users_me, methods=["GET"])
+        r("/topapi/user/getbyunionid", view_func=self._getbyunionid, methods=["POST"])
+        r("/topapi/v2/user/getuserinfo", view_func=self._getuserinfo, methods=["POST"])
 
     # tokens ------------------------------------------------------------------------------------
     def _issue_token(self) -> str:

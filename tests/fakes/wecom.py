@@ -1,7 +1,9 @@
-"""Fake WeCom (企业微信) API server: gettoken, message/send, template cards, media, group robots.
+"""Fake WeCom (企业微信) API server: gettoken, message/send, template cards, media, group robots, and
+the web sign-in (OAuth2 in the client, the web login in a PC browser, auth/getuserinfo).
 
-Behaviour follows /work/shared/protocols/wecom.md §7–§10.1. Point the bot's WeCom API base at
-``fake.base_url + "/cgi-bin/"``. Time (token expiry, rate windows, 72 h response codes, 3-day media)
+Behaviour follows /work/shared/protocols/wecom.md §7–§10.1 and "Sign-in for a web page". Point the
+bot's WeCom API base at ``fake.base_url + "/cgi-bin/"`` and WECOM_OAUTH_BASE / WECOM_LOGIN_BASE at
+``fake.base_url`` (``login_as(userid)`` says who is signed in to the client). Time (token expiry, rate windows, 72 h response codes, 3-day media)
 follows the fake clock (``advance(seconds)``), never real sleeping.
 """
 from __future__ import annotations
@@ -10,7 +12,9 @@ import json
 import secrets
 from typing import Any
 
-from flask import Response, request
+from urllib.parse import urlencode, urlsplit
+
+from flask import Response, redirect, request
 
 from .server import FakeServer, SlidingWindow, TokenStore, json_response
 
@@ -21,6 +25,7 @@ UPDATABLE_CARDS = {"button_interaction", "vote_interaction", "multiple_interacti
 ROBOT_MSGTYPES = {"text", "markdown", "markdown_v2", "news", "file", "image", "voice", "template_card"}
 
 RESPONSE_CODE_TTL = 72 * 3600
+OAUTH_CODE_TTL = 5 * 60           # a sign-in code: valid 5 minutes, usable once
 MEDIA_TTL = 3 * 24 * 3600
 
 
@@ -52,6 +57,10 @@ class FakeWeCom(FakeServer):
         self.media: dict[str, dict] = {}              # media_id -> {data, filename, content_type, type, created_at, robot_key}
         self.robots: dict[str, list[dict]] = {}       # key -> accepted webhook bodies
         self._dupe_seen: dict[str, float] = {}
+        # web sign-in
+        self.signed_in: dict[str, Any] | None = None   # who the client / browser is signed in as
+        self.oauth_codes: dict[str, dict] = {}         # code -> {userid, openid, issued_at, used_at}
+        self.trusted_domain: str | None = None         # 可信域名 (host:port) the redirect_uri must match
         super().__init__()
         self.tokens = TokenStore(self.clock)
         self.minute_window = SlidingWindow(30, 60)     # per (agent, user)
@@ -90,6 +99,70 @@ class FakeWeCom(FakeServer):
                                          "task_id": task_id, "userids": list(userids or [])}
         return code
 
+    # ---- web sign-in ------------------------------------------------------------------------
+    def login_as(self, userid: str | None, member: bool = True) -> None:
+        """The member signed in to the client (or scanning the QR code); ``member=False``: a WeChat
+        user outside the corp (getuserinfo answers an openid, no userid); None: nobody."""
+        self.signed_in = None if userid is None else {"userid": userid, "member": member}
+
+    def issue_oauth_code(self, userid: str, member: bool = True) -> str:
+        """A fresh sign-in code for ``userid`` (as the authorize page puts into the redirect)."""
+        code = secrets.token_urlsafe(24)
+        with self.lock:
+            self.oauth_codes[code] = {"userid": userid if member else None,
+                                      "openid": None if member else "o" + secrets.token_hex(8),
+                                      "issued_at": self.clock(), "used_at": None}
+        return code
+
+    def _sign_in_redirect(self, check: dict) -> Response:
+        """Shared by the authorize page and the web login: check the app's parameters and
+        redirect_uri, then come back to it with ``code`` and ``state``."""
+        args = request.args
+        for name, expected in check.items():
+            if args.get(name) != expected:
+                return Response(f"参数错误：{name}", status=400, content_type="text/plain; charset=utf-8")
+        target = args.get("redirect_uri", "")
+        parts = urlsplit(target)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            # also what a twice-encoded redirect_uri looks like after one decoding ("http%3A%2F%2F…")
+            return Response("redirect_uri 参数错误", status=400, content_type="text/plain; charset=utf-8")
+        if "#" in target:
+            return Response("redirect_uri 不能带 #", status=400, content_type="text/plain; charset=utf-8")
+        if self.trusted_domain is not None and parts.netloc != self.trusted_domain:
+            return Response("redirect_uri 需与可信域名一致（50001）", status=400,
+                            content_type="text/plain; charset=utf-8")
+        state = args.get("state", "")
+        if len(state.encode()) > 128 or not state.isalnum() or not state.isascii():
+            return Response("state 参数错误", status=400, content_type="text/plain; charset=utf-8")
+        if self.signed_in is None:
+            return Response("请在企业微信中打开", status=200, content_type="text/plain; charset=utf-8")
+        code = self.issue_oauth_code(self.signed_in["userid"], self.signed_in["member"])
+        joiner = "&" if parts.query else "?"
+        return redirect(target + joiner + urlencode({"code": code, "state": state}), code=302)
+
+    def _authorize(self) -> Response:
+        return self._sign_in_redirect({"appid": self.corp_id, "response_type": "code",
+                                       "scope": "snsapi_base", "agentid": str(self.agent_id)})
+
+    def _web_login(self) -> Response:
+        return self._sign_in_redirect({"login_type": "CorpApp", "appid": self.corp_id,
+                                       "agentid": str(self.agent_id)})
+
+    def _getuserinfo(self) -> Response:
+        bad = self._check_token()
+        if bad:
+            return bad
+        code = request.args.get("code") or ""
+        now = self.clock()
+        with self.lock:
+            entry = self.oauth_codes.get(code)
+            if entry is None or entry["used_at"] is not None or now - entry["issued_at"] > OAUTH_CODE_TTL:
+                return _err(40029, "invalid code")
+            entry["used_at"] = now
+        if entry["userid"] is None:
+            return _err(0, "ok", openid=entry["openid"])
+        return _err(0, "ok", userid=entry["userid"], user_ticket="")
+
     # ---- record helpers ---------------------------------------------------------------------
     def messages_for(self, userid: str) -> list[dict]:
         with self.lock:
@@ -112,6 +185,9 @@ class FakeWeCom(FakeServer):
         r("/cgi-bin/media/get", view_func=self._media_get, methods=["GET"])
         r("/cgi-bin/webhook/send", view_func=self._robot_send, methods=["POST"])
         r("/cgi-bin/webhook/upload_media", view_func=self._robot_upload, methods=["POST"])
+        r("/cgi-bin/auth/getuserinfo", view_func=self._getuserinfo, methods=["GET"])
+        r("/connect/oauth2/authorize", view_func=self._authorize, methods=["GET"])
+        r("/wwlogin/sso/login", view_func=self._web_login, methods=["GET"])
 
     def _gettoken(self) -> Response:
         with self.lock:
