@@ -76,7 +76,7 @@ def test_the_filters_return_the_right_rows(bot):
     refused = texts(admin, "/console/audit?result=refused")
     assert "共 1 条" in refused and "李秀英" in refused and "/console/manage" in refused
     exports = texts(admin, "/console/audit?action=console.export")
-    assert "共 2 条" in exports and "<td>手机</td>" in exports
+    assert "共 2 条" in exports and "<td>个人信息：手机</td>" in exports
     by_actor = texts(admin, "/console/audit?actor=刘洋&action=ledger.create")
     assert "共 1 条" in by_actor and "桥梁顶推交流" in by_actor
     grouped = texts(admin, "/console/audit?action=ledger")          # a family of actions

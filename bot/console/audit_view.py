@@ -16,7 +16,8 @@ from bot.console.render import render
 from bot.errors import UserError
 from handlers import policy
 from handlers.policy import Do
-from storage.models import AuditEntry, Studio, Unit
+from handlers.ledgers import schema
+from storage.models import ROLES, AuditEntry, Studio, Unit
 
 ACTIONS = {
     "console.signin": "登录后台", "console.signout": "退出后台", "console.refused": "拒绝访问",
@@ -28,19 +29,40 @@ ACTIONS = {
 }
 CHANNELS = {"wecom": "企业微信", "dingtalk": "钉钉", "web": "试用", "console": "管理后台", "cli": "命令行",
             "worker": "后台任务"}
+OBJECTS = {"ledger_entry": "台账", "person": "人员", "page": "页面", "application": "申报表", "signin": "登录",
+           "list": "列表", "ledger": "台账", "people": "人员名单", "audit_log": "审计记录", "robot_group": "群机器人",
+           "outbox": "消息", "notice": "通知", "review_step": "审批步骤", "studio": "工作室"}
+EXTRA_LABELS = {"hold": "确认状态", "hold_reason": "待确认原因", "over_balance": "超出余额", "payee": "收款方",
+                "beneficiary": "受益方", "project": "列支立项", "budget": "专项科研经费预算（万元）",
+                "budget_state": "预算状态", "grant": "命名经费", "channel": "平台", "account": "账号"}
+VALUE_WORDS = {"hold": schema.HOLD_LABELS, "budget_state": schema.BUDGET_STATES, "payee": schema.PAYEES,
+               "beneficiary": schema.BENEFICIARIES}
 HEADER = ["编号", "时间", "操作人", "角色", "渠道", "IP", "操作", "对象", "工作室", "字段", "修改前", "修改后", "结果", "说明"]
 EXPORT_LIMIT = 20000
 VALUE_LIMIT = 2000
 
 
-def readable(value):
+def _labels(entry, value):
+    """Chinese labels for the keys of a ledger entry's data (its mini-form's questions)."""
+    if entry.object_type != "ledger_entry" or not isinstance(value, dict) or entry.key not in schema.TITLES:
+        return EXTRA_LABELS
+    try:
+        form = schema.form_for(entry.key, value.get(schema.kind_key(entry.key)))
+    except (KeyError, ValueError, TypeError):
+        return EXTRA_LABELS
+    return {**EXTRA_LABELS, **{item.key: item.label for item in form.items}}
+
+
+def readable(value, labels=None):
     """A stored before/after value as plain text (escaped by the template like any text)."""
+    labels = labels or {}
     if value is None or value == "":
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, dict):
-        text = "\n".join(f"{k}：{readable(v) if not isinstance(v, (dict, list)) else json.dumps(v, ensure_ascii=False)}"
+        value = {k: VALUE_WORDS.get(k, {}).get(v, v) if isinstance(v, str) else v for k, v in value.items()}
+        text = "\n".join(f"{labels.get(k, k)}：{readable(v) if not isinstance(v, (dict, list)) else json.dumps(v, ensure_ascii=False)}"
                          for k, v in value.items())
     elif isinstance(value, list):
         text = "、".join(readable(v) if not isinstance(v, (dict, list)) else json.dumps(v, ensure_ascii=False)
@@ -106,12 +128,21 @@ def _rows(session, entries):
         if studio_ids else {}
     local = g.bot.clock.local
     return [{"id": e.id, "at": local(e.at).strftime("%Y-%m-%d %H:%M:%S"), "actor": e.actor or "（系统）",
-             "role": e.role, "channel": CHANNELS.get(e.channel, e.channel), "ip": e.ip,
-             "action": ACTIONS.get(e.action, e.action), "code": e.action,
-             "object": f"{e.object_type} {e.object_id}".strip(), "studio": studios.get(e.studio_id, ""),
-             "key": e.key, "before": readable(e.before), "after": readable(e.after),
+             "role": "、".join(ROLES.get(r, r) for r in e.role.split(",") if r), "ip": e.ip,
+             "channel": CHANNELS.get(e.channel, e.channel), "action": ACTIONS.get(e.action, e.action), "code": e.action,
+             "object": f"{OBJECTS.get(e.object_type, e.object_type)} {e.object_id}".strip(),
+             "studio": studios.get(e.studio_id, ""), "key": _key(e),
+             "before": readable(e.before, _labels(e, e.before)), "after": readable(e.after, _labels(e, e.after)),
              "result": "拒绝" if e.result == "refused" else "成功", "refused": e.result == "refused",
              "detail": e.detail or ""} for e in entries]
+
+
+def _key(entry):
+    if entry.action == "console.export":
+        return f"个人信息：{entry.key}" if entry.key else ""
+    if entry.object_type == "ledger_entry":
+        return schema.TITLES.get(entry.key, entry.key)
+    return entry.key
 
 
 def _choices(session, viewer):
