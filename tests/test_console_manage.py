@@ -1,6 +1,7 @@
 """The console's 管理 for admins: roles and bindings changed through the people service (the person's
 console sessions end, the change counts from the next request), the CLI's people import with its
 preview, group robots, resending a failed message as the CLI does, notice pauses; others refused."""
+import io
 import re
 
 import pytest
@@ -132,7 +133,6 @@ def test_the_import_previews_then_applies_as_the_cli_does(bot):
 
 
 def _file(data):
-    import io
     return io.BytesIO(data)
 
 

@@ -9,6 +9,7 @@ import json
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from flask import g, redirect, request
 from sqlalchemy import Text, cast, extract, func, or_, select
@@ -43,7 +44,6 @@ def url_with(**changes):
             args.pop(key, None)
         else:
             args[key] = value
-    from urllib.parse import urlencode
     return request.path + ("?" + urlencode(args) if args else "")
 
 

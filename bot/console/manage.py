@@ -10,6 +10,7 @@ import base64
 import binascii
 import os
 import tempfile
+from datetime import datetime
 
 from flask import flash, g, redirect, request
 from sqlalchemy import func, or_, select
@@ -396,7 +397,6 @@ def register(bp, bot):
 
 
 def _local_iso(text):
-    from datetime import datetime
     try:
         return g.bot.clock.local(datetime.fromisoformat(text)).strftime("%m-%d %H:%M")
     except (TypeError, ValueError):
