@@ -6,7 +6,7 @@ import re
 
 import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from storage import ledgers
 from storage.actor import Actor
@@ -221,3 +221,44 @@ def test_confirming_in_chromium_swaps_the_section_in_place(bot, browser, chat):
         assert "已确认经费支出" in page.inner_text("#held")
         assert page.url.endswith("/console/ledgers")
     assert any("所在单位工会已确认经费支出" in t for t in chat("leader").inbox())
+
+
+def _add_studios(bot, first, count):
+    with bot.db.transaction() as s:
+        unit = get_unit(s, f"第{first}工程局", "施工企业")
+        for n in range(first, first + count):
+            leader = upsert_person(s, f"领衔人{n}", unit, ["leader"], "")
+            studio = get_studio(s, f"第{n}创新工作室", unit, leader)
+            s.flush()
+            actor = Actor.of_person(leader, "web")
+            ledgers.add_entry(s, studio.id, "activity", {"kind": "学习研讨", "topic": f"研讨{n}", "date": "20250301",
+                                                         "participants": 5, "hours": "1"}, "20250301", actor)
+            ledgers.add_entry(s, studio.id, "funding", {"direction": "支出", "amount": "0.1", "category": "研究费用",
+                                                        "purpose": "检测", "date": "20250302", "hold": "pending"},
+                              "20250302", actor)
+
+
+def _statements(bot, client, url):
+    seen = []
+
+    def count(*args):
+        seen.append(1)
+    engines = {id(e): e for e in (bot.db.engine, bot.db.read_engine)}.values()
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_the_pages_statements_do_not_grow_with_the_studios(bot):
+    _add_studios(bot, 1, 3)
+    group = signed_in_client(bot, "group")
+    urls = ("/console/ledgers", "/console/ledgers?view=units", "/console/ledgers?ledger=funding")
+    few = [_statements(bot, group, url) for url in urls]
+    _add_studios(bot, 100, 40)
+    many = [_statements(bot, group, url) for url in urls]
+    assert many == few and max(many) <= 20

@@ -30,6 +30,7 @@ from storage.statuses import Hold
 LEDGERS = ("activity", "achievement", "member", "funding")
 NAMES = {"activity": "活动", "achievement": "成果", "member": "成员发展", "funding": "经费"}
 EXPORT_LIMIT = 20000
+PENDING_LIMIT = 200                                          # held expenses / budgets listed at most
 HELD_TEXT = f'"hold": "{Hold.PENDING}"'                      # how the JSON column spells a held expense
 BUDGET_TEXT = f'"budget_state": "{research_budget.PENDING}"'
 
@@ -97,7 +98,7 @@ def _check_reach(session, viewer, f):
         if unit is None:
             raise UserError("没有找到这个单位。")
         if not policy.sees_all(viewer) and not (viewer.has("union") and viewer.unit_id == unit.id):
-            raise Forbidden("您只能查看本单位工作室的台账。")
+            raise Forbidden("您只能查看本单位工作室的台账。" if viewer.has("union") else "您只能查看本工作室的台账。")
 
 
 def _studio_conditions(viewer, f):
@@ -238,7 +239,7 @@ def _held(session, viewer):
     rows = session.execute(select(LedgerEntry, Studio.name, Studio.unit_id).join(Studio, Studio.id == LedgerEntry.studio_id)
                            .where(LedgerEntry.ledger == "funding", LedgerEntry.deleted_at.is_(None),
                                   policy.ledger_scope(viewer), text_like(cast(LedgerEntry.data, Text), HELD_TEXT))
-                           .order_by(LedgerEntry.id)).all()
+                           .order_by(LedgerEntry.id).limit(PENDING_LIMIT)).all()
     may = policy.allowed(viewer, Do.FUNDING_CONFIRM)
     return [{"id": e.id, "studio": name, "date": e.entry_date.strftime("%Y-%m-%d"),
              "what": schema.describe("funding", e.data), "amount": schema.wan_text(e.data.get("amount")),
@@ -251,7 +252,7 @@ def _budgets(session, viewer):
     rows = session.execute(select(LedgerEntry, Studio.name, Studio.unit_id).join(Studio, Studio.id == LedgerEntry.studio_id)
                            .where(LedgerEntry.ledger == "achievement", LedgerEntry.deleted_at.is_(None),
                                   policy.ledger_scope(viewer), text_like(cast(LedgerEntry.data, Text), BUDGET_TEXT))
-                           .order_by(LedgerEntry.id)).all()
+                           .order_by(LedgerEntry.id).limit(PENDING_LIMIT)).all()
     may = policy.allowed(viewer, Do.BUDGET_APPROVE)
     return [{"id": e.id, "studio": name, "title": e.data.get("title") or "", "budget": schema.wan_text(e.data.get("budget")),
              "plan": e.data.get("plan") or "", "target": e.data.get("target") or "",
