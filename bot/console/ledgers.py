@@ -292,7 +292,12 @@ def _page_context(viewer, f, size):
                 page = page_of(session, query, size)
                 rows = _summary_rows(session, page.rows, f, False)
     return dict(f=f, rows=rows, page=page, units=units, years=years, held=held, budgets=pending_budgets,
-                names=NAMES, studio_name=studio_name, url_with=url_with, title="台账")
+                names=NAMES, studio_name=studio_name, url_with=url_with, title="台账", **_may(viewer))
+
+
+def _may(viewer):
+    return {"may_confirm": policy.allowed(viewer, Do.FUNDING_CONFIRM),
+            "may_approve": policy.allowed(viewer, Do.BUDGET_APPROVE)}
 
 
 def _page_of_list(items, size):
@@ -366,7 +371,7 @@ def _decide(run, block):
         return redirect("/console/ledgers")
     with bot.db.reading() as session:
         held, pending_budgets = _held(session, g.viewer), _budgets(session, g.viewer)
-    return render("console/ledgers.html", block=block, held=held, budgets=pending_budgets, flash=flash,
+    return render("console/ledgers.html", block=block, held=held, budgets=pending_budgets, **_may(g.viewer),
                   error=error, held_flash=flash if block == "held" else "", held_error=error if block == "held" else "",
                   budget_flash=flash if block == "budgets" else "", budget_error=error if block == "budgets" else "")
 

@@ -111,7 +111,8 @@ def _person_view(session, person_id):
 
 def _read_upload(data, filename):
     """The people rows of an uploaded file, read by the CLI's own reader (it takes a path)."""
-    suffix = os.path.splitext(filename or "")[1].lower()[:6] or ".csv"
+    suffix = os.path.splitext(filename or "")[1].lower()
+    suffix = suffix if suffix in (".csv", ".xlsx", ".txt", ".tsv") else ".csv"     # the reader looks at the bytes
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "people" + suffix)
         with open(path, "wb") as out:
