@@ -6,7 +6,10 @@ from bot.errors import UserError
 from bot.workdays import is_workday
 from handlers.notices.report import RunReport, apply
 from handlers.notices.notice import FAR_FUTURE
+from handlers import policy
 from handlers.notices.rules import ALIASES, ROW_TYPES, SCHEDULED, TYPES
+from handlers.policy import Do
+from handlers.services.context import Outcome
 from storage.models import Account, CacheEntry, OutboxMessage, Person
 
 PAUSE_PREFIX = "notice-paused:"
@@ -66,6 +69,30 @@ def send_now_command(turn, args):
                    f"已发送过的不会重复发送。发送「通知记录」查看发送结果。")
 
 
+def pause(ctx, kind):
+    """暂停通知: the scheduler skips the scheduled notice ``kind`` until it is resumed (chat and console)."""
+    policy.require(ctx.actor, Do.NOTICES, "暂停通知")
+    if kind not in SCHEDULED:
+        raise UserError(f"「{TYPES.get(kind, kind)}」不是定时通知，不能暂停。")
+    key = PAUSE_PREFIX + kind
+    if ctx.session.get(CacheEntry, key) is not None:
+        return Outcome("unchanged", {"kind": kind})
+    ctx.session.add(CacheEntry(key=key, value=ctx.actor.name or "", expires_at=FAR_FUTURE))
+    ctx.audit("notice.pause", object_type="notice", object_id=kind, after=TYPES[kind])
+    return Outcome("paused", {"kind": kind})
+
+
+def resume(ctx, kind):
+    """恢复通知: the scheduled notice ``kind`` goes out again from the next run."""
+    policy.require(ctx.actor, Do.NOTICES, "恢复通知")
+    entry = ctx.session.get(CacheEntry, PAUSE_PREFIX + kind)
+    if entry is None:
+        return Outcome("unchanged", {"kind": kind})
+    ctx.session.delete(entry)
+    ctx.audit("notice.resume", object_type="notice", object_id=kind, before=TYPES.get(kind, kind))
+    return Outcome("resumed", {"kind": kind})
+
+
 def pause_command(turn, args):
     if not args.strip():
         paused = paused_types(turn.session)
@@ -73,19 +100,15 @@ def pause_command(turn, args):
                    + "。暂停：发送「暂停通知 类型」；恢复：发送「恢复通知 类型」。")
         return
     kind = parse_type(args, SCHEDULED)
-    key = PAUSE_PREFIX + kind
-    if turn.session.get(CacheEntry, key) is None:
-        turn.session.add(CacheEntry(key=key, value=turn.person.name, expires_at=FAR_FUTURE))
+    pause(turn.ctx, kind)
     turn.reply(f"已暂停「{TYPES[kind]}」：定时任务将跳过它，直到发送「恢复通知 {TYPES[kind]}」。")
 
 
 def resume_command(turn, args):
     kind = parse_type(args, SCHEDULED)
-    entry = turn.session.get(CacheEntry, PAUSE_PREFIX + kind)
-    if entry is None:
+    if resume(turn.ctx, kind).what == "unchanged":
         turn.reply(f"「{TYPES[kind]}」没有暂停。")
         return
-    turn.session.delete(entry)
     turn.reply(f"已恢复「{TYPES[kind]}」，下次定时任务起照常发送（当天已到期的也会补发）。")
 
 

@@ -5,6 +5,7 @@ on the person's next message or console request, since both read the bindings ea
 """
 from bot.errors import UserError
 from handlers import policy
+from handlers.people_import import import_people_rows
 from handlers.policy import Do
 from handlers.services.context import Outcome
 from storage import people as store
@@ -55,6 +56,17 @@ def change_roles(ctx, person, add=(), remove=()):
         _audit(ctx, "people.roles", person, before=sorted(current), after=sorted(new),
                detail="、".join(ROLES[r] for r in changed))
     return Outcome("changed" if changed else "unchanged", {"person": person, "changed": changed})
+
+
+def import_people(ctx, rows, problems=(), dry_run=False):
+    """The people import (rows read by handlers/people_import.py ``read_people``): the CLI's own
+    check-then-write, by an admin; raises ImportRefused with the bad rows, audited when written."""
+    policy.require(ctx.actor, Do.PEOPLE, "导入人员")
+    summary = import_people_rows(ctx.session, rows, problems, dry_run=dry_run)
+    if not dry_run:
+        ctx.audit("people.import", object_type="people", object_id=len(rows), after={"rows": len(rows)},
+                  detail=summary)
+    return Outcome("checked" if dry_run else "imported", {"summary": summary, "rows": len(rows)})
 
 
 def save_group(ctx, name, channel, webhook, secret=""):
