@@ -186,7 +186,7 @@ def _answers(studio, unit_name, leader_name, field, year, today, number):
     y1, y2 = year - 2, year - 1
     members = 6 + number % 7
     text = (f"{studio.name}围绕{field}中的重难点问题开展技术攻关，坚持来自一线、服务一线。"
-            f"{y1}年以来完成创新成果多项，培养技术骨干多名，取得了良好的经济效益和社会效益。") * 6
+            f"{y1}年以来完成创新成果多项，培养技术骨干多名，取得了良好的经济效益和社会效益。") * 14
     return {
         "cover.name": studio.name, "cover.unit": unit_name, "cover.unit_type": "施工企业",
         "cover.recommender": f"{unit_name}工会", "cover.filled_on": today.strftime("%Y%m%d"),
