@@ -25,3 +25,16 @@ def test_smoke(bot):
             r = client.get(f"/console/?show={show}")
             assert r.status_code == 200, r.get_data(as_text=True)
         open(f"/tmp/bt/{who}.html", "w").write(client.get("/console/?show=studios").get_data(as_text=True))
+
+
+def test_smoke_app(bot):
+    full_demo(bot)
+    with bot.db.session() as s:
+        ids = s.scalars(select(Application.id)).all()
+    for who in ("group", "union", "tech"):
+        client = signed_in_client(bot, who)
+        assert client.get("/console/applications").status_code == 200
+        for i in ids:
+            r = client.get(f"/console/applications/{i}")
+            assert r.status_code in (200, 403), r.get_data(as_text=True)
+            open(f"/tmp/bt/app_{who}_{i}.html", "w").write(r.get_data(as_text=True))
