@@ -7,13 +7,16 @@ exists keeps their roles, studio and accounts, and a demo studio that exists is 
 stage is played through the services only when the studio is first created).
 """
 import re
-from datetime import date, timedelta
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from bot import cycle
 from handlers.application.current import application_year
 from handlers.review.steps import steps_of
-from handlers.services import ledgers as ledger_service, review
+from handlers.application import seven_record
+from handlers.services import applications as application_service, ledgers as ledger_service, review
 from handlers.services.context import Context
 from storage import applications, clock as clocks, ledgers
 from storage.actor import Actor
@@ -124,24 +127,60 @@ def _studios(session, config, units, people):
             continue
         if stage == "none":
             continue
-        app = applications.get_or_create(session, studio, year)
-        answers = _answers(studio, unit_name, leader_name, field, year, clock.today(), number)
-        if stage == "started":
-            answers = dict(list(answers.items())[:6])
-        elif stage == "draft":
-            answers = {k: v for k, v in answers.items() if not k.startswith(("talent.", "narrative", "members"))}
-        for key, value in answers.items():
-            applications.set_answer(session, app.id, key, value, own.actor, studio_id=studio.id)
-        if stage in ("started", "draft"):
-            continue
-        review.submit(own, app)
+        # a submitted one is played on earlier working days, so its steps have waited (some past
+        # BOT_REMIND_AFTER_DAYS); a draft is being filled today
+        days = _days_back(config, clock, year) if stage not in ("started", "draft") else [None]
+        with _at(clock, days[0]):
+            app = applications.get_or_create(session, studio, year)
+            answers = _answers(studio, unit_name, leader_name, field, year, clock.today(), number)
+            if stage == "started":
+                answers = dict(list(answers.items())[:6])
+            elif stage == "draft":
+                answers = {k: v for k, v in answers.items() if not k.startswith(("talent.", "narrative", "members"))}
+            for key, value in answers.items():
+                applications.set_answer(session, app.id, key, value, own.actor, studio_id=studio.id)
+            if stage in ("started", "draft"):
+                continue
+            if number % 3 == 2:                 # some have 制度, 设备 and 场所 recorded as the chat does
+                for topic in seven_record.TOPICS.values():
+                    application_service.record_seven(own, app, topic, "add", list(topic.kinds))
+            review.submit(own, app)
         chain = {"union": [], "tech": ["union"], "party": ["union", "tech"], "group": ["union", "tech", "party"],
                  "returned": ["union"]}[stage]
-        for role in chain:
-            _decide(session, config, reviewers[unit_name][role], app, "approve", "同意")
+        for n, role in enumerate(chain, 1):
+            with _at(clock, days[n]):
+                _decide(session, config, reviewers[unit_name][role], app, "approve", "同意")
         if stage == "returned":
-            _decide(session, config, reviewers[unit_name]["tech"], app, "return",
-                    RETURN_OPINION.format(y2=year - 1))
+            with _at(clock, days[2]):
+                _decide(session, config, reviewers[unit_name]["tech"], app, "return",
+                        RETURN_OPINION.format(y2=year - 1))
+
+
+BACK = (12, 9, 6, 2)            # working days before today: submitted, then each step's 同意
+
+
+def _days_back(config, clock, year):
+    """The moments the chain is played on: working days before today, or today itself when that would
+    reach back before the previous year's deadline (the form's 填报日期 stays within the cycle)."""
+    today = clock.today()
+    first = cycle.add_workdays(today, -BACK[0])
+    if first <= cycle.calendar(config, year - 1).deadline or first.year < today.year - 1:
+        return [None] * len(BACK)
+    return [datetime.combine(cycle.add_workdays(today, -n), time(9, 30), clock.now().tzinfo) for n in BACK]
+
+
+@contextmanager
+def _at(clock, moment):
+    """The decision clock at ``moment`` for a while (None: as it is), then as it was."""
+    if moment is None:
+        yield
+        return
+    kept = getattr(clock, "_fixed", None)      # the moment fixed before (None: the wall clock)
+    clock.fix(moment)
+    try:
+        yield
+    finally:
+        clock.fix(kept)
 
 
 def _actor(person):
@@ -165,10 +204,15 @@ def _ledgers(ctx, studio, year, number):
         ("funding", {"direction": "收入", "amount": str(3 + number % 4), "unit": studio.unit.name,
                      "date": last.strftime("%Y%m%d")}),
     ]
-    if number % 2 == 0:
-        lines.append(("achievement", {"kind": "立项", "title": f"{studio.name[:6]}关键工艺攻关",
-                                      "date": last.strftime("%Y%m%d"), "plan": "年内完成样机并在项目试用",
-                                      "target": date(year - 1, 12, 20).strftime("%Y%m%d")}))
+    for y in ((year - 2, year - 1) if number % 3 == 2 else (year - 1,) if number % 2 == 0 else ()):
+        on = date(y, 3, 15)
+        lines.append(("achievement", {"kind": "立项", "title": f"{studio.name[:6]}{y}年关键工艺攻关",
+                                      "date": on.strftime("%Y%m%d"), "plan": "年内完成样机并在项目试用",
+                                      "target": date(y, 12, 20).strftime("%Y%m%d")}))
+        if number % 3 == 2:
+            lines.append(("achievement", {"kind": "获奖", "title": f"{studio.name[:6]}{y}年新工法",
+                                          "date": date(y, 10, 20).strftime("%Y%m%d"), "level": "省部",
+                                          "issuer": "中国施工企业管理协会"}))
     for ledger, answers in lines:
         ledger_service.record(ctx, studio.id, ledger, answers)
 
@@ -217,7 +261,7 @@ def _answers(studio, unit_name, leader_name, field, year, today, number):
              "title": "工程师", "department": "技术部", "role": "工艺改进"},
             {"name": f"{leader_name[0]}静", "gender": "女", "birth": "199007", "education": "硕士研究生",
              "title": "高级工程师", "department": "工程部", "role": "方案设计"},
-            {"name": f"{leader_name[0]}涛", "gender": "男", "birth": "198810", "education": "大学专科",
+            {"name": f"{leader_name[0]}涛", "gender": "男", "birth": f"{year - 29}10", "education": "大学专科",
              "title": "技师", "department": "机电队", "role": "设备改造"},
         ],
         "narrative": re.sub(r"\s+", "", text),
