@@ -266,3 +266,22 @@ def test_a_clerk_sees_who_has_not_submitted_reminds_and_returns_in_chromium(bot,
         row = s.scalars(select(AuditEntry).where(AuditEntry.action == "review.return",
                                                  AuditEntry.application_id == li)).one()
         assert row.actor == "李秀英" and row.channel == "console" and "请附加盖财务章的证明" in row.detail
+
+
+def test_the_application_docx_is_prepared_then_offered(bot, chat):
+    full_demo(bot)
+    app = app_id(bot, "钱进精密测量创新工作室")
+    client = signed_in_client(bot, "party")
+    page = client.get(f"/console/applications/{app}").get_data(as_text=True)
+    assert "下载申报表（DOCX）" not in page and 'class="approve"' in page       # step 3 is the party's
+    response = client.post(f"/console/applications/{app}/docx", data={"csrf_token": csrf_of(page)},
+                           follow_redirects=True)
+    assert "申报表正在生成" in response.get_data(as_text=True)
+    chat("party").worker_round()
+    page = client.get(f"/console/applications/{app}").get_data(as_text=True)
+    link = re.search(r'<a class="button" href="(/files/[^"]+)">下载申报表（DOCX）</a>', page)
+    assert link, page
+    assert client.get(link.group(1).replace("&amp;", "&")).data[:2] == b"PK"
+    with bot.db.session() as s:
+        assert s.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "document.application",
+                                                                AuditEntry.actor == "刘志强")) == 1
