@@ -85,6 +85,8 @@ def test_unsubmitted_list_and_its_export(bot):
     assert "未提交名单（4）" in html
     searched = client.get("/console/?show=unsubmitted&q=周明").get_data(as_text=True)
     assert studios_in(searched) == ["周明港口工程创新工作室"]
+    fragment = client.get("/console/?show=unsubmitted&q=冯军", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in fragment and studios_in(fragment) == ["冯军焊接工艺创新工作室"]   # htmx: the tab only
     response = client.get("/console/?show=unsubmitted&export=xlsx")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data)).active

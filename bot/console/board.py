@@ -270,7 +270,8 @@ def reminded_today(session, bot, year):
     """(step ids, studio ids) reminded today (the dedupe keys of the services' 催办): one statement."""
     day = f"{bot.clock.today():%Y%m%d}"
     steps, studios = set(), set()
-    for (key,) in session.execute(select(OutboxMessage.dedupe_key).where(or_(
+    for (key,) in session.execute(select(OutboxMessage.dedupe_key).where(
+            OutboxMessage.notice.in_(["review_chase", "deadline"]), or_(
             OutboxMessage.dedupe_key.like(f"remind:%:{day}:%"),
             OutboxMessage.dedupe_key.like(f"nudge:%:{year}:{day}:%")))):
         parts = key.split(":")
