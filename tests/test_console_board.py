@@ -14,6 +14,7 @@ from storage.models import Application, AuditEntry, OutboxMessage, ReviewStep, S
 from storage.people import get_studio, get_unit, upsert_person
 from tests.support.clock import clock
 from tests.support.console import console_page, csrf_of, signed_in_client
+from tests.support.files import send_file
 from tests.support.office import at_group_step
 
 MARCH = datetime(2027, 3, 10, 10, 0)        # the demo's year is 2027 (deadline 31 May)
@@ -287,3 +288,18 @@ def test_the_application_docx_is_prepared_then_offered(bot, chat):
     with bot.db.session() as s:
         assert s.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "document.application",
                                                                 AuditEntry.actor == "刘志强")) == 1
+
+
+def test_proofs_are_shown_inline_or_linked_with_signed_links(bot, chat, may_2025):
+    leader = chat("leader")
+    leader.send("申报")
+    leader.send("证明 创新成果")
+    send_file(bot, name="成果照片.jpg")
+    leader.send("证明 创新成果")
+    send_file(bot, name="成果鉴定.pdf", data=b"%PDF-1.4 proof")
+    page = signed_in_client(bot, "union").get(
+        f"/console/applications/{app_id(bot, demo.STUDIO)}").get_data(as_text=True)
+    image = re.search(r'<img src="(/files/[^"]+)" alt="成果照片.jpg"', page)
+    assert image and "sig=" in image.group(1)
+    assert re.search(r'<a href="/files/[^"]+">成果鉴定.pdf</a>', page)
+    assert "填写中" in page and 'class="approve"' not in page
