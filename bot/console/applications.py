@@ -17,7 +17,7 @@ from handlers import policy
 from handlers.application import document_tasks, proofs, seven, seven_record
 from handlers.application.schema import application_form
 from handlers.policy import Do
-from handlers.review.steps import STATUS, STEP_NAMES, steps_of
+from handlers.review.steps import STATUS, STEP_NAMES, status_text, steps_of
 from handlers.services import documents, review
 from handlers.services.context import Context
 from storage import applications as answers_store, audit
@@ -244,7 +244,7 @@ def _view(session, bot, app):
                              .order_by(StoredFile.id.desc()).limit(1)) if viewer.person_id else None
     return {
         "app": app, "studio": studio, "unit": studio.unit.name if studio.unit else "", "year": app.year,
-        "status": review_status(app, steps), "leader": names.get(studio.leader_id, ""),
+        "status": status_text(session, app), "leader": names.get(studio.leader_id, ""),
         "sections": sections, "others": others, "haves": haves, "marks": seven.MARK,
         "summary": seven.summary(haves), "done": len(form.asked) - len(form.missing(
             answers, set((app.flags or {}).get("skipped", [])))), "total": len(form.asked),
@@ -257,14 +257,6 @@ def _view(session, bot, app):
         "package_url": links.signed_path(config, clock, package.token) if package else None,
         "package_name": package.name if package else "",
     }
-
-
-def review_status(app, steps):
-    current = next((s for s in steps if s.status in (StepStatus.PENDING, StepStatus.RETURNED)), None)
-    if current is not None and app.status in (AppStatus.SUBMITTED, AppStatus.RETURNED):
-        verb = "审批中" if current.status == StepStatus.PENDING else "退回修改"
-        return f"第 {current.step} 步 {STEP_NAMES[current.role]}{verb}"
-    return STATUS.get(app.status, app.status)
 
 
 def _when(clock, moment):
