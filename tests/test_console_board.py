@@ -11,7 +11,7 @@ from sqlalchemy import event, func, select
 
 from bot import demo
 from storage.models import Application, AuditEntry, OutboxMessage, ReviewStep, Studio
-from storage.people import get_studio, get_unit, upsert_person
+from storage.people import bind, get_studio, get_unit, upsert_person
 from tests.support.clock import clock
 from tests.support.console import console_page, csrf_of, signed_in_client
 from tests.support.files import send_file
@@ -303,3 +303,38 @@ def test_proofs_are_shown_inline_or_linked_with_signed_links(bot, chat, may_2025
     assert image and "sig=" in image.group(1)
     assert re.search(r'<a href="/files/[^"]+">成果鉴定.pdf</a>', page)
     assert "填写中" in page and 'class="approve"' not in page
+
+
+def test_a_transfer_in_the_console_prompts_the_colleague_in_chat(bot, chat):
+    full_demo(bot)
+    with bot.db.transaction() as s:
+        bind(s, upsert_person(s, "王芳", get_unit(s, demo.UNIT), ["union"]), "web", "union-2")
+    client = signed_in_client(bot, "union")
+    app = app_id(bot, "李强桥梁焊接创新工作室")
+    page = client.get(f"/console/applications/{app}").get_data(as_text=True)
+    step, version = step_form(page, "transfer")
+    colleague = re.search(r'<option value="(\d+)">王芳</option>', page).group(1)
+    response = client.post(f"/console/applications/{app}/decide", data={
+        "csrf_token": csrf_of(page), "decision": "transfer", "step_id": step, "version": version,
+        "person_id": colleague}, follow_redirects=True)
+    assert "已转交，同事已收到待审批消息" in response.get_data(as_text=True)
+    assert 'class="approve"' not in response.get_data(as_text=True)      # now the colleague's to decide
+    assert any(t.startswith("【待审批】李强桥梁焊接创新工作室") for t in chat("union-2").inbox())
+    with bot.db.session() as s:
+        row = s.scalars(select(AuditEntry).where(AuditEntry.action == "review.transfer")).one()
+        assert (row.actor, row.channel, row.detail) == ("李秀英", "console", "转交给 王芳")
+
+
+def test_the_application_list_filters_pages_and_exports(bot):
+    full_demo(bot)
+    client = signed_in_client(bot, "group")
+    waiting = client.get("/console/applications?step=4").get_data(as_text=True)
+    assert set(studios_in(waiting)) == {"吴磊路面养护劳模创新工作室", "陈亮水工结构创新工作室"}
+    returned = client.get("/console/applications?status=returned").get_data(as_text=True)
+    assert studios_in(returned) == ["孙波BIM技术创新工作室"]
+    drafts = client.get("/console/applications?status=draft&q=褚伟").get_data(as_text=True)
+    assert studios_in(drafts) == ["褚伟智能建造创新工作室"] and "共 1 份" in drafts
+    sheet = load_workbook(io.BytesIO(client.get("/console/applications?step=1&export=xlsx").data)).active
+    assert {row[1] for row in sheet.iter_rows(values_only=True)} >= {"李强桥梁焊接创新工作室", "韩冰疏浚装备创新工作室"}
+    union = signed_in_client(bot, "union").get("/console/applications").get_data(as_text=True)
+    assert "韩冰疏浚装备创新工作室" not in union and "李强桥梁焊接创新工作室" in union
