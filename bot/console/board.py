@@ -97,7 +97,6 @@ class Row:
     def seven_summary(self):
         return seven.summary(self.haves) if self.haves else "—"
 
-    # the studio on the cycle's record (StudioStatus) and on its application (AppStatus)
     @property
     def unit_name(self):
         return self.unit or "（未设置单位）"
