@@ -18,7 +18,7 @@ from handlers.review.steps import steps_of
 from handlers.application import seven_record
 from handlers.services import applications as application_service, ledgers as ledger_service, review
 from handlers.services.context import Context
-from storage import applications, clock as clocks, ledgers
+from storage import applications, audit, clock as clocks, ledgers
 from storage.actor import Actor
 from storage.models import Studio
 from storage.people import account_owner, bind, find_person, get_studio, get_unit, upsert_person
@@ -221,8 +221,11 @@ def _named(session, config, studio, leader, year):
     """A studio the group union named in an earlier year: the title and its one-off grant."""
     named_on = date(year - 2, 11, 18)
     studio.status, studio.named_on = StudioStatus.NAMED, named_on
-    ledgers.record_grant(session, studio.id, str(config.grant_wan), named_on,
-                         Actor.system(channel="cli", request_id="demo"), unit=config.union_name)
+    system = Actor.system(channel="cli", request_id="demo")
+    ledgers.record_grant(session, studio.id, str(config.grant_wan), named_on, system, unit=config.union_name)
+    audit.record(session, system, "studio.named", at=clocks.of(session).utcnow(), object_type="studio",
+                 object_id=studio.id, studio_id=studio.id, unit_id=studio.unit_id,
+                 detail=f"演示数据：{named_on:%Y%m%d} 已命名", after={"status": StudioStatus.NAMED})
 
 
 def _answers(studio, unit_name, leader_name, field, year, today, number):
