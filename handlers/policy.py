@@ -199,6 +199,42 @@ def ledger_scope(actor):
     return condition
 
 
+def application_scope(actor):
+    """A SQL condition on (Studio, Application) joined: the applications ``actor`` may read, as
+    ``may_read_application`` decides one (the studio's people, the unit's union, the group union and
+    admins; a reviewer the applications with a step pending for them or decided by them). Rows
+    without an application pass only for those who read the studio itself (its people, its union)."""
+    from sqlalchemy.orm import aliased
+    from storage.models import Application, ReviewStep
+    if sees_all(actor):
+        return true()
+    conditions = []
+    if actor.has(*STUDIO_PEOPLE) and actor.studio_id is not None:
+        conditions.append(Studio.id == actor.studio_id)
+    if actor.has("union") and actor.unit_id is not None:
+        conditions.append(Studio.unit_id == actor.unit_id)
+    if actor.person_id is not None and actor.has(*REVIEWERS):
+        step = aliased(ReviewStep)
+        mine = step.assignee_id == actor.person_id
+        reach = step.assignee_id.is_(None)
+        if actor.unit_id is not None:
+            reach = reach & ((step.role == "group") | (Studio.unit_id == actor.unit_id))
+        else:
+            reach = reach & (step.role == "group")
+        at_step = ((step.role.in_(sorted(actor.roles & REVIEWERS))) & (mine | reach))
+        if actor.studio_id is not None:
+            at_step = at_step & (Studio.id != actor.studio_id)
+        conditions.append(select(step.id).where(
+            step.application_id == Application.id,
+            at_step | (step.decided_by == actor.person_id)).correlate_except(step).exists())
+    if not conditions:
+        return false()
+    condition = conditions[0]
+    for more in conditions[1:]:
+        condition = condition | more
+    return condition
+
+
 def audit_scope(actor):
     """A SQL condition on AuditEntry: an admin and the group union see every row; a unit union
     the rows about its unit's studios and its own; anyone else only their own rows."""

@@ -79,6 +79,15 @@ def entries(session, studio_id, ledger=None, years=None):
     return rows
 
 
+def live_entries_of(session, studio_ids):
+    """Live entries of several studios (every ledger), each studio's oldest first: one statement."""
+    if not studio_ids:
+        return []
+    return session.scalars(select(LedgerEntry).where(LedgerEntry.studio_id.in_(list(studio_ids)),
+                                                     LedgerEntry.deleted_at.is_(None))
+                           .order_by(LedgerEntry.studio_id, LedgerEntry.entry_date, LedgerEntry.id)).all()
+
+
 def any_entry(session, studio_id):
     """Whether the studio keeps any live ledger entry (one indexed probe, no ORM)."""
     return session.connection().execute(_ANY_ENTRY, {"studio_id": studio_id}).first() is not None

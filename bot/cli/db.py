@@ -29,5 +29,5 @@ def demo():
         sys.exit(2)
     bot.migrate()
     with bot.db.transaction() as session:
-        n = demo_data.load(session)
+        n = demo_data.load(session, bot.config)
     click.echo(f"演示数据已就绪：{n} 个试用身份（leader、member、union、tech、party、group、admin）。")

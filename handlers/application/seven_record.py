@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from bot.errors import UserError
 from handlers.application import honours, seven
 from handlers.ledgers import statistics
+from storage import clock, ledgers
 from storage.models import Attachment
 
 FLAG = "seven"
@@ -87,8 +88,13 @@ def key_label(key):
 
 def facts(session, app):
     """What the 七有 check reads: {topic: {"kinds": [...], "files": n}} for the answered topics."""
-    kept, counts = record(app), file_counts(session, app.id)
-    return {topic: {"kinds": kinds, "files": sum(counts.get(topic, {}).values())} for topic, kinds in kept.items()}
+    return facts_of(app, file_counts(session, app.id))
+
+
+def facts_of(app, counts):
+    """``facts`` from ``counts`` ({topic: {kind or "": files}}, as ``file_counts`` returns)."""
+    return {topic: {"kinds": kinds, "files": sum(counts.get(topic, {}).values())}
+            for topic, kinds in record(app).items()}
 
 
 # -- parsing an answer ---------------------------------------------------------------------------
@@ -157,3 +163,29 @@ def check(session, app, values, config):
     """The 七有 of ``app``: its answers, its studio's ledgers and what was recorded here."""
     return seven.check(values, statistics.facts(session, app.studio_id, app.year), app.year,
                        record=facts(session, app), standard=seven.standard(config, honours.honours(session)))
+
+
+def check_many(session, apps, values, config):
+    """{application id: the 七有} of many applications (``values``: {id: complete values}) in a fixed
+    number of statements whatever their number: the same judgement as ``check`` (the console's 总览).
+    ``apps``: rows with ``id``, ``studio_id``, ``year``, ``flags`` and ``unit`` (the unit's name)."""
+    if not apps:
+        return {}
+    standard = seven.standard(config, honours.honours(session))
+    studio_ids = sorted({a.studio_id for a in apps})
+    entries = {}
+    for entry in ledgers.live_entries_of(session, studio_ids):
+        entries.setdefault(entry.studio_id, []).append(entry)
+    counts = {}
+    rows = session.execute(select(Attachment.owner_id, Attachment.field_key, func.count(Attachment.id))
+                           .where(Attachment.owner_kind == "application",
+                                  Attachment.owner_id.in_([a.id for a in apps]),
+                                  Attachment.field_key.like(f"{FLAG}.%"))
+                           .group_by(Attachment.owner_id, Attachment.field_key)).all()
+    for app_id, key, n in rows:
+        _, topic, *kind = key.split(".", 2)
+        counts.setdefault(app_id, {}).setdefault(topic, {})[kind[0] if kind else ""] = n
+    today = clock.of(session).today()
+    return {a.id: seven.check(values[a.id], statistics.facts_of(entries.get(a.studio_id, []), a.unit, a.year, today),
+                              a.year, record=facts_of(a, counts.get(a.id, {})), standard=standard)
+            for a in apps}

@@ -11,11 +11,13 @@ from sqlalchemy import select
 from bot.actions import encode
 from bot.errors import UserError
 from bot.message import Button, Outgoing
+from bot.workdays import workdays_between
 from handlers import policy
 from bot import cycle
 from handlers.application import proofs
 from handlers.application.current import named_refusal
 from handlers.application.schema import application_form, figure_check
+from handlers.notices.rules import draft_status
 from handlers.policy import Do, Forbidden
 from handlers.review import deadline, fields as review_fields
 from handlers.review.prompts import prompt_message, prompt_reviewers, tell_applicant
@@ -23,8 +25,8 @@ from handlers.review.steps import (STATUS, STEP_NAMES, STEPS, make_pending, reje
                                    steps_of)
 from handlers.services.context import Outcome
 from storage import applications
-from storage.models import Application, Person, ReviewStep
-from storage.statuses import EDITABLE, AppStatus, StepStatus
+from storage.models import Account, Application, Person, ReviewStep
+from storage.statuses import EDITABLE, AppStatus, StepStatus, StudioStatus
 
 DECISIONS = {"approve": "同意", "return": "退回修改", "reject": "不同意"}
 DECIDED = {"approve": StepStatus.APPROVED, "return": StepStatus.RETURNED, "reject": StepStatus.REJECTED}
@@ -329,6 +331,49 @@ def _remind(ctx, app, step, people):
     if told:
         _audit(ctx, app, "remind", step, "、".join(p.name for p in told))
     return Outcome("reminded", {"app": app, "step": step, "already": already}, told=told)
+
+
+NOT_SUBMITTED = frozenset({AppStatus.DRAFT, AppStatus.WITHDRAWN})
+
+
+def remind_applicant(ctx, studio, year):
+    """催办 a studio that has not submitted ``year``'s application (none, a draft, withdrawn): its
+    leader gets what is still missing and the deadline, with 「继续填写」, at most once a day."""
+    policy.require(ctx.actor, Do.REMIND, "催办")
+    if not policy.may_read_studio(ctx.actor, studio):
+        raise Forbidden("这个工作室不在您的管理范围内。")
+    if studio.status != StudioStatus.ACTIVE:
+        raise UserError(f"「{studio.name}」已命名或称号已撤销，不在本年度待申报之列，无需催办。")
+    session = ctx.session
+    app = session.scalar(select(Application).where(Application.studio_id == studio.id, Application.year == year))
+    if app is not None and app.status not in NOT_SUBMITTED:
+        raise UserError(f"「{studio.name}」{year} 年度申报已提交（{STATUS.get(app.status, app.status)}），无需催办。")
+    cal = cycle.calendar(ctx.config, year)
+    today = ctx.clock.today()
+    left = workdays_between(today, cal.deadline)
+    what = draft_status(session, app) if app is not None else \
+        f"您的工作室还没有开始填写 {year} 年度申报表，请发送「申报」开始填写。"
+    people = [session.get(Person, studio.leader_id)] if studio.leader_id else []
+    people = [p for p in people if p is not None and p.studio_id == studio.id] or \
+        [p for p in session.scalars(select(Person).where(Person.studio_id == studio.id)) if "leader" in p.role_names]
+    told, already, unbound = [], [], []
+    for person in people:
+        if session.scalar(select(Account.id).where(Account.person_id == person.id).limit(1)) is None:
+            unbound.append(person)
+            continue
+        text = (f"【催办】{person.name}您好，{what}\n申报将于 {cycle.chinese_date(cal.deadline)} 截止，"
+                f"还有 {left} 个工作日（{ctx.actor.name}提醒）。")
+        if ctx.tell(person, text, key=f"nudge:{studio.id}:{year}:{today:%Y%m%d}:{person.id}", notice="deadline",
+                    buttons=[Button("继续填写", "申报")]):
+            told.append(person)
+        else:
+            already.append(person)
+    if told:
+        ctx.audit("review.remind_applicant", object_type="studio", object_id=studio.id,
+                  application_id=app.id if app is not None else None, studio_id=studio.id, unit_id=studio.unit_id,
+                  detail="、".join(p.name for p in told))
+    return Outcome("reminded", {"studio": studio, "app": app, "already": already, "unbound": unbound,
+                                "people": people}, told=told)
 
 
 def decision_action(verb, step):
