@@ -15,6 +15,7 @@ import time
 from datetime import datetime, timezone
 
 from bench import cpu
+from bench.console import Clerks
 from bench.exports import ExportUsers, pct
 from bench.outbox_watch import OutboxWatch
 from bench.processes import BOTS, children, rss_mb, serving, worker_process, wrk
@@ -27,7 +28,7 @@ def utcnow():
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def run(bot_name, env, load, skip, fake_api_pid, reply_wait, export_users=None, counting=None):
+def run(bot_name, env, load, skip, fake_api_pid, reply_wait, export_users=None, counting=None, console_apps=None):
     """``load``: {"requests_file", "duration", "connections", "rate" (None: full speed)}."""
     bot = BOTS[bot_name]
     web_env, worker_env = counting.envs(env) if counting else (env, env)
@@ -39,16 +40,19 @@ def run(bot_name, env, load, skip, fake_api_pid, reply_wait, export_users=None, 
                       "database": watch.database_pids, "db server": watch.server_pids,
                       "fake API": lambda: [fake_api_pid]}
             exporting = ExportUsers(port, export_users) if export_users else None
+            clerks = Clerks(port, console_apps) if console_apps is not None else None
             since = utcnow()
             split = cpu.Split(groups).start()
             counted = counting.snapshot() if counting else None
-            if exporting:
-                exporting.start()
+            for users in (exporting, clerks):
+                if users:
+                    users.start()
             try:
                 figures = wrk(port, load["requests_file"], skip, load["duration"], load["connections"], load["rate"])
             finally:
-                if exporting:
-                    exporting.stop()
+                for users in (exporting, clerks):
+                    if users:
+                        users.stop()
             ended = utcnow()
             figures["replies_owed"] = _wait_delivered(watch, since, reply_wait)
             # the messages the bot committed: wrk leaves out those in flight when it stopped
@@ -66,6 +70,8 @@ def run(bot_name, env, load, skip, fake_api_pid, reply_wait, export_users=None, 
         watch.close()
     if exporting:
         figures["exports"] = exporting.figures()
+    if clerks:
+        figures["console"] = clerks.figures()
     return figures
 
 

@@ -83,6 +83,14 @@ def engine_report(engine, r):
           f"{ex['documents']} documents in {ex['document_p50_s']:.1f} s (median), {ex['document_max_s']:.1f} s at most; "
           f"RSS web {ex['rss_mb']:.0f} MB, worker {ex['worker_rss_mb']:.0f} MB; errors {ex['errors']}"
           + (f" e.g. {ex['error_samples'][0]}" if ex["error_samples"] else ""))
+    if "console" in r:
+        run, c = r["console"], r["console"]["console"]
+        print(f"  console ({c['units']} units, {c['studios']} studios; {c['clerks']} clerks as the group union): "
+              f"board p50 {c['board']['p50']:.0f} / p99 {c['board']['p99']:.0f} / longest {c['board']['max']:.0f} ms "
+              f"over {c['board']['pages']} pages; application p50 {c['application']['p50']:.0f} / p99 "
+              f"{c['application']['p99']:.0f} / longest {c['application']['max']:.0f} ms over "
+              f"{c['application']['pages']} pages; the answers meanwhile: ack p99 {run['p99']:.1f} ms, "
+              f"{run['rps']:.0f} a second; errors {c['errors']}" + (f" e.g. {c['error_samples'][0]}" if c["error_samples"] else ""))
     print("  counted (a run of its own per bot: PostgreSQL through a counting proxy, SQLite by its trace callback):")
     for line in _counts(engine, r["counts"]):
         print(line)

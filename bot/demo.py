@@ -37,9 +37,13 @@ PEOPLE = [
     ("party", "刘志强", UNIT, ["party"], "13800000005"),
     ("group", "陈国华", GROUP_UNIT, ["group"], "13800000006"),
     ("admin", "赵敏", GROUP_UNIT, ["admin"], "13800000007"),
+    # the 考核验收's experts (评审专家), of the group's headquarters: no studio of their own unit to avoid
+    ("expert1", "高建华", GROUP_UNIT, ["expert"], "13800000008"),
+    ("expert2", "林晓东", GROUP_UNIT, ["expert"], "13800000009"),
+    ("expert3", "何静", GROUP_UNIT, ["expert"], "13800000010"),
 ]
 
-# the other units and their reviewers (no try-out accounts: /try keeps its seven identities)
+# the other units and their reviewers (no try-out accounts: /try keeps its identities few)
 UNITS = {
     "中交第一公路工程局有限公司": ("周红", "吴刚", "郑伟"),
     "中交第二航务工程局有限公司": ("冯丽", "陈涛", "褚明"),
@@ -67,21 +71,23 @@ STUDIOS = [
 RETURN_OPINION = "{y2}年经费来源请补充来源单位和金额，经济效益证明材料须加盖单位财务章。"
 
 
-def load(session, config=None):
+def load(session, config=None, units=None, studios=None):
     """Create what is missing; returns the number of try-out identities.
 
     Idempotent for real: a person who exists keeps their roles, studio and accounts; a studio is
     created only while the demo leader has none (the leader may have renamed it in the form), and
     nobody is ever moved to another studio. With ``config`` (``python -m bot demo``) the other
-    units' studios are made too, each played to its stage of the current year once."""
+    units' studios are made too, each played to its stage of the current year once: ``units``
+    ({unit: (union, tech, party)}) and ``studios`` (as STUDIOS) replace the demo's own lists (the
+    console's bench seeds a hundred units this way)."""
     unit = get_unit(session, UNIT, "施工企业")
     group_unit = get_unit(session, GROUP_UNIT, "集团")
-    units = {UNIT: unit, GROUP_UNIT: group_unit}
+    known = {UNIT: unit, GROUP_UNIT: group_unit}
     people = {}
     for try_id, name, unit_name, roles, mobile in PEOPLE:
-        person = find_person(session, name, units[unit_name])
+        person = find_person(session, name, known[unit_name])
         if person is None:
-            person = upsert_person(session, name, units[unit_name], roles, mobile)
+            person = upsert_person(session, name, known[unit_name], roles, mobile)
         if account_owner(session, "web", try_id) is None:
             bind(session, person, "web", try_id)
         people[try_id] = person
@@ -93,7 +99,8 @@ def load(session, config=None):
         if person.studio_id is None:
             person.studio_id = studio_id
     if config is not None:
-        _studios(session, config, units, people)
+        _studios(session, config, {UNIT: unit, GROUP_UNIT: group_unit}, people,
+                 UNITS if units is None else units, STUDIOS if studios is None else studios)
     return len(people)
 
 
@@ -103,15 +110,15 @@ def _person(session, name, unit, roles):
     return find_person(session, name, unit) or upsert_person(session, name, unit, roles)
 
 
-def _studios(session, config, units, people):
+def _studios(session, config, units, people, unit_reviewers, studio_list):
     reviewers = {UNIT: {"union": people["union"], "tech": people["tech"], "party": people["party"]}}
-    for name, (union, tech, party) in UNITS.items():
+    for name, (union, tech, party) in unit_reviewers.items():
         units[name] = get_unit(session, name, "施工企业")
         reviewers[name] = {role: _person(session, person, units[name], [role])
                            for role, person in (("union", union), ("tech", tech), ("party", party))}
     clock = clocks.of(session)
     year = application_year(config, clock.today())
-    for number, (name, unit_name, leader_name, field, stage) in enumerate(STUDIOS):
+    for number, (name, unit_name, leader_name, field, stage) in enumerate(studio_list):
         if session.scalar(select(Studio.id).where(Studio.name == name)) is not None:
             continue                                # made before: left as it is now
         unit = units[unit_name]

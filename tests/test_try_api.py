@@ -24,7 +24,7 @@ def test_inbox_and_identities(client):
     assert client.get("/try/api/inbox?user=leader").get_json() == {"messages": []}
     assert client.get("/try/api/inbox").status_code == 400
     ids = {i["id"] for i in client.get("/try/api/identities").get_json()["identities"]}
-    assert ids == {"leader", "member", "union", "tech", "party", "group", "admin"}
+    assert ids == {"leader", "member", "union", "tech", "party", "group", "admin", "expert1", "expert2", "expert3"}
 
 
 def test_try_page_and_health(client):

@@ -27,6 +27,34 @@ ACTIONS = {
     "group.remove": "删除群机器人", "group.subscribe": "群机器人订阅", "outbox.resend": "重发消息",
     "notice.pause": "暂停通知", "notice.resume": "恢复通知", "audit.purge": "清理审计记录",
 }
+# an action not named above reads as its family and its verb ("review.return" → 审批·退回修改)
+FAMILIES = {"review": "审批", "assessment": "考核验收", "publicity": "公示", "certificate": "证书", "rectify": "整改",
+            "selfcheck": "季度自查", "document": "文件", "spotcheck": "抽查", "studio": "工作室", "seven": "七有",
+            "proof": "证明材料", "funding": "经费", "budget": "专项科研经费", "application": "申报表",
+            "records": "记录", "ledger": "台账", "people": "人员", "console": "后台"}
+VERBS = {"submit": "提交", "resubmit": "重新提交", "approve": "同意", "return": "退回修改", "reject": "不同意",
+         "transfer": "转交", "withdraw": "撤回", "remind": "催办", "remind_applicant": "催办申报", "reopen": "重新开放",
+         "name": "命名", "named": "已命名", "revoke": "撤销称号", "record": "登记", "draw": "抽取", "result": "结果",
+         "open": "开始", "close": "结束", "invite": "邀请专家", "assign": "分配", "unassign": "撤回分配",
+         "score": "评分", "save": "保存", "tie": "排定并列", "item_add": "增加评分项", "item_change": "修改评分项",
+         "item_remove": "删除评分项", "publish": "发布", "propose": "拟定", "objection": "登记异议",
+         "objection_decide": "异议处理", "decide": "决定", "issue": "印发", "void": "作废", "plaque": "牌匾",
+         "render": "生成", "order": "限期整改", "report": "报告完成", "verify": "核实", "confirm": "确认",
+         "refuse": "不认可", "answer": "回答", "begin": "开始", "add": "新增", "remove": "删除", "late_window": "延期",
+         "rejudge": "重新判断", "achievements": "成果库导出", "brochure": "成果汇编", "sheet": "上报表",
+         "publicity": "公示名单", "application": "申报表", "package": "材料包", "ledgers": "台账导出"}
+
+
+def action_label(action):
+    """The Chinese name of an audit action: its own, else its family and verb, else the code itself."""
+    if action in ACTIONS:
+        return ACTIONS[action]
+    family, _, verb = action.partition(".")
+    if family in FAMILIES and verb:
+        return f"{FAMILIES[family]}·{VERBS.get(verb, verb)}"
+    return action
+
+
 CHANNELS = {"wecom": "企业微信", "dingtalk": "钉钉", "web": "试用", "console": "管理后台", "cli": "命令行",
             "worker": "后台任务"}
 OBJECTS = {"ledger_entry": "台账", "person": "人员", "page": "页面", "application": "申报表", "signin": "登录",
@@ -129,7 +157,7 @@ def _rows(session, entries):
     local = g.bot.clock.local
     return [{"id": e.id, "at": local(e.at).strftime("%Y-%m-%d %H:%M:%S"), "actor": e.actor or "（系统）",
              "role": "、".join(ROLES.get(r, r) for r in e.role.split(",") if r), "ip": e.ip,
-             "channel": CHANNELS.get(e.channel, e.channel), "action": ACTIONS.get(e.action, e.action), "code": e.action,
+             "channel": CHANNELS.get(e.channel, e.channel), "action": action_label(e.action), "code": e.action,
              "object": f"{OBJECTS.get(e.object_type, e.object_type)} {e.object_id}".strip(),
              "studio": studios.get(e.studio_id, ""), "key": _key(e),
              "before": readable(e.before, _labels(e, e.before)), "after": readable(e.after, _labels(e, e.after)),
@@ -152,7 +180,7 @@ def _choices(session, viewer):
                               .order_by(Studio.name)).all() if not policy.sees_all(viewer) else \
         session.execute(select(Studio.id, Studio.name).order_by(Studio.name)).all()
     units = session.execute(select(Unit.id, Unit.name).order_by(Unit.name)).all() if policy.sees_all(viewer) else []
-    return ([(a, ACTIONS.get(a, a)) for a in actions], [tuple(s) for s in studios], [tuple(u) for u in units])
+    return ([(a, action_label(a)) for a in actions], [tuple(s) for s in studios], [tuple(u) for u in units])
 
 
 def register(bp, bot):

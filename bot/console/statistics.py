@@ -8,6 +8,7 @@ from flask import g, request
 from bot.console import access, export
 from bot.console.render import render
 from bot.errors import UserError
+from handlers.application.current import application_year
 from handlers.policy import Do
 from handlers.services import statistics
 from handlers.services.context import Context
@@ -23,13 +24,18 @@ HEADINGS = dict(SECTIONS)
 YEARS_BACK = 8
 
 
+def _current(bot):
+    """The application year the cycle is in (after the deadline, the next one), as the board shows it."""
+    return application_year(bot.config, bot.clock.today())
+
+
 def _year():
     """The year asked for (``?year=``): a year, or None for 历年 (``all``); default this year."""
     value = request.args.get("year", "").strip()
     if value == "all":
         return None
     if not value:
-        return g.bot.clock.today().year
+        return _current(g.bot)
     if not (value.isascii() and value.isdigit() and len(value) == 4):
         raise UserError("年度请写成四位数字，例如 2026。")
     return int(value)
@@ -38,7 +44,7 @@ def _year():
 def _figures(session, key, year):
     """The service's Outcome (tables and chart options) of section ``key``."""
     ctx = Context(session, g.viewer, g.bot.clock, g.bot.config)
-    this_year = g.bot.clock.today().year
+    this_year = _current(g.bot)
     if key == "applications":
         return statistics.applications(ctx, year)
     if key == "seven":
@@ -65,7 +71,7 @@ def register(bp, bot):
                 pairs = [{"id": f"chart-{key}-{n}", "option": option, "table": table, "n": n}
                          for n, (option, table) in enumerate(zip(found["charts"], found["tables"]))]
                 sections.append({"key": key, "heading": heading, "pairs": pairs})
-        this_year = bot.clock.today().year
+        this_year = _current(bot)
         return render("console/statistics.html", title="统计", sections=sections, year=year,
                       years=list(range(this_year, this_year - YEARS_BACK, -1)),
                       seven_year=year or this_year)

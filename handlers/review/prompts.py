@@ -142,11 +142,15 @@ def _report_missing_reviewer(session, app, step):
 
 
 def tell_applicant(session, app, text, buttons=(), key=None):
+    """Tell the studio's leader and members; returns the names of those reached on some messenger."""
     people = session.scalars(select(Person).where(Person.studio_id == app.studio_id)).all()
+    told = []
     for person in people:
         if {"leader", "member"} & person.role_names:
-            push_to_person(session, person, Outgoing(text=text, buttons=list(buttons)),
-                           dedupe_key=f"{key}:{person.id}" if key else None, notice="review_result")
+            if push_to_person(session, person, Outgoing(text=text, buttons=list(buttons)),
+                              dedupe_key=f"{key}:{person.id}" if key else None, notice="review_result"):
+                told.append(person.name)
+    return told
 
 
 def chase_overdue(bot, session, today=None):

@@ -211,14 +211,14 @@ def decide(ctx, step_id, version, decision, opinion, fields=None):
                                                             ReviewStep.step == step.step + 1))
         if following is None:
             app.status = AppStatus.APPROVED
-            tell_applicant(session, app, f"您的 {app.year} 年度申报已通过全部审批（{name}：{opinion or '同意'}）。"
-                                          "等待命名。", key=key)
-            return Outcome("approved", facts)
+            told = tell_applicant(session, app, f"您的 {app.year} 年度申报已通过全部审批（{name}：{opinion or '同意'}）。"
+                                                 "等待命名。", key=key)
+            return Outcome("approved", facts, told=told)
         make_pending(session, following, now)
-        tell_applicant(session, app, f"第 {step.step} 步 {name}已同意（{ctx.actor.name}：{opinion or '同意'}）。"
-                                      f"现由第 {following.step} 步 {STEP_NAMES[following.role]}审批。", key=key)
+        told = tell_applicant(session, app, f"第 {step.step} 步 {name}已同意（{ctx.actor.name}：{opinion or '同意'}）。"
+                                             f"现由第 {following.step} 步 {STEP_NAMES[following.role]}审批。", key=key)
         reviewers = prompt_reviewers(session, app, following)
-        return Outcome("moved", {**facts, "following": following, "reviewers": reviewers})
+        return Outcome("moved", {**facts, "following": following, "reviewers": reviewers}, told=told)
     if decision == "return":
         app.status = AppStatus.RETURNED
         form = application_form(app.year)
@@ -226,15 +226,15 @@ def decide(ctx, step_id, version, decision, opinion, fields=None):
         applications.set_flag(app, "revise", revise)
         applications.set_flag(app, "revise_comment", opinion)
         todo = f"需修改：{'、'.join(labels)}。" if labels else RETURN_TODO
-        tell_applicant(session, app, f"您的 {app.year} 年度申报被 {name}退回修改。\n意见：{opinion}\n"
-                                      f"{todo}改好后请再次「提交」。",
-                       [Button("修改申报表", "申报")], key=key)
-        return Outcome("returned", {**facts, "fields": revise, "labels": labels})
+        told = tell_applicant(session, app, f"您的 {app.year} 年度申报被 {name}退回修改。\n意见：{opinion}\n"
+                                             f"{todo}改好后请再次「提交」。",
+                              [Button("修改申报表", "申报")], key=key)
+        return Outcome("returned", {**facts, "fields": revise, "labels": labels}, told=told)
     app.status = AppStatus.REJECTED
-    tell_applicant(session, app, f"很遗憾，您的 {app.year} 年度申报未通过 {name}审批。\n意见：{opinion}\n"
-                                  "本年度申报流程已结束；如有异议，请联系集团工会联合会办公室。", key=key)
+    applicant = tell_applicant(session, app, f"很遗憾，您的 {app.year} 年度申报未通过 {name}审批。\n意见：{opinion}\n"
+                                             "本年度申报流程已结束；如有异议，请联系集团工会联合会办公室。", key=key)
     told = _tell_rejection(ctx, app, step, opinion, key)
-    return Outcome("rejected", facts, told=told)
+    return Outcome("rejected", {**facts, "applicant_told": applicant}, told=told)
 
 
 RETURN_TODO = ("请按意见补充或更正：证明材料（如加盖财务章的原件扫描件）可在「申报」中进入相应字段后"
