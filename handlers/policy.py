@@ -9,9 +9,11 @@ anything). Then the object: which studios, applications, steps and ledgers an ac
 from enum import StrEnum
 
 from sqlalchemy import false, select, true
+from sqlalchemy.orm import aliased, object_session
 
 from bot.errors import UserError
-from storage.models import ROLES, AuditEntry, Studio
+from storage.models import ROLES, Application, AuditEntry, ReviewStep, Studio
+from storage.office import ScoreSheet
 
 
 class Forbidden(UserError):
@@ -64,7 +66,7 @@ OFFICE = frozenset({"group", "admin"})
 
 ROLES_FOR = {
     Do.APPLY: STUDIO_PEOPLE,
-    Do.READ_APPLICATION: STUDIO_PEOPLE | REVIEWERS | {"admin"},
+    Do.READ_APPLICATION: STUDIO_PEOPLE | REVIEWERS | {"admin", "expert"},     # an expert: what they score
     Do.LEDGER_WRITE: STUDIO_PEOPLE,
     Do.LEDGER_READ: STUDIO_PEOPLE | {"union", "group", "admin"},
     Do.REVIEW: REVIEWERS,
@@ -204,8 +206,6 @@ def application_scope(actor):
     ``may_read_application`` decides one (the studio's people, the unit's union, the group union and
     admins; a reviewer the applications with a step pending for them or decided by them). Rows
     without an application pass only for those who read the studio itself (its people, its union)."""
-    from sqlalchemy.orm import aliased
-    from storage.models import Application, ReviewStep
     if sees_all(actor):
         return true()
     conditions = []
@@ -227,6 +227,9 @@ def application_scope(actor):
         conditions.append(select(step.id).where(
             step.application_id == Application.id,
             at_step | (step.decided_by == actor.person_id)).correlate_except(step).exists())
+    if actor.person_id is not None and actor.has("expert"):
+        conditions.append(Application.id.in_(select(ScoreSheet.application_id)
+                                             .where(ScoreSheet.expert_id == actor.person_id)))
     if not conditions:
         return false()
     condition = conditions[0]
@@ -274,5 +277,14 @@ def may_read_application(actor, app, steps):
         return True
     if actor.has("union") and actor.unit_id is not None and app.studio.unit_id == actor.unit_id:
         return True
-    return any(may_decide(actor, app, s) or (s.decided_by is not None and s.decided_by == actor.person_id)
-               for s in steps)
+    if any(may_decide(actor, app, s) or (s.decided_by is not None and s.decided_by == actor.person_id)
+           for s in steps):
+        return True
+    return actor.has("expert") and actor.person_id is not None and _scores(actor, app)
+
+
+def _scores(expert, app):
+    """Is ``app`` on one of the expert's score sheets (an expert reads what they score)?"""
+    session = object_session(app)
+    return session is not None and session.scalar(select(ScoreSheet.id).where(
+        ScoreSheet.application_id == app.id, ScoreSheet.expert_id == expert.person_id).limit(1)) is not None

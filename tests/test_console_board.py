@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import event, func, select
 
 from bot import demo
-from storage.models import Application, AuditEntry, OutboxMessage, ReviewStep, Studio
+from storage.models import Account, Application, AuditEntry, OutboxMessage, Person, ReviewStep, Studio
 from storage.people import bind, get_studio, get_unit, upsert_person
 from tests.support.clock import clock
 from tests.support.console import console_page, csrf_of, signed_in_client
@@ -146,6 +146,23 @@ def test_a_return_in_the_console_reaches_the_leader_in_chat_and_the_audit(bot, c
         assert "请补充每个来源单位的金额" in rows[1].detail and rows[1].ip
     page = tech.get(f"/console/applications/{app}").get_data(as_text=True)
     assert "（需修改）" in page and "退回修改" in page
+
+
+def test_a_return_that_reaches_nobody_in_chat_says_so(bot, chat, may_2025, submitted):
+    app = app_id(bot, "王海隧道掘进劳模创新工作室")
+    with bot.db.transaction() as s:            # the studio's people lose their messenger accounts
+        for account in s.scalars(select(Account).join(Person, Person.id == Account.person_id)
+                                 .where(Person.studio_id.is_not(None))):
+            s.delete(account)
+    union = signed_in_client(bot, "union")
+    page = union.get(f"/console/applications/{app}").get_data(as_text=True)
+    step, version = step_form(page, "return")
+    response = union.post(f"/console/applications/{app}/decide", data={
+        "csrf_token": csrf_of(page), "decision": "return", "step_id": step, "version": version,
+        "opinion": "请补充经费来源", "fields": ["funding.y2.sources"]}, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "尚未绑定企业微信或钉钉账号，聊天中未能通知到，请另行告知" in html
+    assert "领衔人已在聊天中收到" not in html
 
 
 def test_remind_is_sent_once_a_day_and_the_page_says_so(bot, chat):

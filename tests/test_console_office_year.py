@@ -151,6 +151,24 @@ def test_an_expert_sees_only_their_own_sheets_and_submits_a_complete_one(make_bo
     assert office.get(f"/console/assessment/sheets/{other}").status_code == 200
 
 
+def test_an_expert_reads_the_application_they_score_and_no_other(make_bot):
+    bot = make_bot()
+    clock.set_now(moment(2026, 7, 10))
+    apps = office_year(bot, YEAR)["apps"]
+    open_with_experts(bot)
+    with bot.db.transaction() as s:
+        mine = assessment.assign(ctx(bot, s, "group"), YEAR, apps[2], person_id(bot, "expert1"))["sheet"].id
+    expert = client_of(bot, "expert1")
+    sheet = expert.get(f"/console/assessment/sheets/{mine}").get_data(as_text=True)
+    assert f'href="/console/applications/{apps[2]}"' in sheet
+    page = expert.get(f"/console/applications/{apps[2]}")
+    assert page.status_code == 200 and "七有" in page.get_data(as_text=True)
+    assert 'class="decide' not in page.get_data(as_text=True)          # reading, not deciding
+    assert expert.get(f"/console/applications/{apps[3]}").status_code == 403
+    listing = expert.get(f"/console/applications?year={YEAR}").get_data(as_text=True)
+    assert f"/console/applications/{apps[2]}" in listing and f"/console/applications/{apps[3]}" not in listing
+
+
 def s_round(bot):
     with bot.db.session() as s:
         round_ = s.scalar(select(AssessmentRound))

@@ -34,6 +34,8 @@ DONE = {"approved": "已同意，已通知领衔人和下一步审批人。", "m
         "returned": "已退回修改，领衔人已在聊天中收到需修改的内容。", "rejected": "已记录不同意，领衔人已收到通知。",
         "transferred": "已转交，同事已收到待审批消息。", "docx": "申报表正在生成，请稍后刷新本页下载。",
         "package": "材料包正在生成，完成后会发到您的聊天窗口，也可稍后在本页下载。"}
+DONE_UNREACHED = {"approved": "已同意。", "moved": "已同意，已通知下一步审批人。", "returned": "已退回修改。",
+                  "rejected": "已记录不同意。"}
 UNREACHED = "领衔人和成员尚未绑定企业微信或钉钉账号，聊天中未能通知到，请另行告知。"
 EXPORT_LIMIT = 5000
 
@@ -88,7 +90,8 @@ def register(bp, bot):
             app = session.get(Application, app_id)
             # rendered while the session is open: the page reads the rows it was given
             return render("console/application.html", v=_view(session, bot, app),
-                          done=DONE.get(request.args.get("done", ""), ""),
+                          done=(DONE_UNREACHED if request.args.get("unreached") else DONE).get(
+                              request.args.get("done", ""), ""),
                           unreached=UNREACHED if request.args.get("unreached") else "")
 
     @bp.post("/applications/<int:app_id>/decide")

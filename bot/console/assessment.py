@@ -263,7 +263,8 @@ def _sheet_data(session, sheet):
     items = [{**item, "score": (sheet.scores or {}).get(item["key"], ""), "note": (sheet.notes or {}).get(item["key"], "")}
              for item in round_.rubric]
     mine = sheet.expert_id == g.viewer.person_id
-    return {"id": sheet.id, "year": round_.year, **_studio_of(app), "expert": sheet.expert.name, "items": items,
+    return {"id": sheet.id, "year": round_.year, **_studio_of(app), "app_id": app.id, "expert": sheet.expert.name,
+            "items": items,
             "comment": sheet.comment or "", "submitted_at": sheet.submitted_at, "closed": round_.status == "closed",
             "editable": mine and sheet.submitted_at is None and round_.status != "closed",
             "total": points(ranking.sheet_total(sheet.scores)), "full": points(rubric.total(round_.rubric)),
