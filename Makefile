@@ -24,7 +24,7 @@ run: $(VENV)/.runtime
 	@case "$(RUN_DATABASE_URL)" in postgres*) $(MAKE) --no-print-directory postgres;; esac
 	$(PY) -m bot db upgrade
 	$(PY) -m bot demo
-	@echo "试用页面：http://127.0.0.1:$(PORT)/try   （按 Ctrl-C 停止 web 和 worker）"
+	@echo "试用页面：http://127.0.0.1:$(PORT)/try   管理后台：http://127.0.0.1:$(PORT)/console/login   （按 Ctrl-C 停止 web 和 worker）"
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -p $(PORT) web worker
 
 # the suite runs on SQLite and on PostgreSQL (this machine's server, unless TEST_POSTGRES_URL says otherwise)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 
 from bot import cycle
 from bot.console import access, export
-from bot.console.paging import page_of
+from bot.console.paging import page_of, page_of_list
 from bot.console.render import render
 from bot.errors import UserError
 from bot.workdays import workdays_between
@@ -355,9 +355,7 @@ def register(bp, bot):
         if wants_export:
             return _export(show, year, rows, late, steps_done, studios_done)
         if show == "overdue":
-            total = len(late)
-            number = max(1, min(_int("page") or 1, max(1, -(-total // size))))
-            page = _ListPage(late[(number - 1) * size:number * size], number, size, total)
+            page = page_of_list(late, size)
         return render("console/board.html", block="tab", year=year, show=show, tabs=TABS, q=q, unit_id=unit_id,
                       units=units, counts=numbers, countdown=countdown(bot, year), page=page, rows=rows,
                       late=page.rows if show == "overdue" else late, late_total=len(late),
@@ -400,18 +398,6 @@ def register(bp, bot):
         else:
             message, kind = "这个工作室还没有领衔人，无法催办。", "bad"
         return _reminded(message, kind)
-
-
-@dataclass
-class _ListPage:
-    rows: list
-    number: int
-    size: int
-    total: int
-
-    @property
-    def pages(self):
-        return max(1, -(-self.total // self.size))
 
 
 def _reminded(message, kind):
