@@ -112,6 +112,11 @@ def test_a_draw_with_its_seed_reproduced_and_a_rectification_withdrawn(bot, name
         row = s.scalar(select(SpotCheckResult).where(SpotCheckResult.studio_id == first))
         assert (row.result, row.grounds) == ("撤销称号", ["工作不积极", "制度不落实"])
         assert s.scalar(select(Attachment).where(Attachment.owner_kind == "spotcheck")).owner_id == row.id
+    drawn = rows_of(group.get("/console/spotchecks?export=draws"))
+    assert drawn[1][:3] == ["次序", "抽取时间", "材料截止"] and {r[5] for r in drawn[2:]} == {
+        "港口工程0号创新工作室", "桥梁施工1号创新工作室"} and drawn[2][3] == seed
+    ordered = rows_of(union.get("/console/spotchecks?export=rectifications"))     # the union's own unit
+    assert [r[0] for r in ordered[2:]] == ["港口工程0号创新工作室"] and ordered[2][6] == "已撤销称号"
     history = text_of(union.get(f"/console/spotchecks/studios/{first}"))
     steps = re.findall(r"<td>(登记抽查结果|限期整改|整改结束|确认撤销称号)</td>", history)
     assert steps == ["登记抽查结果", "限期整改", "登记抽查结果", "整改结束", "确认撤销称号"]
@@ -154,6 +159,10 @@ def test_the_self_check_answers_per_studio_and_quarter(bot, named):
     assert "港口工程0号创新工作室" not in other and "尚未完成自查的已命名工作室（1 家）" in other
     assert "桥梁施工1号创新工作室" in other
     assert client_of(bot, "lead0").get("/console/spotchecks/selfchecks").status_code == 403
+    answers = rows_of(union0.get("/console/spotchecks/selfchecks?quarter=2027Q1&export=xlsx"))
+    assert answers[1] == ["工作室", "所在单位", "季度", "完成时间", "自查项目", "回答", "更正内容"]
+    assert answers[2][4:] == [check.items[0]["item"], "更正", "领衔人已获评省部级劳模，证书已上传"]
+    assert {r[5] for r in answers[3:]} == {"属实"}
     assert "领衔人已获评省部级劳模" in text_of(client_of(bot, "group").get(f"/console/spotchecks/studios/{named[0]}"))
 
 

@@ -9,7 +9,7 @@ from flask import flash, g, get_flashed_messages, redirect, request
 from sqlalchemy import select
 
 from bot import files, links
-from bot.console import access
+from bot.console import access, export
 from bot.console.render import render
 from bot.errors import UserError
 from handlers import policy
@@ -25,6 +25,10 @@ PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
                ".gif": "image/gif", ".heic": "image/heic"}
 MAX_PHOTOS = 9
 DRAWS_SHOWN = 20
+DRAW_HEADER = ("次序", "抽取时间", "材料截止", "随机种子", "候选家数", "工作室", "所在单位", "结果", "撤销依据", "说明",
+               "登记时间")
+RECT_HEADER = ("工作室", "所在单位", "下达日期", "期限（工作日）", "整改截止", "整改要求", "状态", "整改报告", "核查情况")
+SELFCHECK_HEADER = ("工作室", "所在单位", "季度", "完成时间", "自查项目", "回答", "更正内容")
 
 
 def _ctx(session):
@@ -121,6 +125,17 @@ def register(bp, bot):
             draws = [_check_row(session, c, scope_ids) for c in shown]
             rects = _rect_rows(session, rectifications.listing(ctx), today)
             proposals = {p.id for p in rectifications.proposals(ctx)} if allowed(g.viewer, Do.REVOKE) else set()
+        asked = request.args.get("export")
+        if asked == "draws":
+            return export.xlsx("不定期抽查.xlsx", "不定期抽查", DRAW_HEADER, [
+                (d["id"], d["made"], d["due_on"].strftime("%Y-%m-%d"), d["seed"], len(d["candidates"]), r["studio"],
+                 r["unit"], r["result"] or "待登记", "、".join(r["grounds"]), r["note"], r["recorded_at"])
+                for d in draws for r in d["rows"]], caption="不定期抽查及结果", object_type="spot_check")
+        if asked == "rectifications":
+            return export.xlsx("限期整改.xlsx", "限期整改", RECT_HEADER, [
+                (r["studio"], r["unit"], r["ordered_on"].strftime("%Y-%m-%d"), r["working_days"],
+                 r["deadline"].strftime("%Y-%m-%d"), r["requirements"], r["state"], r["report"], r["finding"])
+                for r in rects], caption="限期整改", object_type="rectification")
         return render("console/spotchecks.html", title="抽查与整改", draws=draws, rects=rects,
                       proposals=proposals, grounds=spotchecks.GROUNDS, default_n=rules.DEFAULT_N,
                       may_draw=allowed(g.viewer, Do.SPOTCHECK), may_verify=allowed(g.viewer, Do.SPOTCHECK_RESULT),
@@ -261,6 +276,12 @@ def register(bp, bot):
             missing = [(s.id, s.name, s.unit.name if s.unit else "") for s in outcome["missing"]]
             quarters = sorted(set(session.scalars(select(SelfCheck.quarter).distinct()))
                               | {selfcheck.quarter_of(today), quarter}, reverse=True)
+        if request.args.get("export") == "xlsx":
+            return export.xlsx(f"季度自查-{quarter}.xlsx", "季度自查", SELFCHECK_HEADER, [
+                (c["studio"], c["unit"], c["quarter_name"], c["finished_at"] or "未完成", line["item"],
+                 {"confirm": "属实", "correct": "更正"}.get(line["answer"], line["answer"] or "未回答"), line["text"])
+                for c in checks for line in c["lines"]], caption=f"{selfcheck.quarter_name(quarter)}季度自查",
+                object_type="self_check")
         return render("console/selfchecks.html", title="季度自查", quarter=quarter,
                       quarter_name=selfcheck.quarter_name(quarter), quarters=quarters, checks=checks,
                       missing=missing, name_of=selfcheck.quarter_name)
