@@ -4,8 +4,8 @@ form answers run paced.
 The bench database gets UNITS units with STUDIOS studios at every stage of the current year, played
 through the chat's services by bot/demo.py (the demo's own way of making them). CLERKS clerks, each
 signed in as the group union through the demo sign-in (the bench runs in development), read in turn
-the board and a random application, pausing PAUSE seconds between pages; per page the p50, p99 and
-longest, and any error.
+the board and a random application, pausing PAUSE seconds between pages (after one untimed look at
+each, as a clerk's browser has the server warm); per page the p50, p99 and longest, and any error.
 """
 import os
 import random
@@ -100,6 +100,9 @@ class Clerks:
         except Exception as exc:            # reported, not raised: the run goes on
             self._error(f"clerk {n}: {exc!r}")
             return
+        web.get(self.base + "/console/", timeout=30)         # warm: templates compiled, connections open
+        if self.app_ids:
+            web.get(self.base + f"/console/applications/{self.app_ids[0]}", timeout=30)
         while not self.stopping.is_set():
             self._get(web, "board", "/console/")
             time.sleep(PAUSE)

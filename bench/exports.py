@@ -25,45 +25,41 @@ POLL_SECONDS = 0.2
 DOCUMENT_TIMEOUT = 120.0
 
 
-def prepare(bot, count, unit_name, year):
-    """``count`` leaders bound on the try-out channel, each with a whole application (20 core
-    members), filled in process through the walker as a leader would. Returns {user: app id}."""
-    from sqlalchemy import select
-    from storage.models import Application
+def prepare(bot, count, unit_name, year, today):
+    """``count`` leaders bound on the try-out channel, each with a whole, consistent application of
+    ``year`` (the demo's, bot/demo.py, with 20 core members) stored through the answers' one writer,
+    as the walker stores them. Returns {user: app id}."""
+    from bot import demo
+    from storage import applications
+    from storage.actor import Actor
     from storage.people import bind, get_studio, get_unit, upsert_person
-    from tests.chat import Chat
-    from tests.form_data import fill_all
     from tests.support.documents import _members
-    people = {}
+    found = {}
     with bot.db.transaction() as s:
         unit = get_unit(s, unit_name)
         for i in range(count):
             person = upsert_person(s, f"导出领衔人{i}", unit, ["leader"])
-            person.studio_id = get_studio(s, f"导出工作室{i}", unit, person).id
+            studio = get_studio(s, f"导出工作室{i}", unit, person)
+            person.studio_id = studio.id
             bind(s, person, "web", f"export{i}")
-            people[f"export{i}"] = person.studio_id
-    for user in people:
-        chat = Chat(bot, user)
-        chat.send("申报")
-        reply = fill_all(chat, scalars_for(year))
-        assert "已填写" in reply or "✓" in reply, reply
-        chat.send("修改 骨干成员")
-        for member in _members(20)[3:]:          # fill_all adds three; 20 in all
-            chat.press("添加一位")
-            for key in ("name", "gender", "birth", "education", "title", "department", "role"):
-                chat.send(member[key])
-        chat.press("完成骨干成员")
-        chat.send("成员总数：24")
-    with bot.db.session() as s:
-        apps = {studio: app_id for app_id, studio in s.execute(select(Application.id, Application.studio_id))}
-    return {user: apps[studio] for user, studio in people.items()}
+            s.flush()
+            app = applications.get_or_create(s, studio, year)
+            answers = demo.whole_answers(studio, unit_name, person.name, "盾构隧道施工", year, today, i)
+            answers.update({"members": _members(20), "basics.members": 24})
+            actor = Actor.of_person(person, "cli", request_id="bench")
+            for key, value in answers.items():
+                applications.set_answer(s, app.id, key, value, actor, studio_id=studio.id)
+            found[f"export{i}"] = app.id
+    return found
 
 
-def scalars_for(year):
-    """tests/form_data.py's answers, their per-year labels moved to the form of ``year``."""
+def scalars_for(year, today):
+    """tests/form_data.py's answers, their per-year labels moved to the form of ``year`` and the
+    填报日期 ``today`` (it must fall within the year's cycle)."""
     from tests.form_data import SCALARS
-    return [(label.replace("2023年", f"{year - 2}年").replace("2024年", f"{year - 1}年"), typed, stored)
-            for label, typed, stored in SCALARS]
+    moved = {"填报日期": (f"{today.year}年{today.month}月{today.day}日", today.strftime("%Y%m%d"))}
+    return [(label.replace("2023年", f"{year - 2}年").replace("2024年", f"{year - 1}年"),
+             *moved.get(label, (typed, stored))) for label, typed, stored in SCALARS]
 
 
 class ExportUsers:

@@ -23,9 +23,15 @@ from storage.people import bind, get_studio, get_unit, upsert_person
 UNIT = "压测单位"
 
 
-def form_year():
-    config = Config.from_env(environ={})
-    return application_year(config, Clock(config.timezone).today())
+def decision_day(env):
+    """The day the assistant decides for (BOT_DEV_TODAY when set, else today)."""
+    config = Config.from_env(environ=env)
+    moment = config.dev_moment
+    return moment.date() if moment else Clock(config.timezone).today()
+
+
+def form_year(env):
+    return application_year(Config.from_env(environ=env), decision_day(env))
 
 
 def prepare_database(env, users, export_users):
@@ -43,7 +49,7 @@ def prepare_database(env, users, export_users):
             bind(s, person, "wecom", f"bench{i}")
     for i in range(users):
         bot.handle(Incoming(channel="wecom", user=f"bench{i}", text="申报", message_id=f"warm-{i}"))
-    apps = exports.prepare(bot, export_users, UNIT, form_year())
+    apps = exports.prepare(bot, export_users, UNIT, form_year(env), decision_day(env))
     bot.db.dispose()
     return apps
 
@@ -51,7 +57,7 @@ def prepare_database(env, users, export_users):
 def write_requests(path, env, count, users):
     """``count`` pre-encrypted callbacks: the n-th from leader n mod ``users``, answering the form's
     fields by label in turn, each with a MsgId of its own."""
-    scalars = scalars_for(form_year())
+    scalars = scalars_for(form_year(env), decision_day(env))
     envelope = Envelope(env["WECOM_TOKEN"], env["WECOM_AES_KEY"], env["WECOM_CORP_ID"])
     ts = str(int(time.time()))
     with open(path, "w") as out:

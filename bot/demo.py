@@ -139,7 +139,7 @@ def _studios(session, config, units, people, unit_reviewers, studio_list):
         days = _days_back(config, clock, year) if stage not in ("started", "draft") else [None]
         with _at(clock, days[0]):
             app = applications.get_or_create(session, studio, year)
-            answers = _answers(studio, unit_name, leader_name, field, year, clock.today(), number)
+            answers = whole_answers(studio, unit_name, leader_name, field, year, clock.today(), number)
             if stage == "started":
                 answers = dict(list(answers.items())[:6])
             elif stage == "draft":
@@ -235,7 +235,7 @@ def _named(session, config, studio, leader, year):
                  detail=f"演示数据：{named_on:%Y%m%d} 已命名", after={"status": StudioStatus.NAMED})
 
 
-def _answers(studio, unit_name, leader_name, field, year, today, number):
+def whole_answers(studio, unit_name, leader_name, field, year, today, number):
     """A whole, consistent 附件1 for ``year`` (近两年 are year-2 and year-1), in form order."""
     y1, y2 = year - 2, year - 1
     members = 6 + number % 7
