@@ -16,6 +16,7 @@ from bot.config import Config
 from bot.core import Bot
 from bot.crypto import Envelope
 from bot.message import Incoming
+from handlers.notices import rejudge
 from handlers.application.current import application_year
 from storage.clock import Clock
 from storage.people import bind, get_studio, get_unit, upsert_person
@@ -50,6 +51,7 @@ def prepare_database(env, users, export_users):
     for i in range(users):
         bot.handle(Incoming(channel="wecom", user=f"bench{i}", text="申报", message_id=f"warm-{i}"))
     apps = exports.prepare(bot, export_users, UNIT, form_year(env), decision_day(env))
+    rejudge.job(bot)        # the worker's one-time job at its first start, done here: no run pays for it
     bot.db.dispose()
     return apps
 
