@@ -101,6 +101,15 @@ def test_compute_matches_the_hand_computed_fixture(bot):
         assert statistics.compute(s, sid, 2025) == EXPECTED
 
 
+def test_every_computed_field_is_one_the_form_offers(bot):
+    """The walker asks the ledgers only for the fields ``compute`` can fill: none is left out."""
+    sid = load(bot)
+    with bot.db.session() as s:
+        keys = set(statistics.compute(s, sid, 2025))
+    assert keys and all(k.startswith(statistics.OFFERED_PREFIXES) or k in statistics.OFFERED_KEYS for k in keys)
+    assert {"talent.list", "funding.y1.amount", "innovation.results", "benefit.y1.income"} <= keys
+
+
 def test_values_have_the_shapes_the_form_parsers_produce(bot):
     from handlers.application.schema import application_form
     sid = load(bot)

@@ -16,6 +16,9 @@ from storage import applications, clock, ledgers
 from storage.models import Studio
 
 REASON = "根据台账统计"
+# the fields ``compute`` can give a value for: any other field is never offered, and asking it reads nothing
+OFFERED_PREFIXES = ("funding.", "innovation.", "benefit.", "talent.")
+OFFERED_KEYS = frozenset({"basics.named_by", "basics.named_on"})
 AWARD_KEYS = {"国际": "innovation.award_intl", "国家": "innovation.award_national",
               "省部": "innovation.award_provincial", "地市": "innovation.award_city"}
 COUNT_KEYS = {"创新成果": "innovation.results", "成果转化": "innovation.applied",
@@ -274,6 +277,8 @@ def offer(turn, walker, item):
     What is offered is recorded in the application's ``flags["offered"]``, so the stored answer
     is marked ``ledger`` when taken as offered and ``override`` when the leader typed another.
     """
+    if not item.key.startswith(OFFERED_PREFIXES) and item.key not in OFFERED_KEYS:
+        return None
     store = walker.store
     studio_id, year, flags = store.head()
     if studio_id is None:
