@@ -104,12 +104,32 @@ def previous_workday(day: date) -> date:
     return day
 
 
+@lru_cache(maxsize=64)
+def _running_counts(year, generation_):
+    """The working days of ``year`` counted day by day: [n] is how many of its first n+1 days work
+    (cached per reading of the schedules: ``reload`` starts a new generation)."""
+    counts, total, day = [], 0, date(year, 1, 1)
+    while day.year == year:
+        total += is_workday(day)
+        counts.append(total)
+        day += timedelta(days=1)
+    return counts
+
+
+def _since_new_year(day):
+    """Working days from 1 January of ``day``'s year up to and including ``day``."""
+    return _running_counts(day.year, _generation[0])[day.timetuple().tm_yday - 1]
+
+
 def workdays_between(start: date, end: date) -> int:
     """Working days after ``start`` up to and including ``end`` (0 when end <= start)."""
-    count, day = 0, start
-    while day < end:
-        day += timedelta(days=1)
-        count += is_workday(day)
+    if end <= start:
+        return 0
+    if start.year == end.year:
+        return _since_new_year(end) - _since_new_year(start)
+    count = _running_counts(start.year, _generation[0])[-1] - _since_new_year(start) + _since_new_year(end)
+    for year in range(start.year + 1, end.year):
+        count += _running_counts(year, _generation[0])[-1]
     return count
 
 

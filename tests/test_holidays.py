@@ -40,6 +40,28 @@ def test_the_example_file_agrees_with_the_library_for_every_day_of_2025(schedule
         day += timedelta(days=1)
 
 
+def _counted_day_by_day(start, end):
+    count, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        count += workdays.is_workday(day)
+    return count
+
+
+def test_working_days_between_agree_with_a_day_by_day_count_and_follow_a_loaded_schedule(schedules):
+    spans = [(date(2024, 12, 20), date(2025, 1, 10)), (date(2025, 9, 28), date(2025, 10, 9)),
+             (date(2026, 5, 31), date(2026, 5, 31)), (date(2026, 6, 1), date(2026, 5, 1)),
+             (date(2025, 3, 3), date(2028, 2, 29)), (date(2027, 1, 1), date(2027, 1, 8))]
+    for start, end in spans:
+        assert workdays.workdays_between(start, end) == _counted_day_by_day(start, end), (start, end)
+    before = workdays.workdays_between(date(2027, 1, 1), date(2027, 1, 8))
+    schedules.mkdir()
+    (schedules / "2027.json").write_text(json.dumps(TEST_2027, ensure_ascii=False), encoding="utf-8")
+    workdays.reload()                      # a schedule loaded: the counts follow it
+    after = workdays.workdays_between(date(2027, 1, 1), date(2027, 1, 8))
+    assert after == _counted_day_by_day(date(2027, 1, 1), date(2027, 1, 8)) and after != before
+
+
 def test_a_year_nobody_knows_avoids_new_year_and_national_day(schedules, tmp_path):
     cal = cycle.calendar(make_config(tmp_path, "sqlite:///unused.db"), 2027)
     assert cal.quarter_checks[0] == date(2027, 1, 4)         # not 元旦 (a Friday)
