@@ -10,7 +10,7 @@ from bot.message import Button
 from storage import applications
 from storage.models import Application, OutboxMessage
 from tests.form_data import SCALARS, fill_all
-from tests.support.wecom import USER, WeComDriver, readable  # noqa: F401  (fixtures below)
+from tests.support.wecom import USER, WeComDriver, action_of, readable  # noqa: F401  (fixtures below)
 from tests.support.wecom import app, fake, make_wecom_bot, wbot, wx  # noqa: F401
 
 
@@ -40,7 +40,7 @@ class WeComChat:
             self._advance(16)       # WeCom allows 30 a minute per member: let the window move
         messages = self.fake.messages_for(self.user)[self.seen:]
         self.seen += len(messages)
-        self.last = [Reply(readable(m), [Button(b["text"], b["key"]) for b in
+        self.last = [Reply(readable(m), [Button(b["text"], action_of(b["key"])) for b in
                                          (m.get("template_card") or {}).get("button_list", [])])
                      for m in messages]
         return "\n".join(r.text for r in self.last)

@@ -1,4 +1,5 @@
 """The WeCom channel end to end: wechatpy plays WeCom's callbacks, FakeWeCom plays its API."""
+import json
 import logging
 import threading
 from datetime import timedelta
@@ -319,8 +320,8 @@ def test_buttons_arrive_as_a_card_and_a_click_runs_the_action_and_greys_it_out(w
     assert card["main_title"]["title"] == "申报待审批"
     assert card["main_title"]["desc"] == "王海隧道掘进工作室"
     assert card["task_id"].startswith("bot-")
-    assert [(b["text"], b["key"]) for b in card["button_list"]] == [("通过", "approve:step:7"),
-                                                                    ("退回", "reject:step:7")]
+    assert [(b["text"], b["key"]) for b in card["button_list"]] == [("通过", "approve:step:7\u241f通过"),
+                                                                    ("退回", "reject:step:7\u241f退回")]
     code = wx.press(USER, "approve:step:7")
     assert calls == ["7"]
     assert fake.card_updates == []                  # not inside the callback: the worker does it
@@ -333,6 +334,21 @@ def test_buttons_arrive_as_a_card_and_a_click_runs_the_action_and_greys_it_out(w
     wx.post(wx.last_click_xml)
     TaskRunner(wx.bot).run_all()
     assert calls == ["7"] and len(fake.card_updates) == 1
+
+
+def test_a_card_sent_before_its_keys_carried_labels_still_greys_out_with_the_kept_label(wx, fake):
+    """Cards sent by the earlier version kept their labels in the cache; a click on one still works."""
+    calls = _add_card_command(wx.bot)
+    wx.send_text(USER, "审批卡片")
+    Delivery(wx.bot).drain()
+    task_id = fake.messages_for(USER)[-1]["template_card"]["task_id"]
+    channel = wx.bot.channels["wecom"]
+    channel.store.put("wecom:card:" + task_id, json.dumps({"approve:step:7": "通过了"}, ensure_ascii=False),
+                      channel.store.now() + timedelta(hours=1))
+    code = wx.press(USER, "approve:step:7", task_id=task_id)        # the old key: the action alone
+    TaskRunner(wx.bot).run_all()
+    assert calls == ["7"] and fake.card_updates[-1]["response_code"] == code
+    assert fake.card_updates[-1]["button"] == {"replace_name": "通过了"}
 
 
 def test_card_update_failure_is_logged_not_raised(wx, fake, caplog):

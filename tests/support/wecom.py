@@ -13,6 +13,7 @@ from wechatpy.utils import WeChatSigner
 
 from bot.app import create_app
 from tests.support.clock import clock
+from bot.channels.wecom.channel import LABEL_MARK
 from bot.crypto import parse_xml_fields
 from bot.delivery import Delivery
 from storage.outbox import enqueue
@@ -50,6 +51,11 @@ def inner_xml(user, msg_type, **fields):
         parts.append(f"<{name}><![CDATA[{value}]]></{name}>")
     return "<xml>" + "".join(parts) + "</xml>"
 
+
+
+def action_of(key):
+    """A card button's action: its key up to the label it carries (bot/channels/wecom/channel.py)."""
+    return key.partition(LABEL_MARK)[0]
 
 class WeComPeer:
     """Encrypts and signs callbacks with wechatpy, the independent implementation."""
@@ -123,22 +129,28 @@ class WeComDriver:
         return self.post(inner_xml(user, "text", Content=text, MsgId=msg_id))
 
     def press(self, user, action, task_id=None):
-        task_id = task_id or self.task_with(user, action)
+        """Press the button whose action is ``action``: WeCom sends back the button's whole key."""
+        task_id, key = (task_id, action) if task_id else self.card_with(user, action)
         code = self.fake.issue_response_code(task_id, [user])
         self._clicks += 1
         xml = inner_xml(user, "event", CreateTime=int(time.time()) + self._clicks,
-                        Event="template_card_event", EventKey=escape(action), TaskId=task_id,
+                        Event="template_card_event", EventKey=escape(key), TaskId=task_id,
                         CardType="button_interaction", ResponseCode=code)
         self.last_click_xml = xml           # what WeCom would send again when it retries
         self.post(xml)
         return code
 
-    def task_with(self, user, action):
+    def card_with(self, user, action):
+        """(task id, button key) of the latest card shown to ``user`` with a button for ``action``."""
         for message in reversed(self.fake.messages_for(user)):
             card = message.get("template_card") or {}
-            if any(b.get("key") == action for b in card.get("button_list", [])):
-                return card["task_id"]
+            for button in card.get("button_list", []):
+                if action_of(button.get("key", "")) == action:
+                    return card["task_id"], button["key"]
         raise AssertionError(f"no card with {action!r} was shown to {user}")
+
+    def task_with(self, user, action):
+        return self.card_with(user, action)[0]
 
     def texts_to(self, user):
         Delivery(self.bot).drain()
@@ -146,7 +158,7 @@ class WeComDriver:
 
     def buttons_to(self, user):
         Delivery(self.bot).drain()
-        return [{"label": b["text"], "action": b["key"]} for m in self.fake.messages_for(user)
+        return [{"label": b["text"], "action": action_of(b["key"])} for m in self.fake.messages_for(user)
                 for b in (m.get("template_card") or {}).get("button_list", [])]
 
 

@@ -5,8 +5,8 @@ verifies and decrypts the envelope (bot/crypto.py) and turns the inner XML into 
 (``parse_fields``, a pure function); bot/webhook.py runs the turn (replies go to the outbox) and
 acknowledges with an empty 200. Media the user sent is fetched by a worker task (media ids live 3
 days) into a file reserved in the turn. A pressed card button greys out through
-``update_template_card``, also a task, best effort. What the channel keeps (tokens, card labels,
-reserved files) goes through the store it is given (bot/channel_store.py).
+``update_template_card``, also a task, best effort: a button's key carries the label it greys out
+to. What the channel keeps (tokens, reserved files) goes through the store it is given (bot/channel_store.py).
 
 Outbound (``push``, called by the delivery worker): Outgoing dicts become text / markdown
 messages (split at WeCom's 2048 bytes), ``button_interaction`` template cards, or an uploaded
@@ -16,9 +16,7 @@ import hashlib
 import json
 import logging
 import mimetypes
-import time
 import uuid
-from datetime import timedelta
 from pathlib import Path
 
 from bot.channels.base import GROUP_PREFIX, Channel
@@ -43,9 +41,8 @@ TEXT_CHARS_IN = 20000             # longest text a turn is given (as the try-out
 UPLOAD_MIN, UPLOAD_MAX = 6, 20 * 1024 * 1024
 MEDIA_TIMEOUT = (2, 3)            # callbacks must be answered within WeCom's 5 seconds
 CARD_UPDATE_TIMEOUT = (1, 2)
-CARD_LABELS_TTL = timedelta(hours=73)    # response codes live 72 h
-CARD_KEY = "wecom:card:"             # cache key prefix of a card's button labels
-CARD_PRUNE_EVERY = 600.0             # seconds between deletions of expired card labels
+CARD_KEY = "wecom:card:"             # cache key prefix of the button labels of cards sent before LABEL_MARK
+LABEL_MARK = "\u241f"                # a button's key: its action, this mark, the label it greys out to
 DUPLICATE_SECONDS = 4 * 3600      # message/send duplicate check: WeCom's longest window (wecom.md §7.2)
 TASK_ID_USED = 42016              # template_card task_id already used
 
@@ -66,7 +63,6 @@ class WeComChannel(Channel):
     merges_texts = True
     pausing_codes = frozenset({45009})
     accepts_once = True
-    _next_card_prune = 0.0            # monotonic time of the next deletion of expired card labels
 
     def __init__(self, bot, store):
         super().__init__(bot, store)
@@ -142,7 +138,8 @@ class WeComChannel(Channel):
         if incoming.meta.get("response_code"):
             self.store.add_task(session, "wecom.card", {
                 "user": incoming.user, "response_code": incoming.meta["response_code"],
-                "task_id": incoming.meta.get("task_id"), "action": incoming.action},
+                "task_id": incoming.meta.get("task_id"), "action": incoming.action,
+                "label": incoming.meta.get("label", "")},
                 dedupe_key=f"wecom.card:{incoming.message_id}"[:255])
 
     def fetch_media_task(self, bot, payload):
@@ -162,7 +159,7 @@ class WeComChannel(Channel):
 
     def grey_out_card(self, bot, payload):
         """Replace the clicked card's buttons by the pressed label (best effort: one try)."""
-        label = self._card_labels(payload.get("task_id")).get(payload["action"]) or "已处理"
+        label = payload.get("label") or self._card_labels(payload.get("task_id")).get(payload["action"]) or "已处理"
         try:
             self.client.update_template_card([payload["user"]], payload["response_code"],
                                              _clip(label, REPLACE_NAME_CHARS), timeout=CARD_UPDATE_TIMEOUT)
@@ -191,8 +188,6 @@ class WeComChannel(Channel):
                     body["template_card"]["task_id"] = f"bot-{once[:40]}-{n}"
         live, invalid = list(users), []
         for body in bodies:
-            if body["msgtype"] == "template_card":
-                self._remember_card(body["template_card"]["task_id"], labels)
             try:
                 refused = set(self.client.send_message(live, body))
             except ChannelError as exc:
@@ -223,18 +218,8 @@ class WeComChannel(Channel):
             line += f"\n下载：{file['url']}"
         return (f"{text}\n{line}" if text.strip() else line), media_id
 
-    def _remember_card(self, task_id, labels):
-        """Keep the card's key → label, so a click greys out with the pressed label; expired ones are
-        pruned now and then (``CARD_PRUNE_EVERY``), not on every card."""
-        prune = None
-        if time.monotonic() >= self._next_card_prune:
-            self._next_card_prune = time.monotonic() + CARD_PRUNE_EVERY
-            prune = CARD_KEY
-        # a notice's card keeps its task id when it is sent again after a failure: the value is replaced
-        self.store.put(CARD_KEY + task_id, json.dumps(labels, ensure_ascii=False),
-                       self.store.now() + CARD_LABELS_TTL, prune=prune)
-
     def _card_labels(self, task_id):
+        """The labels kept for a card sent before buttons carried theirs in the key (until they expire)."""
         if not task_id:
             return {}
         value = self.store.get(CARD_KEY + task_id)
@@ -298,11 +283,12 @@ def _parse_event(fields, user):
     if event == "click" and key:
         return Incoming(action=key, kind="action", meta={"event": event}, **base)
     if event == "template_card_event" and key:
+        action, _, label = key.partition(LABEL_MARK)
         meta = {"event": event, "task_id": task_id, "response_code": _text(fields, "ResponseCode"),
-                "card_type": _text(fields, "CardType")}
+                "card_type": _text(fields, "CardType"), "label": label}
         if isinstance(fields.get("SelectedItems"), list):
             meta["selected_items"] = fields["SelectedItems"]
-        return Incoming(action=key, kind="action", meta=meta, **base)
+        return Incoming(action=action, kind="action", meta=meta, **base)
     log.info("wecom: event %r from %s acknowledged and ignored", event, user)
     return None
 
@@ -339,8 +325,10 @@ def _render_card(payload, text):
     buttons, labels, extra = [], {}, []
     for button in payload["buttons"]:
         label, key = button.get("label", ""), button.get("action", "")
-        if len(buttons) < MAX_BUTTONS and key and key not in labels and len(key.encode()) <= KEY_BYTES:
-            buttons.append({"text": _clip(label, BUTTON_CHARS), "style": 1, "key": key})
+        # the key carries the label the card greys out to, so nothing is stored per card
+        keyed = f"{key}{LABEL_MARK}{_clip(label, REPLACE_NAME_CHARS)}"
+        if len(buttons) < MAX_BUTTONS and key and key not in labels and len(keyed.encode()) <= KEY_BYTES:
+            buttons.append({"text": _clip(label, BUTTON_CHARS), "style": 1, "key": keyed})
             labels[key] = label
         else:
             extra.append(f"回复「{label}」")
