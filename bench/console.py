@@ -16,11 +16,11 @@ import time
 import requests
 from sqlalchemy import select
 
+from bench import setup
 from bench.exports import pct
 from bot import demo
 from bot.config import Config
 from bot.core import Bot
-from bot.tasks import TaskRunner
 from storage.models import Application
 
 UNITS = int(os.environ.get("BENCH_CONSOLE_UNITS", "100"))
@@ -41,7 +41,7 @@ def seed(env):
         demo.load(session, bot.config, units=units, studios=studios)
     # the tasks the played stages queued (reviewers' prompts, documents) run now, before any timed
     # run: a clerk reads a console whose backlog is done, and no run pays for the seeding
-    TaskRunner(bot).run_all(rounds=10_000)
+    setup.drain(bot)
     with bot.db.reading() as session:
         ids = list(session.scalars(select(Application.id)))
     bot.db.dispose()

@@ -15,7 +15,9 @@ from bot import demo
 from bot.config import Config
 from bot.core import Bot
 from bot.crypto import Envelope
+from bot.delivery import Delivery
 from bot.message import Incoming
+from bot.tasks import TaskRunner
 from handlers.notices import rejudge
 from handlers.application.current import application_year
 from storage.clock import Clock
@@ -52,8 +54,16 @@ def prepare_database(env, users, export_users):
         bot.handle(Incoming(channel="wecom", user=f"bench{i}", text="申报", message_id=f"warm-{i}"))
     apps = exports.prepare(bot, export_users, UNIT, form_year(env), decision_day(env))
     rejudge.job(bot)        # the worker's one-time job at its first start, done here: no run pays for it
+    drain(bot)
     bot.db.dispose()
     return apps
+
+
+def drain(bot):
+    """Deliver what the preparation queued (the leaders' first replies, the prompts of the seeded
+    reviews) before any timed run: else the first run's worker sends a backlog its answers did not make."""
+    TaskRunner(bot).run_all(rounds=10_000)
+    Delivery(bot).drain_all(timeout=300)
 
 
 def write_requests(path, env, count, users):
