@@ -26,6 +26,7 @@ from storage.statuses import StepStatus, StudioStatus
 
 UNIT = "中交示范工程局有限公司"
 GROUP_UNIT = "集团总部"
+EXPERT_UNIT = "集团创新工作室评审专家组"     # the experts' own unit: no studio of theirs to avoid
 STUDIO = "王海隧道掘进劳模创新工作室"
 
 PEOPLE = [
@@ -37,10 +38,10 @@ PEOPLE = [
     ("party", "刘志强", UNIT, ["party"], "13800000005"),
     ("group", "陈国华", GROUP_UNIT, ["group"], "13800000006"),
     ("admin", "赵敏", GROUP_UNIT, ["admin"], "13800000007"),
-    # the 考核验收's experts (评审专家), of the group's headquarters: no studio of their own unit to avoid
-    ("expert1", "高建华", GROUP_UNIT, ["expert"], "13800000008"),
-    ("expert2", "林晓东", GROUP_UNIT, ["expert"], "13800000009"),
-    ("expert3", "何静", GROUP_UNIT, ["expert"], "13800000010"),
+    # the 考核验收's experts (评审专家)
+    ("expert1", "高建华", EXPERT_UNIT, ["expert"], "13800000008"),
+    ("expert2", "林晓东", EXPERT_UNIT, ["expert"], "13800000009"),
+    ("expert3", "何静", EXPERT_UNIT, ["expert"], "13800000010"),
 ]
 
 # the other units and their reviewers (no try-out accounts: /try keeps its identities few)
@@ -82,7 +83,7 @@ def load(session, config=None, units=None, studios=None):
     console's bench seeds a hundred units this way)."""
     unit = get_unit(session, UNIT, "施工企业")
     group_unit = get_unit(session, GROUP_UNIT, "集团")
-    known = {UNIT: unit, GROUP_UNIT: group_unit}
+    known = {UNIT: unit, GROUP_UNIT: group_unit, EXPERT_UNIT: get_unit(session, EXPERT_UNIT, "集团")}
     people = {}
     for try_id, name, unit_name, roles, mobile in PEOPLE:
         person = find_person(session, name, known[unit_name])

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from bot.message import Incoming
-from storage.models import Person, RobotGroup, Studio, Unit
+from storage.models import AuditEntry, Person, RobotGroup, Studio, Unit
 
 HEADER = ["姓名", "单位", "角色", "企业微信账号", "钉钉账号", "试用账号", "手机", "工作室"]
 UNIT = "中交第一公路工程局有限公司"
@@ -68,6 +68,8 @@ def test_import_csv_stores_people_roles_accounts_and_studio(bot, run, tmp_path):
                                                           ("wecom", "wugang")], "13900000003", None)
     assert people[("郑红", "集团总部")][0] == ["admin", "group"]
     with bot.db.session() as s:
+        audited = s.query(AuditEntry).filter_by(action="people.import").one()     # the console's import too
+        assert audited.channel == "cli" and audited.after == {"rows": 4}
         studio = s.query(Studio).filter_by(name=STUDIO).one()
         assert studio.unit.name == UNIT
         assert s.get(Person, studio.leader_id).name == "李建国"
@@ -302,7 +304,7 @@ def test_people_list_shows_units_roles_and_accounts(chat):
     assert reply.startswith("共 1 人（关键字「王海」）")
     assert "· 王海｜中交示范工程局有限公司｜领衔人｜王海隧道掘进劳模创新工作室｜企业微信 wanghai、试用 leader" in reply
     assert admin.send("人员 集团总部").startswith("共 2 人")
-    assert admin.send("人员").startswith("共 7 人")
+    assert admin.send("人员").startswith("共 10 人")
     assert "没有找到姓名或单位包含「不存在」的人员" in admin.send("人员 不存在")
 
 

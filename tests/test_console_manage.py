@@ -52,7 +52,7 @@ def test_only_admins_open_manage(bot, who):
 def test_people_are_listed_searched_and_exported_with_the_mobile_audited(bot):
     admin = signed_in_client(bot, "admin")
     page = admin.get("/console/manage").get_data(as_text=True)
-    assert "共 7 人" in page and "李秀英" in page and "试用 union" in page
+    assert "共 10 人" in page and "李秀英" in page and "试用 union" in page
     found = admin.get("/console/manage?q=13800000003").get_data(as_text=True)
     assert "共 1 人" in found and "李秀英" in found
     assert "共 1 人" in admin.get("/console/manage?role=group").get_data(as_text=True)

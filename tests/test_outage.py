@@ -16,7 +16,7 @@ from bot.message import Button, Outgoing
 from handlers.notices import run as notices
 from handlers.notices.notice import timely
 from tests.support.clock import clock
-from storage.models import OutboxMessage, Person, PersonRole
+from storage.models import AuditEntry, OutboxMessage, Person, PersonRole
 from storage.people import bind
 from tests.support.cycle import at, setup_cycle
 from tests.support.wecom import USER, advance, app, fake, make_wecom_bot, push, wbot, wx  # noqa: F401
@@ -151,6 +151,9 @@ def test_failed_rows_and_a_failed_notice_are_sent_again_from_the_command_line(ma
     fake.down(False)
     resent = CliRunner().invoke(cli, ["outbox", "resend", "--all"], env=env)
     assert resent.exit_code == 0 and "已将 15 条失败的消息重新排队" in resent.output
+    with bot.db.session() as s:                     # the console's 重发 and the CLI's: one service, audited
+        row = s.scalars(select(AuditEntry).where(AuditEntry.action == "outbox.resend")).one()
+        assert (row.channel, row.after) == ("cli", {"count": 15})
     run_for(bot, fake, 2)
     assert {r.status for r in wecom_rows(bot)} == {"sent"}
     delivered = "\n".join(fake.texts_for(USER) + fake.texts_for(OTHER))

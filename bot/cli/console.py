@@ -3,7 +3,6 @@ secret once), unlocking a login or a client address, and the live sign-in sessio
 import sys
 
 import click
-from sqlalchemy import select
 
 from bot.cli.common import fail, make_bot
 from bot.console import signin_admin

@@ -3,7 +3,10 @@
 import click
 
 from bot.cli.common import fail, migrated_transaction
+from handlers.services import outbox as outbox_service
+from handlers.services.context import Context
 from storage import clock, deliveries
+from storage.actor import Actor
 
 
 @click.group()
@@ -37,8 +40,9 @@ def resend(ids, every, channel):
     """Send failed messages again (notices included): the worker delivers them."""
     if not ids and not every:
         fail("请写明要重发的消息编号（python -m bot outbox failed 可查看），或用 --all 重发全部失败的消息。")
-    with migrated_transaction() as session:
-        count = deliveries.resend(session, None if every else ids, clock.of(session).wall_utcnow(), channel)
+    with migrated_transaction() as session:        # the console's 重发 is the same service, audited
+        ctx = Context(session, Actor.system("命令行", channel="cli"), clock.of(session), session.info["config"])
+        count = outbox_service.resend(ctx, None if every else ids, channel)["count"]
     click.echo(f"已将 {count} 条失败的消息重新排队，由 worker 发送。"
                "企业微信的通知在 4 小时内重复发送会被企业微信去重（收件人只看到一次）；"
                "钉钉和回复没有去重，可能重复送达。")

@@ -2,7 +2,10 @@
 import click
 
 from bot.cli.common import fail, make_bot
-from handlers.people_import import ImportRefused, import_people_rows, read_people
+from handlers.people_import import ImportRefused, read_people
+from handlers.services import people as people_service
+from handlers.services.context import Context
+from storage.actor import Actor
 
 
 @click.group(name="import")
@@ -22,8 +25,9 @@ def import_people(file, dry_run):
     bot = make_bot()
     try:
         bot.migrate()
-        with bot.db.transaction() as session:
-            summary = import_people_rows(session, rows, problems, dry_run=dry_run)
+        with bot.db.transaction() as session:        # the console's import is the same service, audited
+            ctx = Context(session, Actor.system("命令行", channel="cli"), bot.clock, bot.config)
+            summary = people_service.import_people(ctx, rows, problems, dry_run=dry_run)["summary"]
     except ImportRefused as exc:
         fail(str(exc))
     finally:

@@ -8,6 +8,8 @@ from flask import g, redirect, request
 from sqlalchemy import select
 
 from bot import files as stored_files, links
+from bot.errors import UserError
+from bot.markup import safe_filename
 from bot.console import access, export
 from bot.console.board import STUDIO_HEADER, enrich, studio_line, studio_rows, units_of, year_now
 from bot.console.paging import page_of
@@ -30,11 +32,13 @@ REVIEW_ACTIONS = {"review.submit": "提交", "review.resubmit": "重新提交", 
                   "review.approve": "同意", "review.return": "退回修改", "review.reject": "不同意",
                   "review.transfer": "转交", "review.remind": "催办", "review.reopen": "重新开放",
                   "review.name": "命名", "review.remind_applicant": "催办领衔人"}
-DONE = {"approved": "已同意，已通知领衔人和下一步审批人。", "moved": "已同意，已通知领衔人和下一步审批人。",
+DONE = {"approved": "已同意，全部审批已完成，已通知领衔人。", "moved": "已同意，已通知领衔人和下一步审批人。",
+        "moved_nobody": "已同意，已通知领衔人。下一步还没有人担任审批人，请联系管理员在「管理」中设置。",
         "returned": "已退回修改，领衔人已在聊天中收到需修改的内容。", "rejected": "已记录不同意，领衔人已收到通知。",
         "transferred": "已转交，同事已收到待审批消息。", "docx": "申报表正在生成，请稍后刷新本页下载。",
         "package": "材料包正在生成，完成后会发到您的聊天窗口，也可稍后在本页下载。"}
-DONE_UNREACHED = {"approved": "已同意。", "moved": "已同意，已通知下一步审批人。", "returned": "已退回修改。",
+DONE_UNREACHED = {"approved": "已同意，全部审批已完成。", "moved": "已同意，已通知下一步审批人。",
+                  "moved_nobody": "已同意。下一步还没有人担任审批人，请联系管理员在「管理」中设置。", "returned": "已退回修改。",
                   "rejected": "已记录不同意。"}
 UNREACHED = "领衔人和成员尚未绑定企业微信或钉钉账号，聊天中未能通知到，请另行告知。"
 EXPORT_LIMIT = 5000
@@ -105,6 +109,9 @@ def register(bp, bot):
             return _refused(refused)
         with bot.db.transaction() as session:
             app = session.get(Application, app_id)
+            step = session.get(ReviewStep, step_id) if step_id else None
+            if step is None or step.application_id != app_id:
+                raise UserError("这一步不属于这份申报表，请刷新页面后重试。")
             ctx = Context(session, g.viewer, bot.clock, bot.config)
             if decision == "transfer":
                 outcome = review.transfer(ctx, step_id, version, _int(form.get("person_id")))
@@ -115,7 +122,8 @@ def register(bp, bot):
             else:
                 outcome = review.decide(ctx, step_id, version, decision, form.get("opinion", ""))
         reached = outcome.get("applicant_told", outcome.told) if outcome.what != "transferred" else True
-        return redirect(f"/console/applications/{app_id}?done={outcome.what}" + ("" if reached else "&unreached=1"))
+        done = "moved_nobody" if outcome.what == "moved" and not outcome.get("reviewers") else outcome.what
+        return redirect(f"/console/applications/{app_id}?done={done}" + ("" if reached else "&unreached=1"))
 
     @bp.post("/applications/<int:app_id>/docx")
     @access.page(Do.READ_APPLICATION, "申报表")
@@ -243,9 +251,10 @@ def _view(session, bot, app):
            for row in audit.review_log(session, app.id)]
     docx = document_tasks.application_cache_key(session, app)
     ready = stored_files.by_cache_key(session, docx)
+    package_name = f"{safe_filename(f'{studio.name}-{app.year}年度')}申报材料包.pdf"     # handlers/application/package.py
     package = session.scalar(select(StoredFile).where(StoredFile.owner_person_id == viewer.person_id,
                                                       StoredFile.content_type == "application/pdf",
-                                                      StoredFile.name.like(f"{studio.name}%"),
+                                                      StoredFile.name == package_name,
                                                       StoredFile.deleted_at.is_(None))
                              .order_by(StoredFile.id.desc()).limit(1)) if viewer.person_id else None
     return {
@@ -259,7 +268,7 @@ def _view(session, bot, app):
         "log": log, "current": current, "may_decide": may_decide, "colleagues": colleagues,
         "fields": [(i.key, i.qualified) for i in form.asked],
         "revise_comment": (app.flags or {}).get("revise_comment", ""),
-        "docx_url": links.signed_path(config, clock, ready.token) if ready else None,
+        "docx_ready": ready is not None,
         "package_url": links.signed_path(config, clock, package.token) if package else None,
         "package_name": package.name if package else "",
     }

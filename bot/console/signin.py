@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.console import access, signin_admin, signin_dingtalk, signin_state, signin_wecom
 from bot.console.render import render
 from bot.errors import ChannelError
+from handlers.policy import Do
 from storage.models import ROLES, Account, Person
 from storage.people import resolve_person
 
@@ -156,6 +157,7 @@ def register(bp, bot):
         return redirect(access.next_path())
 
     @bp.post("/logout")
+    @access.page(Do.CONSOLE, "退出")
     def logout():
         access.sign_out(bot)
         return redirect(access.SIGNIN)

@@ -142,14 +142,14 @@ def _report_missing_reviewer(session, app, step):
 
 
 def tell_applicant(session, app, text, buttons=(), key=None):
-    """Tell the studio's leader and members; returns the names of those reached on some messenger."""
+    """Tell the studio's leader and members; returns those reached on some messenger (People)."""
     people = session.scalars(select(Person).where(Person.studio_id == app.studio_id)).all()
     told = []
     for person in people:
         if {"leader", "member"} & person.role_names:
             if push_to_person(session, person, Outgoing(text=text, buttons=list(buttons)),
                               dedupe_key=f"{key}:{person.id}" if key else None, notice="review_result"):
-                told.append(person.name)
+                told.append(person)
     return told
 
 
