@@ -165,6 +165,22 @@ def test_a_return_that_reaches_nobody_in_chat_says_so(bot, chat, may_2025, submi
     assert "领衔人已在聊天中收到" not in html
 
 
+def test_a_step_of_another_application_is_refused_and_nothing_changes(bot):
+    full_demo(bot)
+    mine, other = app_id(bot, "李强桥梁焊接创新工作室"), app_id(bot, "赵刚机电维修工匠创新工作室")
+    tech = signed_in_client(bot, "tech")                # 赵刚's step is the technical department's
+    union = signed_in_client(bot, "union")
+    step, version = step_form(tech.get(f"/console/applications/{other}").get_data(as_text=True), "approve")
+    page = union.get(f"/console/applications/{mine}").get_data(as_text=True)
+    refused = union.post(f"/console/applications/{mine}/decide", data={
+        "csrf_token": csrf_of(page), "decision": "approve", "step_id": step, "version": version})
+    assert refused.status_code == 400 and "这一步不属于这份申报表" in refused.get_data(as_text=True)
+    with bot.db.session() as s:
+        assert s.get(ReviewStep, int(step)).status == "pending"
+        assert s.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "review.approve",
+                                                                AuditEntry.channel == "console")) == 0
+
+
 def test_remind_is_sent_once_a_day_and_the_page_says_so(bot, chat):
     full_demo(bot)                      # the demo's steps were decided on earlier working days
     client = signed_in_client(bot, "union")
