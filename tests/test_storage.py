@@ -19,8 +19,8 @@ def test_demo_loads_once(any_bot):
     with any_bot.db.transaction() as s:
         demo.load(s)        # the fixture loaded it already: a second load changes nothing
     with any_bot.db.session() as s:
-        assert s.scalar(select(func.count()).select_from(Person)) == 7
-        assert s.scalar(select(func.count()).select_from(Account)) == 7
+        assert s.scalar(select(func.count()).select_from(Person)) == 10          # the seven try-out roles and three experts
+        assert s.scalar(select(func.count()).select_from(Account)) == 10
 
 
 def test_state_survives_a_new_process_and_is_saved_once_per_turn(any_bot, tmp_path):
