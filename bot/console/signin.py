@@ -64,18 +64,8 @@ def register(bp, bot):
     @bp.get("/login/wecom/callback")
     @access.public
     def login_wecom_callback():
-        if "wecom" not in bot.channels:
-            abort(404)
-        target = signin_state.consume(bot, "wecom", request.args.get("state"))
-        if target is None:
-            return _stale_state("wecom")
-        try:
-            userid = signin_wecom.userid_of(bot, request.args.get("code", ""))
-        except signin_wecom.CodeRefused as exc:
-            return _code_refused("wecom", str(exc))
-        except ChannelError as exc:
-            return _unreachable("企业微信", exc)
-        return finish(bot, "wecom", userid, target)
+        return _exchange(bot, "wecom", request.args.get("state"),
+                         lambda: signin_wecom.userid_of(bot, request.args.get("code", "")))
 
     # -- DingTalk -------------------------------------------------------------------------------
     @bp.get("/login/dingtalk")
@@ -98,41 +88,18 @@ def register(bp, bot):
     @access.public
     def login_dingtalk_code():
         """The in-client page posts the JSAPI's code here (with the state and the CSRF token)."""
-        if "dingtalk" not in bot.channels:
-            abort(404)
-        target = signin_state.consume(bot, "dingtalk", request.form.get("state"))
-        if target is None:
-            return _stale_state("dingtalk")
-        try:
-            userid = signin_dingtalk.userid_of_code(bot, request.form.get("code", ""))
-        except signin_dingtalk.CodeRefused as exc:
-            return _code_refused("dingtalk", str(exc))
-        except ChannelError as exc:
-            return _unreachable("钉钉", exc)
-        return finish(bot, "dingtalk", userid, target)
+        return _exchange(bot, "dingtalk", request.form.get("state"),
+                         lambda: signin_dingtalk.userid_of_code(bot, request.form.get("code", "")))
 
     @bp.get("/login/dingtalk/callback")
     @access.public
     def login_dingtalk_callback():
-        if "dingtalk" not in bot.channels:
-            abort(404)
-        target = signin_state.consume(bot, "dingtalk", request.args.get("state"))
-        if target is None:
-            return _stale_state("dingtalk")
         if request.args.get("error"):
-            return render("console/message.html", status=403, title="未能登录",
-                          message="钉钉未授权本次登录，请重新登录。")
-        try:
-            userid = signin_dingtalk.userid_of_auth_code(bot, request.args.get("authCode", ""))
-        except signin_dingtalk.ForeignCorp as exc:
-            access.refuse("其他组织的钉钉账号登录", object_type="signin", object_id=f"corp:{exc.corp_id}"[:64])
-            return render("console/message.html", status=403, title="无法登录",
-                          message="您登录的不是本单位的钉钉组织，请切换到本单位组织后重新登录。")
-        except signin_dingtalk.CodeRefused as exc:
-            return _code_refused("dingtalk", str(exc))
-        except ChannelError as exc:
-            return _unreachable("钉钉", exc)
-        return finish(bot, "dingtalk", userid, target)
+            denied = render("console/message.html", status=403, title="未能登录",
+                            message="钉钉未授权本次登录，请重新登录。")
+            return _exchange(bot, "dingtalk", request.args.get("state"), None, denied=denied)
+        return _exchange(bot, "dingtalk", request.args.get("state"),
+                         lambda: signin_dingtalk.userid_of_auth_code(bot, request.args.get("authCode", "")))
 
     # -- the break-glass administrator ---------------------------------------------------------
     @bp.post("/login/password")
@@ -206,6 +173,33 @@ def _unreachable(platform, exc):
     log.warning("console sign-in: %s exchange failed: %s", platform, exc)
     return render("console/message.html", status=502, title="暂时无法登录",
                   message=f"暂时无法连接{platform}完成登录，请稍后重试。")
+
+
+LABELS = {"wecom": "企业微信", "dingtalk": "钉钉"}
+
+
+def _exchange(bot, channel, state, resolve, denied=None):
+    """A messenger's answer to a sign-in: the state checked and used up, then the code exchanged for
+    the user id (``resolve``) and the session started; ``denied``: the messenger said no (the state
+    is used up all the same)."""
+    if channel not in bot.channels:
+        abort(404)
+    target = signin_state.consume(bot, channel, state)
+    if target is None:
+        return _stale_state(channel)
+    if denied is not None:
+        return denied
+    try:
+        userid = resolve()
+    except signin_dingtalk.ForeignCorp as exc:
+        access.refuse("其他组织的钉钉账号登录", object_type="signin", object_id=f"corp:{exc.corp_id}"[:64])
+        return render("console/message.html", status=403, title="无法登录",
+                      message="您登录的不是本单位的钉钉组织，请切换到本单位组织后重新登录。")
+    except (signin_wecom.CodeRefused, signin_dingtalk.CodeRefused) as exc:
+        return _code_refused(channel, str(exc))
+    except ChannelError as exc:
+        return _unreachable(LABELS[channel], exc)
+    return finish(bot, channel, userid, target)
 
 
 def no_role():
