@@ -10,25 +10,16 @@ import pytest
 from sqlalchemy import select
 
 from bot import cycle
-from handlers.services import achievements, ledgers as ledger_service, selfcheck
+from handlers.services import achievements, selfcheck
 from storage import ledgers
-from storage.actor import Actor
-from storage.models import Attachment, LedgerEntry, SpotCheck, SpotCheckResult, StoredFile, Studio
+from storage.models import Attachment, LedgerEntry, SpotCheck, SpotCheckResult, Studio
 from storage.office import Rectification
 from tests.chat import Chat
 from tests.support.clock import clock
 from tests.support.console import console_page, csrf_of, signed_in_client
+from tests.support.library import kept_ledgers
 from tests.support.office import ctx, moment, office_year
 
-ACHIEVEMENTS = [   # (studio index, kind, title, date, extra)
-    (0, "立项", "沉管隧道精准对接课题", "20250310", {"plan": "年底完成样机", "target": "20251220"}),
-    (0, "获奖", "沉管对接测控系统", "20250611", {"level": "省部", "issuer": "中国公路学会"}),
-    (0, "创新成果", "沉管对接测控系统", "20250501", {"recognition": "行业", "recognised_by": "交通运输部"}),
-    (0, "成果转化", "沉管对接测控系统", "20250901", {}),
-    (1, "发明专利", "一种<b>桥梁</b>顶推装置", "20240520", {"number": "ZL2024"}),
-    (1, "获奖", "桥梁顶推工法", "20241108", {"level": "国家", "issuer": "中国施工企业管理协会"}),
-    (1, "创新成果", "=SUM(1,2) 智能张拉", "20250302", {}),
-]
 TYPED = "<img src=x onerror=alert(1)>"
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
        b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
@@ -168,41 +159,8 @@ def test_the_self_check_answers_per_studio_and_quarter(bot, named):
 
 @pytest.fixture
 def kept(bot):
-    """Two studios of two units with achievements (one with a proof), talents and funding (one held
-    expense refused by the unit union), on 2026-03-02."""
-    clock.set_now(moment(2026, 3, 2))
-    data = office_year(bot, 2026, n=2)
-    studios = data["studios"]
-    system = Actor.system(channel="cli")
-    with bot.db.transaction() as s:
-        for i, kind, title, day, extra in ACHIEVEMENTS:
-            entry = ledgers.add_entry(s, studios[i], "achievement", {"kind": kind, "title": title, "date": day, **extra},
-                                      date(int(day[:4]), int(day[4:6]), int(day[6:])), system)
-        proof = StoredFile(token="tok-proof", name="获奖证书.pdf", path="", created_at=clock.utcnow())
-        s.add(proof)
-        s.flush()
-        award = s.scalar(select(LedgerEntry).where(LedgerEntry.data["title"].as_string() == "桥梁顶推工法"))
-        s.add(Attachment(owner_kind="ledger", owner_id=award.id, field_key="proof", file_id=proof.id,
-                         created_at=clock.utcnow()))
-        ledgers.add_entry(s, studios[0], "achievement", {"kind": "经济效益", "title": "测控系统", "year": 2025,
-                                                         "income": "30", "savings": "20"}, date(2025, 12, 31), system)
-        for name, kind, value, day in (("孙立", "晋升", "技师", date(2025, 4, 1)), ("孙立", "荣誉", "企业劳模", date(2025, 5, 1)),
-                                       ("李娜", "晋升", "高级技师", date(2025, 6, 1))):
-            key = "grade" if kind == "晋升" else "level"
-            ledgers.add_entry(s, studios[0], "member", {"kind": kind, "name": name, key: value,
-                                                        "date": day.strftime("%Y%m%d")}, day, system)
-        for studio, money in ((0, {"direction": "收入", "amount": "8", "unit": "中交第一航务工程局有限公司"}),
-                              (1, {"direction": "收入", "amount": "6", "unit": "<img src=x onerror=alert(1)>局"}),
-                              (0, {"direction": "支出", "amount": "2", "category": "设备购置", "purpose": "测距仪"}),
-                              (0, {"direction": "支出", "amount": "1", "category": "研究费用", "purpose": "办公用品",
-                                   "hold": "pending", "hold_reason": "日常经费"}),
-                              (1, {"direction": "支出", "amount": "0.5", "category": "研究费用", "purpose": "差旅",
-                                   "hold": "pending", "hold_reason": "日常经费"})):
-            ledgers.add_entry(s, studios[studio], "funding", {**money, "date": "20250601"}, date(2025, 6, 1), system)
-        held = [e.id for e in ledgers.entries(s, studios[1], "funding") if e.data.get("hold") == "pending"][0]
-    with bot.db.transaction() as s:
-        ledger_service.refuse_held(ctx(bot, s, "union1"), held, "差旅属于日常经费")
-    return studios
+    """Two studios of two units with achievements, talents and funding (tests/support/library.py)."""
+    return kept_ledgers(bot, TYPED + "局", proof=True)
 
 
 def rows_of(response):
