@@ -56,8 +56,7 @@ def register(bp, bot):
     def login_wecom():
         if "wecom" not in bot.channels:
             abort(404)
-        mode = request.args.get("mode", "")
-        client = mode == "client" or (mode != "browser" and signin_wecom.in_client(request.user_agent.string))
+        client = _in_client(signin_wecom.in_client)
         state = signin_state.issue(bot, "wecom", access.next_path())
         return redirect(signin_wecom.start_url(config, _callback(signin_wecom.CALLBACK), state, client))
 
@@ -73,8 +72,7 @@ def register(bp, bot):
     def login_dingtalk():
         if "dingtalk" not in bot.channels:
             abort(404)
-        mode = request.args.get("mode", "")
-        client = mode == "client" or (mode != "browser" and signin_dingtalk.in_client(request.user_agent.string))
+        client = _in_client(signin_dingtalk.in_client)
         state = signin_state.issue(bot, "dingtalk", access.next_path())
         if client:
             return render("console/login_dingtalk.html", state=state, corp_id=config.dingtalk_corp_id,
@@ -176,6 +174,12 @@ def _unreachable(platform, exc):
 
 
 LABELS = {"wecom": "企业微信", "dingtalk": "钉钉"}
+
+
+def _in_client(detect):
+    """Inside the messenger's client (``?mode=client``, else its User-Agent) or in a browser (``?mode=browser``)."""
+    mode = request.args.get("mode", "")
+    return mode == "client" or (mode != "browser" and detect(request.user_agent.string))
 
 
 def _exchange(bot, channel, state, resolve, denied=None):
