@@ -46,7 +46,7 @@ def app_id(bot, studio):
 
 def step_form(html, decision):
     """(step id, version) of the decision form on an application page."""
-    form = re.search(r'<form method="post" action="[^"]+/decide" class="' + decision + r'">.*?</form>', html, re.S)
+    form = re.search(r'<form method="post" action="[^"]+/decide" class="' + decision + r'"[^>]*>.*?</form>', html, re.S)
     assert form, f"no {decision} form"
     return (re.search(r'name="step_id" value="(\d+)"', form.group(0)).group(1),
             re.search(r'name="version" value="(\d+)"', form.group(0)).group(1))
@@ -291,8 +291,11 @@ def test_a_clerk_sees_who_has_not_submitted_reminds_and_returns_in_chromium(bot,
         li = app_id(bot, "李强桥梁焊接创新工作室")
         page.goto(base + f"/console/applications/{li}")
         form = page.locator("form.return")
-        form.locator("summary").click()
-        form.locator("input[value='benefit.y2.income']").check()
+        form.locator("textarea").fill("请")              # says nothing to revise: refused in place, kept
+        form.locator("button", has_text="退回修改").click()
+        form.locator(".form-error", has_text="请写明需要修改或补充的内容").wait_for()
+        assert form.locator("textarea").input_value() == "请" and page.url.endswith(f"/console/applications/{li}")
+        form.locator("summary").click()                 # a comment alone marks its field
         form.locator("input[name='comment.benefit.y2.income']").fill("请附加盖财务章的证明")
         form.locator("button", has_text="退回修改").click()
         # 李强 has no messenger account in the demo: the page says so instead of claiming he was told

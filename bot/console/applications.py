@@ -116,14 +116,19 @@ def register(bp, bot):
             if decision == "transfer":
                 outcome = review.transfer(ctx, step_id, version, _int(form.get("person_id")))
             elif decision == "return":
-                chosen = [k for k in form.getlist("fields") if k]
+                # a field is to be revised when ticked, or when the reviewer wrote a comment for it
+                chosen = list(dict.fromkeys([k for k in form.getlist("fields") if k] + [
+                    k[len("comment."):] for k, v in form.items() if k.startswith("comment.") and v.strip()]))
                 opinion = _return_opinion(app.year, form.get("opinion", ""), chosen, form)
                 outcome = review.decide(ctx, step_id, version, "return", opinion, fields=chosen or None)
             else:
                 outcome = review.decide(ctx, step_id, version, decision, form.get("opinion", ""))
         reached = outcome.get("applicant_told", outcome.told) if outcome.what != "transferred" else True
         done = "moved_nobody" if outcome.what == "moved" and not outcome.get("reviewers") else outcome.what
-        return redirect(f"/console/applications/{app_id}?done={done}" + ("" if reached else "&unreached=1"))
+        target = f"/console/applications/{app_id}?done={done}" + ("" if reached else "&unreached=1")
+        if request.headers.get("HX-Request"):       # the form stays as typed on a refusal; done: the page anew
+            return "", 200, {"HX-Redirect": target}
+        return redirect(target)
 
     @bp.post("/applications/<int:app_id>/docx")
     @access.page(Do.READ_APPLICATION, "申报表")
